@@ -1,0 +1,76 @@
+"""Configuration classes. Secrets and ``DATABASE_URL`` come from the environment or
+``instance/config.py``; the environment wins."""
+import os
+
+ENV_SETTINGS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "CASEWORK_TIMEZONE",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_DEFAULT_SENDER",
+)
+
+GOAL_AREAS = (
+    "family_routine",
+    "home_conditions",
+    "health",
+    "emotional_wellbeing",
+    "safety",
+    "education",
+    "boundaries_behaviour",
+    "relationships",
+    "money_housing",
+    "parental_wellbeing",
+)
+
+
+class Config:
+    CASEWORK_TIMEZONE = "Europe/London"
+    CASEWORK_REFERENCE_PREFIX = "FP"
+    CASEWORK_GOAL_AREAS = GOAL_AREAS
+    CASEWORK_REVIEW_INTERVAL_DAYS = 42
+    CASEWORK_API_TOKEN_HOURS = 12
+    CASEWORK_PASSWORD_MIN_LENGTH = 12
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # a long visit write-up must not lose its token
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_DEFAULT_SENDER = "casework@localhost"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = False
+    # Fast hashing: the suite creates many users; production keeps werkzeug's scrypt default.
+    CASEWORK_PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
+
+def settings_from_environment():
+    """The contract's environment variables, typed."""
+    found = {name: os.environ[name] for name in ENV_SETTINGS if os.environ.get(name) not in (None,)}
+    if "MAIL_PORT" in found:
+        found["MAIL_PORT"] = int(found["MAIL_PORT"])
+    if "MAIL_USE_TLS" in found:
+        found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].strip().lower() == "true"
+    if "DATABASE_URL" in found:
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(found.pop("DATABASE_URL"))
+    return found
+
+
+def normalise_database_url(url):
+    """Accept the ``postgres://`` and ``postgresql://`` forms hosts hand out; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

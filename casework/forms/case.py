@@ -1,0 +1,198 @@
+"""Forms for case work: referrals, the family record, visits, goals, ratings and phases."""
+from __future__ import annotations
+
+from flask import current_app
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..models import (
+    CLOSURE_REASONS,
+    GOAL_STATUSES,
+    NEGLECT_CONCERNS,
+    PARENTAL_FACTORS,
+    PHASE_LABELS,
+    VISIT_KINDS,
+    VISIT_OUTCOMES,
+)
+from ..models.goal import RATING_MAX, RATING_MIN
+from .fields import BaseForm, LocalDateField, MultiCheckboxField
+
+# A UK postcode, loosely: outward code, optional space, inward code.
+POSTCODE = Regexp(
+    r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$",
+    message="Enter a real postcode, such as LS6 2AB.",
+)
+
+
+def _required(message):
+    return InputRequired(message=message)
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def _area_label(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+class ChildEntry(Form):
+    first_name = StringField("First name", [_required("Enter the child's first name."), Length(max=80)])
+    last_name = StringField("Last name (optional)", [Optional(), Length(max=80)])
+    date_of_birth = LocalDateField("Date of birth", [_required("Enter the child's date of birth.")])
+    school = StringField("School or nursery (optional)", [Optional(), Length(max=120)])
+
+
+class CarerEntry(Form):
+    first_name = StringField("First name", [_required("Enter the carer's first name."), Length(max=80)])
+    last_name = StringField("Last name (optional)", [Optional(), Length(max=80)])
+    relationship = StringField(
+        "Relationship to the children", [_required("Say how the carer is related to the children."), Length(max=80)]
+    )
+
+
+class FamilyDetailsForm(BaseForm):
+    """The household's own details: shared by the referral and the edit form."""
+
+    household_name = StringField(
+        "Household name", [_required("Enter the household name."), Length(max=120)],
+        description="Usually the family's surname, for example Smith household.",
+    )
+    postcode = StringField("Postcode", [_required("Enter the postcode."), POSTCODE])
+    referral_date = LocalDateField("Referral date", [_required("Enter the referral date.")])
+    referral_source = StringField(
+        "Referred by (optional)", [Optional(), Length(max=120)],
+        description="For example health visitor, school, self-referral.",
+    )
+    opened_on = LocalDateField("Date opened (optional)", [Optional()], description="Leave empty for today.")
+    # One field for the contract's ``concerns``; the page shows it as two groups.
+    concerns = MultiCheckboxField(
+        "Concerns",
+        choices=list(NEGLECT_CONCERNS.items()) + list(PARENTAL_FACTORS.items()),
+        validators=[InputRequired("Choose at least one concern.")],
+    )
+    consent_recorded_on = LocalDateField(
+        "Consent to work together recorded on (optional)", [Optional()]
+    )
+    worker_id = SelectField("Family worker", coerce=_optional_int, validate_choice=False)
+
+    def details(self) -> dict:
+        data = {
+            name: getattr(self, name).data
+            for name in (
+                "household_name",
+                "postcode",
+                "referral_date",
+                "referral_source",
+                "opened_on",
+                "consent_recorded_on",
+                "concerns",
+            )
+        }
+        return data
+
+
+class ReferralForm(FamilyDetailsForm):
+    previous_family_id = IntegerField("Earlier case", [Optional()])
+    children = FieldList(FormField(ChildEntry), "Children", min_entries=1)
+    carers = FieldList(FormField(CarerEntry), "Parents and carers", min_entries=0)
+    add_child = SubmitField("Add another child")
+    add_carer = SubmitField("Add a parent or carer")
+
+    def validate_children(self, field):
+        if not field.entries:
+            raise ValidationError("Add at least one child.")
+
+
+class FamilyEditForm(FamilyDetailsForm):
+    version = HiddenField(validators=[Optional()])
+
+
+class PhaseMoveForm(BaseForm):
+    phase = RadioField(
+        "Move to", choices=list(PHASE_LABELS.items()), validators=[_required("Choose a phase.")]
+    )
+    date = LocalDateField("Date of the move", [_required("Enter the date of the move.")])
+    note = TextAreaField("Note", [Optional(), Length(max=4000)])
+    reason = SelectField(
+        "Reason for closing",
+        choices=[("", "Choose a reason")] + list(CLOSURE_REASONS.items()),
+        validators=[Optional()],
+    )
+    version = HiddenField(validators=[Optional()])
+
+
+class VisitForm(BaseForm):
+    date = LocalDateField("Date of the visit", [_required("Enter the date of the visit.")])
+    kind = RadioField("Kind of visit", choices=list(VISIT_KINDS.items()),
+                      validators=[_required("Choose the kind of visit.")])
+    outcome = RadioField("Outcome", choices=list(VISIT_OUTCOMES.items()),
+                         validators=[_required("Choose the outcome of the visit.")])
+    duration_minutes = IntegerField(
+        "Duration in minutes (optional)", [Optional(), NumberRange(min=1, max=24 * 60, message="Enter minutes between 1 and 1440.")]
+    )
+    children_seen = MultiCheckboxField("Children seen", coerce=int)
+    seen_alone = MultiCheckboxField("Children seen on their own", coerce=int)
+    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int)
+    notes = TextAreaField("Notes", [Optional(), Length(max=20000)])
+
+    def set_family(self, family, goals):
+        children = [(child.id, child.first_name) for child in family.children]
+        self.children_seen.choices = children
+        self.seen_alone.choices = children
+        self.goals_discussed.choices = [(goal.id, goal.title) for goal in goals]
+        return self
+
+
+class GoalForm(BaseForm):
+    title = StringField(
+        "Goal, in the family's words", [_required("Enter the goal."), Length(max=200)],
+        description="For example: the children have a regular bedtime.",
+    )
+    area = SelectField("Outcome area", validators=[_required("Choose an outcome area.")])
+    baseline = IntegerField(
+        "Rating now (1 to 10)",
+        [_required("Enter the rating now, from 1 to 10."), NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+    )
+    target = IntegerField(
+        "Target rating (1 to 10)",
+        [_required("Enter the target rating, from 1 to 10."), NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+    )
+    start_date = LocalDateField("Start date", [_required("Enter the start date.")])
+    target_date = LocalDateField("Target date", [_required("Enter the target date.")])
+    status = RadioField("Status", choices=list(GOAL_STATUSES.items()), validators=[Optional()])
+    version = HiddenField(validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area.choices = [("", "Choose an area")] + [
+            (code, _area_label(code)) for code in current_app.config["CASEWORK_GOAL_AREAS"]
+        ]
+
+    def validate_target(self, field):
+        if field.data is not None and self.baseline.data is not None and field.data <= self.baseline.data:
+            raise ValidationError("The target must be higher than the rating now.")
+
+
+class RatingForm(BaseForm):
+    date = LocalDateField("Date", [_required("Enter the date of the rating.")])
+    rating = IntegerField(
+        "Rating (1 to 10)",
+        [_required("Enter a rating from 1 to 10."), NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+    )
+    note = TextAreaField("Note (optional)", [Optional(), Length(max=4000)])
+
+
+def area_label(code: str) -> str:
+    return _area_label(code)

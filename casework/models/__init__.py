@@ -1,0 +1,21 @@
+"""The data model, one module per aggregate. Importing this package registers every table."""
+from .family import (  # noqa: F401
+    CLOSURE_REASONS,
+    CONCERNS,
+    NEGLECT_CONCERNS,
+    OPEN_PHASES,
+    PARENTAL_FACTORS,
+    PHASE_LABELS,
+    PHASE_ORDER,
+    Carer,
+    Child,
+    Family,
+    FamilyConcern,
+    Phase,
+    PhaseMove,
+    ReferenceCounter,
+)
+from .goal import GOAL_STATUSES, Goal, GoalRating  # noqa: F401
+from .review import REVIEW_DECISIONS, Review  # noqa: F401
+from .user import ApiToken, Role, Team, User  # noqa: F401
+from .visit import VISIT_KINDS, VISIT_OUTCOMES, Visit, VisitChild, VisitGoal  # noqa: F401

@@ -1,0 +1,59 @@
+"""Goals in the family plan and the progress ratings agreed over time."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Timestamped, Versioned
+
+GOAL_STATUSES = {"active": "Active", "achieved": "Achieved", "withdrawn": "Withdrawn"}
+RATING_MIN, RATING_MAX = 1, 10
+
+
+class Goal(Versioned, Timestamped, db.Model):
+    __tablename__ = "goals"
+    __table_args__ = (Index("ix_goals_family_status", "family_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(40))
+    baseline: Mapped[int]
+    target: Mapped[int]
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    target_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    family = relationship("Family")
+    ratings: Mapped[list[GoalRating]] = relationship(
+        back_populates="goal",
+        order_by="(GoalRating.date, GoalRating.id)",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def latest_rating(self) -> GoalRating | None:
+        return self.ratings[-1] if self.ratings else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class GoalRating(Versioned, Timestamped, db.Model):
+    __tablename__ = "goal_ratings"
+    __table_args__ = (Index("ix_goal_ratings_goal_date", "goal_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    rating: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    goal: Mapped[Goal] = relationship(back_populates="ratings")
+    recorded_by = relationship("User")

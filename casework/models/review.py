@@ -1,0 +1,34 @@
+"""Reviews of the family plan, held every six weeks or so."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Timestamped, Versioned
+
+REVIEW_DECISIONS = {
+    "continue": "Continue",
+    "step_up": "Step up to children's social care",
+    "step_down": "Step down to universal services",
+    "close": "Close",
+}
+
+
+class Review(Versioned, Timestamped, db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_family_held_on", "family_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(20))
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    family = relationship("Family")
+    recorded_by = relationship("User")

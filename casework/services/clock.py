@@ -1,0 +1,27 @@
+"""Time at the edges. Rules take ``now`` as an argument; only views, the CLI and the
+scheduler ask the clock, and they pass what it says down."""
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def service_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CASEWORK_TIMEZONE"])
+
+
+def current_time() -> datetime:
+    """The real time, aware, in the service's zone."""
+    return datetime.now(timezone.utc).astimezone(service_zone())
+
+
+def local_date(now: datetime) -> date:
+    """The service's local date at ``now``."""
+    if now.tzinfo is None:
+        return now.date()
+    return now.astimezone(service_zone()).date()
+
+
+def sweep_time(day: date) -> datetime:
+    """06:00 local time on ``day``: when the daily sweep runs."""
+    return datetime.combine(day, time(6, 0), tzinfo=service_zone())

@@ -1,0 +1,407 @@
+"""Referrals, the family record, allocation and the three phases."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from ..models import (
+    CLOSURE_REASONS,
+    OPEN_PHASES,
+    PHASE_LABELS,
+    PHASE_ORDER,
+    Carer,
+    Child,
+    Family,
+    FamilyConcern,
+    Goal,
+    Phase,
+    PhaseMove,
+    ReferenceCounter,
+    Role,
+    User,
+    Visit,
+)
+from .clock import local_date
+from .errors import StaleVersion, ValidationFailed
+from .reviews import next_review_dates
+from .scope import family_scope, require_case_role
+
+EDITABLE_FIELDS = (
+    "household_name",
+    "postcode",
+    "referral_date",
+    "referral_source",
+    "opened_on",
+    "consent_recorded_on",
+    "concerns",
+)
+
+
+def check_version(record, version: int | None) -> None:
+    """Refuse an edit made against an older copy of the record."""
+    if version is not None and version != record.version:
+        raise StaleVersion()
+
+
+def ensure_open(family: Family) -> None:
+    if family.is_closed:
+        raise ValidationFailed("The family is closed; its record is read-only.")
+
+
+def normalise_postcode(postcode: str) -> str:
+    compact = "".join(postcode.split()).upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def postcode_district(postcode: str) -> str:
+    """The outward code (``LS6`` of ``LS6 2AB``): the finest area reports ever show."""
+    return normalise_postcode(postcode).split(" ")[0]
+
+
+def allocatable_worker(session: Session, actor: User, worker_id: int | None) -> User | None:
+    """The worker a family may be allocated to by ``actor``, or a 422 naming ``worker_id``."""
+    if worker_id is None:
+        if actor.is_worker:
+            return actor
+        return None
+    if actor.is_worker and worker_id != actor.id:
+        raise ValidationFailed(
+            "A family worker can only hold families themselves; ask your manager to allocate.",
+            {"worker_id": ["You can only allocate a family to yourself."]},
+        )
+    worker = session.get(User, worker_id)
+    if (
+        worker is None
+        or worker.team_id != actor.team_id
+        or worker.role != Role.WORKER.value
+        or not worker.active
+    ):
+        raise ValidationFailed(
+            "Choose an active family worker in your team.",
+            {"worker_id": ["Choose an active family worker in your team."]},
+        )
+    return worker
+
+
+def next_reference(session: Session, prefix: str, year: int) -> str:
+    """The next readable reference for ``year``, e.g. FP-2026-0042."""
+    counter = session.get(ReferenceCounter, year, with_for_update=True)
+    if counter is None:
+        counter = ReferenceCounter(year=year, last_number=0)
+        session.add(counter)
+    counter.last_number += 1
+    session.flush()
+    return f"{prefix}-{year}-{counter.last_number:04d}"
+
+
+@dataclass
+class ReferralPerson:
+    first_name: str
+    last_name: str | None = None
+    date_of_birth: dt.date | None = None
+    school: str | None = None
+    relationship: str | None = None
+
+
+def open_referral(session: Session, actor: User, data: dict, now: dt.datetime, prefix: str) -> Family:
+    """Open a referral as a new family in engagement. ``data`` holds validated form fields:
+    household_name, postcode, referral_date, opened_on?, referral_source?, concerns,
+    consent_recorded_on?, worker_id?, previous_family_id?, children, carers."""
+    require_case_role(actor)
+    today = local_date(now)
+    opened_on = data.get("opened_on") or today
+    problems: dict[str, list[str]] = {}
+    if data["referral_date"] > today:
+        problems["referral_date"] = ["The referral date cannot be in the future."]
+    if opened_on > today:
+        problems["opened_on"] = ["The date opened cannot be in the future."]
+    elif opened_on < data["referral_date"]:
+        problems["opened_on"] = ["The date opened cannot be before the referral date."]
+    consent = data.get("consent_recorded_on")
+    if consent and consent > today:
+        problems["consent_recorded_on"] = ["Consent cannot be recorded in the future."]
+    for index, child in enumerate(data["children"]):
+        if child.date_of_birth and child.date_of_birth > today:
+            problems[f"children-{index}-date_of_birth"] = [
+                "A child's date of birth cannot be in the future."
+            ]
+    previous_id = data.get("previous_family_id")
+    # Linking to an earlier case is allowed across teams: only its existence is checked, and
+    # the answer is the same whether or not the caller may see it.
+    if previous_id is not None and session.get(Family, previous_id) is None:
+        problems["previous_family_id"] = ["No earlier case has that id."]
+    if problems:
+        raise ValidationFailed("Check the referral details.", problems)
+    worker = allocatable_worker(session, actor, data.get("worker_id"))
+
+    family = Family(
+        reference=next_reference(session, prefix, opened_on.year),
+        team_id=actor.team_id,
+        worker=worker,
+        household_name=data["household_name"].strip(),
+        postcode=normalise_postcode(data["postcode"]),
+        referral_date=data["referral_date"],
+        referral_source=data.get("referral_source") or None,
+        opened_on=opened_on,
+        consent_recorded_on=consent,
+        phase=Phase.ENGAGEMENT.value,
+        phase_since=opened_on,
+        previous_family_id=previous_id,
+        concern_rows=[FamilyConcern(code=code) for code in sorted(set(data["concerns"]))],
+        children=[
+            Child(
+                first_name=c.first_name.strip(),
+                last_name=(c.last_name or "").strip() or None,
+                date_of_birth=c.date_of_birth,
+                school=c.school or None,
+            )
+            for c in data["children"]
+        ],
+        carers=[
+            Carer(
+                first_name=c.first_name.strip(),
+                last_name=(c.last_name or "").strip() or None,
+                relationship_to_children=c.relationship or "",
+            )
+            for c in data.get("carers", [])
+        ],
+    )
+    session.add(family)
+    session.flush()
+    return family
+
+
+def update_family(
+    session: Session, actor: User, family: Family, changes: dict, now: dt.datetime
+) -> Family:
+    """Edit the family's own details (not its phase). ``changes`` may hold any of
+    EDITABLE_FIELDS, ``worker_id`` and ``version``."""
+    check_version(family, changes.get("version"))
+    ensure_open(family)
+    today = local_date(now)
+    problems: dict[str, list[str]] = {}
+    referral_date = changes.get("referral_date", family.referral_date)
+    opened_on = changes.get("opened_on", family.opened_on)
+    if referral_date > today:
+        problems["referral_date"] = ["The referral date cannot be in the future."]
+    if opened_on > today:
+        problems["opened_on"] = ["The date opened cannot be in the future."]
+    elif opened_on < referral_date:
+        problems["opened_on"] = ["The date opened cannot be before the referral date."]
+    elif "opened_on" in changes and opened_on != family.opened_on and family.phase_moves:
+        problems["opened_on"] = ["The date opened cannot change once the family has moved phase."]
+    consent = changes.get("consent_recorded_on", family.consent_recorded_on)
+    if consent and consent > today:
+        problems["consent_recorded_on"] = ["Consent cannot be recorded in the future."]
+    if problems:
+        raise ValidationFailed("Check the family's details.", problems)
+
+    if "worker_id" in changes and changes["worker_id"] != family.worker_id:
+        family.worker = allocatable_worker(session, actor, changes["worker_id"])
+        if actor.is_worker and family.worker is None:
+            raise ValidationFailed(
+                "Only a manager can leave a family unallocated.",
+                {"worker_id": ["Only a manager can leave a family unallocated."]},
+            )
+    for name in ("household_name", "referral_source"):
+        if name in changes:
+            setattr(family, name, (changes[name] or "").strip() or None)
+    if "household_name" in changes and not family.household_name:
+        raise ValidationFailed("Check the family's details.", {"household_name": ["Enter the household name."]})
+    if "postcode" in changes:
+        family.postcode = normalise_postcode(changes["postcode"])
+    family.referral_date = referral_date
+    if opened_on != family.opened_on:
+        family.opened_on = opened_on
+        family.phase_since = opened_on
+    family.consent_recorded_on = consent
+    if "concerns" in changes:
+        wanted = set(changes["concerns"])
+        family.concern_rows = [row for row in family.concern_rows if row.code in wanted]
+        have = {row.code for row in family.concern_rows}
+        family.concern_rows.extend(FamilyConcern(code=c) for c in sorted(wanted - have))
+        # Concerns live in their own table; touch the family row so its version still moves.
+        flag_modified(family, "household_name")
+    session.flush()
+    return family
+
+
+def move_phase(
+    session: Session,
+    actor: User,
+    family: Family,
+    to_phase: str,
+    on_date: dt.date,
+    now: dt.datetime,
+    note: str | None = None,
+    reason: str | None = None,
+    version: int | None = None,
+) -> PhaseMove:
+    """Move a family between phases by the contract's rules, or explain why not (422)."""
+    check_version(family, version)
+    ensure_open(family)
+    today = local_date(now)
+    note = (note or "").strip() or None
+    if to_phase not in PHASE_ORDER:
+        raise ValidationFailed("Choose a phase.", {"phase": ["Choose a phase."]})
+    if to_phase == family.phase:
+        raise ValidationFailed(
+            f"The family is already in {PHASE_LABELS[to_phase].lower()}.",
+            {"phase": [f"The family is already in {PHASE_LABELS[to_phase].lower()}."]},
+        )
+    if on_date > today:
+        raise ValidationFailed(
+            "A phase move cannot be dated in the future.",
+            {"date": ["A phase move cannot be dated in the future."]},
+        )
+    if on_date < family.phase_since:
+        message = (
+            f"A phase move cannot be dated before {family.phase_since:%-d %B %Y}, "
+            "when the current phase began."
+        )
+        raise ValidationFailed(message, {"date": [message]})
+
+    current = PHASE_ORDER.index(family.phase)
+    target = PHASE_ORDER.index(to_phase)
+    if to_phase == Phase.CLOSED.value:
+        if reason not in CLOSURE_REASONS:
+            raise ValidationFailed(
+                "Give the reason the family is closing.",
+                {"reason": ["Choose the reason the family is closing."]},
+            )
+        if not actor.is_manager and family.phase != Phase.MOVING_ON.value:
+            message = (
+                "A family worker can close a family only from moving on; "
+                "hold a review or ask your manager."
+            )
+            raise ValidationFailed(message, {"phase": [message]})
+    elif target < current:
+        if not note:
+            message = "Say why the family is moving back a phase."
+            raise ValidationFailed(message, {"note": [message]})
+    else:
+        missing = []
+        if family.consent_recorded_on is None:
+            missing.append("consent to work together has not been recorded")
+        has_active_goal = session.scalar(
+            select(func.count(Goal.id)).where(Goal.family_id == family.id, Goal.status == "active")
+        )
+        if not has_active_goal:
+            missing.append("there is no active goal in the family plan")
+        if missing:
+            message = f"The family cannot move to {PHASE_LABELS[to_phase].lower()}: " + " and ".join(missing) + "."
+            raise ValidationFailed(message, {"phase": [message]})
+
+    move = PhaseMove(
+        family=family,
+        from_phase=family.phase,
+        to_phase=to_phase,
+        date=on_date,
+        note=note,
+        reason=reason if to_phase == Phase.CLOSED.value else None,
+        by=actor,
+    )
+    session.add(move)
+    family.phase = to_phase
+    family.phase_since = on_date
+    if to_phase == Phase.CLOSED.value:
+        family.closed_on = on_date
+        family.closure_reason = reason
+    session.flush()
+    return move
+
+
+@dataclass
+class FamilySummary:
+    """One row of My families / team families."""
+
+    family: Family
+    weeks_in_service: int
+    last_visit_on: dt.date | None
+    last_visit_all_seen: bool | None
+    next_review_due: dt.date | None
+
+
+def list_families(
+    session: Session,
+    actor: User,
+    now: dt.datetime,
+    *,
+    phase: str | None = None,
+    worker_id: int | None = None,
+    q: str | None = None,
+    open_only: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[FamilySummary], int]:
+    """The families ``actor`` may see, filtered, one page at a time, in a fixed number of
+    queries whatever the caseload size."""
+    require_case_role(actor)
+    if worker_id is not None and actor.is_worker and worker_id != actor.id:
+        raise ValidationFailed(
+            "A family worker can only list their own families.",
+            {"worker_id": ["You can only see your own families."]},
+        )
+    conditions = [family_scope(actor)]
+    if phase:
+        conditions.append(Family.phase == phase)
+    elif open_only:
+        conditions.append(Family.phase.in_(OPEN_PHASES))
+    if worker_id is not None:
+        conditions.append(Family.worker_id == worker_id)
+    if q and q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        conditions.append(
+            or_(
+                func.lower(Family.household_name).like(pattern),
+                func.lower(Family.reference).like(pattern),
+            )
+        )
+    total = session.scalar(select(func.count(Family.id)).where(*conditions))
+    families = session.scalars(
+        select(Family)
+        .where(*conditions)
+        .order_by(Family.household_name, Family.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return summarise(session, families, now), total
+
+
+def summarise(session: Session, families: list[Family], now: dt.datetime) -> list[FamilySummary]:
+    """Last visit, weeks in service and next review for a page of families (two queries)."""
+    today = local_date(now)
+    ids = [f.id for f in families]
+    last_visits = {}
+    if ids:
+        newest = (
+            select(
+                Visit.family_id,
+                Visit.date,
+                Visit.all_children_seen,
+                func.row_number()
+                .over(partition_by=Visit.family_id, order_by=(Visit.date.desc(), Visit.id.desc()))
+                .label("n"),
+            )
+            .where(Visit.family_id.in_(ids))
+            .subquery()
+        )
+        for family_id, date, all_seen in session.execute(
+            select(newest.c.family_id, newest.c.date, newest.c.all_children_seen).where(newest.c.n == 1)
+        ):
+            last_visits[family_id] = (date, all_seen)
+    reviews_due = next_review_dates(session, families)
+    return [
+        FamilySummary(
+            family=f,
+            weeks_in_service=max(0, ((f.closed_on or today) - f.opened_on).days // 7),
+            last_visit_on=last_visits.get(f.id, (None, None))[0],
+            last_visit_all_seen=last_visits.get(f.id, (None, None))[1],
+            next_review_due=reviews_due.get(f.id),
+        )
+        for f in families
+    ]

@@ -1,0 +1,82 @@
+"""The family plan: goals, their progress ratings and their status."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from ..models import GOAL_STATUSES, Family, Goal, GoalRating, User
+from .clock import local_date
+from .errors import ValidationFailed
+from .families import check_version, ensure_open
+
+GOAL_FIELDS = ("title", "area", "baseline", "target", "start_date", "target_date")
+
+
+def goal_areas() -> tuple[str, ...]:
+    return tuple(current_app.config["CASEWORK_GOAL_AREAS"])
+
+
+def _check_goal(values: dict, today: dt.date) -> None:
+    problems: dict[str, list[str]] = {}
+    if values["area"] not in goal_areas():
+        problems["area"] = ["Choose an outcome area."]
+    if values["start_date"] > today:
+        problems["start_date"] = ["A goal cannot start in the future."]
+    if values["target_date"] < values["start_date"]:
+        problems["target_date"] = ["The target date must be on or after the start date."]
+    if problems:
+        raise ValidationFailed("Check the goal.", problems)
+
+
+def agree_goal(session: Session, family: Family, data: dict, now: dt.datetime) -> Goal:
+    ensure_open(family)
+    values = {name: data[name] for name in GOAL_FIELDS}
+    values["title"] = values["title"].strip()
+    _check_goal(values, local_date(now))
+    goal = Goal(family=family, status="active", **values)
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def update_goal(session: Session, goal: Goal, changes: dict, now: dt.datetime) -> Goal:
+    """Edit a goal's wording, scale or dates, or mark it achieved or withdrawn."""
+    check_version(goal, changes.get("version"))
+    ensure_open(goal.family)
+    today = local_date(now)
+    values = {name: changes.get(name, getattr(goal, name)) for name in GOAL_FIELDS}
+    _check_goal(values, today)
+    status = changes.get("status", goal.status)
+    if status not in GOAL_STATUSES:
+        raise ValidationFailed("Choose a status.", {"status": ["Choose active, achieved or withdrawn."]})
+    for name, value in values.items():
+        setattr(goal, name, value.strip() if isinstance(value, str) else value)
+    if status != goal.status:
+        goal.status = status
+        goal.status_changed_on = today
+    session.flush()
+    return goal
+
+
+def rate_progress(
+    session: Session, actor: User, goal: Goal, on_date: dt.date, rating: int, note: str | None, now: dt.datetime
+) -> GoalRating:
+    ensure_open(goal.family)
+    problems = {}
+    if not goal.is_active:
+        raise ValidationFailed(
+            f"This goal is {goal.status}; only active goals are rated.",
+            {"rating": [f"This goal is {goal.status}; only active goals are rated."]},
+        )
+    if on_date > local_date(now):
+        problems["date"] = ["A rating cannot be dated in the future."]
+    elif on_date < goal.start_date:
+        problems["date"] = [f"A rating cannot be dated before the goal started ({goal.start_date:%-d %B %Y})."]
+    if problems:
+        raise ValidationFailed("Check the rating.", problems)
+    entry = GoalRating(goal=goal, date=on_date, rating=rating, note=(note or "").strip(), recorded_by=actor)
+    session.add(entry)
+    session.flush()
+    return entry

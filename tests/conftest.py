@@ -1,0 +1,160 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL when
+CASEWORK_TEST_DATABASE_URL names one (as ``.ci/run`` does); the schema is built by the real
+Alembic migrations, so they are tested on both."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from casework import create_app
+from casework.config import TestingConfig, normalise_database_url
+from casework.extensions import db as _db
+from casework.services.clock import current_time, local_date
+
+from . import factories
+
+PASSWORD = factories.PASSWORD
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("CASEWORK_TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "casework-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = _database_url(tmp_path_factory)
+
+    app = create_app(Config)
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+    return app
+
+
+def _empty_tables():
+    tables = [table.name for table in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            _db.session.execute(text(f"DELETE FROM {name}"))
+    _db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def now(app):
+    with app.app_context():
+        return current_time()
+
+
+@pytest.fixture
+def today(now) -> dt.date:
+    return local_date(now)
+
+
+@pytest.fixture
+def team(db):
+    return factories.TeamFactory(name="North")
+
+
+@pytest.fixture
+def other_team(db):
+    return factories.TeamFactory(name="South")
+
+
+@pytest.fixture
+def worker(team):
+    return factories.UserFactory(team=team, role="worker", name="Wendy Worker", email="wendy@example.org")
+
+
+@pytest.fixture
+def colleague(team):
+    """Another worker in the same team."""
+    return factories.UserFactory(team=team, role="worker", name="Colin Colleague", email="colin@example.org")
+
+
+@pytest.fixture
+def manager(team):
+    return factories.UserFactory(team=team, role="manager", name="Mina Manager", email="mina@example.org")
+
+
+@pytest.fixture
+def admin(team):
+    return factories.UserFactory(team=None, role="admin", name="Ada Admin", email="ada@example.org")
+
+
+@pytest.fixture
+def outsider(other_team):
+    """A worker of another team."""
+    return factories.UserFactory(team=other_team, role="worker", name="Oscar Outsider", email="oscar@example.org")
+
+
+@pytest.fixture
+def family(worker, today):
+    return factories.FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=30))
+
+
+def sign_in(client, user, password=PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login(client, db):
+    """``login(user)`` signs ``user`` in on ``client``."""
+
+    def _login(user):
+        _db.session.commit()
+        sign_in(client, user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api(client, db):
+    """``api(user)`` answers a client whose calls carry a fresh bearer token for ``user``."""
+
+    class ApiClient:
+        def __init__(self, token):
+            self.headers = {"Authorization": f"Bearer {token}"}
+
+        def __getattr__(self, method):
+            def call(path, **kwargs):
+                headers = {**self.headers, **kwargs.pop("headers", {})}
+                return getattr(client, method)(path, headers=headers, **kwargs)
+
+            return call
+
+    def _api(user):
+        _db.session.commit()
+        response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return ApiClient(response.get_json()["token"])
+
+    return _api
