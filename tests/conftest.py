@@ -7,6 +7,7 @@ import datetime as dt
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -27,12 +28,26 @@ def _database_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "casework-test.sqlite3")
 
 
+class RequestClient(FlaskClient):
+    """Each request runs in its own application context, as in production: its own ``g``
+    (where Flask-Login caches the signed-in user) and its own database session. What the test
+    set up is committed first, and the test's session reads the request's writes afterwards."""
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = _database_url(tmp_path_factory)
 
     app = create_app(Config)
+    app.test_client_class = RequestClient
     with app.app_context():
         _db.drop_all()
         with _db.engine.begin() as connection:

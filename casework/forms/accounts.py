@@ -31,3 +31,7 @@ class UserForm(BaseForm):
 class ResetPasswordForm(BaseForm):
     new_password = PasswordField("New password", [InputRequired("Enter a new password.")],
                                  description="At least 12 characters.")
+
+
+class TeamForm(BaseForm):
+    name = StringField("Team name", [InputRequired("Enter a team name."), Length(max=120)])

@@ -1,0 +1,200 @@
+"""Signing in and out, passwords, and administrators managing users and teams."""
+import pytest
+
+from casework.extensions import db
+from casework.models import Team, User
+from casework.services import accounts
+
+from .conftest import PASSWORD, sign_in
+from .factories import UserFactory
+
+
+def test_sign_in_lands_on_my_families(client, worker):
+    db.session.commit()
+    response = client.post("/login", data={"email": "WENDY@example.org ", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/")
+    assert client.get("/").headers["Location"].endswith("/families")
+
+
+def test_session_cookie_is_httponly_and_lax(client, worker):
+    db.session.commit()
+    response = client.post("/login", data={"email": worker.email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_secure_outside_debug(app):
+    # TestingConfig turns it off to run over plain HTTP; the production default must be on.
+    from casework.config import Config
+
+    assert Config.SESSION_COOKIE_SECURE is True
+
+
+def test_wrong_password_is_refused_with_a_message(client, worker):
+    db.session.commit()
+    response = client.post("/login", data={"email": worker.email, "password": "not the password"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "e-mail address or password is not right" in page
+    assert client.get("/account/password").status_code == 302  # still signed out
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client, worker):
+    db.session.commit()
+    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "x" * 12})
+    wrong = client.post("/login", data={"email": worker.email, "password": "x" * 12})
+    assert "e-mail address or password is not right" in unknown.get_data(as_text=True)
+    assert unknown.status_code == wrong.status_code
+
+
+def test_deactivated_user_cannot_sign_in(client, worker):
+    worker.active = False
+    db.session.commit()
+    response = client.post("/login", data={"email": worker.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert "not right" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["/families", "/admin/users?x=1"])
+def test_next_on_this_site_is_followed(client, worker, target):
+    db.session.commit()
+    response = client.post(f"/login?next={target}", data={"email": worker.email, "password": PASSWORD})
+    assert response.headers["Location"] == target
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
+def test_next_elsewhere_is_ignored(client, worker, target):
+    db.session.commit()
+    response = client.post("/login", query_string={"next": target}, data={"email": worker.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_out_is_a_post_and_ends_the_session(client, worker, login):
+    login(worker)
+    assert client.get("/logout").status_code == 405
+    client.post("/logout")
+    assert client.get("/account/password").status_code == 302
+
+
+def test_change_password_needs_twelve_characters(client, worker, login):
+    login(worker)
+    response = client.post(
+        "/account/password", data={"current_password": PASSWORD, "new_password": "short pass"}
+    )
+    assert "at least 12 characters" in response.get_data(as_text=True)
+    db.session.refresh(worker)
+    assert accounts.authenticate(db.session, worker.email, PASSWORD) is not None
+
+
+def test_change_password_checks_the_current_one(client, worker, login):
+    login(worker)
+    response = client.post(
+        "/account/password", data={"current_password": "wrong password!", "new_password": "a new long passphrase"}
+    )
+    assert "current password is not right" in response.get_data(as_text=True)
+
+
+def test_change_password_ends_other_sessions_but_keeps_this_one(app, client, worker, login):
+    login(worker)
+    elsewhere = app.test_client()
+    sign_in(elsewhere, worker)
+    response = client.post(
+        "/account/password", data={"current_password": PASSWORD, "new_password": "a new long passphrase"}
+    )
+    assert response.status_code == 302
+    assert client.get("/account/password").status_code == 200
+    assert elsewhere.get("/account/password").status_code == 302
+    client.post("/logout")
+    sign_in(client, worker, "a new long passphrase")
+
+
+# Administration -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["worker", "manager"])
+def test_case_roles_may_not_administer(request, client, login, who):
+    login(request.getfixturevalue(who))
+    assert client.get("/admin/users").status_code == 403
+    assert client.post("/admin/users/new", data={}).status_code == 403
+
+
+def test_admin_sees_users_and_teams(client, admin, worker, login):
+    login(admin)
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Wendy Worker" in page and "North" in page
+
+
+def test_admin_adds_a_user_into_a_new_team(client, admin, login):
+    login(admin)
+    response = client.post(
+        "/admin/users/new",
+        data={"name": "Nia New", "email": "nia@example.org", "role": "worker", "team": "East", "password": "a long first password"},
+    )
+    assert response.status_code == 302
+    nia = accounts.find_user(db.session, "nia@example.org")
+    assert nia.team.name == "East" and nia.role == "worker"
+
+
+def test_admin_add_user_keeps_input_and_explains(client, admin, worker, login):
+    login(admin)
+    response = client.post(
+        "/admin/users/new",
+        data={"name": "Nia New", "email": worker.email, "role": "worker", "team": "North", "password": "short"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "already exists" in page
+    assert "at least 12 characters" in page
+    assert 'value="Nia New"' in page
+
+
+def test_deactivating_a_user_ends_their_sessions(app, client, admin, worker, login):
+    db.session.commit()
+    theirs = app.test_client()
+    sign_in(theirs, worker)
+    login(admin)
+    assert client.post(f"/admin/users/{worker.id}/deactivate").status_code == 302
+    assert theirs.get("/account/password").status_code == 302
+    assert "not right" in theirs.post("/login", data={"email": worker.email, "password": PASSWORD}).get_data(as_text=True)
+    client.post(f"/admin/users/{worker.id}/activate")
+    sign_in(theirs, worker)
+
+
+def test_admin_cannot_deactivate_themselves(client, admin, login):
+    login(admin)
+    client.post(f"/admin/users/{admin.id}/deactivate")
+    db.session.refresh(admin)
+    assert admin.active
+
+
+def test_admin_resets_a_password(app, client, admin, worker, login):
+    db.session.commit()
+    theirs = app.test_client()
+    sign_in(theirs, worker)
+    login(admin)
+    assert client.post(f"/admin/users/{worker.id}/password", data={"new_password": "short"}).status_code == 422
+    client.post(f"/admin/users/{worker.id}/password", data={"new_password": "reset by the admin today"})
+    assert theirs.get("/account/password").status_code == 302
+    sign_in(theirs, worker, "reset by the admin today")
+
+
+def test_admin_acts_on_unknown_user_404(client, admin, login):
+    login(admin)
+    assert client.post("/admin/users/9999/deactivate").status_code == 404
+
+
+def test_admin_adds_a_team_once(client, admin, login):
+    login(admin)
+    client.post("/admin/teams", data={"name": "West"})
+    client.post("/admin/teams", data={"name": "west"})
+    assert db.session.query(Team).filter(Team.name.ilike("west")).count() == 1
+
+
+def test_admin_is_refused_case_records(client, admin, login):
+    login(admin)
+    assert client.get("/families").status_code == 403
