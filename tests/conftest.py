@@ -9,7 +9,7 @@ import os
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from casework import create_app
 from casework.config import TestingConfig, normalise_database_url
@@ -43,17 +43,31 @@ class RequestClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    engine_options = dict(TestingConfig.SQLALCHEMY_ENGINE_OPTIONS)
+    schema = None
+    if url.startswith("postgresql"):
+        # A schema of this run's own, so runs side by side on one database never collide.
+        schema = f"casework_test_{os.getpid()}"
+        with create_engine(url, isolation_level="AUTOCOMMIT").connect() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        engine_options["connect_args"] = {"options": f"-csearch_path={schema}"}
+
     class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = _database_url(tmp_path_factory)
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = engine_options
 
     app = create_app(Config)
     app.test_client_class = RequestClient
     with app.app_context():
-        _db.drop_all()
-        with _db.engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
-    return app
+    yield app
+    if schema:
+        with app.app_context():
+            _db.engine.dispose()
+        with create_engine(url, isolation_level="AUTOCOMMIT").connect() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 def _empty_tables():

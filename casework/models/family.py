@@ -180,9 +180,8 @@ class PhaseMove(db.Model):
 
 
 class ReferenceCounter(db.Model):
-    """The last family number used in a year, for readable references such as FP-2026-0042.
-    Incremented with a row lock (PostgreSQL) or the write lock (SQLite), so two referrals
-    opened at once never share a number."""
+    """The last family number used in a year, for readable references such as FP-2026-0042
+    (see ``services.families.next_reference``)."""
 
     __tablename__ = "reference_counters"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -88,14 +90,19 @@ def allocatable_worker(session: Session, actor: User, worker_id: int | None) -> 
 
 
 def next_reference(session: Session, prefix: str, year: int) -> str:
-    """The next readable reference for ``year``, e.g. FP-2026-0042."""
-    counter = session.get(ReferenceCounter, year, with_for_update=True)
-    if counter is None:
-        counter = ReferenceCounter(year=year, last_number=0)
-        session.add(counter)
-    counter.last_number += 1
-    session.flush()
-    return f"{prefix}-{year}-{counter.last_number:04d}"
+    """The next readable reference for ``year``, e.g. FP-2026-0042. The counter row is created
+    if missing without racing (ON CONFLICT DO NOTHING) and incremented in one UPDATE, which
+    holds the row (PostgreSQL) or database (SQLite) lock until the referral commits: two
+    referrals opened at once never share a number."""
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name]
+    session.execute(insert(ReferenceCounter).values(year=year, last_number=0).on_conflict_do_nothing())
+    number = session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + 1)
+        .returning(ReferenceCounter.last_number)
+    ).scalar_one()
+    return f"{prefix}-{year}-{number:04d}"
 
 
 @dataclass
@@ -405,3 +412,52 @@ def summarise(session: Session, families: list[Family], now: dt.datetime) -> lis
         )
         for f in families
     ]
+
+
+def load_family_record(session: Session, family: Family) -> Family:
+    """``family`` with what its page shows (worker, children, carers, concerns and the phase
+    history with who moved it) loaded up front: a fixed number of queries."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    return session.scalars(
+        select(Family)
+        .where(Family.id == family.id)
+        .options(
+            joinedload(Family.worker),
+            selectinload(Family.children),
+            selectinload(Family.carers),
+            selectinload(Family.concern_rows),
+            selectinload(Family.phase_moves).joinedload(PhaseMove.by),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def team_workers(session: Session, actor: User) -> list[User]:
+    """Every family worker of ``actor``'s team (active or not), by name."""
+    if actor.team_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.team_id == actor.team_id, User.role == Role.WORKER.value)
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def allocatable_workers(session: Session, actor: User) -> list[User]:
+    """The workers ``actor`` may allocate a family to: active workers of their team (a
+    manager), or only themselves (a worker)."""
+    if actor.is_worker:
+        return [actor]
+    return [user for user in team_workers(session, actor) if user.active]
+
+
+def phases_offered(actor: User, family: Family) -> list[str]:
+    """The phases worth offering in a move: every other open phase, and ``closed`` from
+    moving on (a worker) or from any phase (a manager). ``move_phase`` still decides."""
+    offered = [phase for phase in OPEN_PHASES if phase != family.phase]
+    if actor.is_manager or family.phase == Phase.MOVING_ON.value:
+        offered.append(Phase.CLOSED.value)
+    return offered
