@@ -28,8 +28,8 @@ from ..models import (
     Visit,
 )
 from .clock import local_date
-from .errors import StaleVersion, ValidationFailed
-from .reviews import next_review_dates
+from .errors import Forbidden, StaleVersion, ValidationFailed
+from .schedule import next_review_dates
 from .scope import family_scope, require_case_role
 
 EDITABLE_FIELDS = (
@@ -303,22 +303,48 @@ def move_phase(
             message = f"The family cannot move to {PHASE_LABELS[to_phase].lower()}: " + " and ".join(missing) + "."
             raise ValidationFailed(message, {"phase": [message]})
 
+    if to_phase == Phase.CLOSED.value:
+        return close_family(session, actor, family, on_date, reason, now, note=note)
+    return _record_move(session, actor, family, to_phase, on_date, note)
+
+
+def _record_move(session, actor, family, to_phase, on_date, note, reason=None) -> PhaseMove:
     move = PhaseMove(
-        family=family,
-        from_phase=family.phase,
-        to_phase=to_phase,
-        date=on_date,
-        note=note,
-        reason=reason if to_phase == Phase.CLOSED.value else None,
-        by=actor,
+        family=family, from_phase=family.phase, to_phase=to_phase, date=on_date, note=note, reason=reason, by=actor
     )
     session.add(move)
     family.phase = to_phase
     family.phase_since = on_date
-    if to_phase == Phase.CLOSED.value:
-        family.closed_on = on_date
-        family.closure_reason = reason
     session.flush()
+    return move
+
+
+def close_family(
+    session: Session, actor: User, family: Family, on_date: dt.date, reason: str, now: dt.datetime, note: str | None = None
+) -> PhaseMove:
+    """Close the family on ``on_date`` for ``reason``: by a phase move or a review's decision."""
+    ensure_open(family)
+    if on_date < family.phase_since:
+        message = f"The family cannot close before {family.phase_since:%-d %B %Y}, when its current phase began."
+        raise ValidationFailed(message, {"date": [message]})
+    move = _record_move(session, actor, family, Phase.CLOSED.value, on_date, note, reason)
+    family.closed_on = on_date
+    family.closure_reason = reason
+    return move
+
+
+def reopen_family(session: Session, actor: User, family: Family, note: str, now: dt.datetime) -> PhaseMove:
+    """A manager reopens a closed family: back to engagement from today, with a note."""
+    if not actor.is_manager:
+        raise Forbidden("Only a manager can reopen a family.")
+    if not family.is_closed:
+        raise ValidationFailed("The family is open.", {"phase": ["Only a closed family can be reopened."]})
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("Say why the family is being reopened.", {"note": ["Say why the family is being reopened."]})
+    move = _record_move(session, actor, family, Phase.ENGAGEMENT.value, local_date(now), note)
+    family.closed_on = None
+    family.closure_reason = None
     return move
 
 
@@ -461,3 +487,33 @@ def phases_offered(actor: User, family: Family) -> list[str]:
     if actor.is_manager or family.phase == Phase.MOVING_ON.value:
         offered.append(Phase.CLOSED.value)
     return offered
+
+
+@dataclass
+class ChildMatch:
+    family_id: int
+    reference: str
+    phase: str
+    closed_on: dt.date | None
+
+
+def known_child_matches(
+    session: Session, actor: User, first_name: str, date_of_birth: dt.date, exclude_family_id: int | None = None
+) -> list[ChildMatch]:
+    """Families across the whole service with a child of this first name (any case) and date
+    of birth: a possible re-referral. Only references are given, never names or details, so a
+    worker may see that another team knows the family without seeing the record."""
+    require_case_role(actor)
+    query = (
+        select(Family.id, Family.reference, Family.phase, Family.closed_on)
+        .join(Child, Child.family_id == Family.id)
+        .where(
+            Child.date_of_birth == date_of_birth,
+            func.lower(Child.first_name) == first_name.strip().lower(),
+        )
+        .distinct()
+        .order_by(Family.id.desc())
+    )
+    if exclude_family_id is not None:
+        query = query.where(Family.id != exclude_family_id)
+    return [ChildMatch(*row) for row in session.execute(query)]

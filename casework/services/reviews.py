@@ -1,38 +1,53 @@
-"""The review schedule: first due a set interval after the family opened, then the same
-interval after the last review held."""
+"""Reviews of the family plan: is it working, should it continue, step up, step down or close?"""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Family, Review
+from ..models import CLOSURE_REASONS, REVIEW_DECISIONS, Family, Review, User
+from .clock import local_date
+from .errors import ValidationFailed
+from .families import close_family, ensure_open
+from .schedule import next_review_dates, next_review_due  # noqa: F401  (the schedule of reviews)
+
+CLOSING_DECISIONS = {"step_down": "step_down", "step_up": "step_up", "close": None}
 
 
-def review_interval() -> dt.timedelta:
-    return dt.timedelta(days=current_app.config["CASEWORK_REVIEW_INTERVAL_DAYS"])
-
-
-def next_review_dates(session: Session, families: list[Family]) -> dict[int, dt.date | None]:
-    """``{family_id: next due date}`` for open families (closed ones have none), one query."""
-    open_ids = [f.id for f in families if not f.is_closed]
-    last_held = {}
-    if open_ids:
-        last_held = dict(
-            session.execute(
-                select(Review.family_id, func.max(Review.held_on))
-                .where(Review.family_id.in_(open_ids))
-                .group_by(Review.family_id)
-            ).all()
-        )
-    interval = review_interval()
-    return {
-        f.id: None if f.is_closed else (last_held.get(f.id) or f.opened_on) + interval
-        for f in families
-    }
-
-
-def next_review_due(session: Session, family: Family) -> dt.date | None:
-    return next_review_dates(session, [family])[family.id]
+def hold_review(session: Session, actor: User, family: Family, data: dict, now: dt.datetime) -> Review:
+    """Record a review: held_on, decision, reason (required to close), attendees, notes.
+    A decision to step down, step up or close closes the family on the day it was held."""
+    ensure_open(family)
+    today = local_date(now)
+    held_on, decision = data["held_on"], data["decision"]
+    problems: dict[str, list[str]] = {}
+    if held_on > today:
+        problems["held_on"] = ["A review cannot be dated in the future."]
+    elif held_on < family.opened_on:
+        problems["held_on"] = [f"A review cannot be held before the family opened ({family.opened_on:%-d %B %Y})."]
+    if decision not in REVIEW_DECISIONS:
+        problems["decision"] = ["Choose continue, step up, step down or close."]
+    reason = CLOSING_DECISIONS.get(decision) or (data.get("reason") or None)
+    if decision == "close" and reason not in CLOSURE_REASONS:
+        problems["reason"] = ["Choose the reason the family is closing."]
+    if decision in CLOSING_DECISIONS and "held_on" not in problems and held_on < family.phase_since:
+        problems["held_on"] = [
+            f"A review that closes the family cannot be dated before {family.phase_since:%-d %B %Y}, "
+            "when its current phase began."
+        ]
+    if problems:
+        raise ValidationFailed("Check the review.", problems)
+    review = Review(
+        family=family,
+        held_on=held_on,
+        decision=decision,
+        reason=reason if decision in CLOSING_DECISIONS else None,
+        attendees=(data.get("attendees") or "").strip(),
+        notes=(data.get("notes") or "").strip(),
+        recorded_by=actor,
+    )
+    session.add(review)
+    if decision in CLOSING_DECISIONS:
+        close_family(session, actor, family, held_on, reason, now, note=f"Closed at the review held on {held_on:%-d %B %Y}.")
+    session.flush()
+    return review

@@ -14,10 +14,10 @@ from .families import ensure_open
 SEEING_OUTCOMES = ("completed",)
 
 
-def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt.datetime) -> Visit:
-    """Record a visit. ``data``: date, kind, outcome, duration_minutes?, children_seen (ids),
-    seen_alone (ids), notes, goals_discussed (ids)."""
-    ensure_open(family)
+def check_visit(session: Session, family: Family, data: dict, now: dt.datetime):
+    """The rules every visit keeps, whether logged or corrected. Answers the children seen
+    (ids, seen-alone included), those seen alone, the goals discussed, and whether every child
+    of the family was seen; or raises ValidationFailed."""
     problems: dict[str, list[str]] = {}
     if data["date"] > local_date(now):
         problems["date"] = ["A visit cannot be dated in the future."]
@@ -42,7 +42,14 @@ def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt
         problems["goals_discussed"] = ["Choose goals from this family's plan."]
     if problems:
         raise ValidationFailed("Check the visit details.", problems)
+    return seen, alone, list(goals), bool(child_ids) and child_ids <= set(seen)
 
+
+def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt.datetime) -> Visit:
+    """Record a visit. ``data``: date, kind, outcome, duration_minutes?, children_seen (ids),
+    seen_alone (ids), notes, goals_discussed (ids)."""
+    ensure_open(family)
+    seen, alone, goals, all_seen = check_visit(session, family, data, now)
     visit = Visit(
         family=family,
         date=data["date"],
@@ -53,8 +60,27 @@ def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt
         recorded_by=actor,
         children_seen=[VisitChild(child_id=cid, seen_alone=cid in alone) for cid in seen],
         goals_discussed=goals,
-        all_children_seen=bool(child_ids) and child_ids <= set(seen),
+        all_children_seen=all_seen,
     )
     session.add(visit)
     session.flush()
     return visit
+
+
+def visit_history(session: Session, family: Family) -> list[Visit]:
+    """The family's visits, newest first, with the children seen, the goals discussed and
+    who recorded each: a fixed number of queries."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    return list(
+        session.scalars(
+            select(Visit)
+            .where(Visit.family_id == family.id)
+            .order_by(Visit.date.desc(), Visit.id.desc())
+            .options(
+                selectinload(Visit.children_seen),
+                selectinload(Visit.goals_discussed),
+                joinedload(Visit.recorded_by),
+            )
+        )
+    )

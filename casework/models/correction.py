@@ -1,0 +1,33 @@
+"""Corrections to what was recorded: the old values are kept, with who and when."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+CORRECTED_RECORDS = {"visit": "Visit", "rating": "Rating"}
+
+
+class Correction(db.Model):
+    __tablename__ = "corrections"
+    __table_args__ = (
+        Index("ix_corrections_record", "record_type", "record_id"),
+        Index("ix_corrections_family_made_at", "family_id", "made_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    record_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int]
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    made_on: Mapped[dt.date]  # the local date it was made, for the chronology
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text)
+    # The values before the correction, as JSON-ready strings: {"date": "2026-03-02", ...}
+    old_values: Mapped[dict] = mapped_column(JSON)
+
+    by = relationship("User")
