@@ -33,6 +33,15 @@ class Config:
     CASEWORK_REFERENCE_PREFIX = "FP"
     CASEWORK_GOAL_AREAS = GOAL_AREAS
     CASEWORK_REVIEW_INTERVAL_DAYS = 42
+    # The daily sweep: when it runs and the thresholds of its rules.
+    CASEWORK_SWEEP_HOUR = 6
+    CASEWORK_REVIEW_REMINDER_DAYS = 7  # remind the worker this many days before a review is due
+    CASEWORK_REVIEW_ESCALATE_DAYS = 7  # flag and tell the manager once this many days overdue
+    CASEWORK_STALL_DAYS = 28  # a goal with no improvement in this many days has stalled
+    CASEWORK_STALL_ESCALATE_DAYS = 56  # ... and is escalated to the manager after this many
+    CASEWORK_PHASE_WEEKS = {"engagement": 4, "making_changes": 14, "moving_on": 4}
+    CASEWORK_OVERRUN_FACTOR = 1.5  # past this share of a phase's expected length: medium
+    CASEWORK_CHILD_SEEN_DAYS = 28  # every child seen at least this often
     CASEWORK_API_TOKEN_HOURS = 12
     CASEWORK_PASSWORD_MIN_LENGTH = 12
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -16,6 +16,7 @@ from .family import (  # noqa: F401
     ReferenceCounter,
 )
 from .correction import CORRECTED_RECORDS, Correction  # noqa: F401
+from .flag import FLAG_RULES, SEVERITIES, EmailDigest, Flag, Notification  # noqa: F401
 from .goal import GOAL_STATUSES, Goal, GoalRating  # noqa: F401
 from .review import REVIEW_DECISIONS, Review  # noqa: F401
 from .user import ApiToken, Role, Team, User  # noqa: F401

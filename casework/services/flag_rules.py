@@ -1,0 +1,287 @@
+"""The escalation rules. Each reads only the dates the worker recorded and the ``today`` it is
+given (never a clock, never when a row was inserted), and looks at the whole service in a few
+set-based queries. Each answers ``Finding``s: what should be flagged today, and why.
+
+Windows follow the contract: "the last 28 days" are the dates d with today - 28 < d <= today.
+A flag that someone resolved while its condition still held restarts its clock on the day it
+was resolved: the rule then counts from that day, so it returns only if the condition holds
+again a full period later.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import OPEN_PHASES, PHASE_LABELS, Child, Family, Goal, GoalRating, Review, Visit, VisitChild
+
+# Visits at which a child counts as seen: a phone call does not.
+SEEING_KINDS = ("home_visit", "office", "school")
+
+
+@dataclass(frozen=True)
+class Finding:
+    family_id: int
+    rule: str
+    subject_key: str
+    severity: str
+    message: str
+    # Tell the manager as well as the worker (once per flag).
+    escalate: bool = False
+
+
+@dataclass
+class Settings:
+    review_interval: int
+    review_escalate_days: int
+    stall_days: int
+    stall_escalate_days: int
+    phase_weeks: dict[str, int]
+    overrun_factor: float
+    child_seen_days: int
+
+    @classmethod
+    def from_config(cls) -> Settings:
+        config = current_app.config
+        return cls(
+            review_interval=config["CASEWORK_REVIEW_INTERVAL_DAYS"],
+            review_escalate_days=config["CASEWORK_REVIEW_ESCALATE_DAYS"],
+            stall_days=config["CASEWORK_STALL_DAYS"],
+            stall_escalate_days=config["CASEWORK_STALL_ESCALATE_DAYS"],
+            phase_weeks=dict(config["CASEWORK_PHASE_WEEKS"]),
+            overrun_factor=config["CASEWORK_OVERRUN_FACTOR"],
+            child_seen_days=config["CASEWORK_CHILD_SEEN_DAYS"],
+        )
+
+
+@dataclass
+class OpenFamily:
+    id: int
+    opened_on: dt.date
+    phase: str
+    phase_since: dt.date
+
+
+@dataclass
+class Context:
+    """What every rule needs, loaded once per sweep."""
+
+    today: dt.date
+    settings: Settings
+    families: dict[int, OpenFamily]
+    # (family_id, rule, subject_key) -> the day a flag on it was last resolved
+    restarts: dict[tuple[int, str, str], dt.date] = field(default_factory=dict)
+
+    def since(self, family_id: int, rule: str, subject_key: str, natural: dt.date) -> dt.date:
+        restarted = self.restarts.get((family_id, rule, subject_key))
+        return max(natural, restarted) if restarted else natural
+
+
+def d(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def load_context(session: Session, today: dt.date, restarts=None) -> Context:
+    rows = session.execute(
+        select(Family.id, Family.opened_on, Family.phase, Family.phase_since).where(
+            Family.phase.in_(OPEN_PHASES), Family.opened_on <= today
+        )
+    )
+    families = {row.id: OpenFamily(*row) for row in rows}
+    return Context(today, Settings.from_config(), families, restarts or {})
+
+
+def review_overdue(session: Session, ctx: Context) -> list[Finding]:
+    last_held = dict(
+        session.execute(
+            select(Review.family_id, func.max(Review.held_on))
+            .join(Family)
+            .where(Family.phase.in_(OPEN_PHASES), Review.held_on <= ctx.today)
+            .group_by(Review.family_id)
+        ).all()
+    )
+    findings = []
+    interval = dt.timedelta(days=ctx.settings.review_interval)
+    for family in ctx.families.values():
+        due = (last_held.get(family.id) or family.opened_on) + interval
+        counted_from = ctx.since(family.id, "review_overdue", "review", due)
+        if (ctx.today - counted_from).days >= ctx.settings.review_escalate_days:
+            days = (ctx.today - due).days
+            findings.append(
+                Finding(family.id, "review_overdue", "review", "high",
+                        f"Review due on {d(due)} has not been held: {days} days overdue.", escalate=True)
+            )
+    return findings
+
+
+def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
+    goals = session.execute(
+        select(Goal.id, Goal.family_id, Goal.title, Goal.baseline, Goal.start_date, Goal.target_date)
+        .join(Family)
+        .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", Goal.start_date <= ctx.today)
+    ).all()
+    ratings = defaultdict(list)
+    for goal_id, date, rating in session.execute(
+        select(GoalRating.goal_id, GoalRating.date, GoalRating.rating)
+        .join(Goal)
+        .join(Family)
+        .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", GoalRating.date <= ctx.today)
+        .order_by(GoalRating.goal_id, GoalRating.date, GoalRating.id)
+    ):
+        ratings[goal_id].append((date, rating))
+
+    s = ctx.settings
+    window_start = ctx.today - dt.timedelta(days=s.stall_days)  # exclusive
+    findings = []
+    for goal in goals:
+        if goal.family_id not in ctx.families:
+            continue
+        key = f"goal:{goal.id}"
+        history = ratings[goal.id]
+        # The best so far before each rating; an improvement beats everything before it.
+        best, last_improvement, improved_in_window = goal.baseline, None, False
+        for date, rating in history:
+            if rating > best:
+                best, last_improvement = rating, date
+                improved_in_window = improved_in_window or date > window_start
+        restarted = ctx.restarts.get((goal.family_id, "goal_stalled", key))
+        stalled = max(goal.start_date, restarted or goal.start_date) <= window_start and not improved_in_window
+        target_passed = goal.target_date < ctx.today and (restarted is None or restarted <= window_start)
+        if not (stalled or target_passed):
+            continue
+        stalled_since = last_improvement or goal.start_date
+        escalate = (ctx.today - ctx.since(goal.family_id, "goal_stalled", key, stalled_since)).days >= s.stall_escalate_days
+        if history:
+            last_date, last_rating = history[-1]
+            why = f"No rating above {best} since {d(stalled_since)}; last rating {last_rating} on {d(last_date)}."
+        else:
+            why = f"No rating since the goal started on {d(goal.start_date)}."
+        if target_passed and not stalled:
+            why = f"Target date {d(goal.target_date)} has passed and the goal is not achieved. " + why
+        findings.append(
+            Finding(goal.family_id, "goal_stalled", key, "high" if escalate else "medium",
+                    f"“{goal.title}”: {why}", escalate=escalate)
+        )
+    return findings
+
+
+def phase_overrun(session: Session, ctx: Context) -> list[Finding]:
+    findings = []
+    s = ctx.settings
+    for family in ctx.families.values():
+        expected = dt.timedelta(weeks=s.phase_weeks[family.phase])
+        counted_from = ctx.since(family.id, "phase_overrun", "family", family.phase_since)
+        taken = ctx.today - counted_from
+        if taken <= expected:
+            continue
+        weeks = (ctx.today - family.phase_since).days // 7
+        severity = "medium" if taken > expected * s.overrun_factor else "low"
+        findings.append(
+            Finding(family.id, "phase_overrun", "family", severity,
+                    f"In {PHASE_LABELS[family.phase].lower()} since {d(family.phase_since)} "
+                    f"({weeks} weeks; expected {s.phase_weeks[family.phase]}).")
+        )
+    return findings
+
+
+def no_access(session: Session, ctx: Context) -> list[Finding]:
+    numbered = (
+        select(
+            Visit.family_id,
+            Visit.date,
+            Visit.outcome,
+            func.row_number()
+            .over(partition_by=Visit.family_id, order_by=(Visit.date.desc(), Visit.id.desc()))
+            .label("n"),
+        )
+        .join(Family)
+        .where(Family.phase.in_(OPEN_PHASES), Visit.date <= ctx.today)
+        .subquery()
+    )
+    recent = defaultdict(list)  # newest first
+    for family_id, date, outcome in session.execute(
+        select(numbered.c.family_id, numbered.c.date, numbered.c.outcome)
+        .where(numbered.c.n <= 5)
+        .order_by(numbered.c.family_id, numbered.c.n)
+    ):
+        recent[family_id].append((date, outcome))
+    findings = []
+    for family_id, visits in recent.items():
+        if family_id not in ctx.families:
+            continue
+        restarted = ctx.restarts.get((family_id, "no_access", "family"))
+        if restarted:
+            visits = [v for v in visits if v[0] > restarted]
+        last_two = [outcome for _, outcome in visits[:2]]
+        missed = [v for v in visits if v[1] in ("no_access", "cancelled")]
+        if last_two == ["no_access", "no_access"]:
+            why = f"The last two visits ({d(visits[1][0])} and {d(visits[0][0])}) were no access."
+        elif len(missed) >= 3:
+            why = f"{len(missed)} of the last {len(visits)} visits were no access or cancelled (latest {d(missed[0][0])})."
+        else:
+            continue
+        findings.append(Finding(family_id, "no_access", "family", "high", why, escalate=True))
+    return findings
+
+
+def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
+    s = ctx.settings
+    window = dt.timedelta(days=s.child_seen_days)
+    children = session.execute(
+        select(Child.id, Child.family_id, Child.first_name)
+        .join(Family)
+        .where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= ctx.today - window)
+    ).all()
+    last_seen = dict(
+        session.execute(
+            select(VisitChild.child_id, func.max(Visit.date))
+            .join(Visit)
+            .join(Family, Family.id == Visit.family_id)
+            .where(
+                Family.phase.in_(OPEN_PHASES),
+                Visit.outcome == "completed",
+                Visit.kind.in_(SEEING_KINDS),
+                Visit.date <= ctx.today,
+            )
+            .group_by(VisitChild.child_id)
+        ).all()
+    )
+    findings = []
+    for child_id, family_id, first_name in children:
+        family = ctx.families.get(family_id)
+        if family is None:
+            continue
+        key = f"child:{child_id}"
+        seen = last_seen.get(child_id)
+        counted_from = ctx.since(family_id, "child_not_seen", key, max(family.opened_on, seen or family.opened_on))
+        if ctx.today - counted_from < window:
+            continue
+        why = (
+            f"{first_name} was last seen on {d(seen)}." if seen
+            else f"{first_name} has not been seen since the family opened on {d(family.opened_on)}."
+        )
+        findings.append(
+            Finding(family_id, "child_not_seen", key, "high",
+                    f"{why} Every child should be seen at least every {s.child_seen_days} days.",
+                    escalate=True)
+        )
+    return findings
+
+
+RULES = {
+    "review_overdue": review_overdue,
+    "goal_stalled": goal_stalled,
+    "phase_overrun": phase_overrun,
+    "no_access": no_access,
+    "child_not_seen": child_not_seen,
+}
+
+
+def evaluate(session: Session, today: dt.date, restarts=None) -> list[Finding]:
+    """Every finding of every rule for ``today``."""
+    ctx = load_context(session, today, restarts)
+    return [finding for rule in RULES.values() for finding in rule(session, ctx)]

@@ -1,0 +1,213 @@
+"""The daily sweep: review reminders, overdue escalation, every flag rule, notifications and
+e-mail digests. Idempotent: run twice at the same ``now`` it adds nothing the second time."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import FLAG_RULES, OPEN_PHASES, SEVERITIES, Family, Flag, Goal, GoalRating, Notification, Review, User
+from .clock import local_date
+from .flag_rules import Finding, d, evaluate
+from .schedule import review_interval
+
+
+@dataclass
+class SweepSummary:
+    date: str
+    families: int = 0
+    flags_raised: int = 0
+    flags_escalated: int = 0
+    flags_resolved: int = 0
+    notifications: int = 0
+    emails: int = 0
+
+    def line(self) -> str:
+        return (
+            f"Sweep for {self.date}: {self.families} open families; {self.flags_raised} flags raised, "
+            f"{self.flags_escalated} escalated, {self.flags_resolved} resolved; "
+            f"{self.notifications} notifications; {self.emails} e-mails."
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Notifier:
+    """Creates notifications once per key, whatever happens to earlier runs."""
+
+    def __init__(self, session: Session, now: dt.datetime, today: dt.date):
+        self.session, self.now, self.today = session, now, today
+        self.pending: dict[str, Notification] = {}
+
+    def add(self, user_id: int | None, kind: str, family_id: int | None, message: str, key: str) -> None:
+        if user_id is not None and key not in self.pending:
+            self.pending[key] = Notification(
+                user_id=user_id, kind=kind, family_id=family_id, message=message,
+                key=key, created_at=self.now, created_on=self.today,
+            )
+
+    def save(self) -> int:
+        keys = list(self.pending)
+        existing = set()
+        for start in range(0, len(keys), 500):
+            existing.update(
+                self.session.scalars(select(Notification.key).where(Notification.key.in_(keys[start:start + 500])))
+            )
+        fresh = [n for key, n in self.pending.items() if key not in existing]
+        self.session.add_all(fresh)
+        return len(fresh)
+
+
+def _restarts(session: Session) -> dict:
+    """The day each subject's flag was last resolved by a person (its clock restarts then)."""
+    rows = session.execute(
+        select(Flag.family_id, Flag.rule, Flag.subject_key, func.max(Flag.resolved_on))
+        .where(Flag.status == "resolved", Flag.resolved_by_id.is_not(None))
+        .group_by(Flag.family_id, Flag.rule, Flag.subject_key)
+    )
+    return {(f, r, s): day for f, r, s, day in rows}
+
+
+def _people(session: Session, family_ids) -> tuple[dict[int, tuple], dict[int, list[int]]]:
+    """``{family_id: (reference, worker_id, team_id)}`` and ``{team_id: [manager ids]}``."""
+    families = {}
+    ids = list(family_ids)
+    for start in range(0, len(ids), 5000):
+        for row in session.execute(
+            select(Family.id, Family.reference, Family.worker_id, Family.team_id).where(Family.id.in_(ids[start:start + 5000]))
+        ):
+            families[row.id] = (row.reference, row.worker_id, row.team_id)
+    managers: dict[int, list[int]] = {}
+    for user_id, team_id in session.execute(
+        select(User.id, User.team_id).where(User.role == "manager", User.active.is_(True))
+    ):
+        managers.setdefault(team_id, []).append(user_id)
+    return families, managers
+
+
+def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
+    """Why a flag's condition no longer holds, in words a manager can check."""
+    family = flag.family
+    if family.phase not in OPEN_PHASES:
+        return f"Family closed on {d(family.closed_on)}." if family.closed_on else "Family closed."
+    if flag.rule == "goal_stalled":
+        goal = session.get(Goal, int(flag.subject_key.split(":")[1]))
+        if goal is None or goal.status != "active":
+            return f"Goal {goal.status if goal else 'removed'}."
+        latest = session.execute(
+            select(GoalRating.rating, GoalRating.date).where(GoalRating.goal_id == goal.id, GoalRating.date <= today)
+            .order_by(GoalRating.date.desc(), GoalRating.id.desc()).limit(1)
+        ).first()
+        return f"Goal rated {latest.rating} on {d(latest.date)}." if latest else "Goal changed."
+    if flag.rule == "review_overdue":
+        held = session.scalar(select(func.max(Review.held_on)).where(Review.family_id == family.id))
+        return f"Review held on {d(held)}." if held else "Review schedule changed."
+    if flag.rule == "phase_overrun":
+        return f"Moved to {family.phase_label.lower()} on {d(family.phase_since)}."
+    if flag.rule == "child_not_seen":
+        return "Child seen at a visit."
+    if flag.rule == "no_access":
+        return "A visit has since gone ahead."
+    return "Condition cleared."
+
+
+def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
+    today = local_date(now)
+    summary = SweepSummary(date=today.isoformat())
+    findings = {(f.family_id, f.rule, f.subject_key): f for f in evaluate(session, today, _restarts(session))}
+    open_flags = {
+        (flag.family_id, flag.rule, flag.subject_key): flag
+        for flag in session.scalars(select(Flag).where(Flag.status != "resolved"))
+    }
+    reminders = _review_reminders(session, today)
+    families, managers = _people(
+        session, {key[0] for key in findings} | {family_id for family_id, *_ in reminders}
+    )
+    summary.families = session.scalar(select(func.count(Family.id)).where(Family.phase.in_(OPEN_PHASES)))
+    notifier = Notifier(session, now, today)
+
+    def tell(finding: Finding, flag: Flag, kind: str, to_managers: bool) -> None:
+        reference, worker_id, team_id = families[finding.family_id]
+        label = FLAG_RULES[finding.rule].lower()
+        message = f"{reference}: {label} flag ({finding.severity})."
+        notifier.add(worker_id, kind, finding.family_id, message, f"{kind}:{flag.id}:{worker_id}")
+        if to_managers:
+            for manager_id in managers.get(team_id, []):
+                notifier.add(manager_id, kind, finding.family_id, message, f"{kind}:{flag.id}:{manager_id}")
+
+    raised = []
+    for key, finding in findings.items():
+        flag = open_flags.get(key)
+        if flag is None:
+            raised.append((finding, Flag(
+                family_id=finding.family_id, rule=finding.rule, subject_key=finding.subject_key,
+                severity=finding.severity, message=finding.message, raised_at=now, raised_on=today,
+                status="open", escalated=finding.escalate,
+            )))
+            continue
+        rose = SEVERITIES.index(finding.severity) > SEVERITIES.index(flag.severity)
+        if flag.message != finding.message or rose:
+            flag.message = finding.message
+            flag.severity = max(flag.severity, finding.severity, key=SEVERITIES.index)
+        if finding.escalate and not flag.escalated:
+            flag.escalated = True
+            summary.flags_escalated += 1
+            tell(finding, flag, "flag_escalated", to_managers=True)
+
+    session.add_all(flag for _, flag in raised)
+    session.flush()  # one flush gives every new flag its id for the notification keys
+    for finding, flag in raised:
+        tell(finding, flag, "flag_raised", to_managers=finding.escalate)
+    summary.flags_raised = len(raised)
+
+    for key, flag in open_flags.items():
+        if key not in findings:
+            flag.status = "resolved"
+            flag.resolved_at = now
+            flag.resolved_on = today
+            flag.resolution = _cleared_note(session, flag, today)
+            summary.flags_resolved += 1
+
+    for family_id, due, overdue in reminders:
+        reference, worker_id, team_id = families[family_id]
+        recipient = worker_id or next(iter(managers.get(team_id, [])), None)
+        if overdue:
+            notifier.add(recipient, "review_overdue", family_id,
+                         f"The review for {reference} was due on {d(due)} and has not been held.",
+                         f"review_overdue:{family_id}:{due.isoformat()}")
+        else:
+            notifier.add(recipient, "review_due", family_id,
+                         f"A review for {reference} is due on {d(due)}.",
+                         f"review_due:{family_id}:{due.isoformat()}")
+    summary.notifications = notifier.save()
+    session.flush()
+    return summary
+
+
+def _review_reminders(session: Session, today: dt.date) -> list[tuple[int, dt.date, bool]]:
+    """``(family_id, due, overdue)`` for reviews due within the reminder window or overdue."""
+    ahead = dt.timedelta(days=current_app.config["CASEWORK_REVIEW_REMINDER_DAYS"])
+    last_held = (
+        select(Review.family_id, func.max(Review.held_on).label("held_on"))
+        .where(Review.held_on <= today)
+        .group_by(Review.family_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Family.id, Family.opened_on, last_held.c.held_on)
+        .outerjoin(last_held, last_held.c.family_id == Family.id)
+        .where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= today)
+    )
+    interval = review_interval()
+    found = []
+    for family_id, opened_on, held_on in rows:
+        due = (held_on or opened_on) + interval
+        if due < today:
+            found.append((family_id, due, True))
+        elif due - today <= ahead:
+            found.append((family_id, due, False))
+    return found
