@@ -23,5 +23,5 @@ def local_date(now: datetime) -> date:
 
 
 def sweep_time(day: date) -> datetime:
-    """06:00 local time on ``day``: when the daily sweep runs."""
-    return datetime.combine(day, time(6, 0), tzinfo=service_zone())
+    """When the daily sweep runs on ``day``: 06:00 local time unless configured otherwise."""
+    return datetime.combine(day, time(current_app.config["CASEWORK_SWEEP_HOUR"], 0), tzinfo=service_zone())

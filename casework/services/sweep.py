@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import FLAG_RULES, OPEN_PHASES, SEVERITIES, Family, Flag, Goal, GoalRating, Notification, Review, User
 from .clock import local_date
 from .flag_rules import Finding, d, evaluate
+from .mail import send_digests
 from .schedule import review_interval
 
 
@@ -113,6 +114,15 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
     if flag.rule == "no_access":
         return "A visit has since gone ahead."
     return "Condition cleared."
+
+
+def run_daily(session: Session, now: dt.datetime) -> SweepSummary:
+    """The whole daily job: the sweep, then the e-mail digests. Commits its work."""
+    summary = run_sweep(session, now)
+    session.commit()
+    summary.emails = send_digests(session, now)
+    session.commit()
+    return summary
 
 
 def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:

@@ -1,0 +1,84 @@
+"""Acting on flags: a worker acknowledges, a manager resolves with a note."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Family, Flag, Notification, User
+from .clock import local_date
+from .errors import Forbidden, NotFound, ValidationFailed
+from .scope import family_scope, require_case_role
+
+
+def get_flag(session: Session, actor: User, flag_id: int) -> Flag:
+    require_case_role(actor)
+    flag = session.scalar(select(Flag).join(Family).where(Flag.id == flag_id, family_scope(actor)))
+    if flag is None:
+        raise NotFound("Flag not found.")
+    return flag
+
+
+def list_flags(session: Session, actor: User, status: str | None = None, family_id: int | None = None) -> list[Flag]:
+    """Flags ``actor`` may see, most severe and oldest first. ``open`` includes acknowledged."""
+    require_case_role(actor)
+    query = select(Flag).join(Family).where(family_scope(actor))
+    if status == "open":
+        query = query.where(Flag.status != "resolved")
+    elif status == "resolved":
+        query = query.where(Flag.status == "resolved")
+    if family_id is not None:
+        query = query.where(Flag.family_id == family_id)
+    flags = session.scalars(query.order_by(Flag.raised_at, Flag.id)).all()
+    severity_rank = {"high": 0, "medium": 1, "low": 2}
+    return sorted(flags, key=lambda f: (f.status == "resolved", severity_rank[f.severity]))
+
+
+def acknowledge(session: Session, actor: User, flag: Flag, now: dt.datetime) -> Flag:
+    if flag.status == "resolved":
+        raise ValidationFailed("This flag is already resolved.", {"status": ["This flag is already resolved."]})
+    if flag.status == "open":
+        flag.status = "acknowledged"
+        flag.acknowledged_at = now
+        flag.acknowledged_by_id = actor.id
+        session.flush()
+    return flag
+
+
+def resolve(session: Session, actor: User, flag: Flag, note: str | None, now: dt.datetime) -> Flag:
+    """A manager closes a flag with a note. If its condition still holds, the sweep raises it
+    again only after a full period counted from today."""
+    if not actor.is_manager:
+        raise Forbidden("Only a manager can resolve a flag.")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("Say what was decided.", {"note": ["Say what was decided about this flag."]})
+    if flag.status == "resolved":
+        raise ValidationFailed("This flag is already resolved.", {"status": ["This flag is already resolved."]})
+    flag.status = "resolved"
+    flag.resolved_at = now
+    flag.resolved_on = local_date(now)
+    flag.resolved_by_id = actor.id
+    flag.resolution = note
+    session.flush()
+    return flag
+
+
+def notifications_for(session: Session, user: User, unread_only: bool = False, limit: int = 200) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+
+
+def mark_read(session: Session, user: User, notification_id: int, now: dt.datetime) -> Notification:
+    note = session.scalar(
+        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
+    )
+    if note is None:
+        raise NotFound("Notification not found.")
+    if note.read_at is None:
+        note.read_at = now
+        session.flush()
+    return note
