@@ -42,6 +42,9 @@ class Config:
     CASEWORK_PHASE_WEEKS = {"engagement": 4, "making_changes": 14, "moving_on": 4}
     CASEWORK_OVERRUN_FACTOR = 1.5  # past this share of a phase's expected length: medium
     CASEWORK_CHILD_SEEN_DAYS = 28  # every child seen at least this often
+    # A worker's weighted load: each open family by phase, plus each open high flag.
+    CASEWORK_LOAD_WEIGHTS = {"engagement": 1.2, "making_changes": 1.0, "moving_on": 0.6}
+    CASEWORK_LOAD_HIGH_FLAG_WEIGHT = 0.5
     CASEWORK_API_TOKEN_HOURS = 12
     CASEWORK_PASSWORD_MIN_LENGTH = 12
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
