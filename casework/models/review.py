@@ -32,3 +32,9 @@ class Review(Versioned, Timestamped, db.Model):
 
     family = relationship("Family")
     recorded_by = relationship("User")
+    closure_proposal = relationship("ClosureProposal", uselist=False, viewonly=True)
+
+    @property
+    def pending_approval(self) -> bool:
+        """A closing decision still waiting for the manager's approval."""
+        return self.closure_proposal is not None and self.closure_proposal.status == "pending"

@@ -23,6 +23,12 @@ class StaleVersion(ServiceError):
         super().__init__(message, {"version": [message]})
 
 
+class Conflict(ServiceError):
+    """The record is not in a state that allows this (409), e.g. no closure is pending."""
+
+    status = 409
+
+
 class NotFound(ServiceError):
     """Unknown, or outside the caller's scope: the two are deliberately indistinguishable."""
 

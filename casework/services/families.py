@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -11,6 +12,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..models import (
+    Allocation,
+    ClosureProposal,
+    Team,
+    Transfer,
     CLOSURE_REASONS,
     OPEN_PHASES,
     PHASE_LABELS,
@@ -28,7 +33,8 @@ from ..models import (
     Visit,
 )
 from .clock import local_date
-from .errors import Forbidden, StaleVersion, ValidationFailed
+from .errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
+from .notifications import managers_of, notify
 from .schedule import next_review_dates
 from .scope import family_scope, require_case_role
 
@@ -179,6 +185,8 @@ def open_referral(session: Session, actor: User, data: dict, now: dt.datetime, p
     )
     session.add(family)
     session.flush()
+    if worker is not None:
+        _record_allocation(session, actor, family, None, worker, "Referral opened.", now)
     return family
 
 
@@ -208,12 +216,12 @@ def update_family(
         raise ValidationFailed("Check the family's details.", problems)
 
     if "worker_id" in changes and changes["worker_id"] != family.worker_id:
-        family.worker = allocatable_worker(session, actor, changes["worker_id"])
-        if actor.is_worker and family.worker is None:
+        if actor.is_worker and changes["worker_id"] is None:
             raise ValidationFailed(
                 "Only a manager can leave a family unallocated.",
                 {"worker_id": ["Only a manager can leave a family unallocated."]},
             )
+        allocate(session, actor, family, changes["worker_id"], changes.get("allocation_reason") or "", now)
     for name in ("household_name", "referral_source"):
         if name in changes:
             setattr(family, name, (changes[name] or "").strip() or None)
@@ -304,7 +312,7 @@ def move_phase(
             raise ValidationFailed(message, {"phase": [message]})
 
     if to_phase == Phase.CLOSED.value:
-        return close_family(session, actor, family, on_date, reason, now, note=note)
+        return close_or_propose(session, actor, family, on_date, reason, now, note=note)
     return _record_move(session, actor, family, to_phase, on_date, note)
 
 
@@ -346,6 +354,163 @@ def reopen_family(session: Session, actor: User, family: Family, note: str, now:
     family.closed_on = None
     family.closure_reason = None
     return move
+
+
+# Closure approval ------------------------------------------------------------------------------
+
+def pending_closure(session: Session, family: Family) -> ClosureProposal | None:
+    return session.scalar(
+        select(ClosureProposal).where(ClosureProposal.family_id == family.id, ClosureProposal.status == "pending")
+    )
+
+
+def close_or_propose(
+    session: Session,
+    actor: User,
+    family: Family,
+    on_date: dt.date,
+    reason: str,
+    now: dt.datetime,
+    note: str | None = None,
+    review=None,
+) -> PhaseMove | ClosureProposal:
+    """A manager closes at once. A worker's closing (from moving on, or at a review) waits for
+    the manager's approval when approval is switched on, as it is by default."""
+    ensure_open(family)
+    if actor.is_manager or not current_app.config["CASEWORK_CLOSURE_APPROVAL"]:
+        return close_family(session, actor, family, on_date, reason, now, note=note)
+    if pending_closure(session, family) is not None:
+        raise Conflict("A closure of this family is already waiting for approval.")
+    if on_date < family.phase_since:
+        message = f"The family cannot close before {family.phase_since:%-d %B %Y}, when its current phase began."
+        raise ValidationFailed(message, {"date": [message]})
+    proposal = ClosureProposal(
+        family_id=family.id, review_id=review.id if review is not None else None, proposed_on=on_date,
+        reason=reason, note=note, by_id=actor.id, made_at=now, status="pending",
+    )
+    session.add(proposal)
+    session.flush()
+    for manager_id in managers_of(session, family.team_id):
+        notify(session, manager_id, "closure_proposed", family.id,
+               f"Closure of {family.reference} proposed: please approve or return it.",
+               f"closure_proposed:{proposal.id}:{manager_id}", now)
+    return proposal
+
+
+def approve_closure(session: Session, actor: User, family: Family, now: dt.datetime) -> PhaseMove:
+    if not actor.is_manager:
+        raise Forbidden("Only a manager can approve a closure.")
+    proposal = pending_closure(session, family)
+    if proposal is None:
+        raise Conflict("No closure is waiting for approval.")
+    proposer = session.get(User, proposal.by_id)
+    move = close_family(session, proposer, family, proposal.proposed_on, proposal.reason, now, note=proposal.note)
+    proposal.status, proposal.decided_by_id, proposal.decided_at = "approved", actor.id, now
+    notify(session, proposal.by_id, "closure_approved", family.id,
+           f"Closure of {family.reference} approved.", f"closure_approved:{proposal.id}", now)
+    session.flush()
+    return move
+
+
+def return_closure(session: Session, actor: User, family: Family, comment: str, now: dt.datetime) -> ClosureProposal:
+    if not actor.is_manager:
+        raise Forbidden("Only a manager can return a closure.")
+    proposal = pending_closure(session, family)
+    if proposal is None:
+        raise Conflict("No closure is waiting for approval.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed("Say why the closure is returned.", {"comment": ["Say why the closure is returned."]})
+    proposal.status, proposal.decided_by_id, proposal.decided_at, proposal.comment = "returned", actor.id, now, comment
+    notify(session, proposal.by_id, "closure_returned", family.id,
+           f"Closure of {family.reference} returned by your manager: see the family page.",
+           f"closure_returned:{proposal.id}", now)
+    session.flush()
+    return proposal
+
+
+# Allocation and transfer ----------------------------------------------------------------------
+
+def _record_allocation(session, actor, family, from_worker, to_worker, reason, now) -> Allocation:
+    allocation = Allocation(
+        family_id=family.id, from_worker_id=from_worker.id if from_worker else None,
+        to_worker_id=to_worker.id if to_worker else None, by_id=actor.id, reason=reason.strip(),
+        made_at=now, made_on=local_date(now),
+    )
+    session.add(allocation)
+    session.flush()
+    if to_worker is not None and to_worker.id != actor.id:
+        notify(session, to_worker.id, "allocated", family.id, f"{family.reference} has been allocated to you.",
+               f"allocated:{allocation.id}", now)
+    return allocation
+
+
+def allocate(session: Session, actor: User, family: Family, worker_id: int | None, reason: str, now: dt.datetime) -> Allocation:
+    """(Re)allocate a family to a worker of its team, keeping who, when and why."""
+    ensure_open(family)
+    previous = family.worker
+    family.worker = allocatable_worker(session, actor, worker_id)
+    flag_modified(family, "worker_id")
+    return _record_allocation(session, actor, family, previous, family.worker, reason, now)
+
+
+def request_transfer(session: Session, actor: User, family: Family, to_team_id: int, reason: str, now: dt.datetime) -> Transfer:
+    """Offer a family to another team. Until that team's manager accepts, it stays here."""
+    if not actor.is_manager:
+        raise Forbidden("Only a manager can transfer a family.")
+    ensure_open(family)
+    problems = {}
+    if to_team_id == family.team_id or session.get(Team, to_team_id) is None:
+        problems["to_team_id"] = ["Choose another team."]
+    if not (reason or "").strip():
+        problems["reason"] = ["Say why the family is moving to another team."]
+    if problems:
+        raise ValidationFailed("Check the transfer.", problems)
+    if session.scalar(select(Transfer.id).where(Transfer.family_id == family.id, Transfer.status == "pending")):
+        raise Conflict("A transfer of this family is already waiting.")
+    transfer = Transfer(family_id=family.id, from_team_id=family.team_id, to_team_id=to_team_id,
+                        requested_by_id=actor.id, requested_at=now, reason=reason.strip(), status="pending")
+    session.add(transfer)
+    session.flush()
+    for manager_id in managers_of(session, to_team_id):
+        notify(session, manager_id, "transfer_offered", family.id,
+               f"{family.reference} is offered to your team: accept or decline it.",
+               f"transfer_offered:{transfer.id}:{manager_id}", now)
+    return transfer
+
+
+def incoming_transfer(session: Session, actor: User, transfer_id: int) -> Transfer:
+    """A pending transfer to the actor's team (404 for anyone else)."""
+    transfer = session.scalar(select(Transfer).where(
+        Transfer.id == transfer_id, Transfer.to_team_id == actor.team_id, Transfer.status == "pending"))
+    if transfer is None or not actor.is_manager:
+        raise NotFound("Transfer not found.")
+    return transfer
+
+
+def accept_transfer(session: Session, actor: User, transfer: Transfer, worker_id: int | None, now: dt.datetime) -> Family:
+    family = transfer.family
+    ensure_open(family)
+    worker = allocatable_worker(session, actor, worker_id)
+    previous = family.worker
+    family.team_id = transfer.to_team_id
+    family.worker = worker
+    transfer.status, transfer.decided_by_id, transfer.decided_at = "accepted", actor.id, now
+    _record_allocation(session, actor, family, previous, worker, f"Transferred from {transfer.from_team.name}.", now)
+    notify(session, transfer.requested_by_id, "transfer_accepted", family.id,
+           f"{family.reference} was accepted by {transfer.to_team.name}.", f"transfer_accepted:{transfer.id}", now)
+    return family
+
+
+def decline_transfer(session: Session, actor: User, transfer: Transfer, comment: str, now: dt.datetime) -> Transfer:
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed("Say why the transfer is declined.", {"comment": ["Say why the transfer is declined."]})
+    transfer.status, transfer.decided_by_id, transfer.decided_at, transfer.comment = "declined", actor.id, now, comment
+    notify(session, transfer.requested_by_id, "transfer_declined", transfer.family_id,
+           f"{transfer.family.reference} was declined by {transfer.to_team.name}.", f"transfer_declined:{transfer.id}", now)
+    session.flush()
+    return transfer
 
 
 @dataclass

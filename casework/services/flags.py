@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Family, Flag, Notification, User
+from ..models import Family, Flag, User
 from .clock import local_date
 from .errors import Forbidden, NotFound, ValidationFailed
 from .scope import family_scope, require_case_role
@@ -63,22 +63,3 @@ def resolve(session: Session, actor: User, flag: Flag, note: str | None, now: dt
     flag.resolution = note
     session.flush()
     return flag
-
-
-def notifications_for(session: Session, user: User, unread_only: bool = False, limit: int = 200) -> list[Notification]:
-    query = select(Notification).where(Notification.user_id == user.id)
-    if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    return session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
-
-
-def mark_read(session: Session, user: User, notification_id: int, now: dt.datetime) -> Notification:
-    note = session.scalar(
-        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
-    )
-    if note is None:
-        raise NotFound("Notification not found.")
-    if note.read_at is None:
-        note.read_at = now
-        session.flush()
-    return note

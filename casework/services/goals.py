@@ -80,3 +80,47 @@ def rate_progress(
     session.add(entry)
     session.flush()
     return entry
+
+
+def family_plan(session: Session, family: Family) -> list[Goal]:
+    """The family's goals, active ones first, each with its ratings: two queries."""
+    from sqlalchemy import case, select
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        session.scalars(
+            select(Goal)
+            .where(Goal.family_id == family.id)
+            .order_by(case((Goal.status == "active", 0), else_=1), Goal.start_date, Goal.id)
+            .options(selectinload(Goal.ratings))
+        )
+    )
+
+
+def active_goals(session: Session, family: Family) -> list[Goal]:
+    """The goals still being worked on, e.g. to choose from when logging a visit."""
+    from sqlalchemy import select
+
+    return list(
+        session.scalars(
+            select(Goal)
+            .where(Goal.family_id == family.id, Goal.status == "active")
+            .order_by(Goal.start_date, Goal.id)
+        )
+    )
+
+
+def goal_record(session: Session, goal: Goal) -> Goal:
+    """``goal`` with its family and its ratings (and who recorded each) loaded up front."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload, selectinload
+
+    return session.scalars(
+        select(Goal)
+        .where(Goal.id == goal.id)
+        .options(
+            joinedload(Goal.family),
+            selectinload(Goal.ratings).joinedload(GoalRating.recorded_by),
+        )
+        .execution_options(populate_existing=True)
+    ).one()

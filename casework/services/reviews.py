@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from ..models import CLOSURE_REASONS, REVIEW_DECISIONS, Family, Review, User
 from .clock import local_date
 from .errors import ValidationFailed
-from .families import close_family, ensure_open
+from .families import close_or_propose, ensure_open
 from .schedule import next_review_dates, next_review_due  # noqa: F401  (the schedule of reviews)
 
 CLOSING_DECISIONS = {"step_down": "step_down", "step_up": "step_up", "close": None}
@@ -47,7 +47,9 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
         recorded_by=actor,
     )
     session.add(review)
+    session.flush()
     if decision in CLOSING_DECISIONS:
-        close_family(session, actor, family, held_on, reason, now, note=f"Closed at the review held on {held_on:%-d %B %Y}.")
+        close_or_propose(session, actor, family, held_on, reason, now,
+                         note=f"Closing decided at the review held on {held_on:%-d %B %Y}.", review=review)
     session.flush()
     return review

@@ -1,3 +1,194 @@
-from flask import Blueprint
+"""The family plan: agreeing a goal, the goal page with its ratings and chart, recording
+progress, changing a goal's status and editing its wording."""
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..forms.case import GoalForm, RatingForm, area_label
+from ..models import GOAL_STATUSES
+from ..services import charts, clock, scope
+from ..services import goals as goals_service
+from ..services.errors import ServiceError, StaleVersion, ValidationFailed
+from .families import current_actor, family_or_abort, parse_version, refused_on_closed, stale_form
+from .helpers import case_worker_required, flash_done, form_failed, refuse
 
 bp = Blueprint("goals", __name__)
+
+STALE_STATUS_MESSAGE = (
+    "This goal was changed by someone else since you opened it. "
+    "Check it below and try again."
+)
+STATUS_DONE = {
+    "achieved": "The goal is marked as achieved.",
+    "withdrawn": "The goal is withdrawn.",
+    "active": "The goal is active again.",
+}
+# A chart is an image of case data: nothing in it may run, and only its own inline styles
+# (pygal's) apply.
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def goal_or_abort(goal_id: int):
+    """The goal if the caller may see its family; 404 outside their scope, 403 for an admin."""
+    try:
+        goal = scope.get_goal(db.session, current_actor(), goal_id)
+    except ServiceError as error:
+        refuse(error)
+    return goals_service.goal_record(db.session, goal)
+
+
+def _goal_fields(form) -> dict:
+    return {name: getattr(form, name).data for name in goals_service.GOAL_FIELDS}
+
+
+# --- Agreeing a goal ------------------------------------------------------------------------
+
+
+def _render_new(form, family, status=200):
+    return render_template("goals/new.html", form=form, family=family), status
+
+
+@bp.route("/families/<int:family_id>/goals/new", methods=["GET", "POST"])
+@case_worker_required
+def new(family_id):
+    family = family_or_abort(family_id)
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    now = clock.current_time()
+    form = GoalForm()
+    del form.status
+    del form.version
+    if request.method == "GET":
+        form.start_date.data = clock.local_date(now)
+        return _render_new(form, family)
+    if not form.validate():
+        return _render_new(form, family, 422)
+    try:
+        goal = goals_service.agree_goal(db.session, family, _goal_fields(form), now)
+    except ValidationFailed as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_new(form, family, 422)
+    db.session.commit()
+    flash_done(f"Goal agreed: {goal.title}")
+    return redirect(url_for("families.show", family_id=family.id, _anchor="plan"))
+
+
+# --- The goal page, progress ratings and status ---------------------------------------------
+
+
+def _render_show(goal, form, status=200):
+    return (
+        render_template(
+            "goals/show.html",
+            goal=goal,
+            family=goal.family,
+            form=form,
+            area_label=area_label,
+            statuses=GOAL_STATUSES,
+            chart_alt=charts.chart_summary(goal),
+        ),
+        status,
+    )
+
+
+@bp.get("/goals/<int:goal_id>")
+@case_worker_required
+def show(goal_id):
+    goal = goal_or_abort(goal_id)
+    form = RatingForm()
+    form.date.data = clock.local_date(clock.current_time())
+    return _render_show(goal, form)
+
+
+@bp.post("/goals/<int:goal_id>/ratings")
+@case_worker_required
+def rate(goal_id):
+    goal = goal_or_abort(goal_id)
+    form = RatingForm()
+    if not form.validate():
+        return _render_show(goal, form, 422)
+    try:
+        entry = goals_service.rate_progress(
+            db.session, current_actor(), goal, form.date.data, form.rating.data, form.note.data,
+            clock.current_time(),
+        )
+    except ValidationFailed as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_show(goal, form, 422)
+    db.session.commit()
+    flash_done(f"Rating of {entry.rating} on {entry.date.day} {entry.date:%b %Y} recorded.")
+    return redirect(url_for("goals.show", goal_id=goal.id))
+
+
+@bp.post("/goals/<int:goal_id>/status")
+@case_worker_required
+def status(goal_id):
+    goal = goal_or_abort(goal_id)
+    wanted = request.form.get("status", "")
+    changes = {"status": wanted, "version": parse_version(request.form.get("version"))}
+    form = RatingForm(formdata=None)
+    form.date.data = clock.local_date(clock.current_time())
+    try:
+        goals_service.update_goal(db.session, goal, changes, clock.current_time())
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        form.form_errors.append(STALE_STATUS_MESSAGE)
+        return _render_show(goals_service.goal_record(db.session, goal), form, 409)
+    except ValidationFailed as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _render_show(goals_service.goal_record(db.session, goal), form, 422)
+    flash_done(STATUS_DONE[wanted])
+    return redirect(url_for("goals.show", goal_id=goal.id))
+
+
+# --- Editing a goal -------------------------------------------------------------------------
+
+
+def _render_edit(form, goal, status=200):
+    return render_template("goals/edit.html", form=form, goal=goal, family=goal.family), status
+
+
+@bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@case_worker_required
+def edit(goal_id):
+    goal = goal_or_abort(goal_id)
+    if request.method == "GET" and goal.family.is_closed:
+        return refused_on_closed(goal.family)
+    form = GoalForm(obj=goal) if request.method == "GET" else GoalForm()
+    del form.status
+    if request.method == "GET":
+        return _render_edit(form, goal)
+    if not form.validate():
+        return _render_edit(form, goal, 422)
+    changes = _goal_fields(form)
+    changes["version"] = parse_version(form.version.data)
+    try:
+        goals_service.update_goal(db.session, goal, changes, clock.current_time())
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        stale_form(form, goal.version)
+        return _render_edit(form, goal, 409)
+    except ValidationFailed as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_edit(form, goal, 422)
+    flash_done("The goal has been saved.")
+    return redirect(url_for("goals.show", goal_id=goal.id))
+
+
+# --- The chart ------------------------------------------------------------------------------
+
+
+@bp.get("/goals/<int:goal_id>/chart.svg")
+@case_worker_required
+def chart(goal_id):
+    goal = goal_or_abort(goal_id)
+    response = Response(charts.goal_chart_svg(goal), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    return response

@@ -1,3 +1,13 @@
+"""The JSON API (``/api/v1``) of CONTRACT.md.
+
+Bearer tokens only: no cookie authenticates it, so it is exempt from CSRF. Every answer,
+errors included, is JSON. The modules below add their routes to this one blueprint."""
 from flask import Blueprint
 
+from ...extensions import csrf
+
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+from . import core  # noqa: E402,F401  (authentication and error handlers first)
+from . import auth, families, goals, openapi, reviews, visits  # noqa: E402,F401

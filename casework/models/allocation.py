@@ -1,0 +1,84 @@
+"""Who holds a family: allocations within a team and transfers between teams."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, Versioned, utcnow
+
+
+class Allocation(db.Model):
+    """Every (re)allocation of a family to a worker, with who decided and why."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (Index("ix_allocations_family_made_on", "family_id", "made_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    from_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    made_on: Mapped[dt.date] = mapped_column(Date)
+
+    from_worker = relationship("User", foreign_keys=[from_worker_id])
+    to_worker = relationship("User", foreign_keys=[to_worker_id])
+    by = relationship("User", foreign_keys=[by_id])
+
+
+class Transfer(Versioned, db.Model):
+    """A family offered to another team. Until the receiving manager accepts, the sending team
+    keeps it."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        Index("ix_transfers_to_team_status", "to_team_id", "status"),
+        Index("ix_transfers_family_status", "family_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    from_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    to_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, accepted, declined
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    family = relationship("Family")
+    from_team = relationship("Team", foreign_keys=[from_team_id])
+    to_team = relationship("Team", foreign_keys=[to_team_id])
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class ClosureProposal(Versioned, db.Model):
+    """A worker's proposal to close a family (by a phase move or a review), waiting for their
+    manager's approval."""
+
+    __tablename__ = "closure_proposals"
+    __table_args__ = (Index("ix_closure_proposals_family_status", "family_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"))
+    proposed_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, approved, returned
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    family = relationship("Family")
+    by = relationship("User", foreign_keys=[by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])

@@ -1,0 +1,291 @@
+"""What every API call shares: bearer-token authentication, the request's ``now``, reading
+and type-checking the JSON body, query parameters, and JSON errors.
+
+Errors always answer ``{"error": "message", "fields": {...}}``. Services raise
+``ServiceError`` subclasses (422, 404, 403, 409); this module adds 400 and 401 beside them."""
+from __future__ import annotations
+
+import json
+
+from flask import g, jsonify, request
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
+
+from ...extensions import db
+from ...services import accounts
+from ...services.clock import current_time
+from ...services.errors import ServiceError, StaleVersion, ValidationFailed
+from ...services.scope import require_case_role
+from . import bp
+
+# Endpoints anyone may call: the token exchange itself and the OpenAPI document.
+PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+
+# Ids are 64-bit integers in every database; a larger number in a URL or body can name nothing
+# (and would overflow SQLite's integer binding), so it is read as 0, which names nothing either.
+MAX_ID = 2**63 - 1
+
+
+class MalformedBody(ServiceError):
+    """The body is not JSON, not an object, or a value has the wrong JSON type (400)."""
+
+    status = 400
+
+
+class Unauthorised(ServiceError):
+    """No token, or one that is unknown, expired or revoked (401)."""
+
+    status = 401
+
+
+# --- who is calling, and when -----------------------------------------------------------------
+
+
+def api_user():
+    """The user whose bearer token authenticated this request."""
+    return g.api_user
+
+
+def case_user():
+    """The caller, who must be a worker or a manager (an admin gets 403)."""
+    user = g.api_user
+    require_case_role(user)
+    return user
+
+
+def api_now():
+    """The time of this request: read from the clock once and passed to every rule."""
+    return g.api_now
+
+
+@bp.url_value_preprocessor
+def _bound_ids(endpoint, values):
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and value > MAX_ID:
+            values[name] = 0
+
+
+@bp.before_request
+def _authenticate():
+    g.api_now = current_time()
+    if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorised("Send an API token: Authorization: Bearer TOKEN.")
+    found = accounts.token_user(db.session, token, g.api_now)
+    if found is None:
+        raise Unauthorised("The API token is not valid: it is unknown, expired or revoked.")
+    g.api_user, g.api_token = found
+    return None
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def error_response(status: int, message: str, fields: dict | None = None, headers=None):
+    response = jsonify(error=message, fields=fields or {})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="casework"'
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Send an API token: Authorization: Bearer TOKEN.",
+    403: "Your role does not allow this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    409: "This record was changed by someone else since you read it.",
+    413: "The request body is too large.",
+    415: "Send the body as application/json.",
+    429: "Too many attempts; wait a while and try again.",
+    500: "Something went wrong on our side; the error has been logged.",
+}
+
+
+def _http_error(error: HTTPException):
+    headers = {}
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    if error.code == 429 and error.response is not None and "Retry-After" in error.response.headers:
+        headers["Retry-After"] = error.response.headers["Retry-After"]
+    message = HTTP_MESSAGES.get(error.code) or error.name
+    return error_response(error.code or 500, message, headers=headers)
+
+
+@bp.before_app_request
+def _unknown_api_path():
+    """An /api/... path that matches no route (404) or not with this method (405) answers
+    JSON. Routing fails before any blueprint is chosen, so blueprint error handlers never see
+    it; answering here leaves the app-level (HTML) error handlers to the pages."""
+    error = request.routing_exception
+    if error is None or isinstance(error, RequestRedirect):
+        return None
+    if not (request.path == "/api" or request.path.startswith("/api/")):
+        return None
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    return None
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(error: ServiceError):
+    db.session.rollback()
+    return error_response(error.status, error.message, error.fields)
+
+
+@bp.errorhandler(StaleDataError)
+def _stale_row(_error):
+    # Two requests raced on the same row: the loser's UPDATE matched no row at its version.
+    db.session.rollback()
+    stale = StaleVersion()
+    return error_response(409, stale.message, stale.fields)
+
+
+@bp.errorhandler(InternalServerError)
+def _server_error(error):
+    # Flask has already logged the exception (path and method only, never the query string).
+    db.session.rollback()
+    return error_response(500, HTTP_MESSAGES[500])
+
+
+def _register_http_handlers():
+    # Code-specific handlers: an app-level handler for, say, 404 would otherwise win over a
+    # blueprint handler registered for HTTPException in general.
+    for code in (400, 401, 403, 404, 405, 413, 415, 429):
+        bp.register_error_handler(code, _http_error)
+    bp.register_error_handler(HTTPException, _http_error)
+
+
+_register_http_handlers()
+
+
+# --- the request body -------------------------------------------------------------------------
+
+VALUE = "value"  # a JSON string, number, boolean or null
+LIST = "list"  # a JSON array of values (null counts as an empty array)
+OBJECTS = "objects"  # a JSON array of objects whose members are values (null: empty array)
+
+_SCALARS = (str, int, float, bool, type(None))
+_EXPECTED = {
+    VALUE: "Expected a string, number, boolean or null.",
+    LIST: "Expected an array of values.",
+    OBJECTS: "Expected an array of objects.",
+}
+
+
+def _fits(value, kind) -> bool:
+    if kind == VALUE:
+        return isinstance(value, _SCALARS)
+    if kind == LIST:
+        return value is None or (
+            isinstance(value, list) and all(isinstance(item, _SCALARS) for item in value)
+        )
+    if kind == OBJECTS:
+        return value is None or isinstance(value, list) and all(
+            isinstance(item, dict) and all(isinstance(v, _SCALARS) for v in item.values())
+            for item in value
+        )
+    raise ValueError(kind)
+
+
+def read_body(spec: dict[str, str], *, optional: bool = False) -> dict:
+    """The JSON object sent, limited to the members ``spec`` names, each checked to be of the
+    JSON kind it names (else 400). Members not in ``spec`` are ignored. With ``optional``, an
+    empty body reads as ``{}``."""
+    raw = request.get_data(cache=True)
+    if optional and not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise MalformedBody("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise MalformedBody("The request body must be a JSON object.")
+    problems = {
+        name: [_EXPECTED[kind]]
+        for name, kind in spec.items()
+        if name in body and not _fits(body[name], kind)
+    }
+    if problems:
+        raise MalformedBody("Some values in the request body have the wrong type.", problems)
+    picked = {name: body[name] for name in spec if name in body}
+    for name, kind in spec.items():
+        if kind in (LIST, OBJECTS) and name in picked and picked[name] is None:
+            picked[name] = []
+    return picked
+
+
+def check_form(form):
+    """The form's data, or a 422 naming every field the form refused."""
+    if not form.validate():
+        raise ValidationFailed(summary_message(form.flat_errors()), form.flat_errors())
+    return form
+
+
+def summary_message(fields: dict[str, list[str]]) -> str:
+    if len(fields) == 1:
+        (messages,) = fields.values()
+        if messages:
+            return messages[0]
+    return "Check the details sent; each problem is listed in fields."
+
+
+def read_version(body: dict) -> int | None:
+    """The optional ``version`` the caller read, as an int (422 when it is not a number)."""
+    value = body.get("version")
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        value = None
+    elif isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or value < 0:
+        message = "Send the version you read: a whole number."
+        raise ValidationFailed(message, {"version": [message]})
+    return value
+
+
+def bounded_id(value: int | None) -> int | None:
+    """An id from a body, with numbers no row could have read as 0 (which names nothing)."""
+    if value is None:
+        return None
+    return value if -MAX_ID <= value <= MAX_ID else 0
+
+
+# --- the query string -------------------------------------------------------------------------
+
+
+def query_int(name: str, default: int | None, *, minimum: int, maximum: int | None = None,
+              message: str) -> int | None:
+    """An integer query parameter, or a 422 with ``message``."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    raw = raw.strip()
+    try:
+        value = int(raw, 10)
+    except ValueError:
+        raise ValidationFailed(message, {name: [message]}) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValidationFailed(message, {name: [message]})
+    return value
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def created(payload: dict, location: str | None = None):
+    response = jsonify(payload)
+    response.status_code = 201
+    if location:
+        response.headers["Location"] = location
+    return response

@@ -1,0 +1,211 @@
+"""Families: the caseload list, referrals, the family record, its edits and phase moves."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...extensions import db
+from ...forms import from_json
+from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
+from ...models import PHASE_ORDER, Family, Goal, PhaseMove
+from ...services import families as family_service
+from ...services.errors import ValidationFailed
+from ...services.reviews import next_review_due
+from ...services.scope import get_family
+from . import bp, schemas
+from .core import (
+    LIST,
+    MAX_ID,
+    OBJECTS,
+    VALUE,
+    api_now,
+    bounded_id,
+    case_user,
+    check_form,
+    created,
+    query_int,
+    read_body,
+    read_version,
+    summary_message,
+)
+
+DETAILS_SPEC = {
+    "household_name": VALUE,
+    "postcode": VALUE,
+    "referral_date": VALUE,
+    "referral_source": VALUE,
+    "opened_on": VALUE,
+    "concerns": LIST,
+    "consent_recorded_on": VALUE,
+    "worker_id": VALUE,
+}
+REFERRAL_SPEC = {**DETAILS_SPEC, "previous_family_id": VALUE, "children": OBJECTS, "carers": OBJECTS}
+EDIT_SPEC = {**DETAILS_SPEC, "version": VALUE, "phase": VALUE}
+EDITABLE = family_service.EDITABLE_FIELDS + ("worker_id",)
+PHASE_SPEC = {"phase": VALUE, "date": VALUE, "note": VALUE, "reason": VALUE, "version": VALUE}
+
+PER_PAGE_DEFAULT, PER_PAGE_MAX = 50, 200
+# Any page past this is past the end of every caseload; capping it keeps OFFSET in range.
+PAGE_CAP = 10**9
+
+
+def family_payload(family: Family) -> dict:
+    """The whole family record, with its goals and their ratings in two queries."""
+    goals = db.session.scalars(
+        select(Goal)
+        .where(Goal.family_id == family.id)
+        .options(selectinload(Goal.ratings))
+        .order_by(Goal.start_date, Goal.id)
+    ).all()
+    return schemas.family(family, goals, next_review_due(db.session, family))
+
+
+def family_in_scope(family_id: int) -> Family:
+    """The family, if the caller may see it: 403 for an admin, 404 if unknown or out of scope."""
+    return get_family(db.session, case_user(), family_id)
+
+
+@bp.get("/families")
+def list_families():
+    user = case_user()
+    phase = (request.args.get("phase") or "").strip() or None
+    open_only = phase == "open"
+    if open_only:
+        phase = None
+    elif phase is not None and phase not in PHASE_ORDER:
+        message = "Choose a phase: " + ", ".join(PHASE_ORDER + ("open",)) + "."
+        raise ValidationFailed(message, {"phase": [message]})
+    worker_id = query_int(
+        "worker_id", None, minimum=1, maximum=MAX_ID, message="worker_id must be a user id."
+    )
+    page = query_int("page", 1, minimum=1, message="page must be a whole number from 1.")
+    per_page = query_int(
+        "per_page", PER_PAGE_DEFAULT, minimum=1, maximum=PER_PAGE_MAX,
+        message=f"per_page must be a whole number from 1 to {PER_PAGE_MAX}.",
+    )
+    summaries, total = family_service.list_families(
+        db.session,
+        user,
+        api_now(),
+        phase=phase,
+        worker_id=worker_id,
+        q=request.args.get("q"),
+        open_only=open_only,
+        page=min(page, PAGE_CAP),
+        per_page=per_page,
+    )
+    _load_for_summaries([s.family for s in summaries])
+    return jsonify(items=[schemas.family_summary(s) for s in summaries], total=total)
+
+
+def _load_for_summaries(families: list[Family]) -> None:
+    """Worker, team and concerns for a whole page at once (instead of one query per row)."""
+    if families:
+        db.session.scalars(
+            select(Family)
+            .where(Family.id.in_([f.id for f in families]))
+            .options(
+                selectinload(Family.worker),
+                selectinload(Family.team),
+                selectinload(Family.concern_rows),
+            )
+        ).all()
+
+
+@bp.post("/families")
+def create_family():
+    user = case_user()
+    body = read_body(REFERRAL_SPEC)
+    form = from_json(ReferralForm, body)
+    if not body.get("children"):
+        # The form shows one empty child to fill in; the API says what is missing instead.
+        form.validate()
+        errors = {k: v for k, v in form.flat_errors().items() if not k.startswith("children-")}
+        errors["children"] = ["Add at least one child."]
+        raise ValidationFailed(summary_message(errors), errors)
+    check_form(form)
+    data = form.details()
+    data["worker_id"] = bounded_id(form.worker_id.data)
+    data["previous_family_id"] = bounded_id(form.previous_family_id.data)
+    data["children"] = [
+        family_service.ReferralPerson(**entry.data) for entry in form.children.entries
+    ]
+    data["carers"] = [family_service.ReferralPerson(**entry.data) for entry in form.carers.entries]
+    family = family_service.open_referral(
+        db.session, user, data, api_now(), prefix=current_app.config["CASEWORK_REFERENCE_PREFIX"]
+    )
+    db.session.commit()
+    return created(family_payload(family), url_for("api.get_family", family_id=family.id))
+
+
+@bp.get("/families/<int:family_id>", endpoint="get_family")
+def get_family_record(family_id: int):
+    return jsonify(family_payload(family_in_scope(family_id)))
+
+
+def _current_details(family: Family) -> dict:
+    """The family's editable values as the JSON a client would send them."""
+    return {
+        "household_name": family.household_name,
+        "postcode": family.postcode,
+        "referral_date": schemas.date(family.referral_date),
+        "referral_source": family.referral_source or "",
+        "opened_on": schemas.date(family.opened_on),
+        "consent_recorded_on": schemas.date(family.consent_recorded_on),
+        "concerns": family.concerns,
+        "worker_id": family.worker_id,
+    }
+
+
+@bp.patch("/families/<int:family_id>")
+def update_family(family_id: int):
+    user = case_user()
+    body = read_body(EDIT_SPEC)
+    family = family_in_scope(family_id)
+    version = read_version(body)
+    family_service.check_version(family, version)
+    family_service.ensure_open(family)
+    if "phase" in body and body["phase"] != family.phase:
+        message = "Move a family between phases with POST /api/v1/families/{id}/phase."
+        raise ValidationFailed(message, {"phase": [message]})
+    merged = {**_current_details(family), **{k: v for k, v in body.items() if k in EDITABLE}}
+    form = check_form(from_json(FamilyEditForm, merged))
+    if "opened_on" in body and form.opened_on.data is None:
+        message = "Enter the date the family was opened."
+        raise ValidationFailed(message, {"opened_on": [message]})
+    changes = {name: getattr(form, name).data for name in EDITABLE if name in body}
+    if "worker_id" in changes:
+        changes["worker_id"] = bounded_id(changes["worker_id"])
+    changes["version"] = version
+    family_service.update_family(db.session, user, family, changes, api_now())
+    db.session.commit()
+    return jsonify(family_payload(family))
+
+
+@bp.post("/families/<int:family_id>/phase")
+def move_phase(family_id: int):
+    user = case_user()
+    body = read_body(PHASE_SPEC)
+    family = family_in_scope(family_id)
+    version = read_version(body)
+    family_service.check_version(family, version)
+    family_service.ensure_open(family)
+    form = check_form(from_json(PhaseMoveForm, body))
+    result = family_service.move_phase(
+        db.session,
+        user,
+        family,
+        form.phase.data,
+        form.date.data,
+        api_now(),
+        note=form.note.data,
+        reason=form.reason.data or None,
+        version=version,
+    )
+    db.session.commit()
+    if not isinstance(result, PhaseMove):
+        # A worker's closing that waits for a manager's approval (when approval is switched
+        # on): the family stays open until then.
+        return jsonify({"pending_approval": True, **family_payload(family)}), 202
+    return jsonify(family_payload(family))

@@ -1,0 +1,153 @@
+"""The command line: ``flask --app casework init-db | create-user | seed-demo``."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, inspect, select
+from werkzeug.security import check_password_hash
+
+from casework.models import Child, Family, GoalRating, Team, User, Visit
+from casework.services import demo
+
+from . import factories
+from .conftest import _empty_tables
+
+
+@pytest.fixture
+def cli(app, db):
+    runner = app.test_cli_runner()
+
+    def invoke(*args, **kwargs):
+        # Whatever the test wrote must be committed before the command runs (SQLite's
+        # BEGIN IMMEDIATE would otherwise make the command wait for this session's lock).
+        db.session.commit()
+        result = runner.invoke(args=list(args), **kwargs)
+        db.session.rollback()
+        return result
+
+    return invoke
+
+
+def test_init_db_is_safe_to_run_again(cli, db):
+    for _ in range(2):
+        result = cli("init-db")
+        assert result.exit_code == 0, result.output
+        assert "up to date" in result.output
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"families", "users", "teams", "visits", "goals", "reviews", "alembic_version"} <= tables
+
+
+def test_create_user_creates_the_user_and_a_new_team(cli, db):
+    result = cli("create-user", "Wendy@Example.org", "--name", "Wendy Worker", "--role", "worker",
+                 "--team", "Leeds North", "--password", "a long enough password")
+    assert result.exit_code == 0, result.output
+    assert "Created worker wendy@example.org in team Leeds North" in result.output
+    user = db.session.scalar(select(User).where(User.email == "wendy@example.org"))
+    assert user.name == "Wendy Worker" and user.role == "worker" and user.team.name == "Leeds North"
+    assert check_password_hash(user.password_hash, "a long enough password")
+
+    # A second user joins the same team (matched regardless of case).
+    result = cli("create-user", "mina@example.org", "--name", "Mina Manager", "--role", "manager",
+                 "--team", "leeds north", "--password", "another long password")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Team.id))) == 1
+
+
+def test_create_user_refuses_a_duplicate_email(cli, db):
+    factories.UserFactory(email="wendy@example.org")
+    result = cli("create-user", "WENDY@example.org", "--name", "Another Wendy", "--role", "worker",
+                 "--team", "North", "--password", "a long enough password")
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_create_user_refuses_a_bad_role(cli, db):
+    result = cli("create-user", "x@example.org", "--name", "X", "--role", "boss",
+                 "--team", "North", "--password", "a long enough password")
+    assert result.exit_code != 0
+    assert "Invalid value for '--role'" in result.output
+    assert "worker" in result.output and "manager" in result.output and "admin" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_create_user_prompts_for_the_password(cli, db):
+    result = cli("create-user", "ada@example.org", "--name", "Ada Admin", "--role", "admin",
+                 "--team", "Office", input="a secret passphrase\na secret passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert "Password" in result.output
+    assert "a secret passphrase" not in result.output  # hidden input
+    user = db.session.scalar(select(User).where(User.email == "ada@example.org"))
+    assert check_password_hash(user.password_hash, "a secret passphrase")
+
+
+def test_create_user_refuses_a_short_password(cli, db):
+    result = cli("create-user", "x@example.org", "--name", "X", "--role", "worker",
+                 "--team", "North", "--password", "short")
+    assert result.exit_code == 1
+    assert "at least 12 characters" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def _fingerprint(db):
+    """What the demo data looks like, leaving out ids (which depend on what was there)."""
+    households = sorted(db.session.scalars(select(Family.household_name + " " + Family.postcode)))
+    phases = Counter(db.session.scalars(select(Family.phase)))
+    children = sorted((c.first_name, c.date_of_birth.isoformat()) for c in db.session.scalars(select(Child)))
+    users = sorted(db.session.scalars(select(User.email)))
+    visits = Counter(db.session.scalars(select(Visit.outcome)))
+    ratings = db.session.scalar(select(func.sum(GoalRating.rating)))
+    references = sorted(db.session.scalars(select(Family.reference)))
+    return households, phases, children, users, visits, ratings, references
+
+
+def test_seed_demo_creates_a_small_service_and_prints_the_logins(cli, db):
+    result = cli("seed-demo", "--families", "60", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "Created 60 families" in result.output
+    assert demo.DEMO_PASSWORD in result.output and len(demo.DEMO_PASSWORD) >= 12
+    assert f"admin@{demo.DEMO_DOMAIN}" in result.output
+    for user in db.session.scalars(select(User)):
+        assert user.email in result.output  # a small service lists every login
+        assert check_password_hash(user.password_hash, demo.DEMO_PASSWORD)
+    roles = Counter(db.session.scalars(select(User.role)))
+    assert roles["admin"] == 1 and roles["manager"] == 1 and roles["worker"] == 4
+    phases = Counter(db.session.scalars(select(Family.phase)))
+    assert set(phases) == {"engagement", "making_changes", "moving_on", "closed"}
+    assert sum(phases.values()) == 60
+    assert db.session.scalar(select(func.count(Visit.id))) > 200
+
+
+def test_seed_demo_is_deterministic_for_a_seed(cli, db):
+    assert cli("seed-demo", "--families", "40", "--seed", "11").exit_code == 0
+    first = _fingerprint(db)
+    _empty_tables()
+    assert cli("seed-demo", "--families", "40", "--seed", "11").exit_code == 0
+    assert _fingerprint(db) == first
+    _empty_tables()
+    assert cli("seed-demo", "--families", "40", "--seed", "12").exit_code == 0
+    assert _fingerprint(db) != first
+
+
+def test_seed_demo_refuses_to_load_the_demo_twice(cli, db):
+    assert cli("seed-demo", "--families", "10").exit_code == 0
+    result = cli("seed-demo", "--families", "10")
+    assert result.exit_code == 1
+    assert "Demo data is already loaded" in result.output
+    assert db.session.scalar(select(func.count(Family.id))) == 10
+
+
+def test_seed_demo_adds_alongside_existing_users(cli, db):
+    factories.UserFactory(email="real.person@example.org", team__name="Leeds North")
+    result = cli("seed-demo", "--families", "30")
+    assert result.exit_code == 0, result.output
+    teams = sorted(db.session.scalars(select(Team.name)))
+    assert teams == ["Bradford East", "Leeds North"]  # the demo's first team name was taken
+    assert db.session.scalar(select(func.count(User.id))) == 1 + 1 + 1 + 2
+
+
+def test_seed_demo_refuses_a_silly_count(cli):
+    result = cli("seed-demo", "--families", "0")
+    assert result.exit_code == 2
+    assert "--families" in result.output

@@ -1,0 +1,282 @@
+"""The demo service that ``seed-demo`` writes: believable, internally consistent, and with
+something in it for the flag rules to find."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from collections import Counter, defaultdict
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from casework.config import GOAL_AREAS
+from casework.models import (
+    CONCERNS,
+    Child,
+    Family,
+    Goal,
+    PhaseMove,
+    ReferenceCounter,
+    Review,
+    Team,
+    User,
+    Visit,
+    VisitChild,
+    VisitGoal,
+)
+from casework.services import demo
+from casework.services.errors import ValidationFailed
+from casework.services.families import next_reference
+
+from . import factories
+
+HASH = generate_password_hash(demo.DEMO_PASSWORD, method="pbkdf2:sha256:1000")
+FAMILIES = 400
+
+
+def seed(db, today, families=FAMILIES, seed=7):
+    result = demo.seed_demo(db.session, today, random.Random(seed), families=families, password_hash=HASH)
+    db.session.commit()
+    return result
+
+
+@pytest.fixture
+def seeded(db, today):
+    return seed(db, today)
+
+
+def test_teams_of_about_eight_workers_and_a_manager_holding_ten_to_fifteen_families(db, seeded):
+    teams = db.session.scalars(select(Team)).all()
+    assert len(teams) == len(seeded.teams) == 3  # 320 open families, 26 workers
+    for team in teams:
+        roles = Counter(member.role for member in team.members)
+        assert roles["manager"] == 1
+        assert 6 <= roles["worker"] <= 10
+    admins = db.session.scalars(select(User).where(User.role == "admin")).all()
+    assert [a.email for a in admins] == [f"admin@{demo.DEMO_DOMAIN}"]
+    loads = db.session.execute(
+        select(Family.worker_id, func.count())
+        .where(Family.phase != "closed", Family.worker_id.is_not(None))
+        .group_by(Family.worker_id)
+    ).all()
+    workers = db.session.scalar(select(func.count()).where(User.role == "worker"))
+    assert len(loads) == workers
+    # 10 to 15 each; one less where a new referral waits for allocation.
+    assert all(9 <= n <= 15 for _, n in loads), loads
+    # Every family's worker belongs to the family's team.
+    mismatched = db.session.scalar(
+        select(func.count()).select_from(Family).join(User, Family.worker_id == User.id)
+        .where(User.team_id != Family.team_id)
+    )
+    assert mismatched == 0
+    # Every demo user shares the one password hash.
+    assert set(db.session.scalars(select(User.password_hash))) == {HASH}
+
+
+def test_families_across_every_phase_and_every_way_of_closing(db, seeded, today):
+    families = db.session.scalars(select(Family)).all()
+    assert len(families) == FAMILIES
+    phases = Counter(f.phase for f in families)
+    assert set(phases) == {"engagement", "making_changes", "moving_on", "closed"}
+    assert phases["making_changes"] > phases["engagement"] > 0
+    assert 0.1 < phases["closed"] / FAMILIES < 0.3
+    reasons = Counter(f.closure_reason for f in families if f.phase == "closed")
+    assert set(reasons) == {"step_down", "step_up", "disengaged", "moved_away"}
+    for family in families:
+        closed = family.phase == "closed"
+        assert (family.closed_on is not None) == closed
+        assert (family.closure_reason is not None) == closed
+        assert family.referral_date <= family.opened_on <= today
+        assert family.closed_on is None or family.opened_on < family.closed_on <= today
+        assert 1 <= len(family.children) <= 4
+        assert all(child.date_of_birth < family.referral_date for child in family.children)
+        assert 1 <= len(family.carers) <= 2
+        assert family.concerns and set(family.concerns) <= set(CONCERNS)
+        assert any(code.startswith("neglect_") for code in family.concerns)
+        assert re.fullmatch(r"[A-Z]{1,2}[0-9]{1,2} [0-9][A-Z]{2}", family.postcode)
+        assert family.household_name.endswith(" household")
+
+
+def test_phase_moves_follow_the_rules_and_phase_since_agrees(db, seeded, today):
+    for family in db.session.scalars(select(Family)):
+        moves = sorted(family.phase_moves, key=lambda m: (m.date, m.id))
+        assert [m.id for m in moves] == [m.id for m in family.phase_moves]  # ids in date order
+        phase, since = "engagement", family.opened_on
+        for move in moves:
+            assert move.from_phase == phase
+            assert since <= move.date <= today
+            if move.to_phase == "making_changes" and move.from_phase == "engagement":
+                # Consent and an active goal were in place.
+                assert family.consent_recorded_on and family.consent_recorded_on <= move.date
+                goals = db.session.scalars(select(Goal).where(Goal.family_id == family.id)).all()
+                assert any(
+                    g.start_date <= move.date and (g.status_changed_on is None or g.status_changed_on > move.date)
+                    for g in goals
+                )
+            if move.to_phase == "closed":
+                assert move.reason == family.closure_reason and move.date == family.closed_on
+                if move.from_phase != "moving_on":
+                    assert move.by.role == "manager"  # only a manager closes from other phases
+            phase, since = move.to_phase, move.date
+        assert (family.phase, family.phase_since) == (phase, since)
+    back_moves = db.session.scalar(
+        select(func.count()).where(PhaseMove.from_phase == "making_changes", PhaseMove.to_phase == "engagement")
+    )
+    assert back_moves > 0
+
+
+def test_visits_record_which_children_were_seen(db, seeded, today):
+    children_of = defaultdict(set)
+    for family_id, child_id in db.session.execute(select(Child.family_id, Child.id)):
+        children_of[family_id].add(child_id)
+    seen_at = defaultdict(set)
+    for visit_id, child_id in db.session.execute(select(VisitChild.visit_id, VisitChild.child_id)):
+        seen_at[visit_id].add(child_id)
+    families = {f.id: f for f in db.session.scalars(select(Family))}
+    outcomes = Counter()
+    for visit in db.session.scalars(select(Visit)):
+        family = families[visit.family_id]
+        assert family.opened_on <= visit.date <= (family.closed_on or today)
+        assert visit.recorded_by_id == family.worker_id
+        seen = seen_at[visit.id]
+        assert seen <= children_of[visit.family_id]
+        if visit.outcome != "completed":
+            assert not seen
+        assert visit.all_children_seen == (children_of[visit.family_id] <= seen)
+        outcomes[visit.outcome, visit.all_children_seen] += 1
+    total = sum(outcomes.values())
+    assert outcomes["completed", True] / total > 0.6  # mostly every child seen
+    assert outcomes["completed", False] > 0  # sometimes a child was not
+    assert outcomes["no_access", False] > 0 and outcomes["cancelled", False] > 0
+    # Goals discussed at a visit are the family's own.
+    foreign = db.session.scalar(
+        select(func.count()).select_from(VisitGoal)
+        .join(Visit, Visit.id == VisitGoal.visit_id).join(Goal, Goal.id == VisitGoal.goal_id)
+        .where(Goal.family_id != Visit.family_id)
+    )
+    assert foreign == 0
+
+
+def test_goals_have_baselines_targets_and_regular_ratings(db, seeded, today):
+    families = {f.id: f for f in db.session.scalars(select(Family))}
+    improving = stalled = 0
+    for goal in db.session.scalars(select(Goal)):
+        family = families[goal.family_id]
+        assert goal.area in GOAL_AREAS
+        assert 1 <= goal.baseline < goal.target <= 10
+        assert family.opened_on <= goal.start_date <= goal.target_date
+        end = goal.status_changed_on or family.closed_on or today
+        dates = [r.date for r in goal.ratings]
+        assert all(goal.start_date < d <= end for d in dates)
+        assert all(14 <= (b - a).days <= 21 for a, b in zip(dates, dates[1:]))
+        assert all(1 <= r.rating <= 10 for r in goal.ratings)
+        if goal.status == "achieved":
+            assert goal.ratings[-1].rating >= goal.target
+        if len(goal.ratings) >= 4:
+            values = [r.rating for r in goal.ratings]
+            improving += values[-1] > goal.baseline
+            stalled += len(set(values[-3:])) == 1 and values[-1] < goal.target
+    assert improving > stalled > 0
+
+
+def test_reviews_about_every_six_weeks(db, seeded, today):
+    families = {f.id: f for f in db.session.scalars(select(Family))}
+    held = defaultdict(list)
+    for review in db.session.scalars(select(Review).order_by(Review.held_on)):
+        assert review.decision == "continue"
+        family = families[review.family_id]
+        assert family.opened_on < review.held_on <= (family.closed_on or today)
+        held[review.family_id].append(review.held_on)
+    for dates in held.values():
+        assert all(36 <= (b - a).days <= 42 for a, b in zip(dates, dates[1:]))
+    overdue = [
+        f for f in families.values()
+        if f.phase != "closed" and (held[f.id][-1] if held[f.id] else f.opened_on) + dt.timedelta(days=42) < today
+    ]
+    assert overdue  # some reviews are overdue
+    assert len(overdue) < len(families) / 5  # but not most
+
+
+def test_some_open_families_show_patterns_the_flag_rules_look_for(db, seeded, today):
+    window = today - dt.timedelta(days=28)
+    no_access = db.session.execute(
+        select(Visit.family_id, func.count())
+        .join(Family, Family.id == Visit.family_id)
+        .where(Family.phase != "closed", Visit.date > window, Visit.outcome.in_(["no_access", "cancelled"]))
+        .group_by(Visit.family_id)
+        .having(func.count() >= 3)
+    ).all()
+    assert no_access
+    overrun = db.session.scalar(
+        select(func.count()).where(Family.phase == "engagement", Family.phase_since < today - dt.timedelta(days=42))
+    )
+    assert overrun > 0
+    # A child not seen at any visit for the last five weeks, while the family was visited.
+    recent = today - dt.timedelta(days=35)
+    visited = set(db.session.scalars(
+        select(Visit.family_id).join(Family, Family.id == Visit.family_id)
+        .where(Visit.date > recent, Visit.outcome == "completed", Family.phase != "closed")
+    ))
+    seen_recently = set(db.session.scalars(
+        select(VisitChild.child_id).join(Visit, Visit.id == VisitChild.visit_id).where(Visit.date > recent)
+    ))
+    unseen = db.session.scalars(
+        select(Child.id).where(Child.family_id.in_(visited), Child.id.not_in(seen_recently))
+    ).all()
+    assert unseen
+
+
+def test_references_are_unique_and_the_counter_continues_them(db, seeded, today):
+    references = db.session.scalars(select(Family.reference)).all()
+    assert len(set(references)) == len(references)
+    last = defaultdict(int)
+    for reference in references:
+        prefix, year, number = reference.split("-")
+        assert prefix == "FP" and len(number) >= 4
+        last[int(year)] = max(last[int(year)], int(number))
+    counters = {c.year: c.last_number for c in db.session.scalars(select(ReferenceCounter))}
+    assert counters == dict(last)
+    assert next_reference(db.session, "FP", today.year) == f"FP-{today.year}-{last[today.year] + 1:04d}"
+    # References follow the order families were opened.
+    ordered = db.session.scalars(select(Family.reference).order_by(Family.opened_on, Family.id)).all()
+    for year in last:
+        numbers = [int(r.split("-")[2]) for r in ordered if r.split("-")[1] == str(year)]
+        assert numbers == sorted(numbers)
+
+
+def test_rows_added_afterwards_get_fresh_ids(db, seeded):
+    """On PostgreSQL the sequences are moved on past the ids the demo chose."""
+    team = factories.TeamFactory(name="Later team")
+    worker = factories.UserFactory(team=team, email="later@example.org")
+    family = factories.FamilyFactory(worker=worker, reference="FP-1999-0001")
+    factories.VisitFactory(family=family)
+    db.session.commit()
+    assert family.id == db.session.scalar(select(func.max(Family.id)))
+
+
+def test_adds_alongside_existing_data_and_refuses_a_second_demo(db, today):
+    existing = factories.FamilyFactory(
+        reference=f"FP-{today.year}-0003", opened_on=today, worker__team__name="Leeds North"
+    )
+    db.session.commit()
+    result = seed(db, today, families=60)
+    names = [t.name for t in result.teams]
+    assert "Leeds North" not in names
+    references = db.session.scalars(select(Family.reference)).all()
+    assert len(set(references)) == len(references) == 61
+    new = [r for r in references if r != existing.reference and r.startswith(f"FP-{today.year}-")]
+    assert min(int(r.split("-")[2]) for r in new) == 4  # numbering continues past the one in use
+
+    with pytest.raises(ValidationFailed, match="already loaded"):
+        seed(db, today, families=10)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Family.id))) == 61
+
+
+def test_a_tiny_service_still_works(db, today):
+    result = seed(db, today, families=3)
+    assert result.counts["families"] == 3
+    assert len(result.teams) == 1 and len(result.teams[0].workers) == 1
+    assert {f.phase for f in db.session.scalars(select(Family))} == {"engagement", "making_changes", "moving_on"}
