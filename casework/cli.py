@@ -1,9 +1,14 @@
 """Command-line interface: ``flask --app casework COMMAND``."""
 import json
+import os
+import re
 import random
+import shlex
+import sqlite3
 import sys
 import time
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -20,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(run_jobs)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(backup_command)
 
 
 @click.command("init-db")
@@ -146,3 +152,167 @@ def scheduler_command():
 
     scheduler.run(current_app._get_current_object(), echo=click.echo)
 
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it already exists.")
+def backup_command(path, force):
+    """A consistent copy of the database, safe while the app runs.
+
+    SQLite: copied with SQLite's online backup API into PATH. PostgreSQL: prints the
+    pg_dump command to run (and the pg_restore command that brings it back)."""
+    dialect = db.engine.dialect.name
+    try:
+        target = _backup_target(path, force, must_be_free=dialect == "sqlite")
+        if dialect == "sqlite":
+            _backup_sqlite(target, force)
+        elif dialect == "postgresql":
+            _backup_postgresql_hint(target)
+        else:
+            raise click.ClickException(f"backup does not know how to copy a {dialect} database.")
+    except click.ClickException as error:
+        click.echo(f"Error: {error.message}", err=True)
+        raise SystemExit(1)
+
+
+def _backup_target(path: Path, force: bool, must_be_free: bool) -> Path:
+    """PATH made absolute, after the checks that give a clear message instead of a traceback."""
+    target = path.expanduser().absolute()
+    directory = target.parent
+    if not directory.exists():
+        raise click.ClickException(f"the directory {directory} does not exist.")
+    if not directory.is_dir():
+        raise click.ClickException(f"{directory} is not a directory.")
+    if target.is_dir():
+        raise click.ClickException(f"{target} is a directory; name a file in it, e.g. {target / 'casework-backup.sqlite3'}.")
+    if must_be_free and target.exists() and not force:
+        raise click.ClickException(f"{target} already exists; choose another name, or add --force to overwrite it.")
+    if must_be_free and not os.access(directory, os.W_OK | os.X_OK):
+        raise click.ClickException(f"cannot write to the directory {directory} (permission denied).")
+    return target
+
+
+def _human_size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+
+
+def _backup_sqlite(target: Path, force: bool) -> None:
+    source = db.engine.url.database
+    if not source or source == ":memory:" or source.startswith("file:"):
+        raise click.ClickException("the database is not a plain SQLite file, so there is nothing to copy.")
+    source = Path(source).absolute()
+    if not source.is_file():
+        raise click.ClickException(f"the database file {source} does not exist (has init-db been run?).")
+    if target.exists() and target.resolve() == source.resolve():
+        raise click.ClickException("PATH is the database itself; name another file.")
+    started = time.perf_counter()
+    # Copy into a temporary file beside PATH, then move it into place: PATH is either the
+    # whole, checked copy or untouched, never half written.
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        # Readable by its owner only, like the records in it; and a clear error if PATH's
+        # directory cannot be written.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        # mode=rw: never create an empty database where the real one should be.
+        src = sqlite3.connect(f"{source.as_uri()}?mode=rw", uri=True, timeout=30)
+        try:
+            dst = sqlite3.connect(partial)
+            try:
+                # One step (pages=-1): the whole database as of one moment, under a read
+                # transaction. In WAL mode (casework's) readers never block writers, so the app
+                # carries on meanwhile; committed work only, whatever others have open.
+                src.backup(dst)
+                # A single self-contained file: no -wal beside the copy.
+                dst.execute("PRAGMA journal_mode = DELETE")
+                check = dst.execute("PRAGMA quick_check").fetchone()[0]
+                has_families = dst.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'families'"
+                ).fetchone()[0]
+                families = dst.execute("SELECT count(*) FROM families").fetchone()[0] if has_families else 0
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        if check != "ok":
+            raise click.ClickException(f"the copy failed SQLite's check ({check}); it was not kept.")
+        if force:
+            os.replace(partial, target)
+        else:
+            os.link(partial, target)  # fails if PATH appeared meanwhile: never overwrite it
+            partial.unlink()
+    except sqlite3.Error as error:
+        raise click.ClickException(f"could not copy the database: {error}.") from None
+    except FileExistsError:
+        raise click.ClickException(f"{target} already exists; choose another name, or add --force to overwrite it.") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {target}: {error.strerror or error}.") from None
+    finally:
+        if partial.exists():
+            partial.unlink()
+    elapsed = time.perf_counter() - started
+    size = target.stat().st_size
+    click.echo(f"Backed up {source} to {target}: {_human_size(size)} ({families:,} families), "
+               f"checked, in {elapsed:.1f} s.")
+    click.echo("")
+    click.echo("To restore it: stop casework (the web server and the scheduler), then")
+    click.echo(f"  rm -f {shlex.quote(str(source))}-wal {shlex.quote(str(source))}-shm")
+    click.echo(f"  cp {shlex.quote(str(target))} {shlex.quote(str(source))}")
+    click.echo("  flask --app casework init-db")
+    click.echo("and start casework again. The backup holds records about children: keep it as safe as the database.")
+
+
+def _backup_postgresql_hint(target: Path) -> None:
+    url = db.engine.url
+    connection = []
+    if url.host:
+        connection.append(f"--host={shlex.quote(url.host)}")
+    if url.port:
+        connection.append(f"--port={url.port}")
+    if url.username:
+        connection.append(f"--username={shlex.quote(url.username)}")
+    dbname = url.database or ""
+    if url.query:
+        # Settings such as sslmode travel in a libpq connection string.
+        dbname = " ".join([f"dbname={dbname}"] + [
+            f"{key}={value}" for key, values in sorted(url.query.items())
+            for value in ([values] if isinstance(values, str) else values)
+            if key != "options"
+        ])
+    connection.append(f"--dbname={shlex.quote(dbname)}")
+    schema = _current_schema()
+    only_schema = [f"--schema={shlex.quote(schema)}"] if schema and schema != "public" else []
+    dump = ["pg_dump", *connection, *only_schema, "--format=custom", f"--file={shlex.quote(str(target))}"]
+    restore = ["pg_restore", *connection, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+               shlex.quote(str(target))]
+    click.echo("casework runs on PostgreSQL: back it up with pg_dump, which takes a consistent snapshot")
+    click.echo("while the app runs. On a machine with the PostgreSQL client tools, run:")
+    click.echo("")
+    click.echo("  " + " ".join(dump))
+    click.echo("")
+    click.echo("and to restore that file (stop casework first, then run init-db):")
+    click.echo("")
+    click.echo("  " + " ".join(restore))
+    click.echo("  flask --app casework init-db")
+    click.echo("")
+    if url.password:
+        click.echo("pg_dump and pg_restore ask for the password; or put it in ~/.pgpass (or PGPASSWORD).")
+    if target.exists():
+        click.echo(f"Note: {target} already exists; pg_dump will overwrite it.")
+    click.echo("Use pg_dump and pg_restore of the server's major version or newer.")
+
+
+def _current_schema() -> str | None:
+    """The schema casework's tables live in, when a ``search_path`` option names one (as in
+    ``?options=-csearch_path%3Dcasework`` or the engine's ``connect_args``); else ``public``."""
+    options = [db.engine.url.query.get("options") or ""]
+    connect_args = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args", {})
+    options.append(connect_args.get("options") or "")
+    for option in options:
+        found = re.search(r"search_path\s*=\s*([^\s,]+)", option if isinstance(option, str) else " ".join(option))
+        if found:
+            return found.group(1)
+    return "public"

@@ -12,7 +12,7 @@ from markupsafe import escape
 from sqlalchemy import event, select
 
 from casework.extensions import db as _db
-from casework.models import Carer, Family, PhaseMove, User
+from casework.models import Carer, Family, PhaseMove, User, VisitChild
 from casework.services import families as families_service
 from casework.views.families import RedactSearchTerms
 
@@ -459,12 +459,11 @@ def test_the_family_page_shows_the_record(login, worker, family, today, db):
 
 def test_visit_history_is_newest_first_and_says_who_was_not_seen(login, worker, family, today):
     goal = factories.GoalFactory(family=family)
-    older = factories.VisitFactory(family=family, date=today - dt.timedelta(days=10), notes="First visit note.")
+    factories.VisitFactory(family=family, date=today - dt.timedelta(days=10), notes="First visit note.")
     newer = factories.VisitFactory(
         family=family, date=today - dt.timedelta(days=3), notes="Ben was at nursery.", duration_minutes=45,
         children_seen=[], all_children_seen=False,
     )
-    from casework.models import VisitChild
 
     amy = family.children[0]
     newer.children_seen = [VisitChild(child=amy, seen_alone=True)]
@@ -480,7 +479,6 @@ def test_visit_history_is_newest_first_and_says_who_was_not_seen(login, worker, 
     assert "Not seen: Ben" in middle and "Seen on their own: Amy" in middle
     assert "45 minutes" in middle and "The children have a regular bedtime" in middle
     assert "All children seen" in text[positions[1]:]
-    assert older.id and newer.id
 
 
 def test_the_family_page_takes_the_same_number_of_queries_however_much_is_recorded(login, worker, family, today):
@@ -536,7 +534,7 @@ def test_who_may_open_the_family_page(app, worker, colleague, manager, outsider,
 
 
 def test_a_closed_family_shows_why_and_offers_no_write_actions(login, worker, family, today, db):
-    goal = factories.GoalFactory(family=family)
+    factories.GoalFactory(family=family)
     family.phase = "closed"
     family.closed_on = today - dt.timedelta(days=2)
     family.closure_reason = "step_down"
@@ -566,7 +564,6 @@ def test_a_closed_family_shows_why_and_offers_no_write_actions(login, worker, fa
     assert "The family is closed" in page_text(response)
     db.session.expire_all()
     assert db.session.get(Family, family.id).household_name != "Changed"
-    assert goal.id
 
 
 # --- Editing details -----------------------------------------------------------------------
@@ -817,3 +814,22 @@ def test_case_pages_are_never_cached(login, worker, family):
     client = login(worker)
     for path in ("/families", f"/families/{family.id}"):
         assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_a_workers_closing_can_wait_for_the_managers_approval(app, login, worker, family, today, db, monkeypatch):
+    monkeypatch.setitem(app.config, "CASEWORK_CLOSURE_APPROVAL", True)
+    family.phase = "moving_on"
+    client = login(worker)
+    response = client.post(f"/families/{family.id}/phase", data={
+        "phase": "closed", "date": today.isoformat(), "reason": "step_down", "version": str(family.version)})
+    assert response.status_code == 302
+    text = page_text(client.get(f"/families/{family.id}"))
+    assert f"Closure of {family.reference} proposed: your manager will approve or return it." in text
+    assert "waiting for a manager's approval" in text and "Closed on" not in text
+
+    db.session.expire_all()
+    family = db.session.get(Family, family.id)
+    response = client.post(f"/families/{family.id}/phase", data={
+        "phase": "closed", "date": today.isoformat(), "reason": "step_down", "version": str(family.version)})
+    assert response.status_code == 409
+    assert "already waiting for approval" in page_text(response)

@@ -43,7 +43,7 @@ from ..services import families as families_service
 from ..services import goals as goals_service
 from ..services import visits as visits_service
 from ..services.charts import chart_summary
-from ..services.errors import ServiceError, StaleVersion, ValidationFailed
+from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
 from .helpers import case_worker_required, flash_done, form_failed, refuse
 
 bp = Blueprint("families", __name__)
@@ -320,6 +320,7 @@ def show(family_id):
         family=family,
         summary=summary,
         today=today,
+        pending_closure=None if family.is_closed else families_service.pending_closure(db.session, family),
         goals=goals_service.family_plan(db.session, family),
         visits=visits_service.visit_history(db.session, family),
         neglect_concerns=[(code, label) for code, label in NEGLECT_CONCERNS.items() if code in family.concerns],
@@ -428,7 +429,7 @@ def phase(family_id):
     if not form.validate():
         return _render_phase(form, family, 422)
     try:
-        move = families_service.move_phase(
+        result = families_service.move_phase(
             db.session,
             actor,
             family,
@@ -444,14 +445,18 @@ def phase(family_id):
         db.session.rollback()
         stale_form(form, family.version)
         return _render_phase(form, family, 409)
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         db.session.rollback()
         form_failed(form, error)
-        return _render_phase(form, family, 422)
-    if move.to_phase == "closed":
-        flash_done(f"{family.reference} is closed: {CLOSURE_REASONS[move.reason].lower()}.")
+        return _render_phase(form, family, error.status)
+    to_phase = getattr(result, "to_phase", None)
+    if to_phase is None:
+        # A worker's closing waits for their manager's approval (a closure proposal).
+        flash_done(f"Closure of {family.reference} proposed: your manager will approve or return it.")
+    elif to_phase == "closed":
+        flash_done(f"{family.reference} is closed: {CLOSURE_REASONS[result.reason].lower()}.")
     else:
-        flash_done(f"{family.reference} moved to {PHASE_LABELS[move.to_phase].lower()}.")
+        flash_done(f"{family.reference} moved to {PHASE_LABELS[to_phase].lower()}.")
     return redirect(url_for("families.show", family_id=family.id))
 
 
