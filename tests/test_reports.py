@@ -37,8 +37,12 @@ def test_outcomes_for_families_closed_in_the_period(worker, manager, outsider):
     assert report["children"] == 4
     assert report["goals"] == {"total": 4, "achieved": 2, "pct_achieved": 50.0}
     assert report["areas"] == [
-        {"area": "family_routine", "goals": 2, "improved": 1, "pct_improved": 50.0},
-        {"area": "home_conditions", "goals": 2, "improved": 0, "pct_improved": 0.0},
+        {"area": "family_routine", "goals": 2, "improved": 1, "pct_improved": 50.0,
+         "families": 1, "families_improved": 1, "pct_families_improved": 100.0,
+         "children": 2, "children_improved": 2, "pct_children_improved": 100.0},
+        {"area": "home_conditions", "goals": 2, "improved": 0, "pct_improved": 0.0,
+         "families": 2, "families_improved": 0, "pct_families_improved": 0.0,
+         "children": 4, "children_improved": 0, "pct_children_improved": 0.0},
     ]
     assert report["median_weeks_in_service"] == 17.5
     assert report["closure_reasons"]["step_down"] == 1 and report["closure_reasons"]["disengaged"] == 1
@@ -69,3 +73,55 @@ def test_local_area_suppresses_small_counts(worker, manager):
         {"district": "BD3", "concern": "neglect_physical", "count": None, "suppressed": True},
         {"district": "LS6", "concern": "neglect_physical", "count": 6, "suppressed": False},
     ]
+
+
+def test_weeks_in_each_phase_add_up_moves_back_and_forth(worker, manager):
+    from casework.models import PhaseMove
+
+    family = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 8))
+    for date, old, new in [
+        (dt.date(2026, 2, 2), "engagement", "making_changes"),  # 4 weeks engaging
+        (dt.date(2026, 3, 2), "making_changes", "engagement"),  # 4 weeks making changes, then back
+        (dt.date(2026, 3, 16), "engagement", "making_changes"),  # 2 more weeks engaging
+        (dt.date(2026, 5, 11), "making_changes", "moving_on"),  # 8 more weeks making changes
+        (dt.date(2026, 6, 8), "moving_on", "closed"),  # 4 weeks moving on
+    ]:
+        db.session.add(PhaseMove(family=family, from_phase=old, to_phase=new, date=date, by=worker))
+    report = reports.outcomes(db.session, manager, START, END)
+    assert report["median_weeks_in_phase"] == {"engagement": 6.0, "making_changes": 12.0, "moving_on": 4.0}
+    assert report["expected_weeks"]["total"] == 22
+
+
+def test_assessment_domains_first_against_closing(worker, manager):
+    from casework.models import Assessment, AssessmentScore
+
+    def assess(family, date, stage, home, warmth):
+        db.session.add(Assessment(family=family, framework="family-functioning", stage=stage, date=date, recorded_by=worker,
+                                  scores=[AssessmentScore(domain="home_conditions", score=home),
+                                          AssessmentScore(domain="emotional_warmth", score=warmth)]))
+
+    both = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 8))
+    assess(both, dt.date(2026, 1, 20), "initial", 4, 2)
+    assess(both, dt.date(2026, 3, 20), "review", 3, 2)
+    assess(both, dt.date(2026, 6, 1), "closing", 2, 3)  # home better (lower), warmth worse
+    only_first = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 9))
+    assess(only_first, dt.date(2026, 1, 20), "initial", 5, 5)
+    closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 10))  # never assessed
+    report = reports.outcomes(db.session, manager, START, END)
+    domains = {row["domain"]: row for row in report["assessment_domains"]}
+    assert (domains["home_conditions"]["families"], domains["home_conditions"]["improved"]) == (1, 1)
+    assert (domains["emotional_warmth"]["families"], domains["emotional_warmth"]["improved"]) == (1, 0)
+    assert report["data_completeness"] == {"families_closed": 3, "with_first_and_closing_assessment": 1, "pct": 33.3}
+
+
+def test_sustained_outcomes_count_re_referrals(worker, manager):
+    today = dt.date(2026, 11, 25)
+    earlier = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 7, 1))  # 3-month cohort: 25 May - 24 Aug
+    closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 7, 20))
+    FamilyFactory(worker=worker, previous_family=earlier, opened_on=dt.date(2026, 10, 1), referral_date=dt.date(2026, 10, 1))
+    closed_family(worker, dt.date(2025, 6, 1), dt.date(2025, 10, 1))  # in the 12-month cohort
+    report = reports.sustained_outcomes(db.session, manager, today)
+    cohorts = {c["months"]: c for c in report["cohorts"]}
+    assert (cohorts[3]["families_closed"], cohorts[3]["re_referred"], cohorts[3]["pct_re_referred"]) == (2, 1, 50.0)
+    assert cohorts[3]["closed_from"] == "2026-05-25" and cohorts[3]["closed_to"] == "2026-08-24"
+    assert cohorts[12]["families_closed"] == 1 and cohorts[12]["re_referred"] == 0

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import FLAG_RULES, OPEN_PHASES, SEVERITIES, Family, Flag, Goal, GoalRating, Notification, Review, User
+from .assessments import assessments_due
 from .clock import local_date
 from .flag_rules import Finding, d, evaluate
 from .mail import send_digests
@@ -134,8 +135,10 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         for flag in session.scalars(select(Flag).where(Flag.status != "resolved"))
     }
     reminders = _review_reminders(session, today)
+    assessments = assessments_due(session, today)
     families, managers = _people(
-        session, {key[0] for key in findings} | {family_id for family_id, *_ in reminders}
+        session,
+        {key[0] for key in findings} | {family_id for family_id, *_ in reminders} | {a[0] for a in assessments},
     )
     summary.families = session.scalar(select(func.count(Family.id)).where(Family.phase.in_(OPEN_PHASES)))
     notifier = Notifier(session, now, today)
@@ -193,6 +196,12 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
             notifier.add(recipient, "review_due", family_id,
                          f"A review for {reference} is due on {d(due)}.",
                          f"review_due:{family_id}:{due.isoformat()}")
+    for family_id, framework, due, stage in assessments:
+        reference, worker_id, team_id = families[family_id]
+        recipient = worker_id or next(iter(managers.get(team_id, [])), None)
+        notifier.add(recipient, "assessment_due", family_id,
+                     f"{'An initial' if stage == 'initial' else 'A review'} assessment for {reference} is due on {d(due)}.",
+                     f"assessment_due:{family_id}:{framework}:{due.isoformat()}")
     summary.notifications = notifier.save()
     session.flush()
     return summary
