@@ -49,6 +49,16 @@ class Config:
     CASEWORK_LOAD_HIGH_FLAG_WEIGHT = 0.5
     CASEWORK_API_TOKEN_HOURS = 12
     CASEWORK_PASSWORD_MIN_LENGTH = 12
+    CASEWORK_PASSWORD_MIN_STRENGTH = 3  # zxcvbn score, 0-4, checked offline
+    # Sign-in throttling: failures per account, and per address (an office shares one).
+    CASEWORK_SIGNIN_WINDOW_MINUTES = 15
+    CASEWORK_SIGNIN_ACCOUNT_LIMIT = 5
+    CASEWORK_SIGNIN_ADDRESS_LIMIT = 50
+    # Server-side sessions: idle and absolute time-outs; no long-lived remember-me cookie.
+    CASEWORK_SESSION_IDLE_MINUTES = 30
+    CASEWORK_SESSION_ABSOLUTE_HOURS = 12
+    # Client addresses come from this many trusted proxies in front of the app (ProxyFix).
+    CASEWORK_TRUSTED_PROXIES = 0
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,6 +9,7 @@ the missed day's sweep runs once: not zero times, and not once per missed day.
 from __future__ import annotations
 
 import fcntl
+from datetime import datetime, timezone
 import logging
 import os
 import time
@@ -19,7 +20,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.pool import NullPool
 
 from .extensions import db
@@ -87,9 +88,10 @@ def build_scheduler(app: Flask, scheduler_class=BlockingScheduler, jobstore=None
     database (table ``scheduler_jobs``, which APScheduler manages itself)."""
     global _app
     _app = app
+    jobstore = jobstore or SQLAlchemyJobStore(engine=db.engine, tablename="scheduler_jobs")
     scheduler = scheduler_class(
         timezone=app.config["CASEWORK_TIMEZONE"],
-        jobstores={"default": jobstore or SQLAlchemyJobStore(engine=db.engine, tablename="scheduler_jobs")},
+        jobstores={"default": jobstore},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 7 * 24 * 3600},
     )
@@ -99,8 +101,22 @@ def build_scheduler(app: Flask, scheduler_class=BlockingScheduler, jobstore=None
         id=DAILY_SWEEP_JOB,
         name="Daily sweep: reminders, flags and e-mail",
         replace_existing=True,
+        # Replacing the stored job would recompute its next run from now and so forget a sweep
+        # missed while the scheduler was down: when that run is overdue, run it now (once).
+        **({"next_run_time": datetime.now(timezone.utc)} if _missed_run(jobstore) else {}),
     )
     return scheduler
+
+
+def _missed_run(jobstore: SQLAlchemyJobStore) -> bool:
+    """Whether the stored daily sweep's next run is already in the past."""
+    if not inspect(jobstore.engine).has_table(jobstore.jobs_t.name):
+        return False
+    with jobstore.engine.connect() as connection:
+        next_run = connection.execute(
+            select(jobstore.jobs_t.c.next_run_time).where(jobstore.jobs_t.c.id == DAILY_SWEEP_JOB)
+        ).scalar()
+    return next_run is not None and next_run < datetime.now(timezone.utc).timestamp()
 
 
 def run(app: Flask, poll_seconds: float = 30, echo=print) -> None:

@@ -1,9 +1,11 @@
-"""Sign-in plumbing and the HTTP headers every answer carries."""
-from flask import Flask, request
-from sqlalchemy import select
+"""Sign-in plumbing, the audit of who is acting, and the HTTP headers every answer carries."""
+from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
 from .models import User
+from .services import audit, clock
+from .services.signin import current_session
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -14,23 +16,46 @@ CONTENT_SECURITY_POLICY = (
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """The cookie holds ``id:generation``; a bumped generation ends that session."""
-    try:
-        raw_id, generation = user_id.split(":")
-        user = db.session.scalar(select(User).where(User.id == int(raw_id)))
-    except ValueError:
+    """The signed cookie names the user and a server-side session; the user is signed in only
+    while that session lives (not ended, not idle for 30 minutes, not older than 12 hours)."""
+    record = current_session(db.session, session.get("sid"), clock.current_time())
+    if db.session.dirty:  # the session was touched or timed out: keep that, whatever follows
+        db.session.commit()
+    if record is None or str(record.user_id) != user_id:
         return None
-    if user is None or user.session_generation != int(generation):
+    user = record.user
+    if not user.active:
         return None
+    audit.set_actor(user.id, request.remote_addr)
     return user
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config["CASEWORK_TRUSTED_PROXIES"])
+    if proxies:
+        # The client address comes from the configured number of proxies only, never from a
+        # header anyone could set.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    audit.install(db.session)
+
+    @app.before_request
+    def who_is_asking():
+        audit.set_actor(None, request.remote_addr)
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
     # Refreshing a session on a new address or browser needs a fresh sign-in.
     login_manager.session_protection = "strong"
+
+    @app.after_request
+    def audit_refusals(response):
+        if response.status_code in (401, 403, 404, 429) and not request.path.startswith("/static/"):
+            # The path only: search terms in the query string are never kept.
+            audit.record(db.session, "refused", detail={"status": response.status_code, "method": request.method,
+                                                        "path": request.path})
+            db.session.commit()
+        return response
 
     @app.after_request
     def set_security_headers(response):

@@ -75,8 +75,14 @@ def _empty_tables():
     if _db.engine.dialect.name == "postgresql":
         _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
+        # The audit trail's triggers refuse DELETE (as they should); lift them while emptying.
+        triggers = _db.session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        for name, _ in triggers:
+            _db.session.execute(text(f"DROP TRIGGER {name}"))
         for name in tables:
             _db.session.execute(text(f"DELETE FROM {name}"))
+        for _, sql in triggers:
+            _db.session.execute(text(sql))
     _db.session.commit()
 
 

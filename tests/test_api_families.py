@@ -8,6 +8,7 @@ from casework.models import PhaseMove
 
 from . import factories
 from .test_api_auth import assert_error
+from .test_api_closure import no_approval  # noqa: F401  (a fixture)
 
 FAMILY_FIELDS = {
     "id", "reference", "household_name", "postcode", "concerns", "consent_recorded_on", "phase",
@@ -515,7 +516,7 @@ def test_a_worker_cannot_close_from_engagement(api, worker, family, today):
     assert body["fields"]
 
 
-def test_a_worker_closes_from_moving_on(api, db, worker, family, today):
+def test_a_worker_closes_from_moving_on(no_approval, api, db, worker, family, today):
     family.phase = "moving_on"
     family.phase_since = today - dt.timedelta(days=10)
     db.session.commit()

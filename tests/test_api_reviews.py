@@ -1,9 +1,12 @@
 """Reviews through the API: those held and when the next falls due."""
 import datetime as dt
 
+import pytest
+
 from casework.models import Review
 
 from .test_api_auth import assert_error
+from .test_api_closure import no_approval  # noqa: F401  (a fixture)
 
 
 def test_reviews_and_the_next_due(api, db, worker, family, today):
@@ -37,3 +40,79 @@ def test_who_may_see_reviews(api, colleague, outsider, admin, manager, family):
     assert_error(api(outsider).get(url), 404)
     assert_error(api(admin).get(url), 403)
     assert api(manager).get(url).status_code == 200
+
+
+# --- holding a review -----------------------------------------------------------------------------
+
+REVIEW_FIELDS = {"id", "family_id", "held_on", "decision", "reason", "attendees", "notes",
+                 "recorded_by", "pending_approval", "version"}
+
+
+def hold(calls, family, **body):
+    return calls.post(f"/api/v1/families/{family.id}/reviews", json=body)
+
+
+def test_a_worker_holds_a_review(api, worker, family, today):
+    held = today - dt.timedelta(days=1)
+    calls = api(worker)
+    response = hold(calls, family, held_on=held.isoformat(), decision="continue",
+                    attendees="  Mum, school nurse ", notes="Bedtimes are better.", reason="step_down")
+    assert response.status_code == 201, response.get_json()
+    review = response.get_json()
+    assert set(review) == REVIEW_FIELDS
+    assert (review["family_id"], review["held_on"], review["decision"]) == (family.id, held.isoformat(), "continue")
+    assert review["reason"] is None  # only a closing decision has a reason
+    assert review["attendees"] == "Mum, school nurse"
+    assert review["recorded_by"] == {"id": worker.id, "name": "Wendy Worker"}
+    assert review["pending_approval"] is False
+    listed = calls.get(f"/api/v1/families/{family.id}/reviews").get_json()
+    assert listed["items"] == [review]
+    assert listed["next_due"] == (held + dt.timedelta(days=42)).isoformat()
+    assert calls.get(f"/api/v1/families/{family.id}").get_json()["next_review_due"] == listed["next_due"]
+    assert calls.get(f"/api/v1/families/{family.id}").get_json()["phase"] == "engagement"
+
+
+def test_review_validation_names_the_fields(api, worker, family, today):
+    calls = api(worker)
+    body = assert_error(hold(calls, family), 422)
+    assert set(body["fields"]) >= {"held_on", "decision"}
+    assert "decision" in assert_error(hold(calls, family, held_on=today.isoformat(), decision="pause"), 422)["fields"]
+    assert "held_on" in assert_error(hold(calls, family, held_on="2026-02-30", decision="continue"), 422)["fields"]
+    assert "held_on" in assert_error(hold(calls, family, held_on="   ", decision="continue"), 422)["fields"]
+    future = (today + dt.timedelta(days=1)).isoformat()
+    assert "held_on" in assert_error(hold(calls, family, held_on=future, decision="continue"), 422)["fields"]
+    before = (family.opened_on - dt.timedelta(days=1)).isoformat()
+    assert "held_on" in assert_error(hold(calls, family, held_on=before, decision="continue"), 422)["fields"]
+    assert "reason" in assert_error(hold(calls, family, held_on=today.isoformat(), decision="close"), 422)["fields"]
+    assert "reason" in assert_error(
+        hold(calls, family, held_on=today.isoformat(), decision="close", reason="retired"), 422)["fields"]
+    assert_error(hold(calls, family, held_on=[today.isoformat()], decision="continue"), 400)
+    assert_error(calls.post(f"/api/v1/families/{family.id}/reviews", data="{", content_type="application/json"), 400)
+    assert calls.get(f"/api/v1/families/{family.id}/reviews").get_json()["items"] == []
+
+
+@pytest.mark.parametrize("decision, reason", [("step_down", "step_down"), ("step_up", "step_up"), ("close", "moved_away")])
+def test_a_closing_review_closes_the_family_on_the_day_held(no_approval, api, worker, family, today, decision,
+                                                           reason):
+    held = today - dt.timedelta(days=2)
+    calls = api(worker)
+    response = hold(calls, family, held_on=held.isoformat(), decision=decision, reason="moved_away")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["reason"] == reason and response.get_json()["pending_approval"] is False
+    body = calls.get(f"/api/v1/families/{family.id}").get_json()
+    assert (body["phase"], body["closed_on"], body["closure_reason"]) == ("closed", held.isoformat(), reason)
+
+
+def test_no_review_for_a_closed_family(api, manager, family, today):
+    calls = api(manager)
+    hold(calls, family, held_on=today.isoformat(), decision="step_down")
+    body = assert_error(hold(calls, family, held_on=today.isoformat(), decision="continue"), 422)
+    assert "closed" in body["error"]
+
+
+def test_who_may_hold_a_review(api, colleague, outsider, admin, manager, family, today):
+    body = {"held_on": today.isoformat(), "decision": "continue"}
+    assert_error(hold(api(colleague), family, **body), 404)
+    assert_error(hold(api(outsider), family, **body), 404)
+    assert_error(hold(api(admin), family, **body), 403)
+    assert hold(api(manager), family, **body).status_code == 201

@@ -7,6 +7,8 @@ validation) and checks the answer class: OK (anything but the refusals below), L
 sign in, or 401 from the API), 403 (role not allowed) or 404 (outside the caller's scope)."""
 import pytest
 
+from casework.models import Carer, Flag, Notification, Transfer
+
 from .factories import FamilyFactory, GoalFactory, RatingFactory, UserFactory, VisitFactory
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
@@ -21,6 +23,18 @@ POLICIES = {
     "case_work": dict(anonymous=LOGIN, worker=OK, colleague=OK, manager=OK, other_manager=OK, admin=FORBIDDEN),
     # one family's record: its worker and their manager only
     "family_record": dict(anonymous=LOGIN, worker=OK, colleague=NOT_FOUND, manager=OK, other_manager=NOT_FOUND, admin=FORBIDDEN),
+    # a manager's decision on one family: scope first (a colleague or another team's manager
+    # gets 404), then the role (the family's own worker gets 403)
+    "manager_family": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=NOT_FOUND, manager=OK, other_manager=NOT_FOUND, admin=FORBIDDEN),
+    # a manager's own team as a whole (caseloads, transfers offered to it)
+    "manager_only": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=OK, other_manager=OK, admin=FORBIDDEN),
+    # a manager's page about one record of their team (a family, a flag, a worker): any
+    # worker 403 (the role first), another team's manager 404
+    "manager_record": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=OK, other_manager=NOT_FOUND, admin=FORBIDDEN),
+    # a transfer offered to the manager's team: only that team's manager may decide
+    "incoming_transfer": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=OK, other_manager=NOT_FOUND, admin=FORBIDDEN),
+    # something of the caller's own (a notification of the worker's): nobody else's, admins' included
+    "own_record": dict(anonymous=LOGIN, worker=OK, colleague=NOT_FOUND, manager=NOT_FOUND, other_manager=NOT_FOUND, admin=NOT_FOUND),
     # users and teams
     "administration": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=FORBIDDEN, other_manager=FORBIDDEN, admin=OK),
 }
@@ -60,6 +74,46 @@ ROUTES = {
     ("POST", "/goals/<int:goal_id>/edit"): "family_record",
     ("POST", "/goals/<int:goal_id>/ratings"): "family_record",
     ("POST", "/goals/<int:goal_id>/status"): "family_record",
+    ("GET", "/families/<int:family_id>/reviews/new"): "family_record",
+    ("POST", "/families/<int:family_id>/reviews/new"): "family_record",
+    ("POST", "/families/<int:family_id>/reopen"): "manager_family",
+    ("GET", "/families/<int:family_id>/children/new"): "family_record",
+    ("POST", "/families/<int:family_id>/children/new"): "family_record",
+    ("GET", "/children/<int:child_id>/edit"): "family_record",
+    ("POST", "/children/<int:child_id>/edit"): "family_record",
+    ("GET", "/families/<int:family_id>/carers/new"): "family_record",
+    ("POST", "/families/<int:family_id>/carers/new"): "family_record",
+    ("GET", "/carers/<int:carer_id>/edit"): "family_record",
+    ("POST", "/carers/<int:carer_id>/edit"): "family_record",
+    ("GET", "/visits/<int:visit_id>/correct"): "family_record",
+    ("POST", "/visits/<int:visit_id>/correct"): "family_record",
+    ("GET", "/ratings/<int:rating_id>/correct"): "family_record",
+    ("POST", "/ratings/<int:rating_id>/correct"): "family_record",
+    ("GET", "/families/<int:family_id>/chronology"): "family_record",
+    ("GET", "/families/<int:family_id>/plan"): "family_record",
+    ("GET", "/notifications"): "signed_in",
+    ("POST", "/notifications/read"): "signed_in",
+    ("POST", "/notifications/<int:notification_id>/read"): "own_record",
+    # A manager's pages (views/caseload.py)
+    ("GET", "/team"): "manager_only",
+    ("GET", "/team/caseload"): "manager_only",
+    ("GET", "/team/caseload/chart.svg"): "manager_only",
+    ("GET", "/team/families.csv"): "manager_only",
+    ("GET", "/families/<int:family_id>/allocate"): "manager_record",
+    ("POST", "/families/<int:family_id>/allocate"): "manager_record",
+    ("GET", "/families/<int:family_id>/transfer"): "manager_record",
+    ("POST", "/families/<int:family_id>/transfer"): "manager_record",
+    ("GET", "/team/transfers"): "manager_only",
+    ("POST", "/team/transfers/<int:transfer_id>/accept"): "incoming_transfer",
+    ("POST", "/team/transfers/<int:transfer_id>/decline"): "incoming_transfer",
+    ("GET", "/team/closures"): "manager_only",
+    ("POST", "/families/<int:family_id>/closure/approve"): "manager_record",
+    ("POST", "/families/<int:family_id>/closure/return"): "manager_record",
+    ("GET", "/team/flags"): "manager_only",
+    ("POST", "/team/flags/acknowledge"): "manager_only",
+    ("POST", "/flags/<int:flag_id>/acknowledge"): "family_record",
+    ("POST", "/flags/<int:flag_id>/resolve"): "manager_record",
+    ("GET", "/team/workers/<int:user_id>"): "manager_record",
     # The JSON API
     ("GET", "/api/v1/openapi.json"): "public",
     ("POST", "/api/v1/tokens"): "public",
@@ -78,6 +132,25 @@ ROUTES = {
     ("GET", "/api/v1/visits/<int:visit_id>"): "family_record",
     ("PATCH", "/api/v1/goals/<int:goal_id>"): "family_record",
     ("POST", "/api/v1/goals/<int:goal_id>/progress"): "family_record",
+    ("POST", "/api/v1/families/<int:family_id>/reviews"): "family_record",
+    ("GET", "/api/v1/families/<int:family_id>/chronology"): "family_record",
+    ("POST", "/api/v1/families/<int:family_id>/closure/approve"): "manager_family",
+    ("POST", "/api/v1/families/<int:family_id>/closure/return"): "manager_family",
+    ("POST", "/api/v1/families/<int:family_id>/reopen"): "manager_family",
+    ("POST", "/api/v1/families/<int:family_id>/allocation"): "manager_family",
+    ("POST", "/api/v1/families/<int:family_id>/transfer"): "manager_family",
+    ("GET", "/api/v1/children/matches"): "case_work",
+    ("PATCH", "/api/v1/visits/<int:visit_id>"): "family_record",
+    ("PATCH", "/api/v1/ratings/<int:rating_id>"): "family_record",
+    ("GET", "/api/v1/flags"): "case_work",
+    ("POST", "/api/v1/flags/<int:flag_id>/acknowledge"): "family_record",
+    ("POST", "/api/v1/flags/<int:flag_id>/resolve"): "manager_family",
+    ("GET", "/api/v1/notifications"): "signed_in",
+    ("POST", "/api/v1/notifications/<int:notification_id>/read"): "own_record",
+    ("GET", "/api/v1/caseload"): "manager_only",
+    ("GET", "/api/v1/transfers"): "manager_only",
+    ("POST", "/api/v1/transfers/<int:transfer_id>/accept"): "incoming_transfer",
+    ("POST", "/api/v1/transfers/<int:transfer_id>/decline"): "incoming_transfer",
 }
 
 
@@ -98,14 +171,30 @@ def test_every_route_is_in_the_table(app):
 
 @pytest.fixture
 def world(db, worker, colleague, manager, admin, other_team):
-    """One family held by ``worker``, with a goal, a rating and a visit."""
+    """One family held by ``worker``, with a goal, a rating, a visit, an open flag and a
+    notification for the worker; and a family of another team offered to ``manager``'s team."""
     family = FamilyFactory(worker=worker)
     goal = GoalFactory(family=family)
-    RatingFactory(goal=goal)
+    rating = RatingFactory(goal=goal)
     visit = VisitFactory(family=family)
     other_manager = UserFactory(team=other_team, role="manager", email="otto@example.org")
+    flag = Flag(family=family, rule="no_access", subject_key="family", severity="medium",
+                message="Two visits in a row without access.", raised_on=family.opened_on)
+    notification = Notification(user=worker, kind="allocated", family_id=family.id, key="world",
+                                message=f"{family.reference} has been allocated to you.",
+                                created_on=family.opened_on)
+    offered = FamilyFactory(worker=UserFactory(team=other_team, email="owen@example.org"))
+    carer = Carer(family=family, first_name="Dana", relationship_to_children="Mother")
+    db.session.add_all([flag, notification, carer])
+    db.session.flush()
+    transfer = Transfer(family_id=offered.id, from_team_id=other_team.id, to_team_id=manager.team_id,
+                        requested_by_id=other_manager.id, reason="The family moved.")
+    db.session.add(transfer)
+    db.session.flush()
     people = dict(worker=worker, colleague=colleague, manager=manager, other_manager=other_manager, admin=admin)
-    ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=colleague.id, filename="casework.css")
+    ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=colleague.id, filename="casework.css",
+               rating_id=rating.id, flag_id=flag.id, notification_id=notification.id, transfer_id=transfer.id,
+               child_id=family.children[0].id, carer_id=carer.id)
     db.session.commit()
     return people, ids
 

@@ -115,11 +115,11 @@ def test_refuses_to_overwrite_an_existing_file_without_force(cli, db, sqlite_fil
     ("a-file/backup.sqlite3", "is not a directory"),
     (".", "is a directory"),
 ])
-def test_a_bad_path_is_a_clear_error_not_a_traceback(cli, db, sqlite_file, tmp_path, where, message):
+def test_a_bad_path_is_a_clear_error_not_a_traceback(cli, db, tmp_path, where, message):
     (tmp_path / "a-file").write_text("")
     result = cli("backup", tmp_path / where)
     assert result.exit_code == 1
-    assert f"Error: " in result.output and message in result.output
+    assert "Error: " in result.output and message in result.output
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
 

@@ -280,3 +280,21 @@ def test_a_tiny_service_still_works(db, today):
     assert result.counts["families"] == 3
     assert len(result.teams) == 1 and len(result.teams[0].workers) == 1
     assert {f.phase for f in db.session.scalars(select(Family))} == {"engagement", "making_changes", "moving_on"}
+
+
+def test_the_daily_sweep_finds_every_kind_of_trouble_in_the_demo(db, seeded, now):
+    """``scripts/demo`` runs the sweep once after seeding: the demo opens with flags of every
+    rule, on some families but not most, and notifications for the workers."""
+    from casework.models import Flag, Notification
+    from casework.services.sweep import run_sweep
+
+    summary = run_sweep(db.session, now)
+    db.session.commit()
+    rules = Counter(db.session.scalars(select(Flag.rule)))
+    assert set(rules) == {"review_overdue", "goal_stalled", "phase_overrun", "no_access", "child_not_seen"}, rules
+    flagged = db.session.scalar(select(func.count(func.distinct(Flag.family_id))))
+    assert 0.1 * summary.families < flagged < 0.5 * summary.families
+    assert summary.flags_raised == sum(rules.values())
+    assert summary.notifications == db.session.scalar(select(func.count(Notification.id))) > 0
+    again = run_sweep(db.session, now)
+    assert (again.flags_raised, again.notifications) == (0, 0)

@@ -8,13 +8,14 @@ import logging
 import re
 from contextlib import contextmanager
 
+import pytest
 from markupsafe import escape
 from sqlalchemy import event, select
 
 from casework.extensions import db as _db
 from casework.models import Carer, Family, PhaseMove, User, VisitChild
 from casework.services import families as families_service
-from casework.views.families import RedactSearchTerms
+from casework.views.errors import RedactSearchTerms
 
 from . import factories
 from .conftest import sign_in
@@ -344,7 +345,9 @@ def test_a_manager_allocates_a_referral_or_leaves_it_unallocated(login, manager,
     assert response.status_code == 302
     assert db.session.scalar(select(Family.worker_id).where(Family.household_name == "Jones household")) == colleague.id
 
-    response = client.post("/families/new", data=referral_form(today, household_name="Nobody's", worker_id=""))
+    # Cara is known now (the referral just opened): the user says this is another family.
+    response = client.post("/families/new", data=referral_form(today, household_name="Nobody's", worker_id="",
+                                                                same_family="no"))
     assert response.status_code == 302
     assert db.session.scalar(select(Family.worker_id).where(Family.household_name == "Nobody's")) is None
 
@@ -833,3 +836,243 @@ def test_a_workers_closing_can_wait_for_the_managers_approval(app, login, worker
         "phase": "closed", "date": today.isoformat(), "reason": "step_down", "version": str(family.version)})
     assert response.status_code == 409
     assert "already waiting for approval" in page_text(response)
+
+
+# --- Children and carers: keeping the record true -------------------------------------------
+
+
+def child_form(**overrides) -> dict:
+    data = {"first_name": "Cody", "last_name": "Smith", "date_of_birth": "2026-01-05", "school": ""}
+    data.update(overrides)
+    return data
+
+
+def test_a_new_baby_joins_the_family_page_and_the_visit_form(login, worker, family, db):
+    client = login(worker)
+    page = client.get(f"/families/{family.id}/children/new")
+    assert page.status_code == 200 and "Add a child" in page_text(page)
+    assert_every_input_labelled(page)
+    response = client.post(f"/families/{family.id}/children/new", data=child_form(first_name="  Cody "))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/families/{family.id}#people")
+    text = page_text(client.get(f"/families/{family.id}"))
+    assert "Cody has been added to the family record." in text
+    assert "Amy" in text and "Cody" in text
+    assert "Cody" in page_text(client.get(f"/families/{family.id}/visits/new"))
+    family = db.session.get(Family, family.id)
+    assert [child.first_name for child in family.children] == ["Amy", "Ben", "Cody"]
+
+
+def test_a_child_with_mistakes_shows_them_and_keeps_the_text(login, worker, family, today, db):
+    client = login(worker)
+    response = client.post(f"/families/{family.id}/children/new", data=child_form(first_name="", school="Little Acorns"))
+    assert response.status_code == 422
+    assert_field_error(response, "first_name", "Enter the child's first name.")
+    assert input_value(response, "school") == "Little Acorns"
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    response = client.post(f"/families/{family.id}/children/new", data=child_form(date_of_birth=tomorrow))
+    assert response.status_code == 422
+    assert_field_error(response, "date_of_birth", "A child's date of birth cannot be in the future.")
+    assert len(db.session.get(Family, family.id).children) == 2
+
+
+def test_correcting_a_childs_details(login, worker, family, db):
+    amy = family.children[0]
+    client = login(worker)
+    page = client.get(f"/children/{amy.id}/edit")
+    assert page.status_code == 200 and "Change Amy's details" in page_text(page)
+    assert input_value(page, "date_of_birth") == "2018-03-01" and input_value(page, "version") == str(amy.version)
+    response = client.post(f"/children/{amy.id}/edit", data=child_form(
+        first_name="Amy", date_of_birth="2018-03-02", school="Hill Top Primary", version=str(amy.version)))
+    assert response.status_code == 302
+    amy = db.session.get(type(amy), amy.id)
+    assert (amy.date_of_birth, amy.school) == (dt.date(2018, 3, 2), "Hill Top Primary")
+    assert "Amy's details have been saved." in page_text(client.get(f"/families/{family.id}"))
+
+
+def test_a_stale_child_edit_answers_409_and_keeps_the_text(login, worker, family, db):
+    amy = family.children[0]
+    old_version = amy.version
+    amy.school = "Changed by someone else"
+    db.session.flush()
+    response = login(worker).post(f"/children/{amy.id}/edit", data=child_form(
+        first_name="Amy", date_of_birth="2018-03-01", school="Mine", version=str(old_version)))
+    assert response.status_code == 409
+    assert "changed by someone else" in page_text(response)
+    assert input_value(response, "school") == "Mine"
+    assert input_value(response, "version") == str(db.session.get(type(amy), amy.id).version)
+
+
+def test_adding_and_correcting_a_carer(login, worker, family, db):
+    client = login(worker)
+    page = client.get(f"/families/{family.id}/carers/new")
+    assert_every_input_labelled(page)
+    response = client.post(f"/families/{family.id}/carers/new", data={"first_name": "Dana", "relationship": ""})
+    assert response.status_code == 422
+    assert_field_error(response, "relationship", "Say how the carer is related to the children.")
+    assert input_value(response, "first_name") == "Dana"
+    response = client.post(f"/families/{family.id}/carers/new", data={"first_name": "Dana", "relationship": "Mother"})
+    assert response.status_code == 302
+    carer = db.session.scalar(select(Carer))
+    page = client.get(f"/carers/{carer.id}/edit")
+    assert input_value(page, "relationship") == "Mother"
+    response = client.post(f"/carers/{carer.id}/edit", data={
+        "first_name": "Dana", "last_name": "Smith", "relationship": "Mother (lives elsewhere)", "version": str(carer.version)})
+    assert response.status_code == 302
+    text = page_text(client.get(f"/families/{family.id}"))
+    assert "Dana's details have been saved." in text and "Mother (lives elsewhere)" in text
+
+
+def test_who_may_change_children_and_carers(app, worker, colleague, manager, outsider, admin, family, db):
+    carer = Carer(family=family, first_name="Dana", relationship_to_children="Mother")
+    db.session.add(carer)
+    db.session.flush()
+    paths = [f"/families/{family.id}/children/new", f"/children/{family.children[0].id}/edit",
+             f"/families/{family.id}/carers/new", f"/carers/{carer.id}/edit"]
+    for user, status in ((colleague, 404), (outsider, 404), (admin, 403), (manager, 200)):
+        client = signed_in(app, user)
+        for path in paths:
+            assert client.get(path).status_code == status, (user.name, path)
+    assert signed_in(app, outsider).post(paths[1], data=child_form()).status_code == 404
+    assert signed_in(app, worker).get(f"/children/{family.children[0].id + 999}/edit").status_code == 404
+
+
+def test_a_closed_familys_children_are_read_only(login, worker, family, today, db):
+    family.phase, family.closed_on, family.closure_reason = "closed", today, "step_down"
+    client = login(worker)
+    assert client.get(f"/families/{family.id}/children/new").status_code == 302
+    response = client.post(f"/families/{family.id}/children/new", data=child_form())
+    assert response.status_code == 422 and "The family is closed" in page_text(response)
+    response = client.post(f"/children/{family.children[0].id}/edit", data=child_form(first_name="Amy"))
+    assert response.status_code == 422
+    text = page_text(client.get(f"/families/{family.id}"))
+    assert "Add a child" not in text and "Add a parent or carer" not in text
+
+
+def test_child_and_carer_services(worker, family, now, db):
+    from casework.services.errors import StaleVersion, ValidationFailed
+
+    baby = families_service.add_child(db.session, family, {"first_name": " Cody ", "date_of_birth": dt.date(2026, 1, 5)}, now)
+    assert (baby.first_name, baby.last_name, baby.school, baby.family_id) == ("Cody", None, None, family.id)
+    with pytest.raises(ValidationFailed):
+        families_service.add_child(db.session, family, {"first_name": "", "date_of_birth": None}, now)
+    version = baby.version
+    families_service.update_child(db.session, baby, {"school": "Little Acorns", "version": version}, now)
+    assert baby.school == "Little Acorns" and baby.version == version + 1
+    with pytest.raises(StaleVersion):
+        families_service.update_child(db.session, baby, {"school": "x", "version": version}, now)
+    carer = families_service.add_carer(db.session, family, {"first_name": "Dana", "relationship": "Mother"}, now)
+    assert carer.relationship_to_children == "Mother"
+    families_service.update_carer(db.session, carer, {"relationship": "Aunt", "version": carer.version}, now)
+    assert carer.relationship_to_children == "Aunt" and carer.first_name == "Dana"
+    with pytest.raises(ValidationFailed):
+        families_service.update_carer(db.session, carer, {"first_name": "  "}, now)
+    family.phase = "closed"
+    with pytest.raises(ValidationFailed, match="closed"):
+        families_service.add_carer(db.session, family, {"first_name": "Eve", "relationship": "Gran"}, now)
+
+
+# --- Re-referrals -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def earlier(outsider):
+    """Cara, born 4 May 2019, was known to another team, whose case closed on 3 May 2025."""
+    family = factories.FamilyFactory(worker=outsider, reference="FP-2025-0031", phase="closed",
+                                     closed_on=dt.date(2025, 5, 3), opened_on=dt.date(2025, 1, 6))
+    family.children[0].first_name = "Cara"
+    family.children[0].date_of_birth = dt.date(2019, 5, 4)
+    return family
+
+
+def test_a_known_child_is_pointed_out_before_saving(login, worker, earlier, today, db):
+    client = login(worker)
+    response = client.post("/families/new", data=referral_form(today))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Cara (born 4 May 2019) may already be known: FP-2025-0031, closed 3 May 2025" in text
+    assert "Yes: link this referral to FP-2025-0031" in text and "No: not the same family" in text
+    assert db.session.scalar(select(Family).where(Family.household_name == "Jones household")) is None
+    # What was typed is all still there.
+    assert input_value(response, "children-0-school") == "Hill Top Primary"
+    assert input_value(response, "carers-0-first_name") == "Dana"
+    assert_every_input_labelled(response)
+
+    # Saving again without answering: the question is an error now.
+    response = client.post("/families/new", data=referral_form(today, known_checked="1"))
+    assert response.status_code == 422
+    assert "Say whether this referral is about the family already known." in page_text(response)
+
+    response = client.post("/families/new", data=referral_form(today, known_checked="1", same_family=str(earlier.id)))
+    assert response.status_code == 302
+    family = db.session.scalar(select(Family).where(Family.household_name == "Jones household"))
+    assert family.previous_family_id == earlier.id
+    # The earlier case belongs to another team: its reference only, no link.
+    response = client.get(f"/families/{family.id}")
+    assert "Earlier case FP-2025-0031 closed 3 May 2025" in page_text(response)
+    assert f'href="/families/{earlier.id}"' not in squash(response)
+
+
+def test_not_the_same_family_saves_without_a_link(login, worker, earlier, today, db):
+    response = login(worker).post("/families/new", data=referral_form(today, same_family="no"))
+    assert response.status_code == 302
+    family = db.session.scalar(select(Family).where(Family.household_name == "Jones household"))
+    assert family.previous_family_id is None
+
+
+def test_an_answer_naming_another_case_is_not_taken(login, worker, earlier, today, db):
+    other = factories.FamilyFactory(worker=worker)
+    response = login(worker).post("/families/new", data=referral_form(today, known_checked="1", same_family=str(other.id)))
+    assert response.status_code == 422
+    assert db.session.scalar(select(Family).where(Family.household_name == "Jones household")) is None
+
+
+def test_an_open_known_case_says_its_phase_and_a_visible_one_is_linked(login, worker, today, db):
+    mine = factories.FamilyFactory(worker=worker, phase="making_changes")
+    mine.children[0].first_name, mine.children[0].date_of_birth = "Cara", dt.date(2019, 5, 4)
+    client = login(worker)
+    text = page_text(client.post("/families/new", data=referral_form(today)))
+    assert f"may already be known: {mine.reference}, open (making changes)" in text
+    client.post("/families/new", data=referral_form(today, same_family=str(mine.id)))
+    family = db.session.scalar(select(Family).where(Family.household_name == "Jones household"))
+    body = squash(client.get(f"/families/{family.id}"))
+    assert f'<a class="govuk-link" href="/families/{mine.id}">{mine.reference}</a>' in body
+
+
+def test_no_known_child_no_question(login, worker, today, db):
+    response = login(worker).post("/families/new", data=referral_form(today))
+    assert response.status_code == 302
+    assert "may already be known" not in page_text(login(worker).get(response.headers["Location"]))
+
+
+def test_the_family_page_stays_at_a_fixed_number_of_queries_with_everything_on_it(login, worker, manager, earlier, today):
+    """Reviews, flags, corrections and an earlier case add a fixed number of queries, not one
+    per row."""
+    from casework.models import Correction, Flag, Review
+
+    family = factories.FamilyFactory(worker=worker, previous_family=earlier)
+    family_id, worker_id = family.id, worker.id
+
+    def add(n):
+        family = _db.session.get(Family, family_id)
+        by = _db.session.get(User, worker_id)
+        for i in range(n):
+            visit = factories.VisitFactory(family=family, date=today - dt.timedelta(days=i + 1), recorded_by=by)
+            _db.session.flush()
+            _db.session.add(Correction(family_id=family_id, record_type="visit", record_id=visit.id, by_id=worker_id,
+                                       made_on=today, note="wrong day", old_values={"date": "2026-01-01"}))
+            _db.session.add(Review(family=family, held_on=today - dt.timedelta(days=i), decision="continue", recorded_by=by))
+            _db.session.add(Flag(family=family, rule="goal_stalled", subject_key=f"goal:{i}:{n}", severity="low",
+                                 message="Stalled.", raised_on=today, status="acknowledged", acknowledged_by_id=worker_id))
+
+    add(1)
+    client = login(worker)
+    fresh_session()
+    with count_queries() as few:
+        assert client.get(f"/families/{family_id}").status_code == 200
+    add(5)
+    fresh_session()
+    with count_queries() as many:
+        response = client.get(f"/families/{family_id}")
+    assert response.status_code == 200 and "Corrected on" in page_text(response)
+    assert len(many) == len(few)

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from casework.models import Goal, GoalRating
@@ -311,3 +312,77 @@ def test_family_plan_lists_active_goals_first_with_ratings(family, db, today):
     plan = goals_service.family_plan(db.session, family)
     assert [goal.title for goal in plan] == ["Active", "Done"]
     assert goals_service.active_goals(db.session, family) == [active]
+
+
+# --- Correcting a rating --------------------------------------------------------------------
+
+
+@pytest.fixture
+def rating(family, today, db):
+    rating = factories.RatingFactory(goal=factories.GoalFactory(family=family), date=today - dt.timedelta(days=6),
+                                     rating=5, note="Bedtime chart is working.")
+    db.session.flush()
+    return rating
+
+
+def rating_correction(entry, **overrides) -> dict:
+    data = {"date": entry.date.isoformat(), "rating": str(entry.rating), "note": entry.note,
+            "correction_note": "", "version": str(entry.version)}
+    data.update(overrides)
+    return data
+
+
+def test_the_goal_page_offers_to_correct_each_rating(login, worker, rating):
+    body = squash(login(worker).get(f"/goals/{rating.goal_id}"))
+    assert f'href="/ratings/{rating.id}/correct"' in body
+
+
+def test_correcting_a_rating_keeps_what_it_said(login, worker, rating, today, db):
+    client = login(worker)
+    page = client.get(f"/ratings/{rating.id}/correct")
+    assert page.status_code == 200
+    assert input_value(page, "rating") == "5" and input_value(page, "date") == rating.date.isoformat()
+    assert_every_input_labelled(page)
+    response = client.post(f"/ratings/{rating.id}/correct",
+                           data=rating_correction(rating, rating="4", correction_note="Agreed 4 with mum, not 5."))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/goals/{rating.goal_id}#rating-{rating.id}")
+    assert db.session.get(GoalRating, rating.id).rating == 4
+    text = page_text(client.get(f"/goals/{rating.goal_id}"))
+    assert "The rating has been corrected." in text
+    assert f"Corrected on {today.day} {today:%b %Y} by Wendy Worker: Agreed 4 with mum, not 5." in text
+    assert "Rating was: 5 out of 10" in text
+
+
+def test_a_rating_correction_with_mistakes_keeps_the_text(login, worker, rating, db):
+    client = login(worker)
+    response = client.post(f"/ratings/{rating.id}/correct", data=rating_correction(rating, rating="11", note="New note"))
+    assert response.status_code == 422
+    assert_field_error(response, "rating", "Enter a rating from 1 to 10.")
+    assert_field_error(response, "correction_note", "Say what was wrong and why it is being corrected.")
+    assert input_value(response, "rating") == "11" and "New note" in page_text(response)
+    response = client.post(f"/ratings/{rating.id}/correct", data=rating_correction(rating, correction_note="Nothing."))
+    assert response.status_code == 422
+    assert_field_error(response, "correction_note", "Change something before saving a correction.")
+    assert db.session.get(GoalRating, rating.id).rating == 5
+
+
+def test_a_stale_rating_correction_answers_409(login, worker, rating, db):
+    old_version = rating.version
+    rating.note = "Changed meanwhile."
+    db.session.flush()
+    response = login(worker).post(f"/ratings/{rating.id}/correct",
+                                  data=rating_correction(rating, rating="6", correction_note="x", version=str(old_version)))
+    assert response.status_code == 409
+    assert input_value(response, "rating") == "6"
+
+
+def test_who_may_correct_a_rating(app, worker, colleague, manager, outsider, admin, rating, family, today, db):
+    for user, status in ((colleague, 404), (outsider, 404), (admin, 403), (manager, 200)):
+        assert signed_in(app, user).get(f"/ratings/{rating.id}/correct").status_code == status
+    family.phase, family.closed_on, family.closure_reason = "closed", today, "step_down"
+    client = signed_in(app, worker)
+    assert client.get(f"/ratings/{rating.id}/correct").status_code == 302
+    response = client.post(f"/ratings/{rating.id}/correct", data=rating_correction(rating, rating="4", correction_note="x"))
+    assert response.status_code == 422
+    assert db.session.get(GoalRating, rating.id).rating == 5

@@ -196,20 +196,27 @@ def test_only_one_scheduler_holds_the_lock(app):
 
 
 def test_after_three_days_down_the_missed_sweep_runs_once(app, monkeypatch, tmp_path):
+    """The scheduler process is stopped, three days pass, it starts again: one sweep, at once."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlalchemy import update
 
     from casework import scheduler as scheduler_module
 
     runs = []
     monkeypatch.setattr(scheduler_module, "daily_sweep", lambda: runs.append(dt.datetime.now()))
-    store = SQLAlchemyJobStore(url=f"sqlite:///{tmp_path}/jobs.sqlite3")
+    url = f"sqlite:///{tmp_path}/jobs.sqlite3"
+    first = scheduler_module.build_scheduler(app, BackgroundScheduler, SQLAlchemyJobStore(url=url))
+    first.start(paused=True)
+    first.shutdown()
+    store = SQLAlchemyJobStore(url=url)
+    three_days_ago = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3)).timestamp()
+    with store.engine.begin() as connection:  # as if it had been down since then
+        connection.execute(update(store.jobs_t).values(next_run_time=three_days_ago))
+
     scheduler = scheduler_module.build_scheduler(app, BackgroundScheduler, store)
-    scheduler.start(paused=True)
+    scheduler.start()
     try:
-        three_days_ago = dt.datetime.now(scheduler.timezone) - dt.timedelta(days=3)
-        scheduler.modify_job(scheduler_module.DAILY_SWEEP_JOB, next_run_time=three_days_ago)
-        scheduler.resume()
         deadline = time.time() + 5
         while not runs and time.time() < deadline:
             time.sleep(0.05)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from casework.models import Family, Visit
@@ -140,3 +141,116 @@ def test_visit_history_is_newest_first(family, today, db):
         factories.VisitFactory(family=family, date=day)
     history = visits_service.visit_history(db.session, db.session.get(Family, family.id))
     assert [visit.date for visit in history] == sorted(dates, reverse=True)
+
+
+# --- Correcting a visit ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def visit(family, today, db):
+    visit = factories.VisitFactory(family=family, date=today - dt.timedelta(days=4), duration_minutes=40,
+                                   notes="Kitchen tidy.")
+    db.session.flush()
+    return visit
+
+
+def correction_form(visit, **overrides) -> dict:
+    data = {
+        "date": visit.date.isoformat(),
+        "kind": visit.kind,
+        "outcome": visit.outcome,
+        "duration_minutes": str(visit.duration_minutes or ""),
+        "children_seen": [str(cid) for cid in visit.children_seen_ids],
+        "seen_alone": [str(cid) for cid in visit.seen_alone_ids],
+        "notes": visit.notes,
+        "correction_note": "",
+        "version": str(visit.version),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_correction_form_shows_the_visit_as_recorded(login, worker, family, visit):
+    response = login(worker).get(f"/visits/{visit.id}/correct")
+    assert response.status_code == 200
+    assert input_value(response, "date") == visit.date.isoformat()
+    assert input_value(response, "duration_minutes") == "40"
+    assert input_value(response, "version") == str(visit.version)
+    assert checked(response, "kind") == {"home_visit"} and checked(response, "outcome") == {"completed"}
+    assert checked(response, "children_seen") == {str(child.id) for child in family.children}
+    assert "Kitchen tidy." in page_text(response) and "What was wrong?" in page_text(response)
+    assert_every_input_labelled(response)
+
+
+def test_a_corrected_visit_shows_who_when_why_and_what_it_said(login, worker, family, visit, today, db):
+    amy, ben = family.children
+    client = login(worker)
+    old_day = visit.date
+    new_day = visit.date + dt.timedelta(days=1)
+    response = client.post(f"/visits/{visit.id}/correct", data=correction_form(
+        visit, date=new_day.isoformat(), children_seen=[str(amy.id)], correction_note="Wrong day; Ben was at his nan's."))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/families/{family.id}#visit-{visit.id}")
+    visit = db.session.get(Visit, visit.id)
+    assert visit.date == new_day and visit.children_seen_ids == [amy.id] and visit.all_children_seen is False
+
+    response = client.get(f"/families/{family.id}")
+    text = page_text(response)
+    assert f"The visit on {new_day.day} {new_day:%b %Y} has been corrected." in text
+    assert f"Corrected on {today.day} {today:%b %Y} by Wendy Worker: Wrong day; Ben was at his nan's." in text
+    assert "Not seen: Ben" in text
+    body = squash(response)
+    details = body[body.index('<details class="govuk-details govuk-!-margin-bottom-2">'):]
+    details = details[:details.index("</details>")]
+    assert f"{old_day.day} {old_day:%b %Y}" in details and "Amy, Ben" in details
+    # The chronology shows the correction on the day it was made.
+    chronology = page_text(client.get(f"/families/{family.id}/chronology?kind=correction"))
+    assert "Visit corrected" in chronology and "Wrong day" in chronology
+
+
+def test_a_correction_needs_a_note_and_a_change(login, worker, visit, db):
+    client = login(worker)
+    response = client.post(f"/visits/{visit.id}/correct", data=correction_form(visit, notes="Kitchen very tidy."))
+    assert response.status_code == 422
+    assert_field_error(response, "correction_note", "Say what was wrong and why it is being corrected.")
+    assert "Kitchen very tidy." in page_text(response)
+    response = client.post(f"/visits/{visit.id}/correct", data=correction_form(visit, correction_note="Typo."))
+    assert response.status_code == 422
+    assert_field_error(response, "correction_note", "Change something before saving a correction.")
+    assert db.session.get(Visit, visit.id).notes == "Kitchen tidy."
+
+
+def test_the_service_refuses_a_correction_that_breaks_the_visit_rules(login, worker, visit):
+    response = login(worker).post(f"/visits/{visit.id}/correct", data=correction_form(
+        visit, outcome="no_access", correction_note="Nobody was in."))
+    assert response.status_code == 422
+    assert_field_error(response, "children_seen", "Children can only be seen at a completed visit.")
+
+
+def test_a_stale_correction_answers_409_and_keeps_the_text(login, worker, visit, db):
+    old_version = visit.version
+    visit.notes = "Changed by a colleague."
+    db.session.flush()
+    response = login(worker).post(f"/visits/{visit.id}/correct", data=correction_form(
+        visit, kind="office", notes="My notes.", correction_note="Was at the office.", version=str(old_version)))
+    assert response.status_code == 409
+    assert "changed by someone else" in page_text(response)
+    assert "My notes." in page_text(response)
+    assert input_value(response, "version") == str(db.session.get(Visit, visit.id).version)
+
+
+def test_who_may_correct_a_visit(app, worker, colleague, manager, outsider, admin, visit, db):
+    for user, status in ((colleague, 404), (outsider, 404), (admin, 403), (manager, 200)):
+        assert signed_in(app, user).get(f"/visits/{visit.id}/correct").status_code == status
+    data = correction_form(visit, kind="office", correction_note="x")
+    assert signed_in(app, outsider).post(f"/visits/{visit.id}/correct", data=data).status_code == 404
+    assert db.session.get(Visit, visit.id).kind == "home_visit"
+
+
+def test_a_closed_familys_visit_cannot_be_corrected(login, worker, family, visit, today):
+    family.phase, family.closed_on, family.closure_reason = "closed", today, "step_down"
+    client = login(worker)
+    assert client.get(f"/visits/{visit.id}/correct").status_code == 302
+    response = client.post(f"/visits/{visit.id}/correct", data=correction_form(visit, kind="office", correction_note="x"))
+    assert response.status_code == 422 and "The family is closed" in page_text(response)
+    assert "Correct this visit" not in page_text(client.get(f"/families/{family.id}"))

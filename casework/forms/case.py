@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import current_app
 from wtforms import (
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -22,11 +21,12 @@ from ..models import (
     NEGLECT_CONCERNS,
     PARENTAL_FACTORS,
     PHASE_LABELS,
+    REVIEW_DECISIONS,
     VISIT_KINDS,
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
-from .fields import BaseForm, LocalDateField, MultiCheckboxField
+from .fields import BaseForm, ChoiceField, EntryForm, LocalDateField, MultiCheckboxField
 
 # A UK postcode, loosely: outward code, optional space, inward code.
 POSTCODE = Regexp(
@@ -47,14 +47,14 @@ def _area_label(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
-class ChildEntry(Form):
+class ChildEntry(EntryForm):
     first_name = StringField("First name", [_required("Enter the child's first name."), Length(max=80)])
     last_name = StringField("Last name (optional)", [Optional(), Length(max=80)])
     date_of_birth = LocalDateField("Date of birth", [_required("Enter the child's date of birth.")])
     school = StringField("School or nursery (optional)", [Optional(), Length(max=120)])
 
 
-class CarerEntry(Form):
+class CarerEntry(EntryForm):
     first_name = StringField("First name", [_required("Enter the carer's first name."), Length(max=80)])
     last_name = StringField("Last name (optional)", [Optional(), Length(max=80)])
     relationship = StringField(
@@ -85,7 +85,10 @@ class FamilyDetailsForm(BaseForm):
     consent_recorded_on = LocalDateField(
         "Consent to work together recorded on (optional)", [Optional()]
     )
-    worker_id = SelectField("Family worker", coerce=_optional_int, validate_choice=False)
+    worker_id = ChoiceField(
+        "Family worker", coerce=_optional_int, validate_choice=False,
+        invalid_message="Choose a family worker.",
+    )
 
     def details(self) -> dict:
         data = {
@@ -194,5 +197,69 @@ class RatingForm(BaseForm):
     note = TextAreaField("Note (optional)", [Optional(), Length(max=4000)])
 
 
+class ReviewForm(BaseForm):
+    """A review of the family plan. A decision to step up or down is its own closing reason;
+    ``close`` needs a reason (the service says so, as it knows the decision)."""
+
+    held_on = LocalDateField("Date held", [_required("Enter the date the review was held.")])
+    decision = RadioField(
+        "Decision", choices=list(REVIEW_DECISIONS.items()),
+        validators=[_required("Choose continue, step up, step down or close.")],
+    )
+    reason = SelectField(
+        "Reason for closing",
+        choices=[("", "Choose a reason")] + list(CLOSURE_REASONS.items()),
+        validators=[Optional()],
+    )
+    attendees = TextAreaField("Who attended (optional)", [Optional(), Length(max=4000)])
+    notes = TextAreaField("Notes", [Optional(), Length(max=20000)])
+
+
 def area_label(code: str) -> str:
     return _area_label(code)
+
+
+# --- Keeping the record true (HTML pages) ---------------------------------------------------
+
+
+class ChildForm(BaseForm):
+    """Adding a child to the family record, or correcting one."""
+
+    first_name = ChildEntry.first_name
+    last_name = ChildEntry.last_name
+    date_of_birth = ChildEntry.date_of_birth
+    school = ChildEntry.school
+    version = HiddenField(validators=[Optional()])
+
+
+class CarerForm(BaseForm):
+    """Adding a parent or carer to the family record, or correcting one."""
+
+    first_name = CarerEntry.first_name
+    last_name = CarerEntry.last_name
+    relationship = CarerEntry.relationship
+    version = HiddenField(validators=[Optional()])
+
+
+CORRECTION_NOTE = TextAreaField(
+    "What was wrong?",
+    [_required("Say what was wrong and why it is being corrected."), Length(max=4000)],
+    description="For example: wrong day, Ben was at his nan's. The old values are kept.",
+)
+
+
+class VisitCorrectionForm(VisitForm):
+    correction_note = CORRECTION_NOTE
+    version = HiddenField(validators=[Optional()])
+
+
+class RatingCorrectionForm(RatingForm):
+    correction_note = CORRECTION_NOTE
+    version = HiddenField(validators=[Optional()])
+
+
+class ReopenForm(BaseForm):
+    note = TextAreaField(
+        "Why is the family being reopened?",
+        [_required("Say why the family is being reopened."), Length(max=4000)],
+    )

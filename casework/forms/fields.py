@@ -3,11 +3,49 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, SelectMultipleField, widgets
+from wtforms import DateField, Form, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+
+# Fields whose input is read without the spaces around it (passwords are taken as typed).
+STRIPPED_FIELDS = (StringField, DateField)
+
+
+def _stripped(field) -> bool:
+    return isinstance(field, STRIPPED_FIELDS) and not isinstance(field, PasswordField)
+
+
+class StrippingMeta:
+    """Every text and date field reads its input without leading and trailing spaces. The
+    input itself is stripped (not only the data), so a value of only spaces counts as missing
+    for ``InputRequired`` and never saves blank; ``Length`` counts what is kept."""
+
+    def wrap_formdata(self, form, formdata):
+        formdata = super().wrap_formdata(form, formdata)
+        if formdata is None:
+            return None
+        names = {field.name for field in form if _stripped(field)}
+        if not names:
+            return formdata
+        stripped = MultiDict()
+        for key, value in formdata.items(multi=True):
+            if key in names and isinstance(value, str):
+                value = value.strip()
+            stripped.add(key, value)
+        return stripped
+
+
+class EntryForm(Form):
+    """A form repeated inside another (a child, a carer): stripped like every ``BaseForm``."""
+
+    class Meta(StrippingMeta):
+        pass
 
 
 class BaseForm(FlaskForm):
-    """Flask-WTF form whose errors flatten to ``{field id: [messages]}`` for summaries and JSON."""
+    """Flask-WTF form whose errors flatten to ``{field id: [messages]}`` for summaries and JSON.
+    Text and date input is stripped of surrounding spaces (``StrippingMeta``)."""
+
+    class Meta(StrippingMeta):
+        pass
 
     def flat_errors(self) -> dict[str, list[str]]:
         flat: dict[str, list[str]] = {}
@@ -44,6 +82,22 @@ class LocalDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a real date in the form YYYY-MM-DD.") from None
+
+
+class ChoiceField(SelectField):
+    """A select whose value is coerced (say to an id), saying ``invalid_message`` when the
+    input cannot be, instead of WTForms' "Invalid Choice: could not coerce"."""
+
+    def __init__(self, label=None, validators=None, invalid_message="Choose one of the options.", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message) from None
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -37,14 +37,8 @@ class User(UserMixin, Versioned, Timestamped, db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on sign-out everywhere, password change and deactivation: every session cookie
-    # carries it, so changing it ends all of that user's sessions at once.
-    session_generation: Mapped[int] = mapped_column(default=0)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_active(self) -> bool:

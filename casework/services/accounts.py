@@ -9,18 +9,24 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
-from ..models import ApiToken, Role, Team, User
+from ..models import ApiToken, Role, Team, User, UserSession
 from .errors import ValidationFailed
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
 _DUMMY_HASH = None
 
 
-def password_problems(password: str) -> list[str]:
+def password_problems(password: str, user_inputs=()) -> list[str]:
+    """At least 12 characters, and not common or guessable (zxcvbn, offline)."""
     minimum = current_app.config["CASEWORK_PASSWORD_MIN_LENGTH"]
     if len(password or "") < minimum:
         return [f"Use at least {minimum} characters."]
+    strength = zxcvbn(password[:100], user_inputs=[i for i in user_inputs if i])
+    if strength["score"] < current_app.config["CASEWORK_PASSWORD_MIN_STRENGTH"]:
+        why = strength["feedback"]["warning"] or "It would be easy to guess."
+        return [f"Choose a password that is harder to guess. {why} A few unrelated words work well."]
     return []
 
 
@@ -61,7 +67,7 @@ def create_user(
         problems["role"] = ["Choose worker, manager or admin."]
     if role in (Role.WORKER.value, Role.MANAGER.value) and not (team_name or "").strip():
         problems["team"] = ["Workers and managers belong to a team."]
-    if bad := password_problems(password):
+    if bad := password_problems(password, [email, name]):
         problems["password"] = bad
     if problems:
         raise ValidationFailed("Check the user's details.", problems)
@@ -93,17 +99,20 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def end_sessions(session: Session, user: User) -> None:
     """Sign the user out everywhere: every browser session and every API token."""
-    user.session_generation += 1
+    now = dt.datetime.now(dt.timezone.utc)  # a bookkeeping stamp, not a rule's date
+    session.execute(
+        update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None)).values(ended_at=now)
+    )
     session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=dt.datetime.now(dt.timezone.utc))
+        .values(revoked_at=now)
     )
 
 
 def set_password(session: Session, user: User, new_password: str) -> None:
-    if bad := password_problems(new_password):
-        raise ValidationFailed("Choose a longer password.", {"new_password": bad})
+    if bad := password_problems(new_password, [user.email, user.name]):
+        raise ValidationFailed(bad[0], {"new_password": bad})
     user.password_hash = hash_password(new_password)
     end_sessions(session, user)
     session.flush()

@@ -7,10 +7,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..models import OPEN_PHASES, Child, Family, Flag, Review, User, Visit, VisitChild
+from ..models import (
+    OPEN_PHASES,
+    Child,
+    ClosureProposal,
+    Family,
+    Flag,
+    Review,
+    Team,
+    Transfer,
+    User,
+    Visit,
+    VisitChild,
+)
 from .clock import local_date
 from .errors import Forbidden
 from .flag_rules import SEEING_KINDS
@@ -165,3 +178,334 @@ def team_totals(loads: list[WorkerLoad]) -> WorkerLoad:
         if load.longest_days_since_visit is not None:
             total.longest_days_since_visit = max(total.longest_days_since_visit or 0, load.longest_days_since_visit)
     return total
+
+
+# --- The manager's home page --------------------------------------------------------------------
+
+@dataclass
+class TeamOverview:
+    """The counts on a manager's home page."""
+
+    open_families: int = 0
+    unallocated: int = 0
+    overdue_reviews: int = 0
+    open_flags: dict[str, int] = field(default_factory=lambda: {"high": 0, "medium": 0, "low": 0})
+    closures_pending: int = 0
+    transfers_offered: int = 0
+
+    @property
+    def open_flag_total(self) -> int:
+        return sum(self.open_flags.values())
+
+
+def _last_review_held():
+    """Each family's last review, as a subquery (the review schedule counts from it)."""
+    return (
+        select(Review.family_id, func.max(Review.held_on).label("held_on"))
+        .group_by(Review.family_id)
+        .subquery()
+    )
+
+
+def team_overview(session: Session, manager: User, now: dt.datetime) -> TeamOverview:
+    """What waits for the manager, in four queries whatever the team's size."""
+    if not manager.is_manager:
+        raise Forbidden("Only managers see the team's caseloads.")
+    today = local_date(now)
+    overdue_before = today - review_interval()
+    last_review = _last_review_held()
+    due_from = func.coalesce(last_review.c.held_on, Family.opened_on)
+    open_count, unallocated, overdue = session.execute(
+        select(
+            func.count(Family.id),
+            func.coalesce(func.sum(case((Family.worker_id.is_(None), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((due_from < overdue_before, 1), else_=0)), 0),
+        )
+        .outerjoin(last_review, last_review.c.family_id == Family.id)
+        .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES))
+    ).one()
+    overview = TeamOverview(open_families=open_count, unallocated=int(unallocated), overdue_reviews=int(overdue))
+    for severity, count in session.execute(
+        select(Flag.severity, func.count(Flag.id))
+        .join(Family)
+        .where(Family.team_id == manager.team_id, Flag.status != "resolved")
+        .group_by(Flag.severity)
+    ):
+        overview.open_flags[severity] = count
+    overview.closures_pending = session.scalar(
+        select(func.count(ClosureProposal.id))
+        .join(Family, Family.id == ClosureProposal.family_id)
+        .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES), ClosureProposal.status == "pending")
+    )
+    overview.transfers_offered = session.scalar(
+        select(func.count(Transfer.id)).where(Transfer.to_team_id == manager.team_id, Transfer.status == "pending")
+    )
+    return overview
+
+
+# --- Sorting the caseload table -----------------------------------------------------------------
+
+# Column key -> (heading, how a row sorts). Numbers sort with "none" below zero.
+CASELOAD_COLUMNS = {
+    "name": ("Family worker", lambda load: load.name.lower()),
+    "open": ("Open families", lambda load: load.open_families),
+    "engagement": ("Engagement", lambda load: load.by_phase["engagement"]),
+    "making_changes": ("Making changes", lambda load: load.by_phase["making_changes"]),
+    "moving_on": ("Moving on", lambda load: load.by_phase["moving_on"]),
+    "load": ("Weighted load", lambda load: load.weighted_load),
+    "overdue": ("Overdue reviews", lambda load: load.overdue_reviews),
+    "high": ("High flags", lambda load: load.open_flags["high"]),
+    "medium": ("Medium flags", lambda load: load.open_flags["medium"]),
+    "low": ("Low flags", lambda load: load.open_flags["low"]),
+    "not_seen": ("Families with a child not seen (28 days)", lambda load: load.families_with_child_not_seen),
+    "visits": ("Visits (last 28 days)", lambda load: load.visits_last_28_days),
+    "since_visit": ("Most days since a visit", lambda load: -1 if load.longest_days_since_visit is None else load.longest_days_since_visit),
+}
+
+
+def sort_caseload(loads: list[WorkerLoad], sort: str, descending: bool) -> list[WorkerLoad]:
+    """Workers sorted by a column (ties by name); the unallocated row stays last."""
+    key = CASELOAD_COLUMNS[sort][1]
+    workers = [load for load in loads if load.id != 0]
+    workers.sort(key=lambda load: load.name.lower())
+    workers.sort(key=key, reverse=descending)
+    return workers + [load for load in loads if load.id == 0]
+
+
+# --- Team families, filtered (the CSV export) ---------------------------------------------------
+
+SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
+RANK_SEVERITY = {rank: severity for severity, rank in SEVERITY_RANK.items()}
+FLAG_FILTERS = ("any", "none", "high", "medium", "low")
+
+
+@dataclass
+class TeamFamilyRow:
+    id: int
+    reference: str
+    household_name: str
+    postcode_district: str
+    worker_name: str | None
+    phase: str
+    phase_since: dt.date
+    weeks_in_service: int
+    next_review_due: dt.date | None
+    overdue: bool
+    open_flags: int
+    highest_severity: str | None
+
+
+def team_family_rows(
+    session: Session,
+    manager: User,
+    now: dt.datetime,
+    *,
+    phase: str | None = None,
+    worker_id: int | None = None,
+    unallocated: bool = False,
+    q: str | None = None,
+    flag: str | None = None,
+    overdue: bool | None = None,
+) -> list[TeamFamilyRow]:
+    """The team's families (open ones unless ``phase`` is ``closed``), filtered, by household
+    name: one query whatever the team's size.
+
+    ``flag``: ``any`` (at least one open flag), ``none``, or a severity (at least one open flag
+    of that severity). ``overdue``: True for only the families whose review is overdue, False
+    for only those whose review is not. Open flags include acknowledged ones."""
+    from .families import postcode_district
+
+    if not manager.is_manager:
+        raise Forbidden("Only managers see the team's families.")
+    today = local_date(now)
+    interval = review_interval()
+    last_review = _last_review_held()
+    rank = case(*[(Flag.severity == severity, value) for severity, value in SEVERITY_RANK.items()], else_=0)
+    flags = (
+        select(
+            Flag.family_id,
+            func.count(Flag.id).label("open_flags"),
+            func.max(rank).label("highest"),
+            *[func.sum(case((Flag.severity == severity, 1), else_=0)).label(severity) for severity in SEVERITY_RANK],
+        )
+        .where(Flag.status != "resolved")
+        .group_by(Flag.family_id)
+        .subquery()
+    )
+    due_from = func.coalesce(last_review.c.held_on, Family.opened_on)
+    conditions = [Family.team_id == manager.team_id]
+    if phase:
+        conditions.append(Family.phase == phase)
+    else:
+        conditions.append(Family.phase.in_(OPEN_PHASES))
+    if unallocated:
+        conditions.append(Family.worker_id.is_(None))
+    elif worker_id is not None:
+        conditions.append(Family.worker_id == worker_id)
+    if q and q.strip():
+        pattern = f"%{q.strip().lower()}%"
+        conditions.append(or_(func.lower(Family.household_name).like(pattern), func.lower(Family.reference).like(pattern)))
+    if flag == "any":
+        conditions.append(func.coalesce(flags.c.open_flags, 0) > 0)
+    elif flag == "none":
+        conditions.append(func.coalesce(flags.c.open_flags, 0) == 0)
+    elif flag in SEVERITY_RANK:
+        conditions.append(func.coalesce(getattr(flags.c, flag), 0) > 0)
+    if overdue is not None:
+        is_overdue = (Family.phase.in_(OPEN_PHASES)) & (due_from < today - interval)
+        conditions.append(is_overdue if overdue else ~is_overdue)
+
+    rows = session.execute(
+        select(
+            Family.id, Family.reference, Family.household_name, Family.postcode, User.name, Family.phase,
+            Family.phase_since, Family.opened_on, Family.closed_on, last_review.c.held_on,
+            flags.c.open_flags, flags.c.highest,
+        )
+        .outerjoin(User, User.id == Family.worker_id)
+        .outerjoin(last_review, last_review.c.family_id == Family.id)
+        .outerjoin(flags, flags.c.family_id == Family.id)
+        .where(*conditions)
+        .order_by(Family.household_name, Family.id)
+    ).all()
+    result = []
+    for (family_id, reference, household, postcode, worker_name, family_phase, phase_since, opened_on, closed_on,
+         held_on, open_flags, highest) in rows:
+        is_open = family_phase in OPEN_PHASES
+        due = (held_on or opened_on) + interval if is_open else None
+        result.append(TeamFamilyRow(
+            id=family_id,
+            reference=reference,
+            household_name=household,
+            postcode_district=postcode_district(postcode),
+            worker_name=worker_name,
+            phase=family_phase,
+            phase_since=phase_since,
+            weeks_in_service=max(0, ((closed_on or today) - opened_on).days // 7),
+            next_review_due=due,
+            overdue=due is not None and due < today,
+            open_flags=open_flags or 0,
+            highest_severity=RANK_SEVERITY.get(highest or 0),
+        ))
+    return result
+
+
+# --- Lists a manager acts on ----------------------------------------------------------------------
+
+def pending_closures(session: Session, manager: User) -> list[ClosureProposal]:
+    """The team's closure proposals waiting for approval, oldest first, with the family and the
+    proposer loaded (one query)."""
+    if not manager.is_manager:
+        raise Forbidden("Only managers approve closures.")
+    return list(session.scalars(
+        select(ClosureProposal)
+        .join(Family, Family.id == ClosureProposal.family_id)
+        .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES), ClosureProposal.status == "pending")
+        .options(joinedload(ClosureProposal.family), joinedload(ClosureProposal.by))
+        .order_by(ClosureProposal.made_at, ClosureProposal.id)
+    ))
+
+
+def flag_queue(
+    session: Session,
+    manager: User,
+    *,
+    severity: str | None = None,
+    worker_id: int | None = None,
+    unallocated: bool = False,
+) -> list[Flag]:
+    """The team's open flags (acknowledged ones included), most severe and oldest first, with
+    each flag's family, worker and acknowledger loaded: three queries whatever the number."""
+    from .flags import list_flags
+
+    if not manager.is_manager:
+        raise Forbidden("Only managers see the team's flag queue.")
+    flags = list_flags(session, manager, status="open")
+    family_ids = {flag.family_id for flag in flags}
+    families = {}
+    if family_ids:
+        families = {family.id: family for family in session.scalars(
+            select(Family).where(Family.id.in_(family_ids)).options(joinedload(Family.worker))
+        )}
+    acknowledgers = {flag.acknowledged_by_id for flag in flags} - {None}
+    people = {}
+    if acknowledgers:
+        people = {user.id: user for user in session.scalars(select(User).where(User.id.in_(acknowledgers)))}
+    for flag in flags:
+        # Loaded above: ``flag.family`` and ``flag.acknowledged_by`` then need no query each.
+        set_committed_value(flag, "family", families[flag.family_id])
+        set_committed_value(flag, "acknowledged_by", people.get(flag.acknowledged_by_id))
+    if severity:
+        flags = [flag for flag in flags if flag.severity == severity]
+    if unallocated:
+        flags = [flag for flag in flags if flag.family.worker_id is None]
+    elif worker_id is not None:
+        flags = [flag for flag in flags if flag.family.worker_id == worker_id]
+    return flags
+
+
+def flags_in_scope(session: Session, actor: User, flag_ids: list[int]) -> list[Flag]:
+    """The flags among ``flag_ids`` that ``actor`` may see (one query); others are left out."""
+    from .scope import family_scope
+
+    if not flag_ids:
+        return []
+    return list(session.scalars(
+        select(Flag).join(Family).where(Flag.id.in_(flag_ids), family_scope(actor)).order_by(Flag.id)
+    ))
+
+
+def transfer_teams(session: Session, manager: User) -> list[Team]:
+    """The teams a family may be offered to: every team but the manager's own, by name."""
+    return list(session.scalars(select(Team).where(Team.id != manager.team_id).order_by(Team.name)))
+
+
+# --- The weighted-load chart ------------------------------------------------------------------------
+
+def load_chart_summary(loads: list[WorkerLoad]) -> str:
+    """What the chart shows, in words, for its alt text."""
+    if not loads:
+        return "Weighted load by family worker: the team has no workers."
+    parts = [f"{load.name} {load.weighted_load:.1f}" for load in loads]
+    heaviest = max(loads, key=lambda load: load.weighted_load)
+    return (
+        "Weighted load by family worker: " + "; ".join(parts) + "."
+        + (f" Heaviest: {heaviest.name}." if heaviest.weighted_load > 0 else "")
+    )
+
+
+def load_chart_svg(loads: list[WorkerLoad], *, width: int = 640) -> bytes:
+    """A horizontal bar of weighted load per worker (in the order given), as SVG bytes with no
+    script in it."""
+    import pygal
+
+    from .charts import CHART_STYLE, _without_scripts
+
+    height = max(160, 60 + 36 * len(loads))
+    chart = pygal.HorizontalBar(
+        width=width,
+        height=height,
+        style=CHART_STYLE,
+        js=[],
+        show_legend=False,
+        print_values=False,
+        value_formatter=lambda value: f"{value:.1f}",
+        x_labels=[load.name for load in loads],
+        truncate_label=-1,
+        show_x_guides=True,
+        margin=8,
+        spacing=8,
+        disable_xml_declaration=False,
+    )
+    chart.xml_filters.append(_without_scripts)
+    chart.add("Weighted load", [round(load.weighted_load, 1) for load in loads])
+    svg = chart.render()
+    return svg if isinstance(svg, bytes) else svg.encode("utf-8")
+
+
+def pending_transfer(session: Session, family: Family) -> Transfer | None:
+    """The transfer of ``family`` to another team still waiting for an answer, if any."""
+    return session.scalar(
+        select(Transfer)
+        .where(Transfer.family_id == family.id, Transfer.status == "pending")
+        .options(joinedload(Transfer.to_team))
+    )

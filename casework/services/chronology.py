@@ -14,8 +14,10 @@ from ..models import (
     REVIEW_DECISIONS,
     VISIT_KINDS,
     VISIT_OUTCOMES,
+    Allocation,
     Correction,
     Family,
+    Flag,
     Goal,
     GoalRating,
     PhaseMove,
@@ -23,7 +25,7 @@ from ..models import (
     Visit,
 )
 
-KINDS = ("visit", "phase", "review", "rating", "correction")
+KINDS = ("visit", "phase", "review", "rating", "correction", "flag", "allocation")
 
 
 @dataclass
@@ -93,5 +95,18 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
             )
             for c in corrections
         ]
+    if "flag" in wanted:
+        for flag in session.scalars(select(Flag).where(Flag.family_id == family.id)):
+            entries.append(Entry(flag.raised_on, "flag", f"Flag raised ({flag.severity}): {flag.message}", flag.id))
+            if flag.status == "resolved" and flag.resolved_on is not None:
+                text = f"Flag resolved: {flag.rule_label.lower()}"
+                entries.append(Entry(flag.resolved_on, "flag", f"{text}. {flag.resolution}" if flag.resolution else text, flag.id))
+    if "allocation" in wanted:
+        allocations = session.scalars(
+            select(Allocation).where(Allocation.family_id == family.id).options(selectinload(Allocation.to_worker))
+        )
+        for allocation in allocations:
+            text = f"Allocated to {allocation.to_worker.name}" if allocation.to_worker else "Left unallocated"
+            entries.append(Entry(allocation.made_on, "allocation", f"{text}. {allocation.reason}" if allocation.reason else text, allocation.id))
     entries.sort(key=lambda e: (e.date, KINDS.index(e.kind), e.ref_id), reverse=True)
     return entries

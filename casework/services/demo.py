@@ -1055,7 +1055,7 @@ def seed_demo(
         {
             "id": p.id, "email": p.email, "name": p.name, "role": p.role,
             "team_id": teams[p.team_index].id if p.team_index is not None else None,
-            "password_hash": password_hash, "active": True, "session_generation": 0,
+            "password_hash": password_hash, "active": True,
             "version": 1, "created_at": stamp,
         }
         for p in people

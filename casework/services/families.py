@@ -5,10 +5,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..models import (
@@ -24,10 +24,12 @@ from ..models import (
     Child,
     Family,
     FamilyConcern,
+    Flag,
     Goal,
     Phase,
     PhaseMove,
     ReferenceCounter,
+    Review,
     Role,
     User,
     Visit,
@@ -338,6 +340,13 @@ def close_family(
     move = _record_move(session, actor, family, Phase.CLOSED.value, on_date, note, reason)
     family.closed_on = on_date
     family.closure_reason = reason
+    # A closure still waiting for approval is moot once the family is closed another way (a
+    # manager's own move or review); left pending it would come back after a reopening.
+    # (approve_closure marks its own proposal approved after this.)
+    for waiting in session.scalars(
+        select(ClosureProposal).where(ClosureProposal.family_id == family.id, ClosureProposal.status == "pending")
+    ):
+        waiting.status, waiting.decided_by_id, waiting.decided_at = "withdrawn", actor.id, now
     return move
 
 
@@ -488,6 +497,22 @@ def incoming_transfer(session: Session, actor: User, transfer_id: int) -> Transf
     return transfer
 
 
+def incoming_transfers(session: Session, actor: User) -> list[Transfer]:
+    """Transfers waiting for ``actor``'s team to accept or decline them, oldest first (with the
+    family and the teams loaded). Only a manager has any."""
+    from sqlalchemy.orm import joinedload
+
+    if not actor.is_manager or actor.team_id is None:
+        return []
+    return list(session.scalars(
+        select(Transfer)
+        .where(Transfer.to_team_id == actor.team_id, Transfer.status == "pending")
+        .options(joinedload(Transfer.family), joinedload(Transfer.from_team), joinedload(Transfer.to_team),
+                 joinedload(Transfer.requested_by))
+        .order_by(Transfer.requested_at, Transfer.id)
+    ))
+
+
 def accept_transfer(session: Session, actor: User, transfer: Transfer, worker_id: int | None, now: dt.datetime) -> Family:
     family = transfer.family
     ensure_open(family)
@@ -606,15 +631,14 @@ def summarise(session: Session, families: list[Family], now: dt.datetime) -> lis
 
 
 def load_family_record(session: Session, family: Family) -> Family:
-    """``family`` with what its page shows (worker, children, carers, concerns and the phase
-    history with who moved it) loaded up front: a fixed number of queries."""
-    from sqlalchemy.orm import joinedload, selectinload
-
+    """``family`` with what its page shows (worker, earlier case, children, carers, concerns and
+    the phase history with who moved it) loaded up front: a fixed number of queries."""
     return session.scalars(
         select(Family)
         .where(Family.id == family.id)
         .options(
             joinedload(Family.worker),
+            joinedload(Family.previous_family),
             selectinload(Family.children),
             selectinload(Family.carers),
             selectinload(Family.concern_rows),
@@ -682,3 +706,170 @@ def known_child_matches(
     if exclude_family_id is not None:
         query = query.where(Family.id != exclude_family_id)
     return [ChildMatch(*row) for row in session.execute(query)]
+
+
+# The family record kept true: children and carers -----------------------------------------------
+
+CHILD_FIELDS = ("first_name", "last_name", "date_of_birth", "school")
+CARER_FIELDS = ("first_name", "last_name", "relationship")
+
+
+def _text(value) -> str | None:
+    return (value or "").strip() or None
+
+
+def _check_child(values: dict, today: dt.date) -> None:
+    problems: dict[str, list[str]] = {}
+    if not values["first_name"]:
+        problems["first_name"] = ["Enter the child's first name."]
+    if values["date_of_birth"] is None:
+        problems["date_of_birth"] = ["Enter the child's date of birth."]
+    elif values["date_of_birth"] > today:
+        problems["date_of_birth"] = ["A child's date of birth cannot be in the future."]
+    if problems:
+        raise ValidationFailed("Check the child's details.", problems)
+
+
+def _check_carer(values: dict) -> None:
+    problems: dict[str, list[str]] = {}
+    if not values["first_name"]:
+        problems["first_name"] = ["Enter the carer's first name."]
+    if not values["relationship"]:
+        problems["relationship"] = ["Say how the carer is related to the children."]
+    if problems:
+        raise ValidationFailed("Check the carer's details.", problems)
+
+
+def add_child(session: Session, family: Family, data: dict, now: dt.datetime) -> Child:
+    """A child the family record did not have (a new baby, a child who came to live there).
+    ``data``: first_name, last_name?, date_of_birth, school?."""
+    ensure_open(family)
+    values = {name: data.get(name) for name in CHILD_FIELDS}
+    for name in ("first_name", "last_name", "school"):
+        values[name] = _text(values[name])
+    _check_child(values, local_date(now))
+    child = Child(family=family, **values)
+    session.add(child)
+    session.flush()
+    return child
+
+
+def update_child(session: Session, child: Child, changes: dict, now: dt.datetime) -> Child:
+    """Correct a child's details. ``changes``: any of CHILD_FIELDS, and ``version``."""
+    check_version(child, changes.get("version"))
+    ensure_open(child.family)
+    values = {name: changes.get(name, getattr(child, name)) for name in CHILD_FIELDS}
+    for name in ("first_name", "last_name", "school"):
+        values[name] = _text(values[name])
+    _check_child(values, local_date(now))
+    for name, value in values.items():
+        setattr(child, name, value)
+    session.flush()
+    return child
+
+
+def add_carer(session: Session, family: Family, data: dict, now: dt.datetime) -> Carer:
+    """A parent or carer the record did not have. ``data``: first_name, last_name?,
+    relationship."""
+    ensure_open(family)
+    values = {name: _text(data.get(name)) for name in CARER_FIELDS}
+    _check_carer(values)
+    carer = Carer(family=family, first_name=values["first_name"], last_name=values["last_name"],
+                  relationship_to_children=values["relationship"])
+    session.add(carer)
+    session.flush()
+    return carer
+
+
+def update_carer(session: Session, carer: Carer, changes: dict, now: dt.datetime) -> Carer:
+    """Correct a carer's details. ``changes``: any of CARER_FIELDS, and ``version``."""
+    check_version(carer, changes.get("version"))
+    ensure_open(carer.family)
+    current = {"first_name": carer.first_name, "last_name": carer.last_name,
+               "relationship": carer.relationship_to_children}
+    values = {name: _text(changes.get(name, current[name])) for name in CARER_FIELDS}
+    _check_carer(values)
+    carer.first_name, carer.last_name = values["first_name"], values["last_name"]
+    carer.relationship_to_children = values["relationship"]
+    session.flush()
+    return carer
+
+
+def get_child(session: Session, actor: User, child_id: int) -> Child:
+    """A child of a family ``actor`` may see (404 otherwise, 403 for an admin)."""
+    require_case_role(actor)
+    child = session.scalar(select(Child).join(Family).where(Child.id == child_id, family_scope(actor)))
+    if child is None:
+        raise NotFound("Child not found.")
+    return child
+
+
+def get_carer(session: Session, actor: User, carer_id: int) -> Carer:
+    """A carer of a family ``actor`` may see (404 otherwise, 403 for an admin)."""
+    require_case_role(actor)
+    carer = session.scalar(select(Carer).join(Family).where(Carer.id == carer_id, family_scope(actor)))
+    if carer is None:
+        raise NotFound("Carer not found.")
+    return carer
+
+
+# What the family page shows beside the record ----------------------------------------------------
+
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def may_see(actor: User, family: Family) -> bool:
+    """Whether ``family`` is in ``actor``'s scope (the rule of ``scope.family_scope``, for a
+    family already loaded, such as an earlier case linked from another team)."""
+    if actor.is_worker:
+        return family.worker_id == actor.id
+    if actor.is_manager:
+        return actor.team_id is not None and family.team_id == actor.team_id
+    return False
+
+
+def reviews_held(session: Session, family: Family) -> list[Review]:
+    """The family's reviews, newest first, with who recorded each and any closure proposal
+    they made: two queries."""
+    return list(session.scalars(
+        select(Review)
+        .where(Review.family_id == family.id)
+        .options(joinedload(Review.recorded_by), selectinload(Review.closure_proposal))
+        .order_by(Review.held_on.desc(), Review.id.desc())
+    ))
+
+
+def family_flags(session: Session, family: Family) -> list[Flag]:
+    """Every flag of the family: open ones first, most severe and oldest first; then resolved
+    ones, the latest resolved first. Who acknowledged and resolved each is loaded: one query."""
+    flags = session.scalars(
+        select(Flag)
+        .where(Flag.family_id == family.id)
+        .options(joinedload(Flag.acknowledged_by), joinedload(Flag.resolved_by))
+        .order_by(Flag.raised_on, Flag.id)
+    ).unique().all()
+    still_open = sorted((f for f in flags if f.is_open), key=lambda f: SEVERITY_RANK.get(f.severity, 3))
+    resolved = sorted((f for f in flags if not f.is_open),
+                      key=lambda f: (f.resolved_on or f.raised_on, f.id), reverse=True)
+    return still_open + resolved
+
+
+@dataclass
+class FlagSummary:
+    open_flags: int
+    highest_severity: str
+
+
+def open_flag_summaries(session: Session, family_ids: list[int]) -> dict[int, FlagSummary]:
+    """``{family_id: FlagSummary}`` for the families with open (or acknowledged) flags: one
+    query, whatever the number of families."""
+    if not family_ids:
+        return {}
+    rank = case({"high": 0, "medium": 1}, value=Flag.severity, else_=2)
+    rows = session.execute(
+        select(Flag.family_id, func.count(Flag.id), func.min(rank))
+        .where(Flag.family_id.in_(family_ids), Flag.status != "resolved")
+        .group_by(Flag.family_id)
+    )
+    names = {0: "high", 1: "medium", 2: "low"}
+    return {family_id: FlagSummary(count, names[int(best)]) for family_id, count, best in rows}

@@ -4,12 +4,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import GOAL_STATUSES, Family, Goal, GoalRating, User
+from ..models import GOAL_STATUSES, Correction, Family, Goal, GoalRating, User
 from .clock import local_date
-from .errors import ValidationFailed
+from .errors import NotFound, ValidationFailed
 from .families import check_version, ensure_open
+from .scope import family_scope, require_case_role
 
 GOAL_FIELDS = ("title", "area", "baseline", "target", "start_date", "target_date")
 
@@ -84,9 +86,6 @@ def rate_progress(
 
 def family_plan(session: Session, family: Family) -> list[Goal]:
     """The family's goals, active ones first, each with its ratings: two queries."""
-    from sqlalchemy import case, select
-    from sqlalchemy.orm import selectinload
-
     return list(
         session.scalars(
             select(Goal)
@@ -99,8 +98,6 @@ def family_plan(session: Session, family: Family) -> list[Goal]:
 
 def active_goals(session: Session, family: Family) -> list[Goal]:
     """The goals still being worked on, e.g. to choose from when logging a visit."""
-    from sqlalchemy import select
-
     return list(
         session.scalars(
             select(Goal)
@@ -112,9 +109,6 @@ def active_goals(session: Session, family: Family) -> list[Goal]:
 
 def goal_record(session: Session, goal: Goal) -> Goal:
     """``goal`` with its family and its ratings (and who recorded each) loaded up front."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload, selectinload
-
     return session.scalars(
         select(Goal)
         .where(Goal.id == goal.id)
@@ -124,3 +118,36 @@ def goal_record(session: Session, goal: Goal) -> Goal:
         )
         .execution_options(populate_existing=True)
     ).one()
+
+
+def get_rating(session: Session, actor: User, rating_id: int) -> GoalRating:
+    """A rating of a goal of a family ``actor`` may see, with its goal and family loaded
+    (404 otherwise, 403 for an admin)."""
+    require_case_role(actor)
+    rating = session.scalar(
+        select(GoalRating)
+        .join(Goal, GoalRating.goal_id == Goal.id)
+        .join(Family, Goal.family_id == Family.id)
+        .where(GoalRating.id == rating_id, family_scope(actor))
+        .options(joinedload(GoalRating.goal).joinedload(Goal.family))
+    )
+    if rating is None:
+        raise NotFound("Rating not found.")
+    return rating
+
+
+def rating_corrections(session: Session, goal: Goal) -> dict[int, list[Correction]]:
+    """``{rating_id: [corrections, oldest first]}`` for the goal's ratings, with who made
+    each: one query."""
+    rating_ids = [rating.id for rating in goal.ratings]
+    if not rating_ids:
+        return {}
+    corrections: dict[int, list[Correction]] = {}
+    for correction in session.scalars(
+        select(Correction)
+        .where(Correction.record_type == "rating", Correction.record_id.in_(rating_ids))
+        .options(joinedload(Correction.by))
+        .order_by(Correction.made_at, Correction.id)
+    ):
+        corrections.setdefault(correction.record_id, []).append(correction)
+    return corrections

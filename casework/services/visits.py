@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import Family, Goal, User, Visit, VisitChild
+from ..models import Correction, Family, Goal, User, Visit, VisitChild
 from .clock import local_date
 from .errors import ValidationFailed
 from .families import ensure_open
@@ -70,8 +70,6 @@ def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt
 def visit_history(session: Session, family: Family) -> list[Visit]:
     """The family's visits, newest first, with the children seen, the goals discussed and
     who recorded each: a fixed number of queries."""
-    from sqlalchemy.orm import joinedload, selectinload
-
     return list(
         session.scalars(
             select(Visit)
@@ -84,3 +82,17 @@ def visit_history(session: Session, family: Family) -> list[Visit]:
             )
         )
     )
+
+
+def visit_corrections(session: Session, family: Family) -> dict[int, list[Correction]]:
+    """``{visit_id: [corrections, oldest first]}`` for the family's visits, with who made
+    each: one query."""
+    corrections: dict[int, list[Correction]] = {}
+    for correction in session.scalars(
+        select(Correction)
+        .where(Correction.family_id == family.id, Correction.record_type == "visit")
+        .options(joinedload(Correction.by))
+        .order_by(Correction.made_at, Correction.id)
+    ):
+        corrections.setdefault(correction.record_id, []).append(correction)
+    return corrections

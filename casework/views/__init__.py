@@ -3,12 +3,17 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, api, auth, families, goals, main, visits
+    from . import admin, api, auth, errors, families, goals, main, notifications, reviews, visits
 
+    errors.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(families.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(goals.bp)
+    app.register_blueprint(reviews.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
+    from .caseload import bp as caseload_bp  # a manager's pages
+    app.register_blueprint(caseload_bp)

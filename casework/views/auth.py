@@ -4,11 +4,18 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..forms.accounts import ChangePasswordForm, LoginForm
-from ..services import accounts
+from ..services import accounts, clock, signin
 from ..services.errors import ValidationFailed
 from .helpers import form_failed, safe_next
 
 bp = Blueprint("auth", __name__)
+
+
+def _begin_session(user) -> None:
+    """A new session id at every sign-in: nothing from before it carries over."""
+    session.clear()
+    session["sid"] = signin.start_session(db.session, user, request.remote_addr, clock.current_time())
+    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -16,24 +23,32 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data, form.password.data)
-        if user is None:
-            form.form_errors.append("The e-mail address or password is not right.")
-            form.password.errors = ["Check your e-mail address and password."]
-            return render_template("auth/login.html", form=form), 200
-        # A fresh session at sign-in: nothing from before it carries over.
-        session.clear()
-        login_user(user)
-        db.session.commit()
-        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-    return render_template("auth/login.html", form=form)
+        try:
+            user = signin.sign_in(db.session, form.email.data, form.password.data, request.remote_addr, clock.current_time())
+        except signin.TooManyAttempts as error:
+            db.session.commit()  # the refusal is audited
+            form.form_errors.append(error.message)
+            status = 429
+        except ValidationFailed as error:
+            db.session.commit()  # the failed attempt counts towards the limit
+            form_failed(form, error)
+            form.form_errors.append(error.message)
+        else:
+            _begin_session(user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    signin.end_session(db.session, session.get("sid"), clock.current_time())
+    db.session.commit()
     logout_user()
+    session.clear()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -51,9 +66,9 @@ def change_password():
             except ValidationFailed as error:
                 form_failed(form, error)
             else:
+                # Every session has ended, this one too: start a fresh one here.
+                _begin_session(current_user._get_current_object())
                 db.session.commit()
-                # Every other session has ended; keep this one signed in.
-                login_user(current_user)
                 flash("Your password has been changed. You have been signed out everywhere else.", "success")
                 return redirect(url_for("main.home"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), 422 if form.errors else 200

@@ -1,33 +1,25 @@
-"""Family pages: My families / Team families, opening a referral, the family page, editing the
-family's details and moving it between phases.
-
-This module also holds what every HTML page shares and that has no better home in the views
-package: the date filters, the helpers the visit and goal pages use (``current_actor``,
-``family_or_abort``, ``parse_version``, ``stale_form``) and the application's HTML error
-pages (see the bottom of the module)."""
+"""Family pages: My families / Team families, opening a referral (and spotting a family
+already known), the family page, editing the family's details, its children and carers,
+moving it between phases, reopening it, its flags, its chronology and the family
+plan printed for the parents."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
-import re
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm, area_label
+from ..forms.case import (
+    CarerForm,
+    ChildForm,
+    FamilyEditForm,
+    PhaseMoveForm,
+    ReferralForm,
+    ReopenForm,
+    area_label,
+)
 from ..models import (
     CLOSURE_REASONS,
     NEGLECT_CONCERNS,
@@ -35,66 +27,54 @@ from ..models import (
     PARENTAL_FACTORS,
     PHASE_LABELS,
     PHASE_ORDER,
+    REVIEW_DECISIONS,
     VISIT_KINDS,
     VISIT_OUTCOMES,
 )
-from ..services import clock, scope
+from ..services import audit
+from ..services import chronology as chronology_service
+from ..services import clock
 from ..services import families as families_service
 from ..services import goals as goals_service
 from ..services import visits as visits_service
 from ..services.charts import chart_summary
-from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
-from .helpers import case_worker_required, flash_done, form_failed, refuse
+from ..services.errors import Conflict, Forbidden, ServiceError, StaleVersion, ValidationFailed
+from ..services.schedule import next_review_due
+from .helpers import (
+    case_worker_required,
+    current_actor,
+    family_or_abort,
+    flash_done,
+    form_failed,
+    parse_version,
+    refuse,
+    refused_on_closed,
+    stale_form,
+)
+from .visits import correction_lines
 
 bp = Blueprint("families", __name__)
 
 PER_PAGE = 25
-STALE_MESSAGE = (
-    "This record was changed by someone else since you opened it. "
-    "Your changes are below: check them and save again."
-)
-CLOSED_MESSAGE = "The family is closed; its record is read-only."
-
-
-# --- helpers shared by the family, visit and goal pages ------------------------------------
-
-
-def current_actor():
-    """The signed-in user as a model instance (services attach it to rows they create)."""
-    return current_user._get_current_object()
-
-
-def family_or_abort(family_id: int):
-    """The family if the caller may see it; 404 outside their scope, 403 for an admin."""
-    try:
-        return scope.get_family(db.session, current_actor(), family_id)
-    except ServiceError as error:
-        refuse(error)
-
-
-def parse_version(raw) -> int | None:
-    """The hidden ``version`` of a form. Missing: no check. Garbage never matches a record,
-    so it is refused as stale rather than silently ignored."""
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return -1
-
-
-def stale_form(form, current_version: int) -> None:
-    """Keep what the user typed, say why it was not saved, and let them save again over the
-    current version."""
-    form.form_errors.append(STALE_MESSAGE)
-    if "version" in form._fields:
-        form.version.data = str(current_version)
-
-
-def refused_on_closed(family):
-    """A write page opened for a closed family: back to the family page, which says why."""
-    flash(CLOSED_MESSAGE, "info")
-    return redirect(url_for("families.show", family_id=family.id))
+SEVERITY_TAGS = {"high": "govuk-tag--red", "medium": "govuk-tag--orange", "low": "govuk-tag--grey"}
+CHRONOLOGY_KINDS = {
+    "visit": "Visits",
+    "phase": "Phase moves",
+    "review": "Reviews",
+    "rating": "Progress ratings",
+    "correction": "Corrections",
+    "flag": "Flags",
+    "allocation": "Allocations",
+}
+CHRONOLOGY_ENTRY_LABELS = {
+    "visit": "Visit",
+    "phase": "Phase",
+    "review": "Review",
+    "rating": "Progress rating",
+    "correction": "Correction",
+    "flag": "Flag",
+    "allocation": "Allocation",
+}
 
 
 def _positive_int(raw) -> int | None:
@@ -183,8 +163,11 @@ def index():
         if value
     }
     pages = max(1, math.ceil(total / PER_PAGE))
+    flag_summaries = families_service.open_flag_summaries(db.session, [row.family.id for row in rows])
     return render_template(
         "families/index.html",
+        flag_summaries=flag_summaries,
+        severity_tags=SEVERITY_TAGS,
         heading="My families" if actor.is_worker else "Team families",
         rows=rows,
         total=total,
@@ -206,7 +189,7 @@ def index():
 # --- Opening a referral ---------------------------------------------------------------------
 
 
-def _render_referral(form, status=200):
+def _render_referral(form, status=200, known=None, same_family="", same_family_error=None):
     return (
         render_template(
             "families/new.html",
@@ -214,9 +197,52 @@ def _render_referral(form, status=200):
             neglect_concerns=list(NEGLECT_CONCERNS),
             parental_factors=list(PARENTAL_FACTORS),
             concerns_without_errors=WithoutErrors(form.concerns),
+            known=known or [],
+            known_families=_known_families(known or []),
+            same_family=same_family,
+            same_family_error=same_family_error,
+            phase_labels=PHASE_LABELS,
         ),
         status,
     )
+
+
+SAME_FAMILY_MESSAGE = "Say whether this referral is about the family already known."
+
+
+def _known_children(actor, form) -> list[tuple]:
+    """``[(child entry, [matches])]`` for the children of the referral already known to the
+    service (same first name and date of birth): a possible re-referral."""
+    known = []
+    for entry in form.children:
+        child = entry.form
+        matches = families_service.known_child_matches(
+            db.session, actor, child.first_name.data, child.date_of_birth.data
+        )
+        if matches:
+            known.append((child, matches))
+    return known
+
+
+def _known_families(known) -> list:
+    """Each earlier case once, whichever children matched it."""
+    seen = {}
+    for _, matches in known:
+        for match in matches:
+            seen.setdefault(match.family_id, match)
+    return list(seen.values())
+
+
+def _earlier_case_choice(known):
+    """The user's answer to "is this the family already known?": ``(answered, family id or
+    None)``."""
+    raw = request.form.get("same_family", "")
+    if raw == "no":
+        return True, None
+    ids = {match.family_id for match in _known_families(known)}
+    if raw.isdigit() and int(raw) in ids:
+        return True, int(raw)
+    return False, None
 
 
 def _remove_entry(field_list, raw_index, keep_at_least):
@@ -252,9 +278,24 @@ def new():
 
     if not form.validate():
         return _render_referral(form, 422)
+    previous_family_id = form.previous_family_id.data
+    if previous_family_id is None:
+        # A child already known: say so, and let the user link this referral to the earlier
+        # case or say it is not the same family, before anything is saved.
+        known = _known_children(actor, form)
+        if known:
+            answered, previous_family_id = _earlier_case_choice(known)
+            if not answered:
+                asked_before = bool(request.form.get("known_checked"))
+                error = SAME_FAMILY_MESSAGE if asked_before else None
+                if error:
+                    form.form_errors.append(error)
+                return _render_referral(form, 422 if error else 200, known=known,
+                                        same_family=request.form.get("same_family", ""),
+                                        same_family_error=error)
     data = form.details()
     data["worker_id"] = form.worker_id.data if actor.is_manager else None
-    data["previous_family_id"] = form.previous_family_id.data
+    data["previous_family_id"] = previous_family_id
     data["children"] = [
         families_service.ReferralPerson(
             first_name=entry.form.first_name.data,
@@ -311,30 +352,54 @@ class WithoutErrors:
 @bp.get("/families/<int:family_id>")
 @case_worker_required
 def show(family_id):
+    family = family_or_abort(family_id)
+    audit.viewed(db.session, family.id)
+    db.session.commit()
+    return _render_show(family)
+
+
+def _render_show(family, status=200, reopen_form=None):
+    actor = current_actor()
     now = clock.current_time()
-    family = families_service.load_family_record(db.session, family_or_abort(family_id))
+    family = families_service.load_family_record(db.session, family)
     summary = families_service.summarise(db.session, [family], now)[0]
     today = clock.local_date(now)
+    goals = goals_service.family_plan(db.session, family)
+    flags = families_service.family_flags(db.session, family)
+    if reopen_form is None and family.is_closed and actor.is_manager:
+        reopen_form = ReopenForm(formdata=None)
+    earlier = family.previous_family
     return render_template(
         "families/show.html",
         family=family,
         summary=summary,
         today=today,
         pending_closure=None if family.is_closed else families_service.pending_closure(db.session, family),
-        goals=goals_service.family_plan(db.session, family),
+        goals=goals,
+        goals_by_id={goal.id: goal for goal in goals},
         visits=visits_service.visit_history(db.session, family),
+        visit_corrections=visits_service.visit_corrections(db.session, family),
+        reviews=families_service.reviews_held(db.session, family),
+        open_flags=[flag for flag in flags if flag.is_open],
+        resolved_flags=[flag for flag in flags if not flag.is_open],
+        earlier_case=earlier,
+        earlier_case_visible=earlier is not None and families_service.may_see(actor, earlier),
+        reopen_form=reopen_form,
         neglect_concerns=[(code, label) for code, label in NEGLECT_CONCERNS.items() if code in family.concerns],
         parental_factors=[(code, label) for code, label in PARENTAL_FACTORS.items() if code in family.concerns],
         phase_labels=PHASE_LABELS,
         closure_reasons=CLOSURE_REASONS,
+        review_decisions=REVIEW_DECISIONS,
+        severity_tags=SEVERITY_TAGS,
         visit_kinds=VISIT_KINDS,
         visit_outcomes=VISIT_OUTCOMES,
         area_label=area_label,
         chart_summary=chart_summary,
         seen_words=seen_words,
         seen_alone_words=seen_alone_words,
+        correction_lines=correction_lines,
         age_text=age_text,
-    )
+    ), status
 
 
 # --- Editing the family's details -----------------------------------------------------------
@@ -460,88 +525,186 @@ def phase(family_id):
     return redirect(url_for("families.show", family_id=family.id))
 
 
-# --- Shared template filters ----------------------------------------------------------------
+# --- Children and carers: keeping the record true -------------------------------------------
 
 
-@bp.app_template_filter("date")
-def format_date(value) -> str:
-    """27 Nov 2026."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = clock.local_date(value)
-    return f"{value.day} {value:%b %Y}"
+def _render_person(template, form, family, person=None, status=200):
+    return render_template(template, form=form, family=family, person=person), status
 
 
-# --- Application error pages ----------------------------------------------------------------
-# The HTML error pages for the whole application live here. The JSON API registers its own
-# handlers on its blueprint, which win for its routes; an unknown /api/ path still answers
-# JSON, as the contract says every API error does.
-
-ERROR_MESSAGES = {
-    400: "Bad request.",
-    403: "Your role does not allow this.",
-    404: "Not found.",
-    500: "Something went wrong.",
-}
-
-
-def _error_answer(status: int, template: str, **context):
-    if request.path.startswith("/api/"):
-        return jsonify(error=ERROR_MESSAGES[status]), status
-    return render_template(template, **context), status
-
-
-@bp.app_errorhandler(CSRFError)
-def csrf_refused(error):
-    return _error_answer(400, "errors/400.html", csrf=True)
+def _save_person(form, family, template, save, done, person=None):
+    """The POST half of the four child and carer pages: validate, save, explain."""
+    if not form.validate():
+        return _render_person(template, form, family, person, 422)
+    data = {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "version")}
+    if person is not None:
+        data["version"] = parse_version(form.version.data)
+    try:
+        save(data)
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        stale_form(form, person.version)
+        return _render_person(template, form, family, person, 409)
+    except ValidationFailed as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_person(template, form, family, person, 422)
+    flash_done(done)
+    return redirect(url_for("families.show", family_id=family.id, _anchor="people"))
 
 
-@bp.app_errorhandler(400)
-def bad_request(error):
-    return _error_answer(400, "errors/400.html", csrf=False)
+def _person_or_abort(getter, person_id):
+    try:
+        return getter(db.session, current_actor(), person_id)
+    except ServiceError as error:
+        refuse(error)
 
 
-@bp.app_errorhandler(403)
-def forbidden(error):
-    return _error_answer(403, "errors/403.html")
+@bp.route("/families/<int:family_id>/children/new", methods=["GET", "POST"])
+@case_worker_required
+def add_child(family_id):
+    family = family_or_abort(family_id)
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    form = ChildForm()
+    del form.version
+    if request.method == "GET":
+        return _render_person("families/child.html", form, family)
+    now = clock.current_time()
+    return _save_person(
+        form, family, "families/child.html",
+        lambda data: families_service.add_child(db.session, family, data, now),
+        f"{form.first_name.data} has been added to the family record.",
+    )
 
 
-@bp.app_errorhandler(404)
-def not_found(error):
-    return _error_answer(404, "errors/404.html")
+@bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
+@case_worker_required
+def edit_child(child_id):
+    child = _person_or_abort(families_service.get_child, child_id)
+    family = child.family
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    form = ChildForm(obj=child) if request.method == "GET" else ChildForm()
+    if request.method == "GET":
+        form.version.data = str(child.version)
+        return _render_person("families/child.html", form, family, child)
+    now = clock.current_time()
+    return _save_person(
+        form, family, "families/child.html",
+        lambda data: families_service.update_child(db.session, child, data, now),
+        f"{form.first_name.data}'s details have been saved.", person=child,
+    )
 
 
-@bp.app_errorhandler(500)
-def server_error(error):
-    # Whatever was half-written is abandoned; the page itself must not fail on it.
-    db.session.rollback()
-    return _error_answer(500, "errors/500.html")
+@bp.route("/families/<int:family_id>/carers/new", methods=["GET", "POST"])
+@case_worker_required
+def add_carer(family_id):
+    family = family_or_abort(family_id)
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    form = CarerForm()
+    del form.version
+    if request.method == "GET":
+        return _render_person("families/carer.html", form, family)
+    now = clock.current_time()
+    return _save_person(
+        form, family, "families/carer.html",
+        lambda data: families_service.add_carer(db.session, family, data, now),
+        f"{form.first_name.data} has been added to the family record.",
+    )
 
 
-# --- Search terms never reach the logs ------------------------------------------------------
+@bp.route("/carers/<int:carer_id>/edit", methods=["GET", "POST"])
+@case_worker_required
+def edit_carer(carer_id):
+    carer = _person_or_abort(families_service.get_carer, carer_id)
+    family = carer.family
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    form = CarerForm(obj=carer) if request.method == "GET" else CarerForm()
+    if request.method == "GET":
+        form.relationship.data = carer.relationship_to_children
+        form.version.data = str(carer.version)
+        return _render_person("families/carer.html", form, family, carer)
+    now = clock.current_time()
+    return _save_person(
+        form, family, "families/carer.html",
+        lambda data: families_service.update_carer(db.session, carer, data, now),
+        f"{form.first_name.data}'s details have been saved.", person=carer,
+    )
 
 
-class RedactSearchTerms(logging.Filter):
-    """The development server logs each request line, query string included; the search box
-    puts a family's name there. This blanks ``q=`` before the line is written. (gunicorn's
-    access log is configured outside the app: its format must leave out the query string.)"""
-
-    PATTERN = re.compile(r"([?&]q=)[^&\s\"]*")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = self.PATTERN.sub(r"\1[redacted]", record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                self.PATTERN.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
-        return True
+# --- Reopening a closed family (a manager) --------------------------------------------------
 
 
-@bp.record_once
-def _install_log_redaction(state):
-    logger = logging.getLogger("werkzeug")
-    if not any(isinstance(existing, RedactSearchTerms) for existing in logger.filters):
-        logger.addFilter(RedactSearchTerms())
+def _manager_only():
+    """After the scope check (404 outside it): a family worker may not do this (403)."""
+    if not current_actor().is_manager:
+        refuse(Forbidden("Only a manager can do this."))
+
+
+@bp.post("/families/<int:family_id>/reopen")
+@case_worker_required
+def reopen(family_id):
+    family = family_or_abort(family_id)
+    _manager_only()
+    form = ReopenForm()
+    if not form.validate():
+        return _render_reopen(form, family, 422)
+    try:
+        families_service.reopen_family(db.session, current_actor(), family, form.note.data, clock.current_time())
+        db.session.commit()
+    except (ValidationFailed, Conflict) as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_reopen(form, family, error.status)
+    flash_done(f"{family.reference} is reopened, back in engagement.")
+    return redirect(url_for("families.show", family_id=family.id))
+
+
+def _render_reopen(form, family, status):
+    return render_template("families/reopen.html", form=form, family=family), status
+
+
+# --- The chronology -------------------------------------------------------------------------
+
+
+@bp.get("/families/<int:family_id>/chronology")
+@case_worker_required
+def chronology(family_id):
+    family = family_or_abort(family_id)
+    kind = request.args.get("kind") or ""
+    if kind not in chronology_service.KINDS:
+        kind = ""
+    now = clock.current_time()
+    entries = chronology_service.chronology(db.session, family, kind or None)
+    return render_template(
+        "families/chronology.html",
+        family=family,
+        entries=entries,
+        kind=kind,
+        kinds=[(code, CHRONOLOGY_KINDS.get(code, code.capitalize())) for code in chronology_service.KINDS],
+        kind_labels=CHRONOLOGY_KINDS,
+        entry_labels=CHRONOLOGY_ENTRY_LABELS,
+        printed_on=clock.local_date(now),
+    )
+
+
+# --- The family plan, printed for the parents -----------------------------------------------
+
+
+@bp.get("/families/<int:family_id>/plan")
+@case_worker_required
+def plan(family_id):
+    family = family_or_abort(family_id)
+    goals = goals_service.family_plan(db.session, family)
+    return render_template(
+        "families/plan.html",
+        family=family,
+        active_goals=[goal for goal in goals if goal.status == "active"],
+        achieved_goals=[goal for goal in goals if goal.status == "achieved"],
+        next_review=next_review_due(db.session, family),
+        printed_on=clock.local_date(clock.current_time()),
+    )

@@ -1,16 +1,30 @@
 """The family plan: agreeing a goal, the goal page with its ratings and chart, recording
-progress, changing a goal's status and editing its wording."""
+progress, correcting a rating, changing a goal's status and editing its wording."""
+from __future__ import annotations
+
+import datetime as dt
+
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..forms.case import GoalForm, RatingForm, area_label
+from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, area_label
 from ..models import GOAL_STATUSES
 from ..services import charts, clock, scope
 from ..services import goals as goals_service
+from ..services import corrections as corrections_service
 from ..services.errors import ServiceError, StaleVersion, ValidationFailed
-from .families import current_actor, family_or_abort, parse_version, refused_on_closed, stale_form
-from .helpers import case_worker_required, flash_done, form_failed, refuse
+from .helpers import (
+    case_worker_required,
+    current_actor,
+    family_or_abort,
+    flash_done,
+    form_failed,
+    parse_version,
+    refuse,
+    refused_on_closed,
+    stale_form,
+)
 
 bp = Blueprint("goals", __name__)
 
@@ -87,6 +101,8 @@ def _render_show(goal, form, status=200):
             area_label=area_label,
             statuses=GOAL_STATUSES,
             chart_alt=charts.chart_summary(goal),
+            corrections=goals_service.rating_corrections(db.session, goal),
+            rating_correction_lines=rating_correction_lines,
         ),
         status,
     )
@@ -179,6 +195,71 @@ def edit(goal_id):
         return _render_edit(form, goal, 422)
     flash_done("The goal has been saved.")
     return redirect(url_for("goals.show", goal_id=goal.id))
+
+
+# --- Correcting a rating --------------------------------------------------------------------
+
+RATING_FIELD_LABELS = {"date": "Date", "rating": "Rating", "note": "Note"}
+
+
+def rating_correction_lines(correction) -> list[tuple[str, str]]:
+    """What a rating said before a correction, in words: ``[(label, value)]``."""
+    lines = []
+    for name, value in correction.old_values.items():
+        if name == "date":
+            try:
+                day = dt.date.fromisoformat(value)
+                value = f"{day.day} {day:%b %Y}"
+            except (TypeError, ValueError):
+                pass
+        elif name == "rating":
+            value = f"{value} out of 10"
+        lines.append((RATING_FIELD_LABELS.get(name, name.capitalize()), str(value) if value not in (None, "") else "Empty"))
+    return lines
+
+
+def _rating_or_abort(rating_id):
+    try:
+        return goals_service.get_rating(db.session, current_actor(), rating_id)
+    except ServiceError as error:
+        refuse(error)
+
+
+def _render_correct(form, rating, status=200):
+    return render_template("goals/correct_rating.html", form=form, rating=rating, goal=rating.goal,
+                           family=rating.goal.family), status
+
+
+@bp.route("/ratings/<int:rating_id>/correct", methods=["GET", "POST"])
+@case_worker_required
+def correct_rating(rating_id):
+    rating = _rating_or_abort(rating_id)
+    family = rating.goal.family
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    if request.method == "GET":
+        form = RatingCorrectionForm(data={"date": rating.date, "rating": rating.rating, "note": rating.note,
+                                          "version": str(rating.version)})
+        return _render_correct(form, rating)
+    form = RatingCorrectionForm()
+    if not form.validate():
+        return _render_correct(form, rating, 422)
+    changes = {"date": form.date.data, "rating": form.rating.data, "note": form.note.data or "",
+               "version": parse_version(form.version.data)}
+    try:
+        corrections_service.correct_rating(db.session, current_actor(), rating, changes, form.correction_note.data, clock.current_time())
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        rating = _rating_or_abort(rating_id)
+        stale_form(form, rating.version)
+        return _render_correct(form, rating, 409)
+    except ValidationFailed as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_correct(form, rating, 422)
+    flash_done("The rating has been corrected.")
+    return redirect(url_for("goals.show", goal_id=rating.goal_id, _anchor=f"rating-{rating.id}"))
 
 
 # --- The chart ------------------------------------------------------------------------------

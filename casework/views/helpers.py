@@ -1,11 +1,19 @@
-"""Small helpers the HTML views share."""
+"""Small helpers the HTML views share: roles, scope, versions, closed families, messages."""
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
+from ..extensions import db
+from ..services import scope
 from ..services.errors import ServiceError
+
+STALE_MESSAGE = (
+    "This record was changed by someone else since you opened it. "
+    "Your changes are below: check them and save again."
+)
+CLOSED_MESSAGE = "The family is closed; its record is read-only."
 
 
 def form_failed(form, error: ServiceError) -> None:
@@ -67,3 +75,41 @@ def refuse(error: ServiceError):
 
 def flash_done(message: str) -> None:
     flash(message, "success")
+
+
+def current_actor():
+    """The signed-in user as a model instance (services attach it to rows they create)."""
+    return current_user._get_current_object()
+
+
+def family_or_abort(family_id: int):
+    """The family if the caller may see it; 404 outside their scope, 403 for an admin."""
+    try:
+        return scope.get_family(db.session, current_actor(), family_id)
+    except ServiceError as error:
+        refuse(error)
+
+
+def parse_version(raw) -> int | None:
+    """The hidden ``version`` of a form. Missing: no check. Garbage never matches a record,
+    so it is refused as stale rather than silently ignored."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return -1
+
+
+def stale_form(form, current_version: int) -> None:
+    """Keep what the user typed, say why it was not saved, and let them save again over the
+    current version."""
+    form.form_errors.append(STALE_MESSAGE)
+    if "version" in form._fields:
+        form.version.data = str(current_version)
+
+
+def refused_on_closed(family):
+    """A write page opened for a closed family: back to the family page, which says why."""
+    flash(CLOSED_MESSAGE, "info")
+    return redirect(url_for("families.show", family_id=family.id))

@@ -1,16 +1,71 @@
-"""Logging a visit to a family: above all, which children were seen."""
+"""Logging a visit to a family (above all, which children were seen), and correcting one
+that was recorded wrongly while keeping what it said before."""
+from __future__ import annotations
+
+import datetime as dt
+
 from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..forms.case import VisitForm
-from ..services import clock
+from ..forms.case import VisitCorrectionForm, VisitForm
+from ..models import VISIT_KINDS, VISIT_OUTCOMES
+from ..services import clock, scope
 from ..services import goals as goals_service
 from ..services import visits as visits_service
-from ..services.errors import ValidationFailed
-from .families import current_actor, family_or_abort, refused_on_closed
-from .helpers import case_worker_required, flash_done, form_failed
+from ..services.corrections import correct_visit
+from ..services.errors import ServiceError, StaleVersion, ValidationFailed
+from .helpers import (
+    case_worker_required,
+    current_actor,
+    family_or_abort,
+    flash_done,
+    form_failed,
+    parse_version,
+    refuse,
+    refused_on_closed,
+    stale_form,
+)
 
 bp = Blueprint("visits", __name__)
+
+SEEN_HINT = "Tick every child you saw at this visit."
+ALONE_HINT = "Tick the children you spoke with on their own, where their age allows."
+VISIT_FIELD_LABELS = {
+    "date": "Date",
+    "kind": "Kind of visit",
+    "outcome": "Outcome",
+    "duration_minutes": "Duration",
+    "notes": "Notes",
+    "children_seen": "Children seen",
+    "seen_alone": "Seen on their own",
+    "goals_discussed": "Goals discussed",
+}
+
+
+def _describe(form):
+    form.children_seen.description = SEEN_HINT
+    form.seen_alone.description = ALONE_HINT
+    return form
+
+
+def _visit_data(form) -> dict:
+    seen = set(form.children_seen.data or [])
+    alone = set(form.seen_alone.data or [])
+    return {
+        "date": form.date.data,
+        "kind": form.kind.data,
+        "outcome": form.outcome.data,
+        "duration_minutes": form.duration_minutes.data,
+        # A child seen on their own was seen; ids in a fixed order, as the record keeps them.
+        "children_seen": sorted(seen | alone),
+        "seen_alone": sorted(alone),
+        "goals_discussed": sorted(set(form.goals_discussed.data or [])),
+        "notes": form.notes.data or "",
+    }
+
+
+# --- Logging a visit ------------------------------------------------------------------------
 
 
 def _render(form, family, status=200):
@@ -25,26 +80,14 @@ def new(family_id):
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
     now = clock.current_time()
-    form = VisitForm().set_family(family, goals_service.active_goals(db.session, family))
-    form.children_seen.description = "Tick every child you saw at this visit."
-    form.seen_alone.description = "Tick the children you spoke with on their own, where their age allows."
+    form = _describe(VisitForm().set_family(family, goals_service.active_goals(db.session, family)))
     if request.method == "GET":
         form.date.data = clock.local_date(now)
         return _render(form, family)
     if not form.validate():
         return _render(form, family, 422)
-    data = {
-        "date": form.date.data,
-        "kind": form.kind.data,
-        "outcome": form.outcome.data,
-        "duration_minutes": form.duration_minutes.data,
-        "children_seen": form.children_seen.data or [],
-        "seen_alone": form.seen_alone.data or [],
-        "goals_discussed": form.goals_discussed.data or [],
-        "notes": form.notes.data,
-    }
     try:
-        visit = visits_service.log_visit(db.session, actor, family, data, now)
+        visit = visits_service.log_visit(db.session, actor, family, _visit_data(form), now)
     except ValidationFailed as error:
         db.session.rollback()
         form_failed(form, error)
@@ -52,3 +95,106 @@ def new(family_id):
     db.session.commit()
     flash_done(f"Visit on {visit.date.day} {visit.date:%b %Y} recorded.")
     return redirect(url_for("families.show", family_id=family.id, _anchor="visits"))
+
+
+# --- Correcting a visit ---------------------------------------------------------------------
+
+
+def _render_correct(form, visit, status=200):
+    family = visit.family
+    plan = goals_service.family_plan(db.session, family)
+    return (
+        render_template("visits/correct.html", form=form, visit=visit, family=family,
+                        corrections=visits_service.visit_corrections(db.session, family).get(visit.id, []),
+                        correction_lines=correction_lines,
+                        goals_by_id={goal.id: goal for goal in plan}),
+        status,
+    )
+
+
+def _visit_or_abort(visit_id):
+    try:
+        return scope.get_visit(db.session, current_actor(), visit_id)
+    except ServiceError as error:
+        refuse(error)
+
+
+@bp.route("/visits/<int:visit_id>/correct", methods=["GET", "POST"])
+@case_worker_required
+def correct(visit_id):
+    visit = _visit_or_abort(visit_id)
+    family = visit.family
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    # Goals to choose from: the active ones, and any this visit discussed that are no longer.
+    active = goals_service.active_goals(db.session, family)
+    goals = active + [goal for goal in visit.goals_discussed if goal not in active]
+    if request.method == "GET":
+        form = VisitCorrectionForm(data={
+            "date": visit.date,
+            "kind": visit.kind,
+            "outcome": visit.outcome,
+            "duration_minutes": visit.duration_minutes,
+            "children_seen": visit.children_seen_ids,
+            "seen_alone": visit.seen_alone_ids,
+            "goals_discussed": [goal.id for goal in visit.goals_discussed],
+            "notes": visit.notes,
+            "version": str(visit.version),
+        })
+        _describe(form.set_family(family, goals))
+        return _render_correct(form, visit)
+    form = _describe(VisitCorrectionForm().set_family(family, goals))
+    if not form.validate():
+        return _render_correct(form, visit, 422)
+    changes = _visit_data(form)
+    changes["version"] = parse_version(form.version.data)
+    try:
+        correct_visit(db.session, current_actor(), visit, changes, form.correction_note.data, clock.current_time())
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        visit = _visit_or_abort(visit_id)
+        stale_form(form, visit.version)
+        return _render_correct(form, visit, 409)
+    except ValidationFailed as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_correct(form, visit, 422)
+    flash_done(f"The visit on {visit.date.day} {visit.date:%b %Y} has been corrected.")
+    return redirect(url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
+
+
+# --- Corrections in words -------------------------------------------------------------------
+
+
+def _day(value) -> str:
+    try:
+        day = dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
+
+
+def correction_lines(correction, children, goals_by_id) -> list[tuple[str, str]]:
+    """What a visit said before a correction, field by field, in words: ``[(label, value)]``.
+    ``children``: the family's children; ``goals_by_id``: its goals."""
+    names = {child.id: child.first_name for child in children}
+    lines = []
+    for name, value in correction.old_values.items():
+        if name == "date":
+            text = _day(value)
+        elif name == "kind":
+            text = VISIT_KINDS.get(value, str(value))
+        elif name == "outcome":
+            text = VISIT_OUTCOMES.get(value, str(value))
+        elif name == "duration_minutes":
+            text = f"{value} minutes" if value else "Not recorded"
+        elif name in ("children_seen", "seen_alone"):
+            text = ", ".join(names.get(cid, "a child no longer recorded") for cid in value or []) or "None"
+        elif name == "goals_discussed":
+            text = "; ".join(goals_by_id[gid].title if gid in goals_by_id else "a goal no longer recorded"
+                             for gid in value or []) or "None"
+        else:
+            text = str(value) if value not in (None, "") else "Empty"
+        lines.append((VISIT_FIELD_LABELS.get(name, name.replace("_", " ").capitalize()), text))
+    return lines

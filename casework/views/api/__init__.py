@@ -10,4 +10,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 from . import core  # noqa: E402,F401  (authentication and error handlers first)
-from . import auth, families, goals, openapi, reviews, visits  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    auth,
+    caseload,
+    closures,
+    families,
+    flags,
+    goals,
+    history,
+    notifications,
+    openapi,
+    reviews,
+    transfers,
+    visits,
+)

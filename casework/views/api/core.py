@@ -6,6 +6,7 @@ Errors always answer ``{"error": "message", "fields": {...}}``. Services raise
 from __future__ import annotations
 
 import json
+import re
 
 from flask import g, jsonify, request
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,7 +16,7 @@ from werkzeug.routing import RequestRedirect
 from ...extensions import db
 from ...services import accounts
 from ...services.clock import current_time
-from ...services.errors import ServiceError, StaleVersion, ValidationFailed
+from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
 from . import bp
 
@@ -51,6 +52,14 @@ def case_user():
     """The caller, who must be a worker or a manager (an admin gets 403)."""
     user = g.api_user
     require_case_role(user)
+    return user
+
+
+def manager_user(message: str = "Only a manager can do this."):
+    """The caller, who must be a manager (a worker or an admin gets 403)."""
+    user = case_user()
+    if not user.is_manager:
+        raise Forbidden(message)
     return user
 
 
@@ -252,6 +261,34 @@ def read_version(body: dict) -> int | None:
         message = "Send the version you read: a whole number."
         raise ValidationFailed(message, {"version": [message]})
     return value
+
+
+def body_text(body: dict, name: str) -> str:
+    """A text member of the body, stripped ("" when absent or null). A number or boolean is
+    read as its text, as the forms read it."""
+    value = body.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def body_id(body: dict, name: str, message: str, *, required: bool = True) -> int | None:
+    """An id member of the body (a whole number, or its digits as a string). Absent, null or
+    empty reads as None unless ``required``; anything else that is not an id answers 422."""
+    value = body.get(name)
+    if isinstance(value, str) and value.strip() == "":
+        value = None
+    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        value = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationFailed(message, {name: [message]})
+    return bounded_id(value)
 
 
 def bounded_id(value: int | None) -> int | None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
-from ...models import PHASE_ORDER, Family, Goal, PhaseMove
+from ...models import PHASE_ORDER, Family, Flag, Goal, PhaseMove
 from ...services import families as family_service
 from ...services.errors import ValidationFailed
 from ...services.reviews import next_review_due
@@ -50,15 +50,42 @@ PER_PAGE_DEFAULT, PER_PAGE_MAX = 50, 200
 PAGE_CAP = 10**9
 
 
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def open_flags_of(family_ids: list[int]) -> dict[int, list[Flag]]:
+    """The open (and acknowledged) flags of these families, most severe and oldest first:
+    one query for a whole page."""
+    found: dict[int, list[Flag]] = {family_id: [] for family_id in family_ids}
+    if not family_ids:
+        return found
+    flags = db.session.scalars(
+        select(Flag)
+        .where(Flag.family_id.in_(family_ids), Flag.status != "resolved")
+        .order_by(Flag.raised_at, Flag.id)
+    ).all()
+    for flag in sorted(flags, key=lambda f: SEVERITY_RANK.get(f.severity, 9)):
+        found[flag.family_id].append(flag)
+    return found
+
+
 def family_payload(family: Family) -> dict:
-    """The whole family record, with its goals and their ratings in two queries."""
+    """The whole family record: its goals with their ratings, the pending closure with its
+    proposer, and the open flags, in a fixed number of queries."""
     goals = db.session.scalars(
         select(Goal)
         .where(Goal.family_id == family.id)
         .options(selectinload(Goal.ratings))
         .order_by(Goal.start_date, Goal.id)
     ).all()
-    return schemas.family(family, goals, next_review_due(db.session, family))
+    proposal = None if family.is_closed else family_service.pending_closure(db.session, family)
+    return schemas.family(
+        family,
+        goals,
+        next_review_due(db.session, family),
+        proposal,
+        open_flags_of([family.id])[family.id],
+    )
 
 
 def family_in_scope(family_id: int) -> Family:
@@ -96,7 +123,10 @@ def list_families():
         per_page=per_page,
     )
     _load_for_summaries([s.family for s in summaries])
-    return jsonify(items=[schemas.family_summary(s) for s in summaries], total=total)
+    flags = open_flags_of([s.family.id for s in summaries])
+    return jsonify(
+        items=[schemas.family_summary(s, flags[s.family.id]) for s in summaries], total=total
+    )
 
 
 def _load_for_summaries(families: list[Family]) -> None:

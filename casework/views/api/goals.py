@@ -8,17 +8,31 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import GoalForm, RatingForm
-from ...models import Goal
+from ...models import Family, Goal, GoalRating
 from ...services import goals as goal_service
 from ...services import scope
+from ...services.corrections import correct_rating
+from ...services.errors import NotFound, ValidationFailed
 from ...services.families import check_version, ensure_open
 from . import bp, schemas
-from .core import VALUE, api_now, case_user, check_form, created, read_body, read_version
+from .core import (
+    VALUE,
+    api_now,
+    body_text,
+    case_user,
+    check_form,
+    created,
+    read_body,
+    read_version,
+    summary_message,
+)
 from .families import family_in_scope
+from .visits import NOTE_MESSAGE, corrections_of
 
 GOAL_SPEC = {name: VALUE for name in goal_service.GOAL_FIELDS}
 GOAL_EDIT_SPEC = {**GOAL_SPEC, "status": VALUE, "version": VALUE}
 RATING_SPEC = {"date": VALUE, "rating": VALUE, "note": VALUE}
+RATING_CORRECTION_SPEC = {**RATING_SPEC, "version": VALUE, "correction_note": VALUE}
 
 
 @bp.get("/families/<int:family_id>/goals")
@@ -85,3 +99,45 @@ def rate_progress(goal_id: int):
     )
     db.session.commit()
     return created({**schemas.rating(entry), "goal": schemas.goal(goal)})
+
+
+def rating_in_scope(user, rating_id: int) -> GoalRating:
+    rating = db.session.scalar(
+        select(GoalRating)
+        .join(Goal, GoalRating.goal_id == Goal.id)
+        .join(Family, Goal.family_id == Family.id)
+        .where(GoalRating.id == rating_id, scope.family_scope(user))
+    )
+    if rating is None:
+        raise NotFound("Rating not found.")
+    return rating
+
+
+@bp.patch("/ratings/<int:rating_id>")
+def correct_progress_rating(rating_id: int):
+    """Correct a progress rating: the values it replaces are kept with the note."""
+    user = case_user()
+    body = read_body(RATING_CORRECTION_SPEC)
+    rating = rating_in_scope(user, rating_id)
+    version = read_version(body)
+    check_version(rating, version)
+    ensure_open(rating.goal.family)
+    sent = {name: body[name] for name in RATING_SPEC if name in body}
+    current = {"date": schemas.date(rating.date), "rating": rating.rating, "note": rating.note}
+    form = from_json(RatingForm, {**current, **sent})
+    problems = {} if form.validate() else form.flat_errors()
+    note = body_text(body, "correction_note")
+    if not note:
+        problems["correction_note"] = [NOTE_MESSAGE]
+    if problems:
+        raise ValidationFailed(summary_message(problems), problems)
+    changes = {name: getattr(form, name).data for name in sent}
+    if "note" in changes:
+        changes["note"] = changes["note"] or ""
+    changes["version"] = version
+    correct_rating(db.session, user, rating, changes, note, api_now())
+    db.session.commit()
+    return jsonify({
+        **schemas.rating(rating),
+        "corrections": [schemas.correction(c) for c in corrections_of("rating", [rating.id])[rating.id]],
+    })

@@ -8,12 +8,17 @@ from flask import current_app, jsonify
 from ...models import (
     CLOSURE_REASONS,
     CONCERNS,
+    FLAG_RULES,
     GOAL_STATUSES,
+    OPEN_PHASES,
     PHASE_ORDER,
     REVIEW_DECISIONS,
+    SEVERITIES,
     VISIT_KINDS,
     VISIT_OUTCOMES,
 )
+from ...services import chronology as chronology_service
+from ...models.flag import FLAG_STATUSES
 from ...models.goal import RATING_MAX, RATING_MIN
 from . import bp
 from .families import PER_PAGE_DEFAULT, PER_PAGE_MAX
@@ -77,6 +82,7 @@ def query(name: str, description: str, schema: dict) -> dict:
 
 
 CASE_ERRORS = {"401": error("Unauthorised"), "403": error("Forbidden"), "404": error("NotFound")}
+LIST_ERRORS = {"401": error("Unauthorised"), "403": error("Forbidden"), "422": error("Unprocessable")}
 WRITE_ERRORS = {
     **CASE_ERRORS,
     "400": error("BadRequest"),
@@ -137,8 +143,36 @@ def components(goal_areas: list[str]) -> dict:
     }
     goal_area = {"type": "string", "enum": goal_areas}
     rating = obj(
-        {"id": ID, "goal_id": ID, "date": DATE, "rating": RATING, "note": {"type": "string"}},
-        ["id", "date", "rating", "note"],
+        {"id": ID, "goal_id": ID, "date": DATE, "rating": RATING, "note": {"type": "string"},
+         "version": VERSION},
+        ["id", "date", "rating", "note", "version"],
+    )
+    correction = obj(
+        {
+            "made_at": INSTANT,
+            "by": ref("Person"),
+            "note": {"type": "string", "description": "Why the record was corrected."},
+            "old": {"type": "object", "description": "The values before the correction, by "
+                    "field, e.g. {\"date\": \"2026-03-05\", \"children_seen\": [4, 5]}."},
+        },
+        ["made_at", "by", "note", "old"],
+    )
+    flag = obj(
+        {
+            "id": ID,
+            "family_id": ID,
+            "rule": {"type": "string", "enum": list(FLAG_RULES)},
+            "severity": {"type": "string", "enum": list(SEVERITIES)},
+            "message": {"type": "string", "description": "Why, in plain words."},
+            "raised_at": INSTANT,
+            "raised_on": DATE,
+            "status": {"type": "string", "enum": list(FLAG_STATUSES)},
+            "acknowledged_at": nullable(INSTANT),
+            "resolved_at": nullable(INSTANT),
+            "resolution": nullable({"type": "string"}),
+        },
+        ["id", "family_id", "rule", "severity", "message", "raised_at", "status",
+         "acknowledged_at", "resolved_at", "resolution"],
     )
     goal = obj(
         {
@@ -181,9 +215,7 @@ def components(goal_areas: list[str]) -> dict:
             "opened_on": DATE,
             "closed_on": nullable(DATE),
             "closure_reason": nullable({"type": "string", "enum": list(CLOSURE_REASONS)}),
-            "pending_closure": nullable(obj(
-                {"proposed_on": DATE, "reason": {"type": "string"}, "by": ref("Person")}
-            )),
+            "pending_closure": nullable(ref("PendingClosure")),
             "previous_family_id": nullable(ID),
             "referral_date": DATE,
             "referral_source": nullable({"type": "string"}),
@@ -193,7 +225,8 @@ def components(goal_areas: list[str]) -> dict:
             "carers": {"type": "array", "items": ref("Carer")},
             "goals": {"type": "array", "items": ref("Goal")},
             "next_review_due": nullable(DATE),
-            "open_flags": {"type": "array", "items": {"type": "object"}},
+            "open_flags": {"type": "array", "items": ref("Flag"),
+                           "description": "Open and acknowledged flags, most severe first."},
             "version": VERSION,
         },
         ["id", "reference", "household_name", "postcode", "concerns", "consent_recorded_on",
@@ -218,6 +251,7 @@ def components(goal_areas: list[str]) -> dict:
             "last_visit_on": nullable(DATE),
             "last_visit_all_seen": nullable({"type": "boolean"}),
             "next_review_due": nullable(DATE),
+            "open_flags": {"type": "array", "items": ref("Flag")},
             "version": VERSION,
         },
         ["id", "reference", "household_name", "phase", "worker", "version"],
@@ -237,11 +271,8 @@ def components(goal_areas: list[str]) -> dict:
             "notes": {"type": "string"},
             "recorded_by": ref("Person"),
             "recorded_at": INSTANT,
-            "corrections": {
-                "type": "array",
-                "items": obj({"made_at": INSTANT, "by": ref("Person"),
-                              "note": {"type": "string"}, "old": {"type": "object"}}),
-            },
+            "corrections": {"type": "array", "items": ref("Correction"),
+                            "description": "Oldest first."},
             "version": VERSION,
         },
         ["id", "family_id", "date", "kind", "outcome", "children_seen", "seen_alone",
@@ -272,9 +303,66 @@ def components(goal_areas: list[str]) -> dict:
             "attendees": {"type": "string"},
             "notes": {"type": "string"},
             "recorded_by": ref("Person"),
+            "pending_approval": {
+                "type": "boolean",
+                "description": "A closing decision waiting for the manager's approval; the "
+                "review counts as held for the schedule meanwhile.",
+            },
             "version": VERSION,
         },
-        ["id", "family_id", "held_on", "decision", "notes", "version"],
+        ["id", "family_id", "held_on", "decision", "reason", "attendees", "notes",
+         "recorded_by", "pending_approval", "version"],
+    )
+    review_input = obj(
+        {
+            "held_on": {**DATE, "description": "Not in the future, not before opened_on; a "
+                        "closing decision not before phase_since."},
+            "decision": {"type": "string", "enum": list(REVIEW_DECISIONS),
+                         "description": "step_up, step_down and close close the family (or, "
+                         "for a worker when closure approval is on, propose it)."},
+            "reason": nullable({"type": "string", "enum": list(CLOSURE_REASONS),
+                                "description": "Required for close; step_up and step_down are "
+                                "their own reasons."}),
+            "attendees": {"type": "string", "maxLength": 4000},
+            "notes": {"type": "string", "maxLength": 20000},
+        },
+        ["held_on", "decision"],
+    )
+    team_ref = ref("Team")
+    transfer = obj(
+        {
+            "id": ID,
+            "family_id": ID,
+            "reference": {"type": "string"},
+            "from_team": team_ref,
+            "to_team": team_ref,
+            "reason": {"type": "string"},
+            "status": {"type": "string", "enum": ["pending", "accepted", "declined"]},
+            "requested_at": INSTANT,
+            "requested_by": ref("Person"),
+            "decided_at": nullable(INSTANT),
+            "comment": nullable({"type": "string"}),
+        },
+        ["id", "family_id", "reference", "from_team", "to_team", "reason", "status",
+         "requested_at"],
+    )
+    by_phase = obj({phase: {"type": "integer"} for phase in OPEN_PHASES})
+    load_props = {
+        "open_families": {"type": "integer"},
+        "by_phase": by_phase,
+        "weighted_load": {"type": "number", "description": "Families weighted by phase, "
+                          "plus high flags."},
+        "overdue_reviews": {"type": "integer"},
+        "open_flags": {"type": "integer"},
+        "open_flags_by_severity": obj({name: {"type": "integer"} for name in SEVERITIES}),
+        "families_with_child_not_seen": {"type": "integer"},
+        "visits_last_28_days": {"type": "integer"},
+        "longest_days_since_visit": nullable({"type": "integer"}),
+    }
+    worker_load = obj(
+        {"id": {"type": "integer", "minimum": 0, "description": "0 for unallocated families."},
+         "name": {"type": "string"}, **load_props},
+        ["id", "name", "open_families", "by_phase", "overdue_reviews", "open_flags"],
     )
     error_schema = obj(
         {
@@ -374,7 +462,105 @@ def components(goal_areas: list[str]) -> dict:
             "VisitInput": visit_input,
             "VisitList": items_of("Visit"),
             "Review": review,
+            "ReviewInput": review_input,
             "ReviewList": items_of("Review", next_due=nullable(DATE)),
+            "PendingClosure": obj(
+                {"proposed_on": {**DATE, "description": "The date of the review or move that "
+                                 "proposed it; the family's closed_on once approved."},
+                 "reason": {"type": "string", "enum": list(CLOSURE_REASONS)},
+                 "by": ref("Person"),
+                 "note": nullable({"type": "string"}),
+                 "review_id": nullable(ID)},
+                ["proposed_on", "reason", "by"],
+            ),
+            "PendingFamily": {"allOf": [
+                obj({"pending_approval": {"type": "boolean", "enum": [True]}},
+                    ["pending_approval"]),
+                ref("Family"),
+            ]},
+            "ClosureReturn": obj(
+                {"comment": {"type": "string", "description": "Why; the worker is told."},
+                 "version": VERSION},
+                ["comment"],
+            ),
+            "ClosureApproval": obj({"version": VERSION}),
+            "Reopening": obj({"note": {"type": "string"}, "version": VERSION}, ["note"]),
+            "ChronologyEntry": obj(
+                {"date": DATE,
+                 "kind": {"type": "string", "enum": list(chronology_service.KINDS)},
+                 "summary": {"type": "string"},
+                 "ref_id": {**ID, "description": "The id of the visit, phase move, review, "
+                            "rating or correction."}},
+                ["date", "kind", "summary", "ref_id"],
+            ),
+            "Chronology": items_of("ChronologyEntry"),
+            "ChildMatch": obj(
+                {"family_id": ID, "reference": {"type": "string"},
+                 "phase": {"type": "string", "enum": list(PHASE_ORDER)},
+                 "closed_on": nullable(DATE)},
+                ["family_id", "reference", "phase", "closed_on"],
+            ),
+            "ChildMatchList": items_of("ChildMatch"),
+            "Correction": correction,
+            "VisitCorrection": obj(
+                {**visit_input["properties"], "version": VERSION,
+                 "correction_note": {"type": "string", "description": "What was wrong."}},
+                ["correction_note"],
+                description="Any visit field; those left out keep their values. At least one "
+                "must change.",
+            ),
+            "RatingCorrection": obj(
+                {"date": DATE, "rating": RATING, "note": {"type": "string", "maxLength": 4000},
+                 "version": VERSION,
+                 "correction_note": {"type": "string", "description": "What was wrong."}},
+                ["correction_note"],
+            ),
+            "CorrectedRating": {"allOf": [ref("Rating"), obj(
+                {"corrections": {"type": "array", "items": ref("Correction")}},
+                ["corrections"])]},
+            "Flag": flag,
+            "FlagList": items_of("Flag"),
+            "FlagResolution": obj({"note": {"type": "string", "description": "What was decided."}},
+                                  ["note"]),
+            "Notification": obj(
+                {"id": ID,
+                 "kind": {"type": "string", "example": "review_due", "description":
+                          "review_due, review_overdue, flag_raised, flag_escalated, allocated, "
+                          "closure_proposed, closure_approved, closure_returned, "
+                          "transfer_offered, transfer_accepted, transfer_declined, ..."},
+                 "family_id": nullable(ID),
+                 "message": {"type": "string", "description": "Names a family by reference only."},
+                 "created_at": INSTANT,
+                 "read": {"type": "boolean"},
+                 "read_at": nullable(INSTANT)},
+                ["id", "kind", "family_id", "message", "created_at", "read"],
+            ),
+            "NotificationList": items_of("Notification", unread_count={"type": "integer"}),
+            "WorkerLoad": worker_load,
+            "Caseload": obj(
+                {"workers": {"type": "array", "items": ref("WorkerLoad"),
+                             "description": "Active workers of the team by name, then "
+                             "unallocated families (id 0) if any."},
+                 "totals": obj(load_props)},
+                ["workers", "totals"],
+            ),
+            "AllocationInput": obj(
+                {"worker_id": nullable({**ID, "description": "An active worker of the team; "
+                                        "null leaves the family unallocated."}),
+                 "reason": {"type": "string"}, "version": VERSION},
+                ["worker_id"],
+            ),
+            "TransferRequest": obj(
+                {"to_team_id": ID, "reason": {"type": "string"}, "version": VERSION},
+                ["to_team_id", "reason"],
+            ),
+            "Transfer": transfer,
+            "TransferList": items_of("Transfer"),
+            "TransferAcceptance": obj(
+                {"worker_id": nullable({**ID, "description": "An active worker of the receiving "
+                                        "team; left out or null: unallocated."})},
+            ),
+            "TransferDecline": obj({"comment": {"type": "string"}}, ["comment"]),
             "Health": obj({"status": {"type": "string", "example": "ok"}}, ["status"]),
         },
     }
@@ -384,6 +570,12 @@ def paths() -> dict:
     family_id = path_id("family_id", "family")
     goal_id = path_id("goal_id", "goal")
     visit_id = path_id("visit_id", "visit")
+    rating_id = path_id("rating_id", "rating")
+    flag_id = path_id("flag_id", "flag")
+    notification_id = path_id("notification_id", "notification")
+    transfer_id = path_id("transfer_id", "transfer")
+    manager_errors = {**WRITE_ERRORS, "403": answer(
+        "An admin, or the family's own worker: only a manager may do this.", "Error")}
     return {
         "/healthz": {
             "get": operation("health", "The database answers", {
@@ -454,11 +646,113 @@ def paths() -> dict:
         "/api/v1/families/{family_id}/phase": {
             "parameters": [family_id],
             "post": operation("movePhase", "Move the family to another phase, or close it", {
-                "200": answer("The family, in its new phase.", "Family"), **WRITE_ERRORS,
+                "200": answer("The family, in its new phase.", "Family"),
+                "202": answer("A worker's closing, waiting for the manager's approval (when "
+                              "closure approval is on): the family, still open, with "
+                              "pending_approval true and pending_closure set.", "PendingFamily"),
+                **WRITE_ERRORS,
             }, tag="families", body=json_body("PhaseMove"),
                 description="Moving to making_changes needs consent and an active goal; "
                 "moving back needs a note; closing needs a reason and, for a worker, the "
-                "family to be in moving_on. A refused move answers 422 with the reason."),
+                "family to be in moving_on. A refused move answers 422 with the reason; a "
+                "closing while another is waiting for approval answers 409."),
+        },
+        "/api/v1/families/{family_id}/closure/approve": {
+            "parameters": [family_id],
+            "post": operation("approveClosure", "Approve the closure waiting for approval", {
+                "200": answer("The family, now closed on the proposal's date.", "Family"),
+                **manager_errors,
+                "409": answer("No closure is waiting for approval, or the version is stale.",
+                              "Error"),
+            }, tag="closure", body=json_body("ClosureApproval", required=False)),
+        },
+        "/api/v1/families/{family_id}/closure/return": {
+            "parameters": [family_id],
+            "post": operation("returnClosure", "Return a proposed closure to the worker", {
+                "200": answer("The family, still open; the proposal is withdrawn and the "
+                              "worker notified.", "Family"),
+                **manager_errors,
+                "409": answer("No closure is waiting for approval, or the version is stale.",
+                              "Error"),
+            }, tag="closure", body=json_body("ClosureReturn")),
+        },
+        "/api/v1/families/{family_id}/reopen": {
+            "parameters": [family_id],
+            "post": operation("reopenFamily", "Reopen a closed family", {
+                "200": answer("The family, back in engagement from today; closed_on and "
+                              "closure_reason cleared.", "Family"),
+                **manager_errors,
+            }, tag="closure", body=json_body("Reopening"),
+                description="422 when the family is not closed or the note is missing."),
+        },
+        "/api/v1/families/{family_id}/allocation": {
+            "parameters": [family_id],
+            "post": operation("allocateFamily", "Allocate the family to a worker of the team", {
+                "200": answer("The family; the allocation is kept with who, when and why, "
+                              "and the new worker is notified.", "Family"),
+                **manager_errors,
+            }, tag="allocation", body=json_body("AllocationInput"),
+                description="422 for a worker outside the team, inactive, or already holding "
+                "the family."),
+        },
+        "/api/v1/families/{family_id}/transfer": {
+            "parameters": [family_id],
+            "post": operation("requestTransfer", "Offer the family to another team", {
+                "201": answer("The transfer, pending until the receiving manager decides; "
+                              "the family stays with this team meanwhile.", "Transfer"),
+                **manager_errors,
+                "409": answer("A transfer of this family is already waiting, or the version "
+                              "is stale.", "Error"),
+            }, tag="allocation", body=json_body("TransferRequest")),
+        },
+        "/api/v1/transfers": {
+            "get": operation("listTransfers", "Transfers offered to the caller's team", {
+                "200": answer("Pending transfers, oldest first.", "TransferList"),
+                "401": error("Unauthorised"),
+                "403": answer("Not a manager.", "Error"),
+            }, tag="allocation"),
+        },
+        "/api/v1/transfers/{transfer_id}/accept": {
+            "parameters": [transfer_id],
+            "post": operation("acceptTransfer", "Accept a family into the team", {
+                "200": answer("The family, now this team's.", "Family"),
+                **{k: v for k, v in WRITE_ERRORS.items() if k != "409"},
+                "403": answer("Not a manager.", "Error"),
+                "404": answer("No pending transfer to the caller's team has this id.", "Error"),
+            }, tag="allocation", body=json_body("TransferAcceptance", required=False)),
+        },
+        "/api/v1/transfers/{transfer_id}/decline": {
+            "parameters": [transfer_id],
+            "post": operation("declineTransfer", "Decline a family offered to the team", {
+                "200": answer("The transfer, declined; the sending manager is notified.",
+                              "Transfer"),
+                **{k: v for k, v in WRITE_ERRORS.items() if k != "409"},
+                "403": answer("Not a manager.", "Error"),
+                "404": answer("No pending transfer to the caller's team has this id.", "Error"),
+            }, tag="allocation", body=json_body("TransferDecline")),
+        },
+        "/api/v1/families/{family_id}/chronology": {
+            "parameters": [family_id],
+            "get": operation("chronology", "Everything recorded about the family, newest first", {
+                "200": answer("The chronology.", "Chronology"),
+                **CASE_ERRORS,
+                "422": error("Unprocessable"),
+            }, tag="families", parameters=[
+                query("kind", "Only entries of this kind.",
+                      {"type": "string", "enum": list(chronology_service.KINDS)}),
+            ], description="A correction appears on the day it was made."),
+        },
+        "/api/v1/children/matches": {
+            "get": operation("childMatches", "Cases across the service that know this child", {
+                "200": answer("Matching cases, by reference only (no names, no details).",
+                              "ChildMatchList"),
+                **LIST_ERRORS,
+            }, tag="families", parameters=[
+                {**query("first_name", "The child's first name (any case).", {"type": "string"}),
+                 "required": True},
+                {**query("date_of_birth", "The child's date of birth.", DATE), "required": True},
+            ], description="For linking a new referral to an earlier case with "
+                "previous_family_id, also one in another team."),
         },
         "/api/v1/families/{family_id}/visits": {
             "parameters": [family_id],
@@ -471,9 +765,23 @@ def paths() -> dict:
         },
         "/api/v1/visits/{visit_id}": {
             "parameters": [visit_id],
-            "get": operation("getVisit", "One visit", {
+            "get": operation("getVisit", "One visit, with its corrections", {
                 "200": answer("The visit.", "Visit"), **CASE_ERRORS,
             }, tag="visits"),
+            "patch": operation("correctVisit", "Correct a visit, keeping what it said", {
+                "200": answer("The corrected visit; the old values are in corrections.",
+                              "Visit"),
+                **WRITE_ERRORS,
+            }, tag="visits", body=json_body("VisitCorrection"),
+                description="The corrected visit is checked as a new one would be. 422 "
+                "without a correction_note, when nothing changes, or for a closed family."),
+        },
+        "/api/v1/ratings/{rating_id}": {
+            "parameters": [rating_id],
+            "patch": operation("correctRating", "Correct a progress rating, keeping what it said", {
+                "200": answer("The corrected rating, with its corrections.", "CorrectedRating"),
+                **WRITE_ERRORS,
+            }, tag="goals", body=json_body("RatingCorrection")),
         },
         "/api/v1/families/{family_id}/goals": {
             "parameters": [family_id],
@@ -501,6 +809,63 @@ def paths() -> dict:
             "get": operation("listReviews", "Reviews held, newest first, and the next due", {
                 "200": answer("Reviews.", "ReviewList"), **CASE_ERRORS,
             }, tag="reviews"),
+            "post": operation("holdReview", "Record a review of the family plan", {
+                "201": answer("The review. A closing decision closes the family on the day "
+                              "held; a worker's waits for approval when closure approval is on "
+                              "(pending_approval true).", "Review"),
+                **WRITE_ERRORS,
+            }, tag="reviews", body=json_body("ReviewInput")),
+        },
+        "/api/v1/flags": {
+            "get": operation("listFlags", "Flags on the caller's families", {
+                "200": answer("Flags, open before resolved, most severe and oldest first.",
+                              "FlagList"),
+                **LIST_ERRORS,
+            }, tag="flags", parameters=[
+                query("status", "open (acknowledged included) or resolved.",
+                      {"type": "string", "enum": ["open", "resolved"]}),
+                query("family_id", "Only this family's flags.", ID),
+            ], description="A worker sees their families' flags; a manager their team's."),
+        },
+        "/api/v1/flags/{flag_id}/acknowledge": {
+            "parameters": [flag_id],
+            "post": operation("acknowledgeFlag", "Acknowledge a flag: someone has seen it", {
+                "200": answer("The flag, acknowledged (still open).", "Flag"),
+                **{k: v for k, v in WRITE_ERRORS.items() if k not in ("400", "409")},
+            }, tag="flags", description="422 when the flag is already resolved."),
+        },
+        "/api/v1/flags/{flag_id}/resolve": {
+            "parameters": [flag_id],
+            "post": operation("resolveFlag", "Resolve a flag with what was decided", {
+                "200": answer("The flag, resolved.", "Flag"),
+                **{k: v for k, v in WRITE_ERRORS.items() if k != "409"},
+                "403": answer("An admin or a worker: only a manager resolves flags.", "Error"),
+            }, tag="flags", body=json_body("FlagResolution"),
+                description="422 without a note, or when the flag is already resolved."),
+        },
+        "/api/v1/notifications": {
+            "get": operation("listNotifications", "The caller's own notifications, newest first", {
+                "200": answer("Notifications.", "NotificationList"),
+                "401": error("Unauthorised"),
+                "422": error("Unprocessable"),
+            }, tag="notifications", parameters=[
+                query("unread", "1: only unread ones.", {"type": "string", "enum": ["0", "1"]}),
+            ]),
+        },
+        "/api/v1/notifications/{notification_id}/read": {
+            "parameters": [notification_id],
+            "post": operation("readNotification", "Mark one of the caller's notifications read", {
+                "200": answer("The notification.", "Notification"),
+                "401": error("Unauthorised"),
+                "404": answer("Unknown, or someone else's.", "Error"),
+            }, tag="notifications"),
+        },
+        "/api/v1/caseload": {
+            "get": operation("caseload", "The team's caseloads, per worker", {
+                "200": answer("Per worker, and totals for the team.", "Caseload"),
+                "401": error("Unauthorised"),
+                "403": answer("Not a manager.", "Error"),
+            }, tag="caseload"),
         },
     }
 
@@ -519,7 +884,8 @@ def document() -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": name} for name in
-                 ("auth", "families", "visits", "goals", "reviews", "service")],
+                 ("auth", "families", "closure", "allocation", "visits", "goals", "reviews",
+                  "flags", "notifications", "caseload", "service")],
         "paths": paths(),
         "components": components(list(current_app.config["CASEWORK_GOAL_AREAS"])),
     }

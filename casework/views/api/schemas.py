@@ -7,9 +7,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ...models import ApiToken, Child, Carer, Family, Goal, GoalRating, Review, Team, User, Visit
+from ...models import (
+    ApiToken,
+    Carer,
+    Child,
+    ClosureProposal,
+    Correction,
+    Family,
+    Flag,
+    Goal,
+    GoalRating,
+    Notification,
+    Review,
+    Team,
+    Transfer,
+    User,
+    Visit,
+)
 from ...services.clock import service_zone
-from ...services.families import FamilySummary
+from ...services.families import ChildMatch, FamilySummary
 
 
 def date(value: dt.date | None) -> str | None:
@@ -71,6 +87,7 @@ def rating(value: GoalRating) -> dict:
         "date": date(value.date),
         "rating": value.rating,
         "note": value.note,
+        "version": value.version,
     }
 
 
@@ -94,9 +111,45 @@ def goal(value: Goal) -> dict:
     }
 
 
-def family(value: Family, goals: list[Goal], next_review_due: dt.date | None) -> dict:
-    """The whole family record: ``goals`` (with their ratings loaded) and the next review
-    date are passed in, so this never queries on its own."""
+def pending_closure(proposal: ClosureProposal | None) -> dict | None:
+    """A worker's closing waiting for the manager's approval (``by`` loaded), or None."""
+    if proposal is None:
+        return None
+    return {
+        "proposed_on": date(proposal.proposed_on),
+        "reason": proposal.reason,
+        "by": person(proposal.by),
+        "note": proposal.note,
+        "review_id": proposal.review_id,
+    }
+
+
+def flag(value: Flag) -> dict:
+    return {
+        "id": value.id,
+        "family_id": value.family_id,
+        "rule": value.rule,
+        "severity": value.severity,
+        "message": value.message,
+        "raised_at": instant(value.raised_at),
+        "raised_on": date(value.raised_on),
+        "status": value.status,
+        "acknowledged_at": instant(value.acknowledged_at),
+        "resolved_at": instant(value.resolved_at),
+        "resolution": value.resolution,
+    }
+
+
+def family(
+    value: Family,
+    goals: list[Goal],
+    next_review_due: dt.date | None,
+    proposal: ClosureProposal | None = None,
+    open_flags: list[Flag] = (),
+) -> dict:
+    """The whole family record: ``goals`` (with their ratings loaded), the next review date,
+    the pending closure (with its proposer loaded) and the open flags are passed in, so this
+    never queries on its own."""
     return {
         "id": value.id,
         "reference": value.reference,
@@ -109,7 +162,7 @@ def family(value: Family, goals: list[Goal], next_review_due: dt.date | None) ->
         "opened_on": date(value.opened_on),
         "closed_on": date(value.closed_on),
         "closure_reason": value.closure_reason,
-        "pending_closure": None,
+        "pending_closure": pending_closure(proposal),
         "previous_family_id": value.previous_family_id,
         "referral_date": date(value.referral_date),
         "referral_source": value.referral_source,
@@ -119,12 +172,12 @@ def family(value: Family, goals: list[Goal], next_review_due: dt.date | None) ->
         "carers": [carer(c) for c in value.carers],
         "goals": [goal(g) for g in goals],
         "next_review_due": date(next_review_due),
-        "open_flags": [],
+        "open_flags": [flag(f) for f in open_flags],
         "version": value.version,
     }
 
 
-def family_summary(summary: FamilySummary) -> dict:
+def family_summary(summary: FamilySummary, open_flags: list[Flag] = ()) -> dict:
     """One row of a family list: enough to pick a family, not the whole record."""
     value = summary.family
     return {
@@ -143,11 +196,22 @@ def family_summary(summary: FamilySummary) -> dict:
         "last_visit_on": date(summary.last_visit_on),
         "last_visit_all_seen": summary.last_visit_all_seen,
         "next_review_due": date(summary.next_review_due),
+        "open_flags": [flag(f) for f in open_flags],
         "version": value.version,
     }
 
 
-def visit(value: Visit) -> dict:
+def correction(value: Correction) -> dict:
+    """What a record said before it was corrected, with who, when and why (``by`` loaded)."""
+    return {
+        "made_at": instant(value.made_at),
+        "by": person(value.by),
+        "note": value.note,
+        "old": dict(value.old_values),
+    }
+
+
+def visit(value: Visit, corrections: list[Correction] = ()) -> dict:
     return {
         "id": value.id,
         "family_id": value.family_id,
@@ -162,7 +226,7 @@ def visit(value: Visit) -> dict:
         "notes": value.notes,
         "recorded_by": person(value.recorded_by),
         "recorded_at": instant(value.created_at),
-        "corrections": [],
+        "corrections": [correction(c) for c in corrections],
         "version": value.version,
     }
 
@@ -177,5 +241,49 @@ def review(value: Review) -> dict:
         "attendees": value.attendees,
         "notes": value.notes,
         "recorded_by": person(value.recorded_by),
+        "pending_approval": value.pending_approval,
         "version": value.version,
+    }
+
+
+def chronology_entry(entry) -> dict:
+    return {"date": date(entry.date), "kind": entry.kind, "summary": entry.summary, "ref_id": entry.ref_id}
+
+
+def child_match(match: ChildMatch) -> dict:
+    """A known child's case, by reference only: no names, no details."""
+    return {
+        "family_id": match.family_id,
+        "reference": match.reference,
+        "phase": match.phase,
+        "closed_on": date(match.closed_on),
+    }
+
+
+def notification(value: Notification) -> dict:
+    return {
+        "id": value.id,
+        "kind": value.kind,
+        "family_id": value.family_id,
+        "message": value.message,
+        "created_at": instant(value.created_at),
+        "read": value.read_at is not None,
+        "read_at": instant(value.read_at),
+    }
+
+
+def transfer(value: Transfer) -> dict:
+    """A family offered to another team (family, teams and requester loaded)."""
+    return {
+        "id": value.id,
+        "family_id": value.family_id,
+        "reference": value.family.reference,
+        "from_team": team(value.from_team),
+        "to_team": team(value.to_team),
+        "reason": value.reason,
+        "status": value.status,
+        "requested_at": instant(value.requested_at),
+        "requested_by": person(value.requested_by),
+        "decided_at": instant(value.decided_at),
+        "comment": value.comment,
     }

@@ -1,0 +1,118 @@
+"""Forms for a manager's decisions: allocation, transfer between teams, closure approval and
+acting on flags. Choices (workers, teams) are set by the view from the services, which
+also decide whether a chosen worker or team is allowed (and say why not)."""
+from __future__ import annotations
+
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from .fields import BaseForm, ChoiceField, MultiCheckboxField
+
+
+def _optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class AllocateForm(BaseForm):
+    worker_id = ChoiceField(
+        "Family worker", coerce=_optional_int, validate_choice=False, invalid_message="Choose a family worker in your team.",
+        description="Choose “Unallocated” to leave the family waiting for a worker.",
+    )
+    reason = TextAreaField(
+        "Reason", [InputRequired("Give the reason for the allocation."), Length(max=2000)],
+        description="Kept in the family's history, for example: Wendy's caseload is full.",
+    )
+    version = HiddenField(validators=[Optional()])
+
+
+class TransferForm(BaseForm):
+    to_team_id = ChoiceField(
+        "Team to transfer to", coerce=_optional_int, validate_choice=False, validators=[InputRequired("Choose another team.")],
+        invalid_message="Choose another team.",
+    )
+    reason = TextAreaField(
+        "Reason", [InputRequired("Say why the family is moving to another team."), Length(max=2000)],
+        description="The receiving team's manager reads this when deciding. Do not include case notes.",
+    )
+    version = HiddenField(validators=[Optional()])
+
+
+class RepeatedForm(BaseForm):
+    """A form drawn once per row of a page (each with its own ``prefix``) or posted from
+    another team's page. Its fields carry the prefix, but the CSRF token does not: the
+    application's CSRFProtect checks the one ``csrf_token`` of every POST, whichever page
+    sent it, so the form does not check a prefixed copy of its own."""
+
+    class Meta(BaseForm.Meta):
+        csrf = False
+
+
+class AcceptTransferForm(RepeatedForm):
+    worker_id = ChoiceField(
+        "Allocate to", coerce=_optional_int, validate_choice=False, invalid_message="Choose a family worker in your team.",
+    )
+
+
+class DeclineTransferForm(RepeatedForm):
+    comment = TextAreaField(
+        "Why are you declining?", [InputRequired("Say why the transfer is declined."), Length(max=2000)],
+    )
+
+
+class ReturnClosureForm(RepeatedForm):
+    comment = TextAreaField(
+        "Comment for the family worker",
+        [InputRequired("Say why the closure is returned."), Length(max=4000)],
+        description="Say what needs to happen before the family can close.",
+    )
+
+
+class ResolveFlagForm(RepeatedForm):
+    note = TextAreaField(
+        "What was decided", [InputRequired("Say what was decided about this flag."), Length(max=4000)],
+    )
+
+
+class BulkAcknowledgeForm(BaseForm):
+    flag_ids = MultiCheckboxField(
+        "Flags to acknowledge", coerce=int, validate_choice=False,
+        validators=[InputRequired("Choose at least one flag to acknowledge.")],
+    )
+
+
+# --- Filters (GET forms: no CSRF, read from the query string) ------------------------------------
+
+class _ListChoice(ChoiceField):
+    """A filter select: the value must be one of its options (set by the view)."""
+
+    def __init__(self, label=None, validators=None, message="Choose one of the options.", **kwargs):
+        kwargs.setdefault("default", "")
+        super().__init__(label, validators, validate_choice=False, **kwargs)
+        self.choice_message = message
+
+    def pre_validate(self, form):
+        if self.data not in {str(value) for value, _label in self.choices}:
+            self.data = ""
+            raise ValidationError(self.choice_message)
+
+
+class FilterForm(BaseForm):
+    """Filters travel in the query string; the CSRF token has no place there."""
+
+    class Meta(BaseForm.Meta):
+        csrf = False
+
+
+class FamilyExportForm(FilterForm):
+    q = StringField("Household name or reference", [Optional(), Length(max=100)])
+    phase = _ListChoice("Phase", message="Choose a phase from the list.")
+    worker_id = _ListChoice("Family worker", message="Choose a family worker from the list.")
+    flag = _ListChoice("Open flags", message="Choose an option for open flags.")
+    overdue = _ListChoice("Review", message="Choose an option for reviews.")
+
+
+class FlagFilterForm(FilterForm):
+    severity = _ListChoice("Severity", message="Choose a severity from the list.")
+    worker_id = _ListChoice("Family worker", message="Choose a family worker from the list.")

@@ -1,0 +1,117 @@
+"""The audit trail: every view of a family record, every change, sign-ins, refusals, exports.
+
+Changes are captured for every model in one place (a session ``after_flush`` hook), so no view
+can forget. For personal fields (names, notes, dates of birth, addresses) only the fact that
+they changed is kept, never their values: anonymising a family never touches the audit."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import g, has_request_context
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from ..models import AuditEvent, EmailDigest, LoginAttempt, Notification, ReferenceCounter, User, UserSession
+from ..models.base import utcnow
+
+# Column names whose values are personal and never copied into the audit.
+PERSONAL_FIELDS = frozenset({
+    "household_name", "postcode", "referral_source", "first_name", "last_name", "date_of_birth", "school",
+    "relationship", "notes", "note", "title", "attendees", "evidence", "message", "resolution", "reason",
+    "comment", "name", "email", "password_hash", "token_hash", "old_values",
+})
+# Rows that are themselves bookkeeping: auditing them would only add noise.
+NOT_AUDITED = (AuditEvent, LoginAttempt, UserSession, Notification, EmailDigest, ReferenceCounter)
+
+def set_actor(user_id: int | None, ip: str | None) -> None:
+    """Who is acting in this request, set at the edge (the sign-in check)."""
+    g.audit_actor = (user_id, ip)
+
+
+def _actor() -> tuple[int | None, str | None]:
+    # Outside a request (the scheduler, the CLI) the system acts.
+    return g.get("audit_actor", (None, None)) if has_request_context() else (None, None)
+
+
+def record(session: Session, action: str, *, user_id=None, record_type=None, record_id=None,
+           family_id=None, detail=None, ip=None) -> None:
+    actor_id, actor_ip = _actor()
+    session.add(AuditEvent(
+        at=utcnow(), user_id=user_id if user_id is not None else actor_id, ip=ip or actor_ip, action=action,
+        record_type=record_type, record_id=record_id, family_id=family_id, detail=detail or {},
+    ))
+
+
+def viewed(session: Session, family_id: int, what: str = "family") -> None:
+    record(session, "view", record_type=what, record_id=family_id, family_id=family_id)
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _family_of(obj) -> int | None:
+    if obj.__tablename__ == "families":
+        return obj.id
+    return getattr(obj, "family_id", None)
+
+
+def _changes(obj) -> dict:
+    state = inspect(obj)
+    changed, personal = {}, []
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        name = attr.columns[0].name
+        if name in PERSONAL_FIELDS:
+            personal.append(name)
+        elif name != "version":
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            changed[name] = [_plain(old), _plain(new)]
+    detail = {"changed": changed} if changed else {}
+    if personal:
+        detail["personal_fields_changed"] = sorted(personal)
+    return detail
+
+
+def _after_flush(session: Session, _context) -> None:
+    actor_id, ip = _actor()
+    rows = []
+    for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if isinstance(obj, NOT_AUDITED) or not hasattr(obj, "__tablename__"):
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            detail = _changes(obj) if action != "delete" else {}
+            if action == "update" and not detail:
+                continue
+            key = inspect(obj).mapper.primary_key_from_instance(obj)
+            rows.append({
+                "at": utcnow(), "user_id": actor_id, "ip": ip, "action": action,
+                "record_type": obj.__tablename__, "record_id": key[0] if len(key) == 1 and isinstance(key[0], int) else None,
+                "family_id": _family_of(obj), "detail": detail,
+            })
+    if rows:
+        session.connection().execute(insert(AuditEvent), rows)
+
+
+def install(session_factory) -> None:
+    """Capture changes on every session the application makes."""
+    if not event.contains(session_factory, "after_flush", _after_flush):
+        event.listen(session_factory, "after_flush", _after_flush)
+
+
+def who_opened(session: Session, family_id: int, limit: int = 50) -> list[tuple[dt.datetime, User | None, str]]:
+    """Who has viewed this family's record, newest first (for the manager)."""
+    return session.execute(
+        select(AuditEvent.at, User, AuditEvent.record_type)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(AuditEvent.family_id == family_id, AuditEvent.action == "view")
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()

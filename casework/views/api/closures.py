@@ -1,0 +1,51 @@
+"""A manager's decisions on closing: approving or returning a worker's proposed closure, and
+reopening a closed family. The family's own worker may see these answers refused (403); anyone
+outside the family's scope gets 404 first."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from ...extensions import db
+from ...models import Family
+from ...services import families as family_service
+from ...services.errors import Forbidden
+from . import bp
+from .core import VALUE, api_now, body_text, case_user, read_body, read_version
+from .families import family_in_scope, family_payload
+
+DECISION_SPEC = {"comment": VALUE, "note": VALUE, "version": VALUE}
+
+
+def _family_for_decision(family_id: int, message: str) -> tuple[Family, dict]:
+    """The family in the caller's scope (404 outside it; 403 for an admin, and ``message``
+    with 403 for a worker) and the body, the version the caller read checked (409 if stale)."""
+    family = family_in_scope(family_id)
+    if not case_user().is_manager:
+        raise Forbidden(message)
+    body = read_body(DECISION_SPEC, optional=True)
+    family_service.check_version(family, read_version(body))
+    return family, body
+
+
+@bp.post("/families/<int:family_id>/closure/approve")
+def approve_closure(family_id: int):
+    family, _body = _family_for_decision(family_id, "Only a manager can approve a closure.")
+    family_service.approve_closure(db.session, case_user(), family, api_now())
+    db.session.commit()
+    return jsonify(family_payload(family))
+
+
+@bp.post("/families/<int:family_id>/closure/return")
+def return_closure(family_id: int):
+    family, body = _family_for_decision(family_id, "Only a manager can return a closure.")
+    family_service.return_closure(db.session, case_user(), family, body_text(body, "comment"), api_now())
+    db.session.commit()
+    return jsonify(family_payload(family))
+
+
+@bp.post("/families/<int:family_id>/reopen")
+def reopen_family(family_id: int):
+    family, body = _family_for_decision(family_id, "Only a manager can reopen a family.")
+    family_service.reopen_family(db.session, case_user(), family, body_text(body, "note"), api_now())
+    db.session.commit()
+    return jsonify(family_payload(family))

@@ -1,0 +1,56 @@
+"""A family's chronology, and known children across the service (a possible re-referral)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import jsonify, request
+
+from ...extensions import db
+from ...services import chronology as chronology_service
+from ...services import families as family_service
+from ...services.errors import ValidationFailed
+from . import bp, schemas
+from .core import case_user
+from .families import family_in_scope
+
+FIRST_NAME_MAX = 80
+
+
+@bp.get("/families/<int:family_id>/chronology")
+def chronology(family_id: int):
+    family = family_in_scope(family_id)
+    kind = (request.args.get("kind") or "").strip() or None
+    kinds = chronology_service.KINDS
+    if kind is not None and kind not in kinds:
+        message = "Choose a kind: " + ", ".join(kinds) + "."
+        raise ValidationFailed(message, {"kind": [message]})
+    entries = chronology_service.chronology(db.session, family, kind)
+    return jsonify(items=[schemas.chronology_entry(e) for e in entries])
+
+
+@bp.get("/children/matches")
+def child_matches():
+    """Across the whole service, by reference only: any worker or manager may ask whether a
+    child is already known, and learns no name or detail of a case outside their scope."""
+    user = case_user()
+    problems: dict[str, list[str]] = {}
+    first_name = (request.args.get("first_name") or "").strip()
+    if not first_name:
+        problems["first_name"] = ["Enter the child's first name."]
+    elif len(first_name) > FIRST_NAME_MAX:
+        problems["first_name"] = [f"A first name has at most {FIRST_NAME_MAX} characters."]
+    raw_date = (request.args.get("date_of_birth") or "").strip()
+    date_of_birth = None
+    if not raw_date:
+        problems["date_of_birth"] = ["Enter the child's date of birth."]
+    else:
+        try:
+            date_of_birth = dt.datetime.strptime(raw_date, "%Y-%m-%d").date()
+        except ValueError:
+            problems["date_of_birth"] = ["Enter a real date in the form YYYY-MM-DD."]
+    if problems:
+        message = next(iter(problems.values()))[0] if len(problems) == 1 else (
+            "Give the child's first name and date of birth.")
+        raise ValidationFailed(message, problems)
+    matches = family_service.known_child_matches(db.session, user, first_name, date_of_birth)
+    return jsonify(items=[schemas.child_match(m) for m in matches])

@@ -1,0 +1,99 @@
+"""Who holds a family: a manager's allocation within the team, and transfers between teams
+(offered by the sending manager, accepted or declined by the receiving one)."""
+from __future__ import annotations
+
+from flask import jsonify, url_for
+
+from ...extensions import db
+from ...services import families as family_service
+from ...services.errors import Forbidden, ValidationFailed
+from . import bp, schemas
+from .core import (
+    VALUE,
+    api_now,
+    body_id,
+    body_text,
+    case_user,
+    created,
+    manager_user,
+    read_body,
+    read_version,
+)
+from .families import family_in_scope, family_payload
+
+WORKER_MESSAGE = "Choose a family worker."
+TEAM_MESSAGE = "Choose another team."
+
+
+def _managed_family(family_id: int, message: str):
+    """The family in the caller's scope (404 outside it), which only a manager may act on."""
+    family = family_in_scope(family_id)
+    if not case_user().is_manager:
+        raise Forbidden(message)
+    return family
+
+
+@bp.post("/families/<int:family_id>/allocation")
+def allocate(family_id: int):
+    family = _managed_family(family_id, "Only a manager can allocate a family.")
+    body = read_body({"worker_id": VALUE, "reason": VALUE, "version": VALUE})
+    family_service.check_version(family, read_version(body))
+    family_service.ensure_open(family)
+    if "worker_id" not in body:
+        raise ValidationFailed(WORKER_MESSAGE, {"worker_id": [WORKER_MESSAGE]})
+    worker_id = body_id(body, "worker_id", WORKER_MESSAGE, required=False)
+    if worker_id == family.worker_id:
+        message = ("The family is already unallocated." if worker_id is None
+                   else "The family is already allocated to this worker.")
+        raise ValidationFailed(message, {"worker_id": [message]})
+    family_service.allocate(db.session, case_user(), family, worker_id, body_text(body, "reason"), api_now())
+    db.session.commit()
+    return jsonify(family_payload(family))
+
+
+@bp.post("/families/<int:family_id>/transfer")
+def request_transfer(family_id: int):
+    family = _managed_family(family_id, "Only a manager can transfer a family.")
+    body = read_body({"to_team_id": VALUE, "reason": VALUE, "version": VALUE})
+    family_service.check_version(family, read_version(body))
+    family_service.ensure_open(family)
+    try:
+        to_team_id = body_id(body, "to_team_id", TEAM_MESSAGE) or 0
+    except ValidationFailed:
+        to_team_id = 0  # the service names every problem at once: no such team, no reason
+    transfer = family_service.request_transfer(
+        db.session, case_user(), family, to_team_id, body_text(body, "reason"), api_now()
+    )
+    db.session.commit()
+    return created(schemas.transfer(transfer), url_for("api.list_transfers"))
+
+
+@bp.get("/transfers")
+def list_transfers():
+    user = manager_user("Only managers see transfers offered to their team.")
+    transfers = family_service.incoming_transfers(db.session, user)
+    return jsonify(items=[schemas.transfer(t) for t in transfers])
+
+
+def _incoming(transfer_id: int):
+    user = manager_user("Only a manager can accept or decline a transfer.")
+    return user, family_service.incoming_transfer(db.session, user, transfer_id)
+
+
+@bp.post("/transfers/<int:transfer_id>/accept")
+def accept_transfer(transfer_id: int):
+    user, transfer = _incoming(transfer_id)
+    body = read_body({"worker_id": VALUE}, optional=True)
+    worker_id = body_id(body, "worker_id", WORKER_MESSAGE, required=False)
+    family = family_service.accept_transfer(db.session, user, transfer, worker_id, api_now())
+    db.session.commit()
+    return jsonify(family_payload(family))
+
+
+@bp.post("/transfers/<int:transfer_id>/decline")
+def decline_transfer(transfer_id: int):
+    user, transfer = _incoming(transfer_id)
+    body = read_body({"comment": VALUE}, optional=True)
+    family_service.decline_transfer(db.session, user, transfer, body_text(body, "comment"), api_now())
+    db.session.commit()
+    return jsonify(schemas.transfer(transfer))

@@ -1,0 +1,90 @@
+"""What the whole HTML application shares that belongs to no one page: the ``date`` template
+filter, the error pages, and keeping search terms out of the request log.
+
+The JSON API registers its own error handlers on its blueprint, which win for its routes; an
+unknown /api/ path still answers JSON here, as the contract says every API error does."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+from ..services import clock
+
+ERROR_MESSAGES = {
+    400: "Bad request.",
+    403: "Your role does not allow this.",
+    404: "Not found.",
+    500: "Something went wrong.",
+}
+
+
+def format_date(value) -> str:
+    """27 Nov 2026."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = clock.local_date(value)
+    return f"{value.day} {value:%b %Y}"
+
+
+def _error_answer(status: int, template: str, **context):
+    if request.path.startswith("/api/"):
+        return jsonify(error=ERROR_MESSAGES[status]), status
+    return render_template(template, **context), status
+
+
+def csrf_refused(error):
+    return _error_answer(400, "errors/400.html", csrf=True)
+
+
+def bad_request(error):
+    return _error_answer(400, "errors/400.html", csrf=False)
+
+
+def forbidden(error):
+    return _error_answer(403, "errors/403.html")
+
+
+def not_found(error):
+    return _error_answer(404, "errors/404.html")
+
+
+def server_error(error):
+    # Whatever was half-written is abandoned; the page itself must not fail on it.
+    db.session.rollback()
+    return _error_answer(500, "errors/500.html")
+
+
+class RedactSearchTerms(logging.Filter):
+    """The development server logs each request line, query string included; the search box
+    puts a family's name there. This blanks ``q=`` before the line is written. (gunicorn's
+    access log is configured outside the app: its format must leave out the query string.)"""
+
+    PATTERN = re.compile(r"([?&]q=)[^&\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.PATTERN.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.PATTERN.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_date, "date")
+    app.register_error_handler(CSRFError, csrf_refused)
+    app.register_error_handler(400, bad_request)
+    app.register_error_handler(403, forbidden)
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(500, server_error)
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(existing, RedactSearchTerms) for existing in logger.filters):
+        logger.addFilter(RedactSearchTerms())

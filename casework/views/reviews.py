@@ -1,0 +1,79 @@
+"""Holding a review of the family plan: is it working; continue, step up, step down or close?"""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from ..extensions import db
+from ..forms.case import ReviewForm
+from ..models import CLOSURE_REASONS
+from ..services import clock
+from ..services import families as families_service
+from ..services import reviews as reviews_service
+from ..services.errors import Conflict, ValidationFailed
+from .helpers import case_worker_required, current_actor, family_or_abort, flash_done, form_failed, refused_on_closed
+
+bp = Blueprint("reviews", __name__)
+
+# Stepping up or down is its own reason for closing; "close" needs one of these.
+CLOSE_REASONS = ("disengaged", "moved_away", "other")
+PROPOSED_MESSAGE = "Closure proposed: waiting for your manager's approval."
+
+
+def _review_form() -> ReviewForm:
+    form = ReviewForm()
+    form.reason.choices = [("", "Choose a reason")] + [(code, CLOSURE_REASONS[code]) for code in CLOSE_REASONS]
+    form.reason.label.text = "Reason for closing (only when the decision is to close)"
+    form.attendees.description = "For example: Dana (mum), Wendy (family worker), Ms Khan (school)."
+    return form
+
+
+def _render(form, family, status=200):
+    return (
+        render_template(
+            "reviews/new.html",
+            form=form,
+            family=family,
+            next_due=reviews_service.next_review_due(db.session, family),
+            today=clock.local_date(clock.current_time()),
+        ),
+        status,
+    )
+
+
+@bp.route("/families/<int:family_id>/reviews/new", methods=["GET", "POST"])
+@case_worker_required
+def new(family_id):
+    actor = current_actor()
+    family = family_or_abort(family_id)
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    now = clock.current_time()
+    form = _review_form()
+    if request.method == "GET":
+        form.held_on.data = clock.local_date(now)
+        return _render(form, family)
+    if not form.validate():
+        return _render(form, family, 422)
+    data = {
+        "held_on": form.held_on.data,
+        "decision": form.decision.data,
+        "reason": form.reason.data or None,
+        "attendees": form.attendees.data,
+        "notes": form.notes.data,
+    }
+    try:
+        review = reviews_service.hold_review(db.session, actor, family, data, now)
+        db.session.commit()
+    except (ValidationFailed, Conflict) as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render(form, family, error.status)
+    held = f"Review held on {review.held_on.day} {review.held_on:%b %Y} recorded."
+    if family.is_closed:
+        flash_done(f"{held} {family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
+    elif families_service.pending_closure(db.session, family) is not None and review.decision != "continue":
+        flash_done(f"{held} {PROPOSED_MESSAGE}")
+    else:
+        due = reviews_service.next_review_due(db.session, family)
+        flash_done(f"{held} The next review is due on {due.day} {due:%b %Y}.")
+    return redirect(url_for("families.show", family_id=family.id, _anchor="reviews"))
