@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..models import FLAG_RULES, OPEN_PHASES, SEVERITIES, Family, Flag, Goal, GoalRating, Notification, Review, User
@@ -39,29 +41,30 @@ class SweepSummary:
 
 
 class Notifier:
-    """Creates notifications once per key, whatever happens to earlier runs."""
+    """Creates notifications once per key, whatever happens to earlier runs: rows are inserted
+    in bulk and a key already present is skipped by the database (ON CONFLICT DO NOTHING)."""
 
     def __init__(self, session: Session, now: dt.datetime, today: dt.date):
         self.session, self.now, self.today = session, now, today
-        self.pending: dict[str, Notification] = {}
+        self.pending: dict[str, dict] = {}
 
     def add(self, user_id: int | None, kind: str, family_id: int | None, message: str, key: str) -> None:
         if user_id is not None and key not in self.pending:
-            self.pending[key] = Notification(
-                user_id=user_id, kind=kind, family_id=family_id, message=message,
-                key=key, created_at=self.now, created_on=self.today,
-            )
+            self.pending[key] = {
+                "user_id": user_id, "kind": kind, "family_id": family_id, "message": message,
+                "key": key, "created_at": self.now.astimezone(dt.timezone.utc), "created_on": self.today,
+            }
 
     def save(self) -> int:
-        keys = list(self.pending)
-        existing = set()
-        for start in range(0, len(keys), 500):
-            existing.update(
-                self.session.scalars(select(Notification.key).where(Notification.key.in_(keys[start:start + 500])))
+        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[self.session.get_bind().dialect.name]
+        rows, created = list(self.pending.values()), 0
+        for start in range(0, len(rows), 1000):
+            result = self.session.connection().execute(
+                insert(Notification).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id),
+                rows[start:start + 1000],
             )
-        fresh = [n for key, n in self.pending.items() if key not in existing]
-        self.session.add_all(fresh)
-        return len(fresh)
+            created += len(result.all())
+        return created
 
 
 def _restarts(session: Session) -> dict:
