@@ -34,7 +34,7 @@ class Config:
     CASEWORK_GOAL_AREAS = GOAL_AREAS
     CASEWORK_REVIEW_INTERVAL_DAYS = 42
     # A worker's closing (a move from moving on, or a review's decision) waits for a manager.
-    CASEWORK_CLOSURE_APPROVAL = False  # switched on once the approval pages and endpoints land
+    CASEWORK_CLOSURE_APPROVAL = True
     # The daily sweep: when it runs and the thresholds of its rules.
     CASEWORK_SWEEP_HOUR = 6
     CASEWORK_REVIEW_REMINDER_DAYS = 7  # remind the worker this many days before a review is due

@@ -22,10 +22,8 @@ def notes_for(user):
 
 
 @pytest.fixture
-def approval(app):
-    app.config["CASEWORK_CLOSURE_APPROVAL"] = True
-    yield
-    app.config["CASEWORK_CLOSURE_APPROVAL"] = False
+def approval(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CASEWORK_CLOSURE_APPROVAL", True)
 
 
 @pytest.fixture

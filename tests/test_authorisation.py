@@ -35,6 +35,8 @@ POLICIES = {
     "incoming_transfer": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=OK, other_manager=NOT_FOUND, admin=FORBIDDEN),
     # something of the caller's own (a notification of the worker's): nobody else's, admins' included
     "own_record": dict(anonymous=LOGIN, worker=OK, colleague=NOT_FOUND, manager=NOT_FOUND, other_manager=NOT_FOUND, admin=NOT_FOUND),
+    # reports: a manager's own team, an admin's whole service (aggregate only); workers 403
+    "reports": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=OK, other_manager=OK, admin=OK),
     # users and teams
     "administration": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=FORBIDDEN, other_manager=FORBIDDEN, admin=OK),
 }
@@ -114,6 +116,17 @@ ROUTES = {
     ("POST", "/flags/<int:flag_id>/acknowledge"): "family_record",
     ("POST", "/flags/<int:flag_id>/resolve"): "manager_record",
     ("GET", "/team/workers/<int:user_id>"): "manager_record",
+    # Assessments (views/assessments.py) and reports (views/reports.py)
+    ("GET", "/families/<int:family_id>/assessments"): "family_record",
+    ("GET", "/families/<int:family_id>/assessments/chart.svg"): "family_record",
+    ("GET", "/families/<int:family_id>/assessments/new"): "family_record",
+    ("POST", "/families/<int:family_id>/assessments/new"): "family_record",
+    ("GET", "/reports/outcomes"): "reports",
+    ("GET", "/reports/outcomes/chart.svg"): "reports",
+    ("GET", "/reports/outcomes.csv"): "reports",
+    ("GET", "/reports/sustained"): "reports",
+    ("GET", "/reports/local-area"): "reports",
+    ("GET", "/reports/local-area.csv"): "reports",
     # The JSON API
     ("GET", "/api/v1/openapi.json"): "public",
     ("POST", "/api/v1/tokens"): "public",
@@ -148,6 +161,8 @@ ROUTES = {
     ("GET", "/api/v1/notifications"): "signed_in",
     ("POST", "/api/v1/notifications/<int:notification_id>/read"): "own_record",
     ("GET", "/api/v1/caseload"): "manager_only",
+    ("GET", "/api/v1/reports/outcomes"): "reports",
+    ("GET", "/api/v1/reports/local-area"): "reports",
     ("GET", "/api/v1/transfers"): "manager_only",
     ("POST", "/api/v1/transfers/<int:transfer_id>/accept"): "incoming_transfer",
     ("POST", "/api/v1/transfers/<int:transfer_id>/decline"): "incoming_transfer",

@@ -35,12 +35,15 @@ def review_form(today, **overrides) -> dict:
 
 
 @pytest.fixture
-def approval(app):
-    """Closure approval switched on, as it is once managers approve closures."""
-    before = app.config["CASEWORK_CLOSURE_APPROVAL"]
-    app.config["CASEWORK_CLOSURE_APPROVAL"] = True
-    yield
-    app.config["CASEWORK_CLOSURE_APPROVAL"] = before
+def approval(app, monkeypatch):
+    """Closure approval switched on: a worker's closing waits for a manager."""
+    monkeypatch.setitem(app.config, "CASEWORK_CLOSURE_APPROVAL", True)
+
+
+@pytest.fixture
+def no_approval(app, monkeypatch):
+    """Closure approval switched off: a worker's closing review closes at once."""
+    monkeypatch.setitem(app.config, "CASEWORK_CLOSURE_APPROVAL", False)
 
 
 def new_review(family):
@@ -150,7 +153,7 @@ def test_a_workers_closing_review_waits_for_the_manager(approval, login, worker,
     assert len(db.session.scalars(select(Review)).all()) == 1
 
 
-def test_without_approval_a_closing_review_closes_the_family(login, worker, family, today, db):
+def test_without_approval_a_closing_review_closes_the_family(no_approval, login, worker, family, today, db):
     client = login(worker)
     response = client.post(new_review(family), data=review_form(today, decision="close", reason="disengaged"))
     assert response.status_code == 302

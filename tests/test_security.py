@@ -125,3 +125,19 @@ def test_refused_requests_are_audited_without_the_query_string(client, worker, o
     assert client.get(f"/families/{other.id}?q=secret").status_code == 404
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
     assert refused[-1].detail == {"status": 404, "method": "GET", "path": f"/families/{other.id}"}
+
+
+def test_the_api_token_endpoint_is_throttled_and_api_views_are_audited(client, worker):
+    for _ in range(5):
+        assert client.post("/api/v1/tokens", json={"email": worker.email, "password": "wrong password here"}).status_code == 401
+    locked = client.post("/api/v1/tokens", json={"email": worker.email, "password": PASSWORD})
+    assert locked.status_code == 429 and "Too many attempts" in locked.get_json()["error"]
+
+
+def test_api_reads_of_a_family_are_audited(client, worker, api):
+    family = FamilyFactory(worker=worker)
+    calls = api(worker)
+    assert calls.get(f"/api/v1/families/{family.id}").status_code == 200
+    calls.get(f"/api/v1/families/{family.id}/chronology")
+    viewed = db.session.scalars(select(AuditEvent.record_type).where(AuditEvent.action == "view", AuditEvent.user_id == worker.id)).all()
+    assert sorted(viewed) == ["chronology", "family"]

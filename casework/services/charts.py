@@ -114,3 +114,70 @@ def goal_chart_svg(goal, *, width: int = 640, height: int = 300) -> bytes:
               stroke_style={"dasharray": "2, 4"})
     svg = chart.render()
     return svg if isinstance(svg, bytes) else svg.encode("utf-8")
+
+
+# --- Bar charts: an assessment's change, a report's outcome areas ------------------------------
+
+
+def _bar_svg(chart) -> bytes:
+    chart.xml_filters.append(_without_scripts)
+    svg = chart.render()
+    return svg if isinstance(svg, bytes) else svg.encode("utf-8")
+
+
+def _bar_options(width: int, height: int, **extra) -> dict:
+    options = dict(
+        width=width, height=height, style=CHART_STYLE, js=[], legend_at_bottom=True,
+        legend_at_bottom_columns=3, truncate_legend=-1, truncate_label=-1, margin=8, spacing=8,
+        tooltip_border_radius=0, print_values=False,
+    )
+    options.update(extra)
+    return options
+
+
+def assessment_chart_svg(framework, changes, first, latest, *, width: int = 720, height: int = 360) -> bytes:
+    """The first and the latest score in each domain, side by side (horizontal bars)."""
+    chart = pygal.HorizontalBar(**_bar_options(
+        width, height, range=(0, framework.scale_max),
+    ))
+    chart.x_labels = [change.domain.label for change in changes]
+    if first is not None:
+        chart.add(f"First ({_day(first.date, True)})", [change.first for change in changes])
+    if latest is not None and latest is not first:
+        chart.add(f"Latest ({_day(latest.date, True)})", [change.latest for change in changes])
+    return _bar_svg(chart)
+
+
+def assessment_chart_summary(framework, changes, first, latest) -> str:
+    """Alt text: which end of the scale is better and the change domain by domain."""
+    if first is None:
+        return "No assessments recorded yet"
+    better = "lower" if not framework.higher_is_better else "higher"
+    if latest is first:
+        scores = "; ".join(f"{c.domain.label} {c.first}" for c in changes)
+        return f"One assessment on {_day(first.date, True)} ({better} is better): {scores}"
+    parts = "; ".join(f"{c.domain.label} {c.first} to {c.latest}" for c in changes)
+    return (f"Scores on {_day(first.date, True)} and {_day(latest.date, True)} "
+            f"({better} is better): {parts}")
+
+
+def outcomes_chart_svg(report: dict, area_labels: dict, *, width: int = 720, height: int | None = None) -> bytes:
+    """Per outcome area: the % of goals, of families and of children improved."""
+    areas = report["areas"]
+    chart = pygal.HorizontalBar(**_bar_options(
+        width, height or max(200, 90 + 60 * len(areas)), range=(0, 100),
+    ))
+    chart.x_labels = [area_labels.get(row["area"], row["area"]) for row in areas]
+    chart.add("% goals improved", [row["pct_improved"] for row in areas])
+    chart.add("% families improved", [row["pct_families_improved"] for row in areas])
+    chart.add("% children improved", [row["pct_children_improved"] for row in areas])
+    return _bar_svg(chart)
+
+
+def outcomes_chart_summary(report: dict, area_labels: dict) -> str:
+    if not report["areas"]:
+        return "No goals in the families closed in this period"
+    return "Goals improved by outcome area: " + "; ".join(
+        f"{area_labels.get(row['area'], row['area'])} {row['pct_improved']}% of {row['goals']} goals"
+        for row in report["areas"]
+    )

@@ -17,3 +17,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     from .caseload import bp as caseload_bp  # a manager's pages
     app.register_blueprint(caseload_bp)
+    from .assessments import bp as assessments_bp  # assessments with a framework
+    app.register_blueprint(assessments_bp)
+    from .reports import bp as reports_bp  # outcome and local-area reports
+    app.register_blueprint(reports_bp)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..services import clock
@@ -21,7 +22,12 @@ def unread_notifications():
     def count():
         if not current_user.is_authenticated:
             return 0
-        return notifications_service.unread_count(db.session, current_actor())
+        try:
+            return notifications_service.unread_count(db.session, current_actor())
+        except SQLAlchemyError:
+            # The error page of a failing database must still be drawn: no number then.
+            db.session.rollback()
+            return 0
 
     return {"unread_notification_count": count}
 

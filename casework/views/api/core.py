@@ -16,6 +16,7 @@ from werkzeug.routing import RequestRedirect
 from ...extensions import db
 from ...services import accounts
 from ...services.clock import current_time
+from ...services import audit
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
 from . import bp
@@ -88,6 +89,7 @@ def _authenticate():
     if found is None:
         raise Unauthorised("The API token is not valid: it is unknown, expired or revoked.")
     g.api_user, g.api_token = found
+    audit.set_actor(g.api_user.id, request.remote_addr)
     return None
 
 

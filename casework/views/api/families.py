@@ -9,6 +9,7 @@ from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
 from ...models import PHASE_ORDER, Family, Flag, Goal, PhaseMove
+from ...services import audit
 from ...services import families as family_service
 from ...services.errors import ValidationFailed
 from ...services.reviews import next_review_due
@@ -171,7 +172,10 @@ def create_family():
 
 @bp.get("/families/<int:family_id>", endpoint="get_family")
 def get_family_record(family_id: int):
-    return jsonify(family_payload(family_in_scope(family_id)))
+    family = family_in_scope(family_id)
+    audit.viewed(db.session, family.id)
+    db.session.commit()
+    return jsonify(family_payload(family))
 
 
 def _current_details(family: Family) -> dict:

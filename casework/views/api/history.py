@@ -6,6 +6,7 @@ import datetime as dt
 from flask import jsonify, request
 
 from ...extensions import db
+from ...services import audit
 from ...services import chronology as chronology_service
 from ...services import families as family_service
 from ...services.errors import ValidationFailed
@@ -25,6 +26,8 @@ def chronology(family_id: int):
         message = "Choose a kind: " + ", ".join(kinds) + "."
         raise ValidationFailed(message, {"kind": [message]})
     entries = chronology_service.chronology(db.session, family, kind)
+    audit.viewed(db.session, family.id, "chronology")
+    db.session.commit()
     return jsonify(items=[schemas.chronology_entry(e) for e in entries])
 
 

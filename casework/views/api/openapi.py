@@ -867,6 +867,59 @@ def paths() -> dict:
                 "403": answer("Not a manager.", "Error"),
             }, tag="caseload"),
         },
+        **_report_paths(),
+    }
+
+
+def _report_paths() -> dict:
+    """The reports (views/api/reports.py): managers their team, admins the whole service."""
+    period = [
+        query("from", "First day (YYYY-MM-DD). Both missing: the last full calendar quarter; "
+              "only to: from the first day of its quarter.", {"type": "string", "format": "date"}),
+        query("to", "Last day (YYYY-MM-DD). Only from: up to today.", {"type": "string", "format": "date"}),
+    ]
+    pct = nullable({"type": "number"})
+    count = {"type": "integer"}
+    area = obj({"area": {"type": "string"}, "goals": count, "improved": count, "pct_improved": pct,
+                "families": count, "families_improved": count, "pct_families_improved": pct,
+                "children": count, "children_improved": count, "pct_children_improved": pct},
+               ["area", "goals", "improved", "pct_improved"])
+    outcomes = obj({
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        "families_closed": count, "children": count,
+        "goals": obj({"total": count, "achieved": count, "pct_achieved": pct}, ["total", "achieved", "pct_achieved"]),
+        "areas": {"type": "array", "items": area},
+        "median_weeks_in_service": pct,
+        "median_weeks_in_phase": {"type": "object", "additionalProperties": pct},
+        "expected_weeks": {"type": "object", "additionalProperties": count},
+        "closure_reasons": {"type": "object", "additionalProperties": count},
+        "assessment_domains": {"type": "array", "items": obj({
+            "framework": {"type": "string"}, "domain": {"type": "string"}, "label": {"type": "string"},
+            "families": count, "improved": count, "pct_improved": pct})},
+        "data_completeness": obj({"families_closed": count, "with_first_and_closing_assessment": count, "pct": pct}),
+    }, ["from", "to", "families_closed", "children", "goals", "areas", "median_weeks_in_service", "closure_reasons"])
+    local_area = obj({
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        "rows": {"type": "array", "items": obj({
+            "district": {"type": "string"}, "concern": {"type": "string"},
+            "count": nullable({"type": "integer", "description": "null when suppressed (1 to 4)"}),
+            "suppressed": {"type": "boolean"}}, ["district", "concern", "count", "suppressed"])},
+    }, ["from", "to", "rows"])
+    errors = {"401": error("Unauthorised"), "403": answer("A worker: reports are for managers and admins.", "Error"),
+              "422": error("Unprocessable")}
+    return {
+        "/api/v1/reports/outcomes": {
+            "get": operation("reportOutcomes", "Outcomes of the families closed in a period", {
+                "200": answer("Families closed in [from, to]: goals, areas, weeks, reasons.", outcomes),
+                **errors,
+            }, tag="reports", parameters=period),
+        },
+        "/api/v1/reports/local-area": {
+            "get": operation("reportLocalArea", "Families referred in a period by district and concern", {
+                "200": answer("District x concern cells; counts from 1 to 4 suppressed.", local_area),
+                **errors,
+            }, tag="reports", parameters=period),
+        },
     }
 
 
@@ -885,7 +938,7 @@ def document() -> dict:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": name} for name in
                  ("auth", "families", "closure", "allocation", "visits", "goals", "reviews",
-                  "flags", "notifications", "caseload", "service")],
+                  "flags", "notifications", "caseload", "reports", "service")],
         "paths": paths(),
         "components": components(list(current_app.config["CASEWORK_GOAL_AREAS"])),
     }

@@ -1,0 +1,168 @@
+"""Assessments with a structured framework: recording one (a score and an optional evidence
+note per domain) and the change since the first, domain by domain, as a table and a chart.
+
+One family's record: its worker and their manager (a colleague or another team: 404; an
+admin: 403)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from ..extensions import db
+from ..forms.assessment import assessment_form_class, evidence_field_name, score_field_name
+from ..models import ASSESSMENT_STAGES, Assessment
+from ..services import assessments as assessments_service
+from ..services import charts, clock
+from ..services.errors import Forbidden, ValidationFailed
+from .helpers import (
+    case_worker_required,
+    current_actor,
+    family_or_abort,
+    flash_done,
+    form_failed,
+    refused_on_closed,
+)
+
+bp = Blueprint("assessments", __name__)
+
+# A chart is an image of case data: nothing in it may run.
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def _chosen(frameworks, code):
+    """The framework named by ``code`` among ``frameworks`` (the first one by default); 404
+    for a framework this user may not use or that does not exist."""
+    if not frameworks:
+        return None
+    if not code:
+        return frameworks[0]
+    for framework in frameworks:
+        if framework.code == code:
+            return framework
+    abort(404)
+
+
+def _child_choices(family, framework):
+    children = [(child.id, child.first_name) for child in family.children]
+    if framework.subject == "child":
+        return [("", "Choose a child")] + children
+    if framework.subject == "both":
+        return [("", "The whole family")] + children
+    return [("", "The whole family")]
+
+
+def _render_new(form, family, framework, frameworks, status=200):
+    domains = [(d, form[score_field_name(d.code)], form[evidence_field_name(d.code)]) for d in framework.domains]
+    return render_template(
+        "assessments/new.html", form=form, family=family, framework=framework, frameworks=frameworks,
+        domains=domains,
+    ), status
+
+
+@bp.route("/families/<int:family_id>/assessments/new", methods=["GET", "POST"])
+@case_worker_required
+def new(family_id):
+    actor = current_actor()
+    family = family_or_abort(family_id)
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    frameworks = assessments_service.frameworks_for(db.session, actor)
+    code = request.form.get("framework") if request.method == "POST" else request.args.get("framework")
+    framework = _chosen(frameworks, code)
+    if framework is None:
+        abort(403)
+    form = assessment_form_class(framework)()
+    form.child_id.choices = _child_choices(family, framework)
+    if request.method == "GET":
+        form.framework.data = framework.code
+        form.date.data = clock.local_date(clock.current_time())
+        return _render_new(form, family, framework, frameworks)
+    form.framework.data = framework.code
+    if not form.validate():
+        return _render_new(form, family, framework, frameworks, 422)
+    data = {
+        "framework": framework.code,
+        "stage": form.stage.data,
+        "date": form.date.data,
+        "child_id": form.child_id.data,
+        "scores": {d.code: int(form[score_field_name(d.code)].data) for d in framework.domains},
+        "evidence": {d.code: form[evidence_field_name(d.code)].data or "" for d in framework.domains},
+    }
+    try:
+        assessments_service.record_assessment(db.session, actor, family, data, clock.current_time())
+        db.session.commit()
+    except ValidationFailed as error:
+        db.session.rollback()
+        if family.is_closed:
+            return refused_on_closed(family)
+        form_failed(form, error)
+        return _render_new(form, family, framework, frameworks, 422)
+    except Forbidden as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _render_new(form, family, framework, frameworks, 403)
+    flash_done(f"{ASSESSMENT_STAGES.get(data['stage'], 'The')} assessment recorded for {family.reference}.")
+    return redirect(url_for("assessments.family", family_id=family.id, framework=framework.code,
+                            **({"child": data["child_id"]} if data["child_id"] else {})))
+
+
+def _change(family, framework, child_id):
+    first, latest, changes = assessments_service.change_since_first(db.session, family, framework.code, child_id)
+    return first, latest, changes
+
+
+def _child_arg(family):
+    raw = request.args.get("child")
+    if not raw:
+        return None
+    try:
+        child_id = int(raw)
+    except ValueError:
+        abort(404)
+    if child_id not in {child.id for child in family.children}:
+        abort(404)
+    return child_id
+
+
+def _framework_arg():
+    code = request.args.get("framework")
+    frameworks = assessments_service.load_frameworks()
+    if code:
+        if code not in frameworks:
+            abort(404)
+        return frameworks[code]
+    return next(iter(frameworks.values()))
+
+
+@bp.get("/families/<int:family_id>/assessments")
+@case_worker_required
+def family(family_id):
+    family = family_or_abort(family_id)
+    framework = _framework_arg()
+    child_id = _child_arg(family)
+    first, latest, changes = _change(family, framework, child_id)
+    history = db.session.scalars(
+        db.select(Assessment).where(Assessment.family_id == family.id).order_by(Assessment.date.desc(), Assessment.id.desc())
+    ).all()
+    frameworks = assessments_service.load_frameworks()
+    return render_template(
+        "assessments/family.html", family=family, framework=framework, first=first, latest=latest,
+        changes=changes, history=history, frameworks=frameworks, child_id=child_id,
+        stages=ASSESSMENT_STAGES,
+        chart_alt=charts.assessment_chart_summary(framework, changes, first, latest),
+        chart_height=max(200, 90 + 48 * len(changes)),
+        can_record=bool(assessments_service.frameworks_for(db.session, current_actor())) and not family.is_closed,
+    )
+
+
+@bp.get("/families/<int:family_id>/assessments/chart.svg")
+@case_worker_required
+def chart(family_id):
+    family = family_or_abort(family_id)
+    framework = _framework_arg()
+    child_id = _child_arg(family)
+    first, latest, changes = _change(family, framework, child_id)
+    svg = charts.assessment_chart_svg(framework, changes, first, latest, height=max(200, 90 + 48 * len(changes)))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    return response

@@ -1,0 +1,208 @@
+"""Reports for managers (their own team) and admins (the whole service, aggregate figures
+only); a worker gets 403. Outcomes of the families closed in a period, with a chart and a
+CSV; sustained outcomes (re-referrals); families referred by district and concern, with
+small counts suppressed (and any total that would reveal one)."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template, request
+
+from ..extensions import db
+from ..forms.case import area_label
+from ..forms.reports import PeriodForm
+from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS
+from ..services import charts, clock
+from ..services import reports as reports_service
+from ..services.assessments import load_frameworks
+from .helpers import current_actor, role_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+reports_required = role_required("manager", "admin")
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+HIDDEN = "<5"
+
+
+def _scope_name(actor) -> str:
+    if actor.is_manager:
+        return actor.team.name if actor.team else "Your team"
+    return "Whole service"
+
+
+def _period():
+    form = PeriodForm(formdata=request.args)
+    period = form.period(clock.local_date(clock.current_time()))
+    return form, period
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(rows, filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _area_labels(report) -> dict:
+    return {row["area"]: area_label(row["area"]) for row in report["areas"]}
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value:g}%"
+
+
+# --- Outcomes -------------------------------------------------------------------------------
+
+
+@bp.get("/outcomes")
+@reports_required
+def outcomes():
+    actor = current_actor()
+    form, period = _period()
+    if period is None:
+        return render_template("reports/outcomes.html", form=form, report=None, scope=_scope_name(actor)), 422
+    report = reports_service.outcomes(db.session, actor, *period)
+    labels = _area_labels(report)
+    return render_template(
+        "reports/outcomes.html", form=form, report=report, scope=_scope_name(actor), area_labels=labels,
+        closure_reasons=CLOSURE_REASONS, phase_labels=PHASE_LABELS, pct=_pct,
+        frameworks=load_frameworks(),
+        chart_alt=charts.outcomes_chart_summary(report, labels),
+        chart_height=max(200, 90 + 60 * len(report["areas"])),
+    )
+
+
+@bp.get("/outcomes/chart.svg")
+@reports_required
+def outcomes_chart():
+    actor = current_actor()
+    form, period = _period()
+    if period is None:
+        return Response("Check the period.", status=422, mimetype="text/plain")
+    report = reports_service.outcomes(db.session, actor, *period)
+    response = Response(charts.outcomes_chart_svg(report, _area_labels(report)), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    return response
+
+
+def outcome_rows(report: dict, scope: str) -> list[list]:
+    """The outcomes report as CSV rows: measure, number, out of, percentage."""
+    rows = [["Outcomes", scope, f"families closed {report['from']} to {report['to']}", ""],
+            ["Measure", "Number", "Out of", "Percentage"],
+            ["Families closed", report["families_closed"], "", ""],
+            ["Children", report["children"], "", ""],
+            ["Goals achieved", report["goals"]["achieved"], report["goals"]["total"], report["goals"]["pct_achieved"]]]
+    for row in report["areas"]:
+        name = area_label(row["area"])
+        rows.append([f"{name}: goals improved", row["improved"], row["goals"], row["pct_improved"]])
+        rows.append([f"{name}: families improved", row["families_improved"], row["families"], row["pct_families_improved"]])
+        rows.append([f"{name}: children improved", row["children_improved"], row["children"], row["pct_children_improved"]])
+    for row in report["assessment_domains"]:
+        rows.append([f"Assessment {row['framework']}, {row['label']}: families better", row["improved"], row["families"], row["pct_improved"]])
+    rows.append(["Median weeks in service", report["median_weeks_in_service"], report["expected_weeks"]["total"], ""])
+    for phase, weeks in report["median_weeks_in_phase"].items():
+        rows.append([f"Median weeks in {PHASE_LABELS.get(phase, phase).lower()}", weeks, report["expected_weeks"].get(phase, ""), ""])
+    for reason, count in report["closure_reasons"].items():
+        rows.append([f"Closed: {CLOSURE_REASONS.get(reason, reason)}", count, report["families_closed"], ""])
+    completeness = report["data_completeness"]
+    rows.append(["With a first and a closing assessment", completeness["with_first_and_closing_assessment"],
+                 completeness["families_closed"], completeness["pct"]])
+    return rows
+
+
+@bp.get("/outcomes.csv")
+@reports_required
+def outcomes_csv():
+    actor = current_actor()
+    form, period = _period()
+    if period is None:
+        return render_template("reports/outcomes.html", form=form, report=None, scope=_scope_name(actor)), 422
+    report = reports_service.outcomes(db.session, actor, *period)
+    return _csv(outcome_rows(report, _scope_name(actor)), f"outcomes-{report['from']}-{report['to']}.csv")
+
+
+# --- Sustained outcomes ---------------------------------------------------------------------
+
+
+@bp.get("/sustained")
+@reports_required
+def sustained():
+    actor = current_actor()
+    report = reports_service.sustained_outcomes(db.session, actor, clock.local_date(clock.current_time()))
+    return render_template("reports/sustained.html", report=report, scope=_scope_name(actor), pct=_pct)
+
+
+# --- Local area -----------------------------------------------------------------------------
+
+
+def local_area_table(rows: list[dict]) -> dict:
+    """District × concern with suppressed cells as "<5". A row or column total is shown only
+    when no cell in it is suppressed (else it is "<5"-style hidden as "suppressed"), so no hidden
+    cell can be worked out from a total; the grand total likewise."""
+    districts = sorted({row["district"] for row in rows})
+    order = list(CONCERNS)
+    concerns = sorted({row["concern"] for row in rows}, key=lambda c: (order.index(c) if c in order else len(order), c))
+    cells = {(row["district"], row["concern"]): row for row in rows}
+
+    def total(keys):
+        found = [cells[key] for key in keys if key in cells]
+        if any(cell["suppressed"] for cell in found):
+            return None
+        value = sum(cell["count"] for cell in found)
+        return None if 0 < value <= reports_service.SUPPRESS_AT_OR_BELOW else value
+
+    return {
+        "districts": districts,
+        "concerns": concerns,
+        "cell": lambda d, c: (HIDDEN if cells[(d, c)]["suppressed"] else cells[(d, c)]["count"]) if (d, c) in cells else 0,
+        "row_totals": {d: total([(d, c) for c in concerns]) for d in districts},
+        "column_totals": {c: total([(d, c) for d in districts]) for c in concerns},
+        "grand_total": total(list(cells)),
+    }
+
+
+def _shown(value):
+    return "suppressed" if value is None else value
+
+
+@bp.get("/local-area")
+@reports_required
+def local_area():
+    actor = current_actor()
+    form, period = _period()
+    if period is None:
+        return render_template("reports/local_area.html", form=form, report=None, scope=_scope_name(actor)), 422
+    report = reports_service.local_area(db.session, actor, *period)
+    return render_template(
+        "reports/local_area.html", form=form, report=report, table=local_area_table(report["rows"]),
+        scope=_scope_name(actor), concern_labels=CONCERNS, shown=_shown,
+    )
+
+
+@bp.get("/local-area.csv")
+@reports_required
+def local_area_csv():
+    actor = current_actor()
+    form, period = _period()
+    if period is None:
+        return render_template("reports/local_area.html", form=form, report=None, scope=_scope_name(actor)), 422
+    report = reports_service.local_area(db.session, actor, *period)
+    table = local_area_table(report["rows"])
+    rows = [["Families referred", _scope_name(actor), report["from"], report["to"]],
+            ["District"] + [CONCERNS.get(c, c) for c in table["concerns"]] + ["Total"]]
+    for district in table["districts"]:
+        rows.append([district] + [table["cell"](district, c) for c in table["concerns"]]
+                    + [_shown(table["row_totals"][district])])
+    rows.append(["Total"] + [_shown(table["column_totals"][c]) for c in table["concerns"]] + [_shown(table["grand_total"])])
+    return _csv(rows, f"local-area-{report['from']}-{report['to']}.csv")

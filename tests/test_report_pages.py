@@ -1,0 +1,143 @@
+"""Report pages and CSVs: who may see them, the figures, and suppression of small counts."""
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from casework.extensions import db
+from casework.views.reports import local_area_table
+
+from .factories import FamilyFactory, GoalFactory, RatingFactory
+from .test_reports import closed_family
+
+PERIOD = {"from": "2026-04-01", "to": "2026-06-30"}
+
+
+@pytest.fixture
+def closed(worker, outsider):
+    family = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 8))  # 22 weeks, 2 children
+    routine = GoalFactory(family=family, area="family_routine", baseline=3, status="achieved")
+    RatingFactory(goal=routine, date=dt.date(2026, 3, 1), rating=6)
+    GoalFactory(family=family, area="home_conditions", baseline=2)  # never rated
+    closed_family(outsider, dt.date(2026, 1, 5), dt.date(2026, 6, 1))  # another team
+    return family
+
+
+def test_outcomes_page_for_a_manager(login, manager, closed):
+    response = login(manager).get("/reports/outcomes", query_string=PERIOD)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "families closed 2026-04-01 to 2026-06-30" in html and "North" in html
+    assert '<dd class="govuk-summary-list__value" id="families-closed">1</dd>' in html
+    assert "50% <span class=\"govuk-body-s\">(1 of 2)</span>" in html  # goals achieved
+    assert "reports.css" in html and "outcomes/chart.svg" in html
+
+
+def test_outcomes_for_an_admin_cover_the_service(login, admin, closed):
+    html = login(admin).get("/reports/outcomes", query_string=PERIOD).get_data(as_text=True)
+    assert '<dd class="govuk-summary-list__value" id="families-closed">2</dd>' in html
+    assert "Whole service" in html
+
+
+def test_workers_and_strangers_get_no_reports(client, login, worker):
+    for path in ("/reports/outcomes", "/reports/outcomes.csv", "/reports/sustained", "/reports/local-area",
+                 "/reports/local-area.csv", "/reports/outcomes/chart.svg"):
+        assert client.get(path).status_code == 302
+    login(worker)
+    for path in ("/reports/outcomes", "/reports/local-area.csv", "/reports/sustained"):
+        assert client.get(path).status_code == 403
+
+
+def test_the_default_period_is_the_last_full_quarter(login, manager, today):
+    html = login(manager).get("/reports/outcomes").get_data(as_text=True)
+    quarter = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    end = quarter - dt.timedelta(days=1)
+    assert f"to {end.isoformat()}" in html
+
+
+@pytest.mark.parametrize("args", [{"from": "2026-02-30", "to": "2026-06-30"}, {"from": "yesterday"},
+                                  {"from": "2026-07-01", "to": "2026-06-30"}])
+def test_bad_dates_are_a_form_error(login, manager, args):
+    client = login(manager)
+    for path in ("/reports/outcomes", "/reports/local-area", "/reports/outcomes.csv", "/reports/local-area.csv"):
+        response = client.get(path, query_string=args)
+        assert response.status_code == 422, path
+        assert "There is a problem" in response.get_data(as_text=True)
+
+
+def test_outcomes_csv(login, manager, closed):
+    response = login(manager).get("/reports/outcomes.csv", query_string=PERIOD)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    by_measure = {row[0]: row[1:] for row in rows}
+    assert by_measure["Families closed"][0] == "1"
+    assert by_measure["Goals achieved"] == ["1", "2", "50.0"]
+    assert by_measure["Median weeks in service"][:2] == ["22.0", "22"]
+
+
+def test_outcomes_chart_is_svg_without_script(login, manager, closed):
+    response = login(manager).get("/reports/outcomes/chart.svg", query_string=PERIOD)
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_data(as_text=True)
+    assert "<svg" in body and "<script" not in body
+
+
+def test_sustained_page(login, manager, admin):
+    assert login(manager).get("/reports/sustained").status_code == 200
+    assert login(admin).get("/reports/sustained").status_code == 200
+
+
+@pytest.fixture
+def referrals(worker):
+    """LS6: 6 neglect_physical, 2 housing (hidden); LS7: 5 neglect_physical."""
+    from casework.models import FamilyConcern
+
+    ls6 = [FamilyFactory(worker=worker, postcode=f"LS6 {i}AB", referral_date=dt.date(2026, 5, 1), opened_on=dt.date(2026, 5, 2))
+           for i in range(6)]
+    for family in ls6[:2]:
+        family.concern_rows.append(FamilyConcern(code="housing"))
+    for i in range(5):
+        FamilyFactory(worker=worker, postcode=f"LS7 {i}CD", referral_date=dt.date(2026, 5, 1), opened_on=dt.date(2026, 5, 2))
+    db.session.flush()
+
+
+def test_local_area_page_suppresses_cells_and_totals(login, manager, referrals):
+    response = login(manager).get("/reports/local-area", query_string=PERIOD)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "&lt;5" in html
+    # LS6's row total would give away the hidden housing count (8 - 6): not shown; nor the
+    # housing column total, nor the grand total.
+    assert ">8<" not in html and ">2<" not in html and ">13<" not in html
+    assert ">11<" in html  # neglect_physical column: no hidden cell in it
+
+
+def test_local_area_csv_leaks_no_count(login, manager, referrals):
+    response = login(manager).get("/reports/local-area.csv", query_string=PERIOD)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header = rows[1]
+    table = {row[0]: dict(zip(header[1:], row[1:])) for row in rows[2:]}
+    housing = next(name for name in header if "ousing" in name)
+    physical = next(name for name in header if name not in ("District", "Total", housing))
+    assert table["LS6"][housing] == "<5" and table["LS6"]["Total"] == "suppressed"
+    assert table["LS6"][physical] == "6" and table["LS7"][physical] == "5"
+    assert table["LS7"]["Total"] == "5"
+    assert table["Total"][housing] == "suppressed" and table["Total"]["Total"] == "suppressed"
+    assert table["Total"][physical] == "11"
+    assert all(cell not in ("2", "8", "13") for row in rows[2:] for cell in row[1:])
+
+
+def test_secondary_suppression_rule():
+    rows = [{"district": "A", "concern": "x", "count": 7, "suppressed": False},
+            {"district": "A", "concern": "y", "count": None, "suppressed": True},
+            {"district": "B", "concern": "x", "count": 9, "suppressed": False},
+            {"district": "B", "concern": "y", "count": 5, "suppressed": False}]
+    table = local_area_table(rows)
+    assert table["row_totals"] == {"A": None, "B": 14}
+    assert table["column_totals"] == {"x": 16, "y": None}
+    assert table["grand_total"] is None
+    assert table["cell"]("A", "y") == "<5" and table["cell"]("B", "y") == 5
