@@ -12,6 +12,7 @@ ENV_SETTINGS = (
     "MAIL_PASSWORD",
     "MAIL_USE_TLS",
     "MAIL_DEFAULT_SENDER",
+    "CASEWORK_TRUSTED_PROXIES",
 )
 
 GOAL_AREAS = (
@@ -83,8 +84,9 @@ class TestingConfig(Config):
 def settings_from_environment():
     """The contract's environment variables, typed."""
     found = {name: os.environ[name] for name in ENV_SETTINGS if os.environ.get(name) not in (None,)}
-    if "MAIL_PORT" in found:
-        found["MAIL_PORT"] = int(found["MAIL_PORT"])
+    for name in ("MAIL_PORT", "CASEWORK_TRUSTED_PROXIES"):
+        if name in found:
+            found[name] = int(found[name])
     if "MAIL_USE_TLS" in found:
         found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].strip().lower() == "true"
     if "DATABASE_URL" in found:

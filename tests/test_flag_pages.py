@@ -174,3 +174,26 @@ def test_who_may_see_the_flags(app, worker, colleague, manager, outsider, admin,
     response = signed_in(app, worker).post(f"/flags/{no_access.id}/resolve", data={f"resolve-{no_access.id}-note": "x"})
     assert response.status_code == 403
     assert _db.session.get(Flag, no_access.id).status == "open"
+
+
+def test_the_family_page_flag_forms_carry_their_csrf_tokens(app, login, manager, family, flags, db):
+    no_access, stalled = flags
+    client = login(manager)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        body = client.get(f"/families/{family.id}").get_data(as_text=True)
+
+        def token(name):
+            return re.search(rf'name="{re.escape(name)}" value="([^"]+)"', body).group(1)
+
+        response = client.post(f"/flags/{stalled.id}/acknowledge", data={
+            "csrf_token": token("csrf_token"), "next": f"/families/{family.id}#flags"})
+        assert response.status_code == 302
+        response = client.post(f"/flags/{no_access.id}/resolve", data={
+            f"resolve-{no_access.id}-csrf_token": token(f"resolve-{no_access.id}-csrf_token"),
+            f"resolve-{no_access.id}-note": "Visits moved to mornings.", "next": f"/families/{family.id}#flags"})
+        assert response.status_code == 302, page_text(response)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert db.session.get(Flag, stalled.id).status == "acknowledged"
+    assert db.session.get(Flag, no_access.id).status == "resolved"

@@ -141,3 +141,26 @@ def test_api_reads_of_a_family_are_audited(client, worker, api):
     calls.get(f"/api/v1/families/{family.id}/chronology")
     viewed = db.session.scalars(select(AuditEvent.record_type).where(AuditEvent.action == "view", AuditEvent.user_id == worker.id)).all()
     assert sorted(viewed) == ["chronology", "family"]
+
+
+def test_client_addresses_come_only_from_the_configured_proxies():
+    from casework import create_app
+    from casework.config import TestingConfig
+
+    seen = []
+    for proxies in (0, 1):
+        class Config(TestingConfig):
+            SQLALCHEMY_DATABASE_URI = "sqlite://"
+            CASEWORK_TRUSTED_PROXIES = proxies
+
+        app = create_app(Config)
+
+        @app.get("/_address")
+        def address():
+            from flask import request
+
+            seen.append(request.remote_addr)
+            return ""
+
+        app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen == ["10.0.0.1", "203.0.113.9"]
