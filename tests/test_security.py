@@ -164,3 +164,15 @@ def test_client_addresses_come_only_from_the_configured_proxies():
 
         app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert seen == ["10.0.0.1", "203.0.113.9"]
+
+
+def test_a_manager_sees_who_has_opened_the_family(client, worker, manager, login):
+    family = FamilyFactory(worker=worker)
+    login(worker)
+    client.get(f"/families/{family.id}")
+    assert "Who has opened this family" not in client.get(f"/families/{family.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(manager)
+    page = client.get(f"/families/{family.id}").get_data(as_text=True)
+    section = page[page.index("Who has opened this family"):]
+    assert section.count("Wendy Worker") == 2 and "Mina Manager" in section

@@ -32,6 +32,11 @@ def format_date(value) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def format_time(value: dt.datetime) -> str:
+    """14:05, local time."""
+    return value.astimezone(clock.service_zone()).strftime("%H:%M") if value else ""
+
+
 def _error_answer(status: int, template: str, **context):
     if request.path.startswith("/api/"):
         return jsonify(error=ERROR_MESSAGES[status]), status
@@ -80,6 +85,7 @@ class RedactSearchTerms(logging.Filter):
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_time, "time")
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(400, bad_request)
     app.register_error_handler(403, forbidden)

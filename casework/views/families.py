@@ -385,6 +385,7 @@ def _render_show(family, status=200, reopen_form=None):
         earlier_case=earlier,
         earlier_case_visible=earlier is not None and families_service.may_see(actor, earlier),
         reopen_form=reopen_form,
+        opened_by=audit.who_opened(db.session, family.id) if actor.is_manager else None,
         neglect_concerns=[(code, label) for code, label in NEGLECT_CONCERNS.items() if code in family.concerns],
         parental_factors=[(code, label) for code, label in PARENTAL_FACTORS.items() if code in family.concerns],
         phase_labels=PHASE_LABELS,
