@@ -1,5 +1,6 @@
 """Signing in and out, passwords, and administrators managing users and teams."""
 import pytest
+from sqlalchemy import func, select
 
 from casework.extensions import db
 from casework.models import Team, User
@@ -198,3 +199,60 @@ def test_admin_adds_a_team_once(client, admin, login):
 def test_admin_is_refused_case_records(client, admin, login):
     login(admin)
     assert client.get("/families").status_code == 403
+
+
+@pytest.fixture
+def restricted(app):
+    """A framework restricted to trained staff, alongside the built-in ones."""
+    import dataclasses
+
+    from casework.services.assessments import frameworks_for, load_frameworks
+
+    cache = load_frameworks()
+    base = next(iter(cache.values()))
+    framework = dataclasses.replace(base, code="gcp2-test", name="Graded Care Profile (test)", restricted_to_trained=True)
+    cache[framework.code] = framework
+    yield framework, frameworks_for
+    cache.pop(framework.code, None)
+
+
+def test_admin_records_and_removes_training(client, admin, worker, login, restricted):
+    framework, frameworks_for = restricted
+    from casework.models import FrameworkTraining
+
+    assert framework.code not in [f.code for f in frameworks_for(db.session, worker)]
+    login(admin)
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Training in restricted frameworks" in page and "Graded Care Profile (test)" in page
+    assert "family-functioning" not in page.split('id="training"')[1].split("<h2")[0]  # not restricted: not offered
+    response = client.post("/admin/training", data={"person": worker.id, "framework": framework.code, "trained_on": "2026-03-02"})
+    assert response.status_code == 302
+    record = db.session.get(FrameworkTraining, (worker.id, framework.code))
+    assert record is not None and record.trained_on.isoformat() == "2026-03-02"
+    assert framework.code in [f.code for f in frameworks_for(db.session, worker)]
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "2026-03-02" in page.split('id="training-records"')[1]
+    # Recording again updates the date; an unrestricted framework or a bad date is refused.
+    client.post("/admin/training", data={"person": worker.id, "framework": framework.code, "trained_on": "2026-04-01"})
+    db.session.expire_all()
+    assert db.session.get(FrameworkTraining, (worker.id, framework.code)).trained_on.isoformat() == "2026-04-01"
+    for data in ({"person": worker.id, "framework": "family-functioning", "trained_on": "2026-03-02"},
+                 {"person": worker.id, "framework": framework.code, "trained_on": "2026-02-30"}):
+        assert client.post("/admin/training", data=data).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(FrameworkTraining)) == 1
+
+    assert client.post("/admin/training/remove", data={"person": worker.id, "framework": framework.code}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FrameworkTraining, (worker.id, framework.code)) is None
+    assert framework.code not in [f.code for f in frameworks_for(db.session, worker)]
+    assert client.post("/admin/training/remove", data={"person": worker.id, "framework": framework.code}).status_code == 404
+
+
+def test_workers_may_not_record_training(client, worker, manager, login, restricted):
+    framework, _ = restricted
+    from casework.models import FrameworkTraining
+
+    login(worker)
+    for path in ("/admin/training", "/admin/training/remove"):
+        assert client.post(path, data={"person": worker.id, "framework": framework.code, "trained_on": "2026-03-02"}).status_code == 403
+    assert db.session.get(FrameworkTraining, (worker.id, framework.code)) is None

@@ -54,6 +54,8 @@ ROUTES = {
     ("GET", "/admin/users/new"): "administration",
     ("POST", "/admin/users/new"): "administration",
     ("POST", "/admin/teams"): "administration",
+    ("POST", "/admin/training"): "administration",
+    ("POST", "/admin/training/remove"): "administration",
     ("POST", "/admin/users/<int:user_id>/activate"): "administration",
     ("POST", "/admin/users/<int:user_id>/deactivate"): "administration",
     ("GET", "/admin/users/<int:user_id>/password"): "administration",

@@ -9,7 +9,7 @@ from casework.extensions import db
 from casework.views.reports import local_area_table
 
 from .factories import FamilyFactory, GoalFactory, RatingFactory
-from .test_reports import closed_family
+from .test_reports import closed_family, quarterly  # noqa: F401 (a fixture)
 
 PERIOD = {"from": "2026-04-01", "to": "2026-06-30"}
 
@@ -141,3 +141,41 @@ def test_secondary_suppression_rule():
     assert table["column_totals"] == {"x": 16, "y": None}
     assert table["grand_total"] is None
     assert table["cell"]("A", "y") == "<5" and table["cell"]("B", "y") == 5
+
+
+def test_local_area_page_by_quarter(login, manager, quarterly):
+    html = login(manager).get("/reports/local-area", query_string={"from": "2026-03-15", "to": "2026-07-10"}).get_data(as_text=True)
+    assert "By quarter" in html
+    q1, q2, q3 = (html.split(f'id="local-area-2026-Q{n}"')[1].split("</table>")[0] for n in (1, 2, 3))
+    assert "2026-03-15 to 2026-03-31" in q1 and "2026-07-01 to 2026-07-10" in q3
+    assert q1.count(">5<") == 4  # the LS6 cell, its row total, column total and grand total
+    # Q2: LS6 2 and 2 hidden, so LS6's row total (4), the columns (8, 2) and the grand total
+    # (10) are not shown; LS7's 6 is, and so is its row total.
+    assert q2.count("&lt;5") == 2 and q2.count(">6<") == 2
+    assert all(f">{n}<" not in q2 for n in (2, 4, 8, 10))
+    assert q3.count("&lt;5") == 1 and ">1<" not in q3
+
+
+def test_admins_choose_a_team(login, admin, closed, other_team, team):
+    client = login(admin)
+    html = client.get("/reports/outcomes", query_string=PERIOD).get_data(as_text=True)
+    assert '<select class="govuk-select" id="team" name="team">' in html and ">South</option>" in html
+    html = client.get("/reports/outcomes", query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True)
+    assert '<dd class="govuk-summary-list__value" id="families-closed">1</dd>' in html
+    assert f'<option value="{other_team.id}" selected>South</option>' in html
+    assert f"team={other_team.id}" in html  # the CSV and chart links keep the team
+    rows = list(csv.reader(io.StringIO(client.get("/reports/outcomes.csv", query_string={**PERIOD, "team": team.id}).get_data(as_text=True))))
+    assert rows[0][1] == "North" and {row[0]: row[1] for row in rows[2:]}["Families closed"] == "1"
+    assert client.get("/reports/local-area", query_string={**PERIOD, "team": other_team.id}).status_code == 200
+    assert client.get("/reports/sustained", query_string={"team": other_team.id}).status_code == 200
+    for bad in ("999999", "north"):
+        assert client.get("/reports/outcomes", query_string={**PERIOD, "team": bad}).status_code == 404
+
+
+def test_a_manager_passing_another_team_gets_their_own(login, manager, closed, other_team):
+    client = login(manager)
+    html = client.get("/reports/outcomes", query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True)
+    assert '<dd class="govuk-summary-list__value" id="families-closed">1</dd>' in html  # still their own team
+    assert 'name="team"' not in html and "North" in html
+    rows = list(csv.reader(io.StringIO(client.get("/reports/outcomes.csv", query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True))))
+    assert rows[0][1] == "North"

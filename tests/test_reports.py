@@ -125,3 +125,94 @@ def test_sustained_outcomes_count_re_referrals(worker, manager):
     assert (cohorts[3]["families_closed"], cohorts[3]["re_referred"], cohorts[3]["pct_re_referred"]) == (2, 1, 50.0)
     assert cohorts[3]["closed_from"] == "2026-05-25" and cohorts[3]["closed_to"] == "2026-08-24"
     assert cohorts[12]["families_closed"] == 1 and cohorts[12]["re_referred"] == 0
+
+
+@pytest.fixture
+def quarterly(worker, outsider):
+    """Referrals around the period 2026-03-15 to 2026-07-10 (2026 Q1, Q2 and Q3, cut), by hand:
+    Q1: LS6 neglect_physical 5.  Q2: LS6 neglect_physical 2 and housing 2 (the same two
+    families); LS7 neglect_physical 6 (one on the quarter's last day).  Q3: BD3 1.
+    Outside the period: LS6 on 2026-03-14 and 2026-07-11.  Another team: LS7 in Q2."""
+    def refer(postcode, day, who=worker, *extra):
+        family = FamilyFactory(worker=who, postcode=postcode, referral_date=day, opened_on=day)
+        for code in extra:
+            family.concern_rows.append(FamilyConcern(code=code))
+        return family
+
+    for i in range(5):
+        refer(f"LS6 {i}AB", dt.date(2026, 3, 20))
+    for i in range(2):
+        refer(f"LS6 {i}XY", dt.date(2026, 5, 1), worker, "housing")
+    for i in range(5):
+        refer(f"LS7 {i}CD", dt.date(2026, 4, 1))
+    refer("LS7 9CD", dt.date(2026, 6, 30))
+    refer("BD3 9XY", dt.date(2026, 7, 10))
+    refer("LS6 1ZZ", dt.date(2026, 3, 14))
+    refer("LS6 2ZZ", dt.date(2026, 7, 11))
+    refer("LS7 8CD", dt.date(2026, 5, 5), outsider)
+    db.session.flush()
+
+
+def _shown(count):
+    return {"count": None, "suppressed": True} if count <= 4 else {"count": count, "suppressed": False}
+
+
+def test_local_area_by_quarter_from_a_hand_counted_fixture(manager, quarterly):
+    from sqlalchemy import event
+
+    statements = []
+    engine = db.session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        report = reports.local_area_by_quarter(db.session, manager, dt.date(2026, 3, 15), dt.date(2026, 7, 10))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1  # one aggregate query
+
+    def row(district, concern, count):
+        return {"district": district, "concern": concern, **_shown(count)}
+
+    assert report["from"] == "2026-03-15" and report["to"] == "2026-07-10"
+    assert [(q["quarter"], q["from"], q["to"]) for q in report["quarters"]] == [
+        ("2026 Q1", "2026-03-15", "2026-03-31"),
+        ("2026 Q2", "2026-04-01", "2026-06-30"),
+        ("2026 Q3", "2026-07-01", "2026-07-10"),
+    ]
+    q1, q2, q3 = (q["rows"] for q in report["quarters"])
+    assert q1 == [row("LS6", "neglect_physical", 5)]
+    assert q2 == [row("LS6", "housing", 2), row("LS6", "neglect_physical", 2), row("LS7", "neglect_physical", 6)]
+    assert q3 == [row("BD3", "neglect_physical", 1)]
+    # The whole period, unchanged: LS6 7 neglect (5 + 2), 2 housing; LS7 6; BD3 1.
+    assert reports.local_area(db.session, manager, dt.date(2026, 3, 15), dt.date(2026, 7, 10))["rows"] == [
+        row("BD3", "neglect_physical", 1), row("LS6", "housing", 2), row("LS6", "neglect_physical", 7),
+        row("LS7", "neglect_physical", 6)]
+
+
+def test_local_area_by_quarter_across_a_year_end(manager):
+    report = reports.local_area_by_quarter(db.session, manager, dt.date(2025, 11, 1), dt.date(2026, 1, 31))
+    assert [(q["quarter"], q["from"], q["to"], q["rows"]) for q in report["quarters"]] == [
+        ("2025 Q4", "2025-11-01", "2025-12-31", []), ("2026 Q1", "2026-01-01", "2026-01-31", [])]
+
+
+def test_admins_may_narrow_reports_to_one_team_managers_may_not(worker, outsider, manager, other_team, team):
+    closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 8))
+    closed_family(outsider, dt.date(2026, 1, 5), dt.date(2026, 6, 1))
+    closed_family(outsider, dt.date(2026, 1, 5), dt.date(2026, 6, 2))
+    FamilyFactory(worker=outsider, postcode="LS9 1AA", referral_date=dt.date(2026, 5, 1), opened_on=dt.date(2026, 5, 1))
+    admin = UserFactory(role="admin", team=None)
+    assert reports.outcomes(db.session, admin, START, END)["families_closed"] == 3  # default: the whole service
+    assert reports.outcomes(db.session, admin, START, END, team_id=other_team.id)["families_closed"] == 2
+    assert reports.outcomes(db.session, admin, START, END, team_id=team.id)["families_closed"] == 1
+    # A manager's scope is their own team whatever team_id says.
+    assert reports.outcomes(db.session, manager, START, END, team_id=other_team.id)["families_closed"] == 1
+    assert [r["district"] for r in reports.local_area(db.session, admin, START, END, team_id=other_team.id)["rows"]] == ["LS9"]
+    assert reports.local_area(db.session, admin, START, END, team_id=team.id)["rows"] == []
+    assert reports.local_area(db.session, manager, START, END, team_id=other_team.id)["rows"] == []
+    quarters = reports.local_area_by_quarter(db.session, admin, START, END, team_id=other_team.id)["quarters"]
+    assert [r["district"] for r in quarters[0]["rows"]] == ["LS9"]
+    today = dt.date(2026, 9, 15)  # 3-month cohort: closed 15 Mar to 14 Jun
+    cohort = lambda report: report["cohorts"][0]["families_closed"]  # noqa: E731
+    assert cohort(reports.sustained_outcomes(db.session, admin, today)) == 3
+    assert cohort(reports.sustained_outcomes(db.session, admin, today, team_id=other_team.id)) == 2
+    assert cohort(reports.sustained_outcomes(db.session, manager, today, team_id=other_team.id)) == 1

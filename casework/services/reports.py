@@ -32,12 +32,13 @@ from .families import postcode_district
 SUPPRESS_AT_OR_BELOW = 4
 
 
-def report_scope(actor: User):
-    """Managers report on their own team, admins on the whole service; workers not at all."""
+def report_scope(actor: User, team_id: int | None = None):
+    """Managers report on their own team (``team_id`` is ignored: never another team's),
+    admins on the whole service, or on one team when ``team_id`` is given; workers not at all."""
     if actor.is_manager:
         return Family.team_id == actor.team_id
     if actor.is_admin:
-        return Family.id.is_not(None)
+        return Family.id.is_not(None) if team_id is None else Family.team_id == team_id
     raise Forbidden("Reports are for managers and administrators.")
 
 
@@ -45,11 +46,11 @@ def percentage(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def outcomes(session: Session, actor: User, start: dt.date, end: dt.date) -> dict:
+def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> dict:
     """Families closed in [start, end]: goals achieved and improved by outcome area, weeks in
     service, closure reasons. Withdrawn goals count nowhere; a goal is improved when its latest
     rating (by rating date) is above its baseline."""
-    in_period = (report_scope(actor), Family.closed_on >= start, Family.closed_on <= end, Family.phase == "closed")
+    in_period = (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end, Family.phase == "closed")
     families = session.execute(select(Family.id, Family.opened_on, Family.closed_on, Family.closure_reason).where(*in_period)).all()
     children = session.scalar(select(func.count(Child.id)).join(Family).where(*in_period))
 
@@ -196,7 +197,7 @@ def _assessment_outcomes(session: Session, in_period, families_closed: int) -> d
     }
 
 
-def sustained_outcomes(session: Session, actor: User, today: dt.date) -> dict:
+def sustained_outcomes(session: Session, actor: User, today: dt.date, team_id: int | None = None) -> dict:
     """Of the families closed in the three months before 3, 6 and 12 months ago, how many have
     since been referred again (a later family linked to them through previous_family_id)."""
     later = aliased(Family)
@@ -204,7 +205,7 @@ def sustained_outcomes(session: Session, actor: User, today: dt.date) -> dict:
     for months in (3, 6, 12):
         end = _months_before(today, months)
         start = _months_before(end, 3)
-        closed = select(Family.id).where(report_scope(actor), Family.phase == "closed",
+        closed = select(Family.id).where(report_scope(actor, team_id), Family.phase == "closed",
                                          Family.closed_on >= start, Family.closed_on < end)
         total = session.scalar(select(func.count()).select_from(closed.subquery()))
         re_referred = session.scalar(
@@ -223,21 +224,49 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last_day))
 
 
-def local_area(session: Session, actor: User, start: dt.date, end: dt.date) -> dict:
+def local_area(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> dict:
     """Families referred in [start, end] by postcode district and concern. Counts from 1 to 4
     are suppressed; empty cells are left out."""
     rows = session.execute(
         select(Family.postcode, FamilyConcern.code)
         .join(FamilyConcern, FamilyConcern.family_id == Family.id)
-        .where(report_scope(actor), Family.referral_date >= start, Family.referral_date <= end)
+        .where(report_scope(actor, team_id), Family.referral_date >= start, Family.referral_date <= end)
     ).all()
     cells = Counter((postcode_district(postcode), concern) for postcode, concern in rows)
-    return {
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "rows": [
-            {"district": district, "concern": concern, "count": None if count <= SUPPRESS_AT_OR_BELOW else count,
-             "suppressed": count <= SUPPRESS_AT_OR_BELOW}
-            for (district, concern), count in sorted(cells.items())
-        ],
-    }
+    return {"from": start.isoformat(), "to": end.isoformat(), "rows": _suppressed_rows(cells)}
+
+
+def _suppressed_rows(cells: Counter) -> list[dict]:
+    return [
+        {"district": district, "concern": concern, "count": None if count <= SUPPRESS_AT_OR_BELOW else count,
+         "suppressed": count <= SUPPRESS_AT_OR_BELOW}
+        for (district, concern), count in sorted(cells.items())
+    ]
+
+
+def _quarter(day: dt.date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def local_area_by_quarter(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> dict:
+    """The local-area counts for each calendar quarter that [start, end] touches (the first and
+    last clipped to the period), each with its own rows suppressed as in ``local_area``. One
+    query; the district and the quarter are worked out here. Quarters without referrals are
+    listed with no rows."""
+    found = session.execute(
+        select(Family.postcode, FamilyConcern.code, Family.referral_date)
+        .join(FamilyConcern, FamilyConcern.family_id == Family.id)
+        .where(report_scope(actor, team_id), Family.referral_date >= start, Family.referral_date <= end)
+    ).all()
+    buckets: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    for postcode, concern, referred in found:
+        buckets[_quarter(referred)][(postcode_district(postcode), concern)] += 1
+    quarters = []
+    year, number = _quarter(start)
+    while (year, number) <= _quarter(end):
+        first = dt.date(year, 3 * number - 2, 1)
+        last = dt.date(year + number // 4, 3 * number % 12 + 1, 1) - dt.timedelta(days=1)
+        quarters.append({"quarter": f"{year} Q{number}", "from": max(first, start).isoformat(),
+                         "to": min(last, end).isoformat(), "rows": _suppressed_rows(buckets[(year, number)])})
+        year, number = (year + 1, 1) if number == 4 else (year, number + 1)
+    return {"from": start.isoformat(), "to": end.isoformat(), "quarters": quarters}

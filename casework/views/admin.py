@@ -1,12 +1,17 @@
-"""Administrators manage users and teams (and never see case records)."""
+"""Administrators manage users and teams (and never see case records), and record who is
+trained in the assessment frameworks that are restricted to trained staff."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms import HiddenField, SelectField
+from wtforms.validators import InputRequired
 
 from ..extensions import db
 from ..forms.accounts import ResetPasswordForm, TeamForm, UserForm
-from ..models import Family, Team, User
+from ..forms.fields import BaseForm, LocalDateField
+from ..models import Family, FrameworkTraining, Team, User
 from ..services import accounts
+from ..services.assessments import load_frameworks
 from ..services.errors import ValidationFailed
 from .helpers import form_failed, role_required
 
@@ -16,6 +21,30 @@ admin_required = role_required("admin")
 
 def _user_or_404(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
+
+
+class TrainingForm(BaseForm):
+    person = SelectField("Person", [InputRequired("Choose the person.")], coerce=int)
+    framework = SelectField("Framework", [InputRequired("Choose the framework.")])
+    trained_on = LocalDateField("Trained on", [InputRequired("Enter the date they were trained.")])
+
+
+class RemoveTrainingForm(BaseForm):
+    person = HiddenField()
+    framework = HiddenField()
+
+
+def _restricted_frameworks() -> dict:
+    return {code: f for code, f in load_frameworks().items() if f.restricted_to_trained}
+
+
+def _training_form() -> TrainingForm:
+    """The form to record training: active people, and the frameworks restricted to trained staff."""
+    form = TrainingForm()
+    people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+    form.person.choices = [(person.id, f"{person.name} ({person.email})") for person in people]
+    form.framework.choices = [(code, f.name) for code, f in sorted(_restricted_frameworks().items())]
+    return form
 
 
 @bp.get("/users")
@@ -28,7 +57,53 @@ def users():
         .group_by(Team.id)
         .order_by(Team.name)
     ).all()
-    return render_template("admin/users.html", people=people, teams=teams, team_form=TeamForm())
+    return render_template("admin/users.html", people=people, teams=teams, team_form=TeamForm(), **_training_context())
+
+
+def _training_context() -> dict:
+    restricted = _restricted_frameworks()
+    trained = db.session.execute(
+        select(FrameworkTraining, User).join(User, User.id == FrameworkTraining.user_id)
+        .order_by(User.name, FrameworkTraining.framework)
+    ).all()
+    return {"restricted_frameworks": restricted, "trained": trained,
+            "training_form": _training_form()}
+
+
+@bp.post("/training")
+@admin_required
+def record_training():
+    form = _training_form()
+    if not form.validate_on_submit():
+        flash("Choose a person and a framework restricted to trained staff, and enter a real date.", "info")
+        return redirect(url_for("admin.users"))
+    user = _user_or_404(form.person.data)
+    record = db.session.get(FrameworkTraining, (user.id, form.framework.data))
+    if record is None:
+        db.session.add(FrameworkTraining(user_id=user.id, framework=form.framework.data, trained_on=form.trained_on.data))
+    else:
+        record.trained_on = form.trained_on.data
+    db.session.commit()
+    name = _restricted_frameworks()[form.framework.data].name
+    flash(f"{user.name} is recorded as trained in {name} on {form.trained_on.data.isoformat()}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/training/remove")
+@admin_required
+def remove_training():
+    form = RemoveTrainingForm()
+    if not form.validate_on_submit() or not (form.person.data or "").isdigit():
+        flash("Choose a training record to remove.", "info")
+        return redirect(url_for("admin.users"))
+    record = db.session.get(FrameworkTraining, (int(form.person.data), form.framework.data or ""))
+    if record is None:
+        abort(404)
+    user = _user_or_404(record.user_id)
+    db.session.delete(record)
+    db.session.commit()
+    flash(f"{user.name} is no longer recorded as trained in {form.framework.data}.", "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -1,18 +1,22 @@
 """Reports for managers (their own team) and admins (the whole service, aggregate figures
 only); a worker gets 403. Outcomes of the families closed in a period, with a chart and a
 CSV; sustained outcomes (re-referrals); families referred by district and concern, with
-small counts suppressed (and any total that would reveal one)."""
+small counts suppressed (and any total that would reveal one), for the period and for each
+calendar quarter in it. An admin may narrow any report to one team with ``?team=ID`` (an
+unknown team is 404); a manager's reports are always their own team's, and ``team=`` is
+ignored for them."""
 from __future__ import annotations
 
 import csv
 import io
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
+from sqlalchemy import select
 
 from ..extensions import db
 from ..forms.case import area_label
 from ..forms.reports import PeriodForm
-from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS
+from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Team
 from ..services import charts, clock
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
@@ -25,10 +29,27 @@ CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors '
 HIDDEN = "<5"
 
 
-def _scope_name(actor) -> str:
+def _scope_name(actor, team=None) -> str:
     if actor.is_manager:
         return actor.team.name if actor.team else "Your team"
-    return "Whole service"
+    return team.name if team is not None else "Whole service"
+
+
+def _team(actor) -> Team | None:
+    """The team an admin chose with ``?team=ID``, or None for the whole service. Managers
+    never choose: their scope is their own team whatever the query says."""
+    value = request.args.get("team", "").strip()
+    if not actor.is_admin or not value:
+        return None
+    if not value.isdigit():
+        abort(404)
+    return db.session.get(Team, int(value)) or abort(404)
+
+
+def _team_context(actor, team) -> dict:
+    """What the templates need for the team select (admins only) and the links."""
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all() if actor.is_admin else None
+    return {"teams": teams, "team_id": team.id if team is not None else None, "scope": _scope_name(actor, team)}
 
 
 def _period():
@@ -68,13 +89,14 @@ def _pct(value) -> str:
 @reports_required
 def outcomes():
     actor = current_actor()
+    team = _team(actor)
     form, period = _period()
     if period is None:
-        return render_template("reports/outcomes.html", form=form, report=None, scope=_scope_name(actor)), 422
-    report = reports_service.outcomes(db.session, actor, *period)
+        return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, team)), 422
+    report = reports_service.outcomes(db.session, actor, *period, team_id=team.id if team else None)
     labels = _area_labels(report)
     return render_template(
-        "reports/outcomes.html", form=form, report=report, scope=_scope_name(actor), area_labels=labels,
+        "reports/outcomes.html", form=form, report=report, **_team_context(actor, team), area_labels=labels,
         closure_reasons=CLOSURE_REASONS, phase_labels=PHASE_LABELS, pct=_pct,
         frameworks=load_frameworks(),
         chart_alt=charts.outcomes_chart_summary(report, labels),
@@ -86,10 +108,11 @@ def outcomes():
 @reports_required
 def outcomes_chart():
     actor = current_actor()
+    team = _team(actor)
     form, period = _period()
     if period is None:
         return Response("Check the period.", status=422, mimetype="text/plain")
-    report = reports_service.outcomes(db.session, actor, *period)
+    report = reports_service.outcomes(db.session, actor, *period, team_id=team.id if team else None)
     response = Response(charts.outcomes_chart_svg(report, _area_labels(report)), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = CHART_POLICY
@@ -125,11 +148,12 @@ def outcome_rows(report: dict, scope: str) -> list[list]:
 @reports_required
 def outcomes_csv():
     actor = current_actor()
+    team = _team(actor)
     form, period = _period()
     if period is None:
-        return render_template("reports/outcomes.html", form=form, report=None, scope=_scope_name(actor)), 422
-    report = reports_service.outcomes(db.session, actor, *period)
-    return _csv(outcome_rows(report, _scope_name(actor)), f"outcomes-{report['from']}-{report['to']}.csv")
+        return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, team)), 422
+    report = reports_service.outcomes(db.session, actor, *period, team_id=team.id if team else None)
+    return _csv(outcome_rows(report, _scope_name(actor, team)), f"outcomes-{report['from']}-{report['to']}.csv")
 
 
 # --- Sustained outcomes ---------------------------------------------------------------------
@@ -139,8 +163,10 @@ def outcomes_csv():
 @reports_required
 def sustained():
     actor = current_actor()
-    report = reports_service.sustained_outcomes(db.session, actor, clock.local_date(clock.current_time()))
-    return render_template("reports/sustained.html", report=report, scope=_scope_name(actor), pct=_pct)
+    team = _team(actor)
+    report = reports_service.sustained_outcomes(db.session, actor, clock.local_date(clock.current_time()),
+                                                team_id=team.id if team else None)
+    return render_template("reports/sustained.html", report=report, **_team_context(actor, team), pct=_pct)
 
 
 # --- Local area -----------------------------------------------------------------------------
@@ -180,13 +206,17 @@ def _shown(value):
 @reports_required
 def local_area():
     actor = current_actor()
+    team = _team(actor)
     form, period = _period()
     if period is None:
-        return render_template("reports/local_area.html", form=form, report=None, scope=_scope_name(actor)), 422
-    report = reports_service.local_area(db.session, actor, *period)
+        return render_template("reports/local_area.html", form=form, report=None, **_team_context(actor, team)), 422
+    team_id = team.id if team else None
+    report = reports_service.local_area(db.session, actor, *period, team_id=team_id)
+    by_quarter = reports_service.local_area_by_quarter(db.session, actor, *period, team_id=team_id)
+    quarters = [{**quarter, "table": local_area_table(quarter["rows"])} for quarter in by_quarter["quarters"]]
     return render_template(
         "reports/local_area.html", form=form, report=report, table=local_area_table(report["rows"]),
-        scope=_scope_name(actor), concern_labels=CONCERNS, shown=_shown,
+        quarters=quarters, **_team_context(actor, team), concern_labels=CONCERNS, shown=_shown,
     )
 
 
@@ -194,12 +224,13 @@ def local_area():
 @reports_required
 def local_area_csv():
     actor = current_actor()
+    team = _team(actor)
     form, period = _period()
     if period is None:
-        return render_template("reports/local_area.html", form=form, report=None, scope=_scope_name(actor)), 422
-    report = reports_service.local_area(db.session, actor, *period)
+        return render_template("reports/local_area.html", form=form, report=None, **_team_context(actor, team)), 422
+    report = reports_service.local_area(db.session, actor, *period, team_id=team.id if team else None)
     table = local_area_table(report["rows"])
-    rows = [["Families referred", _scope_name(actor), report["from"], report["to"]],
+    rows = [["Families referred", _scope_name(actor, team), report["from"], report["to"]],
             ["District"] + [CONCERNS.get(c, c) for c in table["concerns"]] + ["Total"]]
     for district in table["districts"]:
         rows.append([district] + [table["cell"](district, c) for c in table["concerns"]]
