@@ -500,7 +500,6 @@ def incoming_transfer(session: Session, actor: User, transfer_id: int) -> Transf
 def incoming_transfers(session: Session, actor: User) -> list[Transfer]:
     """Transfers waiting for ``actor``'s team to accept or decline them, oldest first (with the
     family and the teams loaded). Only a manager has any."""
-    from sqlalchemy.orm import joinedload
 
     if not actor.is_manager or actor.team_id is None:
         return []

@@ -85,15 +85,24 @@ def _pct(value) -> str:
 # --- Outcomes -------------------------------------------------------------------------------
 
 
-@bp.get("/outcomes")
-@reports_required
-def outcomes():
+def _outcomes_report():
+    """The caller, the team asked for, the period form, and the report (None when the period
+    is not valid): what the outcomes page, its chart and its CSV share."""
     actor = current_actor()
     team = _team(actor)
     form, period = _period()
-    if period is None:
+    report = None
+    if period is not None:
+        report = reports_service.outcomes(db.session, actor, *period, team_id=team.id if team else None)
+    return actor, team, form, report
+
+
+@bp.get("/outcomes")
+@reports_required
+def outcomes():
+    actor, team, form, report = _outcomes_report()
+    if report is None:
         return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, team)), 422
-    report = reports_service.outcomes(db.session, actor, *period, team_id=team.id if team else None)
     labels = _area_labels(report)
     return render_template(
         "reports/outcomes.html", form=form, report=report, **_team_context(actor, team), area_labels=labels,
@@ -107,12 +116,9 @@ def outcomes():
 @bp.get("/outcomes/chart.svg")
 @reports_required
 def outcomes_chart():
-    actor = current_actor()
-    team = _team(actor)
-    form, period = _period()
-    if period is None:
+    report = _outcomes_report()[3]
+    if report is None:
         return Response("Check the period.", status=422, mimetype="text/plain")
-    report = reports_service.outcomes(db.session, actor, *period, team_id=team.id if team else None)
     response = Response(charts.outcomes_chart_svg(report, _area_labels(report)), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = CHART_POLICY
@@ -147,12 +153,9 @@ def outcome_rows(report: dict, scope: str) -> list[list]:
 @bp.get("/outcomes.csv")
 @reports_required
 def outcomes_csv():
-    actor = current_actor()
-    team = _team(actor)
-    form, period = _period()
-    if period is None:
+    actor, team, form, report = _outcomes_report()
+    if report is None:
         return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, team)), 422
-    report = reports_service.outcomes(db.session, actor, *period, team_id=team.id if team else None)
     return _csv(outcome_rows(report, _scope_name(actor, team)), f"outcomes-{report['from']}-{report['to']}.csv")
 
 
