@@ -1,5 +1,5 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
-from .audit import AuditEvent, LoginAttempt, UserSession  # noqa: F401
+from .audit import AuditEvent, Draft, LoginAttempt, UserSession  # noqa: F401
 from .assessment import ASSESSMENT_STAGES, Assessment, AssessmentScore, FrameworkTraining  # noqa: F401
 from .allocation import Allocation, ClosureProposal, Transfer  # noqa: F401
 from .family import (  # noqa: F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -65,3 +65,20 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
 
     user = relationship("User")
+
+
+class Draft(db.Model):
+    """Unsaved form text kept on the server (never in a shared device's browser storage), so a
+    long visit write-up survives the idle time-out. One draft per user and form."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("user_id", "form_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    form_key: Mapped[str] = mapped_column(String(200))  # e.g. "visit:new:family:12"
+    family_id: Mapped[int | None] = mapped_column(
+        ForeignKey("families.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -82,6 +82,11 @@ class Family(Versioned, Timestamped, db.Model):
     previous_family_id: Mapped[int | None] = mapped_column(
         ForeignKey("families.id"), index=True
     )
+    # Data protection: a legal hold blocks anonymisation; anonymised families keep their
+    # non-personal facts (dates, phases, concerns, ratings) for the outcome reports.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     team = relationship("Team")
     worker = relationship("User")

@@ -37,6 +37,10 @@ class User(UserMixin, Versioned, Timestamped, db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    # TOTP second factor: the shared secret (base32) once enrolled, and the last 30-second step
+    # accepted, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
     team: Mapped[Team | None] = relationship(back_populates="members")
 
