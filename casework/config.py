@@ -13,6 +13,8 @@ ENV_SETTINGS = (
     "MAIL_USE_TLS",
     "MAIL_DEFAULT_SENDER",
     "CASEWORK_TRUSTED_PROXIES",
+    "CASEWORK_TOTP_REQUIRED_FOR_ADMINS",
+    "CASEWORK_RETENTION_YEARS",
 )
 
 GOAL_AREAS = (
@@ -58,6 +60,14 @@ class Config:
     # Server-side sessions: idle and absolute time-outs; no long-lived remember-me cookie.
     CASEWORK_SESSION_IDLE_MINUTES = 30
     CASEWORK_SESSION_ABSOLUTE_HOURS = 12
+    # The page warns this many minutes before the idle time-out; drafts are kept on the server.
+    CASEWORK_SESSION_WARNING_MINUTES = 5
+    # TOTP second factor: optional for everyone; when required, admins cannot sign in without it.
+    CASEWORK_TOTP_REQUIRED_FOR_ADMINS = False
+    CASEWORK_TOTP_ISSUER = "casework"
+    # Retention: closed families this many years after closing are listed for review, and may
+    # be anonymised unless under a legal hold.
+    CASEWORK_RETENTION_YEARS = 6
     # Client addresses come from this many trusted proxies in front of the app (ProxyFix).
     CASEWORK_TRUSTED_PROXIES = 0
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -84,11 +94,12 @@ class TestingConfig(Config):
 def settings_from_environment():
     """The contract's environment variables, typed."""
     found = {name: os.environ[name] for name in ENV_SETTINGS if os.environ.get(name) not in (None,)}
-    for name in ("MAIL_PORT", "CASEWORK_TRUSTED_PROXIES"):
+    for name in ("MAIL_PORT", "CASEWORK_TRUSTED_PROXIES", "CASEWORK_RETENTION_YEARS"):
         if name in found:
             found[name] = int(found[name])
-    if "MAIL_USE_TLS" in found:
-        found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].strip().lower() == "true"
+    for name in ("MAIL_USE_TLS", "CASEWORK_TOTP_REQUIRED_FOR_ADMINS"):
+        if name in found:
+            found[name] = found[name].strip().lower() == "true"
     if "DATABASE_URL" in found:
         found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(found.pop("DATABASE_URL"))
     return found
