@@ -84,6 +84,7 @@ def test_moving_to_the_same_phase_is_refused(worker, open_family):
         move(worker, open_family, "engagement")
 
 
+@pytest.mark.usefixtures("immediate_closing")
 def test_a_worker_closes_only_from_moving_on(worker, open_family):
     with pytest.raises(ValidationFailed, match="only from moving on"):
         move(worker, open_family, "closed", reason="step_down")

@@ -11,6 +11,9 @@ from casework.services.errors import Forbidden, ValidationFailed
 
 from .factories import FamilyFactory
 
+# These rules are about a review's own effect; closure approval has its own tests.
+pytestmark = pytest.mark.usefixtures("immediate_closing")
+
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=ZoneInfo("Europe/London"))
 TODAY = NOW.date()
 

@@ -22,7 +22,7 @@ class ChangePasswordForm(BaseForm):
 class UserForm(BaseForm):
     name = StringField("Full name", [InputRequired("Enter the person's name."), Length(max=120)])
     email = EmailField("E-mail address", [InputRequired("Enter an e-mail address."), Email("Enter an e-mail address such as name@example.org.")])
-    role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in Role])
+    role = SelectField("Role", choices={r.value: r.value.capitalize() for r in Role})
     team = StringField("Team", [Length(max=120)], description="A new team is created if it does not exist.")
     password = PasswordField("First password", [InputRequired("Enter a first password.")],
                              description="At least 12 characters. Ask them to change it when they first sign in.")

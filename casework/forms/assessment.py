@@ -18,7 +18,7 @@ class AssessmentFormBase(BaseForm):
     framework = HiddenField()
     stage = RadioField(
         "Stage", validators=[InputRequired("Choose initial, review or closing.")],
-        choices=list(ASSESSMENT_STAGES.items()),
+        choices=dict(ASSESSMENT_STAGES),
     )
     date = LocalDateField("Date of the assessment", [InputRequired("Enter the date of the assessment.")])
     child_id = ChoiceField("Child", coerce=_optional_int, validate_choice=False,
@@ -37,7 +37,7 @@ def assessment_form_class(framework):
     """A form class for ``framework``: ``score-<domain>`` radios labelled with the scale's
     words ("1 – Needs fully met") and ``evidence-<domain>`` notes."""
     attributes = {}
-    choices = [(str(n), f"{n} – {framework.label(n)}") for n in range(framework.scale_min, framework.scale_max + 1)]
+    choices = {str(n): f"{n} – {framework.label(n)}" for n in range(framework.scale_min, framework.scale_max + 1)}
     for domain in framework.domains:
         attributes[score_field_name(domain.code)] = RadioField(
             domain.label, choices=choices, validators=[InputRequired(f"Score {domain.label.lower()}.")],

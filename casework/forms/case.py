@@ -79,7 +79,7 @@ class FamilyDetailsForm(BaseForm):
     # One field for the contract's ``concerns``; the page shows it as two groups.
     concerns = MultiCheckboxField(
         "Concerns",
-        choices=list(NEGLECT_CONCERNS.items()) + list(PARENTAL_FACTORS.items()),
+        choices={**NEGLECT_CONCERNS, **PARENTAL_FACTORS},
         validators=[InputRequired("Choose at least one concern.")],
     )
     consent_recorded_on = LocalDateField(
@@ -124,13 +124,13 @@ class FamilyEditForm(FamilyDetailsForm):
 
 class PhaseMoveForm(BaseForm):
     phase = RadioField(
-        "Move to", choices=list(PHASE_LABELS.items()), validators=[_required("Choose a phase.")]
+        "Move to", choices=dict(PHASE_LABELS), validators=[_required("Choose a phase.")]
     )
     date = LocalDateField("Date of the move", [_required("Enter the date of the move.")])
     note = TextAreaField("Note", [Optional(), Length(max=4000)])
     reason = SelectField(
         "Reason for closing",
-        choices=[("", "Choose a reason")] + list(CLOSURE_REASONS.items()),
+        choices={"": "Choose a reason", **CLOSURE_REASONS},
         validators=[Optional()],
     )
     version = HiddenField(validators=[Optional()])
@@ -138,9 +138,9 @@ class PhaseMoveForm(BaseForm):
 
 class VisitForm(BaseForm):
     date = LocalDateField("Date of the visit", [_required("Enter the date of the visit.")])
-    kind = RadioField("Kind of visit", choices=list(VISIT_KINDS.items()),
+    kind = RadioField("Kind of visit", choices=dict(VISIT_KINDS),
                       validators=[_required("Choose the kind of visit.")])
-    outcome = RadioField("Outcome", choices=list(VISIT_OUTCOMES.items()),
+    outcome = RadioField("Outcome", choices=dict(VISIT_OUTCOMES),
                          validators=[_required("Choose the outcome of the visit.")])
     duration_minutes = IntegerField(
         "Duration in minutes (optional)", [Optional(), NumberRange(min=1, max=24 * 60, message="Enter minutes between 1 and 1440.")]
@@ -174,7 +174,7 @@ class GoalForm(BaseForm):
     )
     start_date = LocalDateField("Start date", [_required("Enter the start date.")])
     target_date = LocalDateField("Target date", [_required("Enter the target date.")])
-    status = RadioField("Status", choices=list(GOAL_STATUSES.items()), validators=[Optional()])
+    status = RadioField("Status", choices=dict(GOAL_STATUSES), validators=[Optional()])
     version = HiddenField(validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
@@ -203,12 +203,12 @@ class ReviewForm(BaseForm):
 
     held_on = LocalDateField("Date held", [_required("Enter the date the review was held.")])
     decision = RadioField(
-        "Decision", choices=list(REVIEW_DECISIONS.items()),
+        "Decision", choices=dict(REVIEW_DECISIONS),
         validators=[_required("Choose continue, step up, step down or close.")],
     )
     reason = SelectField(
         "Reason for closing",
-        choices=[("", "Choose a reason")] + list(CLOSURE_REASONS.items()),
+        choices={"": "Choose a reason", **CLOSURE_REASONS},
         validators=[Optional()],
     )
     attendees = TextAreaField("Who attended (optional)", [Optional(), Length(max=4000)])
