@@ -75,7 +75,7 @@ def test_flags_and_allocations_appear_too(api, db, worker, manager, colleague, h
     calls = api(manager)
     [allocation] = chronology(calls, family, "?kind=allocation").get_json()["items"]
     assert allocation["date"] == today.isoformat()
-    assert allocation["summary"] == "Allocated to Colin Colleague. Wendy is on leave."
+    assert allocation["summary"] == "Allocated to Colin Colleague by Mina Manager. Wendy is on leave."
     [flag] = chronology(calls, family, "?kind=flag").get_json()["items"]
     assert flag["date"] == (today - dt.timedelta(days=19)).isoformat()
     assert "without access" in flag["summary"]

@@ -103,10 +103,12 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
                 entries.append(Entry(flag.resolved_on, "flag", f"{text}. {flag.resolution}" if flag.resolution else text, flag.id))
     if "allocation" in wanted:
         allocations = session.scalars(
-            select(Allocation).where(Allocation.family_id == family.id).options(selectinload(Allocation.to_worker))
+            select(Allocation).where(Allocation.family_id == family.id)
+            .options(selectinload(Allocation.to_worker), selectinload(Allocation.by))
         )
         for allocation in allocations:
             text = f"Allocated to {allocation.to_worker.name}" if allocation.to_worker else "Left unallocated"
+            text += f" by {allocation.by.name}"
             entries.append(Entry(allocation.made_on, "allocation", f"{text}. {allocation.reason}" if allocation.reason else text, allocation.id))
     entries.sort(key=lambda e: (e.date, KINDS.index(e.kind), e.ref_id), reverse=True)
     return entries
