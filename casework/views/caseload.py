@@ -33,8 +33,19 @@ from ..services import families as families_service
 from ..services import flags as flags_service
 from ..services import supervision as supervision_service
 from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
-from .families import current_actor, family_or_abort, parse_version, refused_on_closed, stale_form
-from .helpers import case_worker_required, flash_done, form_failed, refuse, role_required, safe_next
+from .helpers import (
+    case_worker_required,
+    current_actor,
+    family_or_abort,
+    flash_done,
+    form_failed,
+    parse_version,
+    refuse,
+    refused_on_closed,
+    role_required,
+    safe_next,
+    stale_form,
+)
 
 bp = Blueprint("caseload", __name__)
 
