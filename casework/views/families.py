@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
@@ -529,35 +531,76 @@ def phase(family_id):
 # --- Children and carers: keeping the record true -------------------------------------------
 
 
-def _render_person(template, form, family, person=None, status=200):
-    return render_template(template, form=form, family=family, person=person), status
+@dataclass(frozen=True)
+class PersonPages:
+    """What differs between the child and the carer pages; the four views share the rest."""
+
+    kind: str  # "child" or "carer"
+    form_class: type
+    get: Callable
+    add: Callable
+    update: Callable
+    prefill: Callable = lambda form, person: None
 
 
-def _save_person(form, family, template, save, done, person=None):
-    """The POST half of the four child and carer pages: validate, save, explain."""
+PEOPLE = {
+    "child": PersonPages("child", ChildForm, families_service.get_child, families_service.add_child,
+                         families_service.update_child),
+    "carer": PersonPages(
+        "carer", CarerForm, families_service.get_carer, families_service.add_carer, families_service.update_carer,
+        prefill=lambda form, carer: setattr(form.relationship, "data", carer.relationship_to_children),
+    ),
+}
+
+
+def _render_person(pages, form, family, person=None, status=200):
+    return render_template("families/person.html", kind=pages.kind, form=form, family=family, person=person), status
+
+
+def _person_page(pages, family, person=None):
+    """GET shows the form (read-only notice when closed); POST validates, saves, explains."""
+    if request.method == "GET" and family.is_closed:
+        return refused_on_closed(family)
+    if request.method == "GET":
+        form = pages.form_class(obj=person)
+        if person is None:
+            del form.version
+        else:
+            form.version.data = str(person.version)
+            pages.prefill(form, person)
+        return _render_person(pages, form, family, person)
+    form = pages.form_class()
+    if person is None:
+        del form.version
     if not form.validate():
-        return _render_person(template, form, family, person, 422)
+        return _render_person(pages, form, family, person, 422)
     data = {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "version")}
-    if person is not None:
-        data["version"] = parse_version(form.version.data)
+    now = clock.current_time()
     try:
-        save(data)
+        if person is None:
+            pages.add(db.session, family, data, now)
+        else:
+            data["version"] = parse_version(form.version.data)
+            pages.update(db.session, person, data, now)
         db.session.commit()
     except (StaleVersion, StaleDataError):
         db.session.rollback()
         stale_form(form, person.version)
-        return _render_person(template, form, family, person, 409)
+        return _render_person(pages, form, family, person, 409)
     except ValidationFailed as error:
         db.session.rollback()
         form_failed(form, error)
-        return _render_person(template, form, family, person, 422)
-    flash_done(done)
+        return _render_person(pages, form, family, person, 422)
+    if person is None:
+        flash_done(f"{form.first_name.data} has been added to the family record.")
+    else:
+        flash_done(f"{form.first_name.data}'s details have been saved.")
     return redirect(url_for("families.show", family_id=family.id, _anchor="people"))
 
 
-def _person_or_abort(getter, person_id):
+def _person_or_abort(pages, person_id):
     try:
-        return getter(db.session, current_actor(), person_id)
+        return pages.get(db.session, current_actor(), person_id)
     except ServiceError as error:
         refuse(error)
 
@@ -565,76 +608,27 @@ def _person_or_abort(getter, person_id):
 @bp.route("/families/<int:family_id>/children/new", methods=["GET", "POST"])
 @case_worker_required
 def add_child(family_id):
-    family = family_or_abort(family_id)
-    if request.method == "GET" and family.is_closed:
-        return refused_on_closed(family)
-    form = ChildForm()
-    del form.version
-    if request.method == "GET":
-        return _render_person("families/child.html", form, family)
-    now = clock.current_time()
-    return _save_person(
-        form, family, "families/child.html",
-        lambda data: families_service.add_child(db.session, family, data, now),
-        f"{form.first_name.data} has been added to the family record.",
-    )
+    return _person_page(PEOPLE["child"], family_or_abort(family_id))
 
 
 @bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
 @case_worker_required
 def edit_child(child_id):
-    child = _person_or_abort(families_service.get_child, child_id)
-    family = child.family
-    if request.method == "GET" and family.is_closed:
-        return refused_on_closed(family)
-    form = ChildForm(obj=child) if request.method == "GET" else ChildForm()
-    if request.method == "GET":
-        form.version.data = str(child.version)
-        return _render_person("families/child.html", form, family, child)
-    now = clock.current_time()
-    return _save_person(
-        form, family, "families/child.html",
-        lambda data: families_service.update_child(db.session, child, data, now),
-        f"{form.first_name.data}'s details have been saved.", person=child,
-    )
+    child = _person_or_abort(PEOPLE["child"], child_id)
+    return _person_page(PEOPLE["child"], child.family, child)
 
 
 @bp.route("/families/<int:family_id>/carers/new", methods=["GET", "POST"])
 @case_worker_required
 def add_carer(family_id):
-    family = family_or_abort(family_id)
-    if request.method == "GET" and family.is_closed:
-        return refused_on_closed(family)
-    form = CarerForm()
-    del form.version
-    if request.method == "GET":
-        return _render_person("families/carer.html", form, family)
-    now = clock.current_time()
-    return _save_person(
-        form, family, "families/carer.html",
-        lambda data: families_service.add_carer(db.session, family, data, now),
-        f"{form.first_name.data} has been added to the family record.",
-    )
+    return _person_page(PEOPLE["carer"], family_or_abort(family_id))
 
 
 @bp.route("/carers/<int:carer_id>/edit", methods=["GET", "POST"])
 @case_worker_required
 def edit_carer(carer_id):
-    carer = _person_or_abort(families_service.get_carer, carer_id)
-    family = carer.family
-    if request.method == "GET" and family.is_closed:
-        return refused_on_closed(family)
-    form = CarerForm(obj=carer) if request.method == "GET" else CarerForm()
-    if request.method == "GET":
-        form.relationship.data = carer.relationship_to_children
-        form.version.data = str(carer.version)
-        return _render_person("families/carer.html", form, family, carer)
-    now = clock.current_time()
-    return _save_person(
-        form, family, "families/carer.html",
-        lambda data: families_service.update_carer(db.session, carer, data, now),
-        f"{form.first_name.data}'s details have been saved.", person=carer,
-    )
+    carer = _person_or_abort(PEOPLE["carer"], carer_id)
+    return _person_page(PEOPLE["carer"], carer.family, carer)
 
 
 # --- Reopening a closed family (a manager) --------------------------------------------------
