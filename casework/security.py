@@ -1,10 +1,11 @@
 """Sign-in plumbing, the audit of who is acting, and the HTTP headers every answer carries."""
-from flask import Flask, request, session
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
 from .models import User
-from .services import audit, clock
+from .services import audit, clock, totp
 from .services.signin import current_session
 
 CONTENT_SECURITY_POLICY = (
@@ -12,6 +13,10 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+
+# What an administrator who must set up a second factor may still use.
+ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor", "auth.logout", "auth.keep_alive", "auth.login",
+                                 "auth.login_code", "static", "main.healthz"})
 
 
 @login_manager.user_loader
@@ -41,6 +46,21 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def who_is_asking():
         audit.set_actor(None, request.remote_addr)
+
+    @app.before_request
+    def second_factor_first():
+        """When the service requires a second factor of administrators, an administrator
+        without one can use nothing but the page that sets it up (and signing out). The API
+        refuses them in its own way (403, see views/api)."""
+        if not app.config["CASEWORK_TOTP_REQUIRED_FOR_ADMINS"] or request.endpoint in ENROLMENT_ENDPOINTS:
+            return None
+        if request.blueprint == "api" or request.endpoint is None:
+            return None
+        if current_user.is_authenticated and totp.enrolment_required(current_user):
+            if request.method == "GET":
+                flash("Set up two-step sign-in before you carry on: this service requires it of administrators.", "info")
+            return redirect(url_for("auth.two_factor"))
+        return None
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."

@@ -7,6 +7,7 @@ from werkzeug.security import generate_password_hash
 
 from casework.extensions import db
 from casework.models import Child, Family, FamilyConcern, Goal, GoalRating, Team, User, Visit, VisitChild
+from casework.models import Assessment, AssessmentScore, Carer, Review
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -98,3 +99,43 @@ class VisitFactory(Base):
         lambda o: [VisitChild(child=child) for child in o.family.children] if o.outcome == "completed" else []
     )
     all_children_seen = factory.LazyAttribute(lambda o: o.outcome == "completed")
+
+
+# Data protection tests (tests/test_data_protection*.py) ---------------------------------------
+
+
+class CarerFactory(Base):
+    class Meta:
+        model = Carer
+
+    family = factory.SubFactory(FamilyFactory)
+    first_name = "Dana"
+    last_name = "Smith"
+    relationship_to_children = "Mother"
+
+
+class ReviewFactory(Base):
+    class Meta:
+        model = Review
+
+    family = factory.SubFactory(FamilyFactory)
+    held_on = factory.LazyAttribute(lambda o: o.family.opened_on + dt.timedelta(days=42))
+    decision = "continue"
+    attendees = "Mother, family worker"
+    notes = "The plan is working."
+    recorded_by = factory.LazyAttribute(lambda o: o.family.worker)
+
+
+class AssessmentFactory(Base):
+    """An assessment against the built-in framework, with one score per domain given."""
+
+    class Meta:
+        model = Assessment
+
+    family = factory.SubFactory(FamilyFactory)
+    child = None
+    framework = "family-functioning"
+    stage = "initial"
+    date = factory.LazyAttribute(lambda o: o.family.opened_on)
+    recorded_by = factory.LazyAttribute(lambda o: o.family.worker)
+    scores = factory.LazyFunction(lambda: [AssessmentScore(domain="physical_care", score=3, evidence="")])

@@ -46,6 +46,16 @@ ROUTES = {
     ("GET", "/healthz"): "public",
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
+    ("GET", "/login/code"): "public",
+    ("POST", "/login/code"): "public",
+    ("GET", "/account/two-factor"): "signed_in",
+    ("POST", "/account/two-factor"): "signed_in",
+    ("POST", "/account/two-factor/disable"): "signed_in",
+    ("POST", "/session/keep-alive"): "signed_in",
+    ("POST", "/admin/users/<int:user_id>/two-factor/reset"): "administration",
+    # Server-side drafts: a form of one family (form_key names it)
+    ("POST", "/drafts/<form_key>"): "family_record",
+    ("POST", "/drafts/<form_key>/discard"): "family_record",
     ("GET", "/"): "signed_in",
     ("POST", "/logout"): "signed_in",
     ("GET", "/account/password"): "signed_in",
@@ -125,10 +135,25 @@ ROUTES = {
     ("POST", "/families/<int:family_id>/assessments/new"): "family_record",
     ("GET", "/reports/outcomes"): "reports",
     ("GET", "/reports/outcomes/chart.svg"): "reports",
+    ("GET", "/reports"): "reports",
+    ("GET", "/reports/outcomes/domains-chart.svg"): "reports",
+    ("GET", "/reports/outcomes/print"): "reports",
+    # the families behind a figure: a manager's own team; admins see figures only (403)
+    ("GET", "/reports/outcomes/families"): "manager_only",
     ("GET", "/reports/outcomes.csv"): "reports",
     ("GET", "/reports/sustained"): "reports",
     ("GET", "/reports/local-area"): "reports",
     ("GET", "/reports/local-area.csv"): "reports",
+    # Data protection (views/records.py): subject access, retention, legal hold, anonymising
+    ("GET", "/families/<int:family_id>/subject-access"): "manager_record",
+    ("GET", "/families/<int:family_id>/subject-access.json"): "manager_record",
+    ("GET", "/children/<int:child_id>/subject-access"): "manager_record",
+    ("GET", "/children/<int:child_id>/subject-access.json"): "manager_record",
+    ("GET", "/records/retention"): "manager_only",
+    ("GET", "/families/<int:family_id>/retention"): "manager_record",
+    ("POST", "/families/<int:family_id>/legal-hold"): "manager_record",
+    ("POST", "/families/<int:family_id>/legal-hold/lift"): "manager_record",
+    ("POST", "/families/<int:family_id>/anonymise"): "manager_record",
     # The JSON API
     ("GET", "/api/v1/openapi.json"): "public",
     ("POST", "/api/v1/tokens"): "public",
@@ -165,6 +190,8 @@ ROUTES = {
     ("GET", "/api/v1/caseload"): "manager_only",
     ("GET", "/api/v1/reports/outcomes"): "reports",
     ("GET", "/api/v1/reports/local-area"): "reports",
+    ("GET", "/api/v1/families/<int:family_id>/subject-access"): "manager_family",
+    ("GET", "/api/v1/children/<int:child_id>/subject-access"): "manager_family",
     ("GET", "/api/v1/transfers"): "manager_only",
     ("POST", "/api/v1/transfers/<int:transfer_id>/accept"): "incoming_transfer",
     ("POST", "/api/v1/transfers/<int:transfer_id>/decline"): "incoming_transfer",
@@ -211,7 +238,7 @@ def world(db, worker, colleague, manager, admin, other_team):
     people = dict(worker=worker, colleague=colleague, manager=manager, other_manager=other_manager, admin=admin)
     ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=colleague.id, filename="casework.css",
                rating_id=rating.id, flag_id=flag.id, notification_id=notification.id, transfer_id=transfer.id,
-               child_id=family.children[0].id, carer_id=carer.id)
+               child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}")
     db.session.commit()
     return people, ids
 
@@ -221,6 +248,7 @@ def _path(rule, ids):
     for name, value in ids.items():
         for converter in ("int", "path"):
             path = path.replace(f"<{converter}:{name}>", str(value))
+        path = path.replace(f"<{name}>", str(value))
     return path
 
 

@@ -397,3 +397,36 @@ def test_a_managers_day_caseload_flags_and_reallocation(db, live_server, browser
     axe.check(page, "family page after reallocation")
 
     axe.assert_clean()
+
+
+def test_a_draft_is_kept_on_the_server_and_the_time_out_is_announced(app, db, live_server, browser_page):
+    """Leaving a half-written visit keeps it as a draft on the server (the script, under the
+    strict CSP), it comes back with a notice, and the idle time-out warning is an alert with a
+    working "Stay signed in"."""
+    from casework.models import Draft
+
+    app.config.update(CASEWORK_SESSION_IDLE_MINUTES=3, CASEWORK_SESSION_WARNING_MINUTES=2)  # warn at once
+    worker = factories.UserFactory(team=factories.TeamFactory(name="Leeds North"), email="wendy@example.org")
+    family_id, email = factories.FamilyFactory(worker=worker).id, worker.email
+    db.session.commit()  # and read nothing more through the test's session while the server works
+    page, base, axe = browser_page, live_server, AccessibilityLog()
+    sign_in(page, base, email, "/families")
+    page.goto(f"{base}/families/{family_id}/visits/new")
+    page.get_by_label("Notes", exact=True).fill("Typed before a phone call took me away.")
+    page.goto(f"{base}/families")  # leaving the page sends the draft
+    for _ in range(50):
+        found = db.session.query(Draft).count()
+        db.session.rollback()  # never hold SQLite's write lock while the server works
+        if found:
+            break
+        page.wait_for_timeout(100)
+    page.goto(f"{base}/families/{family_id}/visits/new")
+    expect(page.locator("main")).to_contain_text("We kept your unsaved draft from")
+    expect(page.get_by_label("Notes", exact=True)).to_have_value("Typed before a phone call took me away.")
+    warning = page.get_by_role("alert").filter(has_text="You will be signed out soon")
+    expect(warning).to_be_visible(timeout=15_000)
+    axe.check(page, "visit form with a restored draft and the time-out warning")
+    with page.expect_response(lambda answer: answer.url.endswith("/session/keep-alive")) as keep_alive:
+        warning.get_by_role("button", name="Stay signed in").click()
+    assert keep_alive.value.status == 204
+    axe.assert_clean()

@@ -68,7 +68,12 @@ def normalise_postcode(postcode: str) -> str:
 
 
 def postcode_district(postcode: str) -> str:
-    """The outward code (``LS6`` of ``LS6 2AB``): the finest area reports ever show."""
+    """The outward code (``LS6`` of ``LS6 2AB``): the finest area reports ever show. A value of
+    at most four characters is already an outward code (an anonymised family keeps only its
+    district, e.g. ``LS10``; a full postcode has at least five)."""
+    compact = "".join(postcode.split()).upper()
+    if len(compact) <= 4:
+        return compact
     return normalise_postcode(postcode).split(" ")[0]
 
 
@@ -356,6 +361,8 @@ def reopen_family(session: Session, actor: User, family: Family, note: str, now:
         raise Forbidden("Only a manager can reopen a family.")
     if not family.is_closed:
         raise ValidationFailed("The family is open.", {"phase": ["Only a closed family can be reopened."]})
+    if family.anonymised_at is not None:
+        raise Conflict("The family's record has been anonymised: open a new referral instead.")
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("Say why the family is being reopened.", {"note": ["Say why the family is being reopened."]})

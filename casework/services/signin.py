@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import LoginAttempt, User, UserSession
-from . import audit
+from . import audit, totp
 from .accounts import authenticate, find_user
 from .errors import ServiceError, ValidationFailed
 from .notifications import notify
@@ -61,26 +61,53 @@ def check_throttle(session: Session, email: str, ip: str, now: dt.datetime) -> N
             raise TooManyAttempts(until, now)
 
 
+def _failed(session: Session, email: str, ip: str, now: dt.datetime) -> None:
+    """Count a failed attempt (a wrong password or a wrong second-factor code) towards the
+    limits, and tell the account's owner when it has just locked their account."""
+    session.add(LoginAttempt(at=now, email=email, ip=ip, succeeded=False))
+    session.flush()
+    owner = find_user(session, email)
+    limit = current_app.config["CASEWORK_SIGNIN_ACCOUNT_LIMIT"]
+    window = dt.timedelta(minutes=current_app.config["CASEWORK_SIGNIN_WINDOW_MINUTES"])
+    failures = _recent_failures(session, LoginAttempt.email, email, limit, now - 2 * window)
+    if owner is not None and _locked_until(failures, limit, window, now):
+        notify(session, owner.id, "sign_in_locked", None,
+               f"Your casework account was locked for {window.seconds // 60} minutes after {limit} failed sign-ins. "
+               "If this was not you, tell your administrator.",
+               f"sign_in_locked:{owner.id}:{failures[0].isoformat()}", now)
+
+
 def sign_in(session: Session, email: str, password: str, ip: str, now: dt.datetime) -> User:
     """The user with these credentials, or ValidationFailed; TooManyAttempts (429) while the
-    account or the address is locked. Every attempt is recorded and audited."""
+    account or the address is locked. Every attempt is recorded and audited.
+
+    A user with a second factor is not signed in yet: the caller asks for the code and calls
+    ``second_factor``; the audit says ``sign_in_password`` until then."""
     email = (email or "").strip().lower()
     check_throttle(session, email, ip, now)
     user = authenticate(session, email, password)
-    session.add(LoginAttempt(at=now, email=email, ip=ip, succeeded=user is not None))
-    audit.record(session, "sign_in" if user else "sign_in_failed", user_id=user.id if user else None, ip=ip)
     if user is None:
-        session.flush()
-        owner = find_user(session, email)
-        limit = current_app.config["CASEWORK_SIGNIN_ACCOUNT_LIMIT"]
-        window = dt.timedelta(minutes=current_app.config["CASEWORK_SIGNIN_WINDOW_MINUTES"])
-        failures = _recent_failures(session, LoginAttempt.email, email, limit, now - 2 * window)
-        if owner is not None and _locked_until(failures, limit, window, now):
-            notify(session, owner.id, "sign_in_locked", None,
-                   f"Your casework account was locked for {window.seconds // 60} minutes after {limit} failed sign-ins. "
-                   "If this was not you, tell your administrator.",
-                   f"sign_in_locked:{owner.id}:{failures[0].isoformat()}", now)
+        audit.record(session, "sign_in_failed", ip=ip)
+        _failed(session, email, ip, now)
         raise ValidationFailed(WRONG_CREDENTIALS, {"password": [WRONG_CREDENTIALS]})
+    session.add(LoginAttempt(at=now, email=email, ip=ip, succeeded=True))
+    audit.record(session, "sign_in_password" if user.totp_secret else "sign_in", user_id=user.id, ip=ip)
+    return user
+
+
+def second_factor(session: Session, user: User, code, ip: str, now: dt.datetime) -> User:
+    """The second step of signing in: the code from the user's authenticator app. A wrong
+    code counts towards the account's limit like a wrong password (TooManyAttempts while
+    locked); a code used once is refused the second time."""
+    email = user.email.strip().lower()
+    check_throttle(session, email, ip, now)
+    if not totp.normalise_code(code):
+        raise ValidationFailed(totp.NO_CODE, {"code": [totp.NO_CODE]})
+    if not user.active or not totp.use_code(session, user, code, now):
+        audit.record(session, "totp_failed", user_id=user.id, ip=ip)
+        _failed(session, email, ip, now)
+        raise ValidationFailed(totp.WRONG_CODE, {"code": [totp.WRONG_CODE]})
+    audit.record(session, "sign_in", user_id=user.id, ip=ip, detail={"second_factor": "totp"})
     return user
 
 
@@ -116,3 +143,11 @@ def current_session(session: Session, token: str | None, now: dt.datetime) -> Us
 def end_session(session: Session, token: str | None, now: dt.datetime) -> None:
     if token:
         session.execute(update(UserSession).where(UserSession.id == _digest(token)).values(ended_at=now))
+
+
+def touch(session: Session, token: str | None, now: dt.datetime) -> None:
+    """The session's idle time starts again now (the time-out warning's "Stay signed in")."""
+    if token:
+        session.execute(update(UserSession)
+                        .where(UserSession.id == _digest(token), UserSession.ended_at.is_(None))
+                        .values(last_seen_at=now))

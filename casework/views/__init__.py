@@ -21,3 +21,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessments_bp)
     from .reports import bp as reports_bp  # outcome and local-area reports
     app.register_blueprint(reports_bp)
+    from .records import bp as records_bp  # data protection: subject access, retention, legal hold
+    app.register_blueprint(records_bp)

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.accounts import ResetPasswordForm, TeamForm, UserForm
 from ..forms.fields import BaseForm, LocalDateField
 from ..models import Family, FrameworkTraining, Team, User
-from ..services import accounts
+from ..services import accounts, totp
 from ..services.assessments import load_frameworks
 from ..services.errors import ValidationFailed
 from .helpers import form_failed, role_required
@@ -161,6 +161,22 @@ def activate(user_id):
     accounts.set_active(db.session, user, True)
     db.session.commit()
     flash(f"{user.name} can sign in again.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@admin_required
+def reset_two_factor(user_id):
+    """Remove a user's second factor (a lost or replaced phone): they sign in with their
+    password and can set it up again. Audited; their sessions end."""
+    user = _user_or_404(user_id)
+    if not user.totp_secret:
+        flash(f"{user.name} does not use two-step sign-in.", "info")
+        return redirect(url_for("admin.users"))
+    totp.reset(db.session, current_user._get_current_object(), user)
+    db.session.commit()
+    flash(f"{user.name}'s two-step sign-in is reset and their sessions have ended. They sign in with their "
+          "password and can set it up again.", "success")
     return redirect(url_for("admin.users"))
 
 

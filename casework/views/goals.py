@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, area_label
 from ..models import GOAL_STATUSES
-from ..services import charts, clock, scope
+from ..services import charts, clock, drafts, scope
 from ..services import goals as goals_service
 from ..services import corrections as corrections_service
 from ..services.errors import ServiceError, StaleVersion, ValidationFailed
@@ -25,6 +25,7 @@ from .helpers import (
     refused_on_closed,
     stale_form,
 )
+from .visits import restore_draft
 
 bp = Blueprint("goals", __name__)
 
@@ -58,8 +59,9 @@ def _goal_fields(form) -> dict:
 # --- Agreeing a goal ------------------------------------------------------------------------
 
 
-def _render_new(form, family, status=200):
-    return render_template("goals/new.html", form=form, family=family), status
+def _render_new(form, family, status=200, draft=None):
+    return render_template("goals/new.html", form=form, family=family, draft=draft,
+                           draft_key=drafts.form_key("goal", family.id)), status
 
 
 @bp.route("/families/<int:family_id>/goals/new", methods=["GET", "POST"])
@@ -74,11 +76,12 @@ def new(family_id):
     del form.version
     if request.method == "GET":
         form.start_date.data = clock.local_date(now)
-        return _render_new(form, family)
+        return _render_new(form, family, draft=restore_draft(form, "goal", family, now))
     if not form.validate():
         return _render_new(form, family, 422)
     try:
         goal = goals_service.agree_goal(db.session, family, _goal_fields(form), now)
+        drafts.discard(db.session, current_actor(), drafts.form_key("goal", family.id))
     except ValidationFailed as error:
         db.session.rollback()
         form_failed(form, error)

@@ -6,11 +6,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from ..extensions import db
 from ..forms.case import ReviewForm
 from ..models import CLOSURE_REASONS
-from ..services import clock
+from ..services import clock, drafts
 from ..services import families as families_service
 from ..services import reviews as reviews_service
 from ..services.errors import Conflict, ValidationFailed
 from .helpers import case_worker_required, current_actor, family_or_abort, flash_done, form_failed, refused_on_closed
+from .visits import restore_draft
 
 bp = Blueprint("reviews", __name__)
 
@@ -27,7 +28,7 @@ def _review_form() -> ReviewForm:
     return form
 
 
-def _render(form, family, status=200):
+def _render(form, family, status=200, draft=None):
     return (
         render_template(
             "reviews/new.html",
@@ -35,6 +36,8 @@ def _render(form, family, status=200):
             family=family,
             next_due=reviews_service.next_review_due(db.session, family),
             today=clock.local_date(clock.current_time()),
+            draft=draft,
+            draft_key=drafts.form_key("review", family.id),
         ),
         status,
     )
@@ -51,7 +54,7 @@ def new(family_id):
     form = _review_form()
     if request.method == "GET":
         form.held_on.data = clock.local_date(now)
-        return _render(form, family)
+        return _render(form, family, draft=restore_draft(form, "review", family, now))
     if not form.validate():
         return _render(form, family, 422)
     data = {
@@ -63,6 +66,7 @@ def new(family_id):
     }
     try:
         review = reviews_service.hold_review(db.session, actor, family, data, now)
+        drafts.discard(db.session, actor, drafts.form_key("review", family.id))
         db.session.commit()
     except (ValidationFailed, Conflict) as error:
         db.session.rollback()

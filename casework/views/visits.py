@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..forms.case import VisitCorrectionForm, VisitForm
 from ..models import VISIT_KINDS, VISIT_OUTCOMES
-from ..services import clock, scope
+from ..services import clock, drafts, scope
 from ..services import goals as goals_service
 from ..services import visits as visits_service
 from ..services.corrections import correct_visit
@@ -68,8 +69,9 @@ def _visit_data(form) -> dict:
 # --- Logging a visit ------------------------------------------------------------------------
 
 
-def _render(form, family, status=200):
-    return render_template("visits/new.html", form=form, family=family), status
+def _render(form, family, status=200, draft=None):
+    return render_template("visits/new.html", form=form, family=family, draft=draft,
+                           draft_key=drafts.form_key("visit", family.id)), status
 
 
 @bp.route("/families/<int:family_id>/visits/new", methods=["GET", "POST"])
@@ -83,11 +85,12 @@ def new(family_id):
     form = _describe(VisitForm().set_family(family, goals_service.active_goals(db.session, family)))
     if request.method == "GET":
         form.date.data = clock.local_date(now)
-        return _render(form, family)
+        return _render(form, family, draft=restore_draft(form, "visit", family, now))
     if not form.validate():
         return _render(form, family, 422)
     try:
         visit = visits_service.log_visit(db.session, actor, family, _visit_data(form), now)
+        drafts.discard(db.session, actor, drafts.form_key("visit", family.id))
     except ValidationFailed as error:
         db.session.rollback()
         form_failed(form, error)
@@ -95,6 +98,57 @@ def new(family_id):
     db.session.commit()
     flash_done(f"Visit on {visit.date.day} {visit.date:%b %Y} recorded.")
     return redirect(url_for("families.show", family_id=family.id, _anchor="visits"))
+
+
+# --- Drafts: what was typed into a long form and not yet saved ------------------------------
+#
+# static/js/session.js posts the form here every half a minute while it changes, and before the
+# idle time-out; the form page fills its fields from the draft when it is opened again (after
+# signing back in, say). Without JavaScript nothing is autosaved and the pages work as before.
+
+DRAFT_PAGES = {"visit": "visits.new", "review": "reviews.new", "goal": "goals.new"}
+
+
+def restore_draft(form, kind, family, now):
+    """Fill ``form`` from the signed-in user's draft of it, if they have one; the draft (for
+    the notice "We kept your unsaved draft from 14:05"), or None."""
+    draft = drafts.load(db.session, current_actor(), drafts.form_key(kind, family.id), now)
+    db.session.commit()  # stale drafts were purged
+    if draft is not None:
+        draft.saved_on_another_day = clock.local_date(draft.saved_at) != clock.local_date(now)
+        form.process(formdata=MultiDict([(name, value) for name, values in draft.data.items() for value in values]))
+    return draft
+
+
+@bp.post("/drafts/<form_key>")
+@case_worker_required
+def save_draft(form_key):
+    """Keep the posted form as the caller's draft of ``form_key``: 204. 404 for a form or
+    family outside the caller's scope (nobody can write into anyone else's draft: a draft
+    belongs to the caller alone), 422 when it cannot be kept."""
+    try:
+        drafts.save(db.session, current_actor(), form_key, request.form, clock.current_time())
+    except ValidationFailed as error:
+        db.session.rollback()
+        return error.message, 422, {"Content-Type": "text/plain; charset=utf-8"}
+    except ServiceError as error:
+        refuse(error)
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/drafts/<form_key>/discard")
+@case_worker_required
+def discard_draft(form_key):
+    """The "Discard draft" button: the form opens empty again."""
+    try:
+        kind, family_id = drafts.parse_key(form_key)
+        found = drafts.discard(db.session, current_actor(), form_key)
+    except ServiceError as error:
+        refuse(error)
+    db.session.commit()
+    flash("Your draft has been discarded." if found else "There was no draft to discard.", "info")
+    return redirect(url_for(DRAFT_PAGES[kind], family_id=family_id))
 
 
 # --- Correcting a visit ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from . import (  # noqa: E402,F401
     history,
     notifications,
     openapi,
+    records,
     reports,
     reviews,
     transfers,

@@ -16,7 +16,7 @@ from werkzeug.routing import RequestRedirect
 from ...extensions import db
 from ...services import accounts
 from ...services.clock import current_time
-from ...services import audit
+from ...services import audit, totp
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
 from . import bp
@@ -90,6 +90,9 @@ def _authenticate():
         raise Unauthorised("The API token is not valid: it is unknown, expired or revoked.")
     g.api_user, g.api_token = found
     audit.set_actor(g.api_user.id, request.remote_addr)
+    if totp.enrolment_required(g.api_user):  # a token issued before the service required it
+        raise Forbidden("Administrators must set up two-step sign-in before using casework: "
+                        "sign in on the web and follow the steps.")
     return None
 
 

@@ -22,6 +22,7 @@ from ...models.flag import FLAG_STATUSES
 from ...models.goal import RATING_MAX, RATING_MIN
 from . import bp
 from .families import PER_PAGE_DEFAULT, PER_PAGE_MAX
+from .records import openapi_paths as records_paths
 
 
 def ref(name: str) -> dict:
@@ -399,7 +400,11 @@ def components(goal_areas: list[str]) -> dict:
         "schemas": {
             "Error": error_schema,
             "TokenRequest": obj({"email": {"type": "string", "format": "email"},
-                                 "password": {"type": "string", "format": "password"}},
+                                 "password": {"type": "string", "format": "password"},
+                                 "totp_code": {"type": "string",
+                                               "description": "The current 6-digit code from the "
+                                               "authenticator app: required for a user with two-step "
+                                               "sign-in, ignored for others. A code is accepted once."}},
                                 ["email", "password"]),
             "Token": obj({"token": {"type": "string"}, "expires_at": INSTANT},
                          ["token", "expires_at"]),
@@ -592,9 +597,18 @@ def paths() -> dict:
             "post": operation("createToken", "Exchange an e-mail and password for a token", {
                 "201": answer("A new token.", "Token"),
                 "400": error("BadRequest"),
-                "401": error("Unauthorised"),
+                "401": answer("Wrong e-mail or password; or, for a user with two-step sign-in, "
+                              "totp_code missing, wrong or already used (fields names totp_code).",
+                              "Error"),
+                "403": answer("An administrator without two-step sign-in, when the service "
+                              "requires it of administrators: set it up on the web first.", "Error"),
                 "422": error("Unprocessable"),
-            }, tag="auth", body=json_body("TokenRequest"), public=True),
+                "429": answer("Too many failed attempts (passwords or codes) for the account or "
+                              "the address: try again later.", "Error"),
+            }, tag="auth", body=json_body("TokenRequest"), public=True,
+                description="A user with two-step sign-in sends the current code from their "
+                "authenticator app in totp_code; a wrong code counts towards the same limit as a "
+                "wrong password."),
         },
         "/api/v1/tokens/current": {
             "delete": operation("revokeToken", "Revoke the token of this request", {
@@ -868,6 +882,7 @@ def paths() -> dict:
             }, tag="caseload"),
         },
         **_report_paths(),
+        **records_paths(operation, answer, path_id, query, error),
     }
 
 
@@ -895,7 +910,14 @@ def _report_paths() -> dict:
         "closure_reasons": {"type": "object", "additionalProperties": count},
         "assessment_domains": {"type": "array", "items": obj({
             "framework": {"type": "string"}, "domain": {"type": "string"}, "label": {"type": "string"},
-            "families": count, "improved": count, "pct_improved": pct})},
+            "families": count, "improved": count, "pct_improved": pct,
+            "children": count, "children_improved": count, "pct_children_improved": pct},
+            description="Families whose latest family assessment is better than their first (direction-aware), "
+                        "and the children of those families")},
+        "child_assessment_domains": {"type": "array", "items": obj({
+            "framework": {"type": "string"}, "domain": {"type": "string"}, "label": {"type": "string"},
+            "children": count, "improved": count, "pct_improved": pct},
+            description="Children assessed on their own: latest better than first (direction-aware)")},
         "data_completeness": obj({"families_closed": count, "with_first_and_closing_assessment": count, "pct": pct}),
     }, ["from", "to", "families_closed", "children", "goals", "areas", "median_weeks_in_service", "closure_reasons"])
     local_area = obj({

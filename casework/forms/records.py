@@ -1,0 +1,44 @@
+"""Forms for data protection: choosing what a subject access export covers, placing and lifting a
+legal hold, and confirming an anonymisation by typing the family's reference."""
+from __future__ import annotations
+
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from .fields import BaseForm, MultiCheckboxField
+
+
+class SubjectAccessForm(BaseForm):
+    """Read from the query string (a GET form that changes nothing): no CSRF token."""
+
+    class Meta(BaseForm.Meta):
+        csrf = False
+
+    subject = RadioField("Whose information?", validate_choice=True,
+                         description="A child's export holds only the records that concern that child.")
+    redact = MultiCheckboxField("Third parties", choices={"1": "Redact third parties"},
+                                description="Staff are shown by role only; the referral source and, in a "
+                                "child's export, the parents' and carers' names become [redacted].")
+
+
+class LegalHoldForm(BaseForm):
+    reason = TextAreaField(
+        "Why must the record be kept?",
+        [InputRequired("Say why the record must be kept (for example, the proceedings it is needed for)."),
+         Length(max=2000)],
+        description="For example: care proceedings, a complaint or a claim. While the hold is on, the "
+        "record cannot be anonymised.",
+    )
+    version = HiddenField(validators=[Optional()])
+
+
+class LiftHoldForm(BaseForm):
+    version = HiddenField(validators=[Optional()])
+
+
+class AnonymiseForm(BaseForm):
+    confirm_reference = StringField(
+        "Type the family's reference to confirm",
+        [InputRequired("Type the family's reference to confirm."), Length(max=40)],
+    )
+    version = HiddenField(validators=[Optional()])

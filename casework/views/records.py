@@ -1,0 +1,284 @@
+"""Data protection pages, for managers of the family's team: subject access exports (a print view
+and a JSON download, for the family or one child, third parties optionally redacted), the
+families due for a retention review, a family's legal hold and anonymising its record.
+
+Who may use them: a manager, on the families of their own team. A worker gets 403 (the role
+first, even on their own family), another team's manager 404, an administrator 403 (case data
+is not theirs to see). Every export is audited (action ``export``, with the format and whether
+it was redacted); so are a hold placed or lifted and an anonymisation (services/retention.py)."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
+from ..models import Family
+from ..services import audit, clock
+from ..services import families as families_service
+from ..services import retention as retention_service
+from ..services import subject_access
+from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
+from .helpers import (
+    current_actor,
+    family_or_abort,
+    flash_done,
+    form_failed,
+    parse_version,
+    refuse,
+    role_required,
+    stale_form,
+)
+
+bp = Blueprint("records", __name__)
+
+manager_required = role_required("manager")
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
+REDACT_MESSAGE = "Choose whether to redact third parties: redact=1 or redact=0."
+
+
+def parse_redact(raw: str | None) -> bool | None:
+    """``?redact=``: 1/true/yes/on redacts, absent or 0/false/no/off does not; anything else
+    is None (refused, so a typo never releases an unredacted export by mistake)."""
+    value = (raw or "").strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    return None
+
+
+def audit_export(family_id: int, record_type: str, record_id: int, fmt: str, redacted: bool, via: str = "web") -> None:
+    audit.record(db.session, "export", record_type=record_type, record_id=record_id, family_id=family_id,
+                 detail={"format": fmt, "redacted": redacted, "via": via})
+
+
+def json_download(export: dict) -> Response:
+    body = json.dumps(subject_access.to_json(export), indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{subject_access.filename(export)}"'
+    return response
+
+
+# --- Subject access ---------------------------------------------------------------------------
+
+
+def _child_or_abort(child_id: int):
+    try:
+        return families_service.get_child(db.session, current_actor(), child_id)
+    except ServiceError as error:
+        refuse(error)
+
+
+def _subject_form(family: Family, subject: str, redact: bool) -> SubjectAccessForm:
+    form = SubjectAccessForm(formdata=None)
+    form.subject.choices = [("family", "The family: its parents, carers and children")] + [
+        (f"child-{child.id}", f"{child.first_name} only") for child in family.children
+    ]
+    form.subject.data = subject
+    form.redact.data = ["1"] if redact else []
+    return form
+
+
+def _render_subject_access(family, form, export=None, status=200, json_url=None):
+    return render_template(
+        "records/subject_access.html", family=family, form=form, export=export, json_url=json_url,
+    ), status
+
+
+def _redact_or_form_error(family: Family, subject: str):
+    """The redact flag asked for, or (None, the page saying why it cannot be read)."""
+    redact = parse_redact(request.args.get("redact"))
+    if redact is None:
+        form = _subject_form(family, subject, False)
+        form.redact.errors = [REDACT_MESSAGE]
+        return None, _render_subject_access(family, form, status=422)
+    return redact, None
+
+
+@bp.get("/families/<int:family_id>/subject-access")
+@manager_required
+def family_subject_access(family_id):
+    """The family's export to print, with the form choosing the subject (the family or one of
+    its children, whose own page this sends the form to) and redaction."""
+    family = family_or_abort(family_id)
+    family = families_service.load_family_record(db.session, family)
+    subject = (request.args.get("subject") or "family").strip()
+    redact, refused = _redact_or_form_error(family, subject)
+    if refused:
+        return refused
+    if subject != "family":
+        child_ids = {f"child-{child.id}": child.id for child in family.children}
+        if subject not in child_ids:
+            form = _subject_form(family, subject, redact)
+            form.subject.errors = ["Choose the family or one of its children."]
+            return _render_subject_access(family, form, status=422)
+        return redirect(url_for("records.child_subject_access", child_id=child_ids[subject], redact=int(redact)))
+    export = subject_access.family_export(db.session, family, redact=redact, now=clock.current_time())
+    audit_export(family.id, "family", family.id, "html", redact)
+    db.session.commit()
+    return _render_subject_access(
+        family, _subject_form(family, "family", redact), export,
+        json_url=url_for("records.family_subject_access_json", family_id=family.id, redact=int(redact)),
+    )
+
+
+@bp.get("/families/<int:family_id>/subject-access.json")
+@manager_required
+def family_subject_access_json(family_id):
+    family = family_or_abort(family_id)
+    redact, refused = _redact_or_form_error(family, "family")
+    if refused:
+        return refused
+    export = subject_access.family_export(db.session, family, redact=redact, now=clock.current_time())
+    audit_export(family.id, "family", family.id, "json", redact)
+    db.session.commit()
+    return json_download(export)
+
+
+@bp.get("/children/<int:child_id>/subject-access")
+@manager_required
+def child_subject_access(child_id):
+    child = _child_or_abort(child_id)
+    family = families_service.load_family_record(db.session, child.family)
+    subject = f"child-{child.id}"
+    redact, refused = _redact_or_form_error(family, subject)
+    if refused:
+        return refused
+    export = subject_access.child_export(db.session, child, redact=redact, now=clock.current_time())
+    audit_export(family.id, "child", child.id, "html", redact)
+    db.session.commit()
+    return _render_subject_access(
+        family, _subject_form(family, subject, redact), export,
+        json_url=url_for("records.child_subject_access_json", child_id=child.id, redact=int(redact)),
+    )
+
+
+@bp.get("/children/<int:child_id>/subject-access.json")
+@manager_required
+def child_subject_access_json(child_id):
+    child = _child_or_abort(child_id)
+    redact, refused = _redact_or_form_error(child.family, f"child-{child.id}")
+    if refused:
+        return refused
+    export = subject_access.child_export(db.session, child, redact=redact, now=clock.current_time())
+    audit_export(child.family_id, "child", child.id, "json", redact)
+    db.session.commit()
+    return json_download(export)
+
+
+# --- Retention --------------------------------------------------------------------------------
+
+
+@bp.get("/records/retention")
+@manager_required
+def retention():
+    """The team's closed families past the retention period, not yet anonymised."""
+    actor = current_actor()
+    today = clock.local_date(clock.current_time())
+    families = (retention_service.due_for_review(db.session, today, team_id=actor.team_id)
+                if actor.team_id is not None else [])
+    return render_template(
+        "records/retention.html", families=families, years=retention_service.retention_years(),
+        kept_until=retention_service.kept_until,
+    )
+
+
+def _render_family_retention(family, status=200, hold_form=None, lift_form=None, anonymise_form=None):
+    today = clock.local_date(clock.current_time())
+    submitted = hold_form or lift_form or anonymise_form
+    if family.legal_hold:
+        lift_form = lift_form or LiftHoldForm(formdata=None, version=str(family.version))
+    elif family.anonymised_at is None:
+        hold_form = hold_form or LegalHoldForm(formdata=None, version=str(family.version))
+    refusal = retention_service.anonymise_refusal(family, today)
+    if refusal is None or anonymise_form is not None:
+        anonymise_form = anonymise_form or AnonymiseForm(formdata=None, version=str(family.version))
+    return render_template(
+        "records/family.html", family=family, today=today, years=retention_service.retention_years(),
+        kept_until=retention_service.kept_until(family), due=retention_service.is_due(family, today),
+        refusal=refusal, hold_form=hold_form, lift_form=lift_form, anonymise_form=anonymise_form,
+        form=submitted,
+    ), status
+
+
+@bp.get("/families/<int:family_id>/retention")
+@manager_required
+def family_retention(family_id):
+    return _render_family_retention(family_or_abort(family_id))
+
+
+def _done(family, message):
+    flash_done(message)
+    return redirect(url_for("records.family_retention", family_id=family.id))
+
+
+@bp.post("/families/<int:family_id>/legal-hold")
+@manager_required
+def place_hold(family_id):
+    family = family_or_abort(family_id)
+    form = LegalHoldForm()
+    if not form.validate():
+        return _render_family_retention(family, 422, hold_form=form)
+    try:
+        retention_service.place_legal_hold(db.session, current_actor(), family, form.reason.data,
+                                           clock.current_time(), version=parse_version(form.version.data))
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        stale_form(form, family.version)
+        return _render_family_retention(family, 409, hold_form=form)
+    except (ValidationFailed, Conflict) as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_family_retention(family, error.status, hold_form=form)
+    return _done(family, f"{family.reference} is under a legal hold: its record will not be anonymised.")
+
+
+@bp.post("/families/<int:family_id>/legal-hold/lift")
+@manager_required
+def lift_hold(family_id):
+    family = family_or_abort(family_id)
+    form = LiftHoldForm()
+    if not form.validate():
+        return _render_family_retention(family, 422, lift_form=form)
+    try:
+        retention_service.lift_legal_hold(db.session, current_actor(), family, clock.current_time(),
+                                          version=parse_version(form.version.data))
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        stale_form(form, family.version)
+        return _render_family_retention(family, 409, lift_form=form)
+    except (ValidationFailed, Conflict) as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_family_retention(family, error.status, lift_form=form)
+    return _done(family, f"The legal hold on {family.reference} is lifted.")
+
+
+@bp.post("/families/<int:family_id>/anonymise")
+@manager_required
+def anonymise(family_id):
+    family = family_or_abort(family_id)
+    form = AnonymiseForm()
+    if not form.validate():
+        return _render_family_retention(family, 422, anonymise_form=form)
+    try:
+        families_service.check_version(family, parse_version(form.version.data))
+        retention_service.check_confirmation(family, form.confirm_reference.data)
+        retention_service.anonymise(db.session, family, current_actor(), clock.current_time())
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        stale_form(form, family.version)
+        return _render_family_retention(family, 409, anonymise_form=form)
+    except (ValidationFailed, Conflict) as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return _render_family_retention(family, error.status, anonymise_form=form)
+    return _done(family, f"The record of {family.reference} is anonymised.")
