@@ -1076,3 +1076,9 @@ def test_the_family_page_stays_at_a_fixed_number_of_queries_with_everything_on_i
         response = client.get(f"/families/{family_id}")
     assert response.status_code == 200 and "Corrected on" in page_text(response)
     assert len(many) == len(few)
+
+
+def test_form_inputs_carry_no_unset_attributes(login, worker):
+    # An unset attribute used to be printed as the text "None" (inputmode="None").
+    page = login(worker).get("/families/new").get_data(as_text=True)
+    assert '"None"' not in page
