@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..forms.case import (
@@ -40,7 +39,7 @@ from ..services import families as families_service
 from ..services import goals as goals_service
 from ..services import visits as visits_service
 from ..services.charts import chart_summary
-from ..services.errors import Conflict, Forbidden, ServiceError, StaleVersion, ValidationFailed
+from ..services.errors import Forbidden, ServiceError, ValidationFailed
 from ..services.schedule import next_review_due
 from .helpers import (
     case_worker_required,
@@ -51,7 +50,7 @@ from .helpers import (
     parse_version,
     refuse,
     refused_on_closed,
-    stale_form,
+    save_form,
 )
 from .visits import correction_lines
 
@@ -444,17 +443,10 @@ def edit(family_id):
     if actor.is_manager:
         changes["worker_id"] = form.worker_id.data
     changes["version"] = parse_version(form.version.data)
-    try:
-        families_service.update_family(db.session, actor, family, changes, clock.current_time())
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, family.version)
-        return _render_edit(form, family, 409)
-    except ValidationFailed as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_edit(form, family, 422)
+    status = save_form(form, family, lambda: families_service.update_family(
+        db.session, actor, family, changes, clock.current_time()))
+    if status:
+        return _render_edit(form, family, status)
     flash_done("The family's details have been saved.")
     return redirect(url_for("families.show", family_id=family.id))
 
@@ -496,35 +488,19 @@ def phase(family_id):
         return _render_phase(form, family)
     if not form.validate():
         return _render_phase(form, family, 422)
-    try:
-        result = families_service.move_phase(
-            db.session,
-            actor,
-            family,
-            form.phase.data,
-            form.date.data,
-            now,
-            note=form.note.data,
-            reason=form.reason.data or None,
-            version=parse_version(form.version.data),
-        )
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, family.version)
-        return _render_phase(form, family, 409)
-    except (ValidationFailed, Conflict) as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_phase(form, family, error.status)
-    to_phase = getattr(result, "to_phase", None)
-    if to_phase is None:
+    status = save_form(form, family, lambda: families_service.move_phase(
+        db.session, actor, family, form.phase.data, form.date.data, now,
+        note=form.note.data, reason=form.reason.data or None, version=parse_version(form.version.data),
+    ))
+    if status:
+        return _render_phase(form, family, status)
+    if family.phase == "closed":
+        flash_done(f"{family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
+    elif form.phase.data == "closed":
         # A worker's closing waits for their manager's approval (a closure proposal).
         flash_done(f"Closure of {family.reference} proposed: your manager will approve or return it.")
-    elif to_phase == "closed":
-        flash_done(f"{family.reference} is closed: {CLOSURE_REASONS[result.reason].lower()}.")
     else:
-        flash_done(f"{family.reference} moved to {PHASE_LABELS[to_phase].lower()}.")
+        flash_done(f"{family.reference} moved to {PHASE_LABELS[family.phase].lower()}.")
     return redirect(url_for("families.show", family_id=family.id))
 
 
@@ -576,21 +552,13 @@ def _person_page(pages, family, person=None):
         return _render_person(pages, form, family, person, 422)
     data = {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "version")}
     now = clock.current_time()
-    try:
-        if person is None:
-            pages.add(db.session, family, data, now)
-        else:
-            data["version"] = parse_version(form.version.data)
-            pages.update(db.session, person, data, now)
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, person.version)
-        return _render_person(pages, form, family, person, 409)
-    except ValidationFailed as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_person(pages, form, family, person, 422)
+    if person is None:
+        status = save_form(form, family, lambda: pages.add(db.session, family, data, now))
+    else:
+        data["version"] = parse_version(form.version.data)
+        status = save_form(form, person, lambda: pages.update(db.session, person, data, now))
+    if status:
+        return _render_person(pages, form, family, person, status)
     if person is None:
         flash_done(f"{form.first_name.data} has been added to the family record.")
     else:
@@ -648,13 +616,10 @@ def reopen(family_id):
     form = ReopenForm()
     if not form.validate():
         return _render_reopen(form, family, 422)
-    try:
-        families_service.reopen_family(db.session, current_actor(), family, form.note.data, clock.current_time())
-        db.session.commit()
-    except (ValidationFailed, Conflict) as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_reopen(form, family, error.status)
+    status = save_form(form, family, lambda: families_service.reopen_family(
+        db.session, current_actor(), family, form.note.data, clock.current_time()))
+    if status:
+        return _render_reopen(form, family, status)
     flash_done(f"{family.reference} is reopened, back in engagement.")
     return redirect(url_for("families.show", family_id=family.id))
 

@@ -4,10 +4,11 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..services import scope
-from ..services.errors import ServiceError
+from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
 
 STALE_MESSAGE = (
     "This record was changed by someone else since you opened it. "
@@ -107,6 +108,24 @@ def stale_form(form, current_version: int) -> None:
     form.form_errors.append(STALE_MESSAGE)
     if "version" in form._fields:
         form.version.data = str(current_version)
+
+
+def save_form(form, record, action) -> int | None:
+    """Run ``action()`` and commit. None when saved; otherwise roll back, say why on ``form``
+    (keeping what was typed) and answer the status to render it with: 409 when ``record`` was
+    changed meanwhile (the form then carries its current version), the refusal's own otherwise."""
+    try:
+        action()
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        stale_form(form, record.version)
+        return 409
+    except (ValidationFailed, Conflict) as error:
+        db.session.rollback()
+        form_failed(form, error)
+        return error.status
+    return None
 
 
 def refused_on_closed(family):

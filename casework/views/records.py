@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
@@ -20,16 +19,15 @@ from ..services import audit, clock
 from ..services import families as families_service
 from ..services import retention as retention_service
 from ..services import subject_access
-from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
+from ..services.errors import ServiceError
 from .helpers import (
     current_actor,
     family_or_abort,
     flash_done,
-    form_failed,
     parse_version,
     refuse,
     role_required,
-    stale_form,
+    save_form,
 )
 
 bp = Blueprint("records", __name__)
@@ -224,18 +222,12 @@ def place_hold(family_id):
     form = LegalHoldForm()
     if not form.validate():
         return _render_family_retention(family, 422, hold_form=form)
-    try:
-        retention_service.place_legal_hold(db.session, current_actor(), family, form.reason.data,
-                                           clock.current_time(), version=parse_version(form.version.data))
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, family.version)
-        return _render_family_retention(family, 409, hold_form=form)
-    except (ValidationFailed, Conflict) as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_family_retention(family, error.status, hold_form=form)
+    status = save_form(form, family, lambda: retention_service.place_legal_hold(
+        db.session, current_actor(), family, form.reason.data, clock.current_time(),
+        version=parse_version(form.version.data),
+    ))
+    if status:
+        return _render_family_retention(family, status, hold_form=form)
     return _done(family, f"{family.reference} is under a legal hold: its record will not be anonymised.")
 
 
@@ -246,19 +238,18 @@ def lift_hold(family_id):
     form = LiftHoldForm()
     if not form.validate():
         return _render_family_retention(family, 422, lift_form=form)
-    try:
-        retention_service.lift_legal_hold(db.session, current_actor(), family, clock.current_time(),
-                                          version=parse_version(form.version.data))
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, family.version)
-        return _render_family_retention(family, 409, lift_form=form)
-    except (ValidationFailed, Conflict) as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_family_retention(family, error.status, lift_form=form)
+    status = save_form(form, family, lambda: retention_service.lift_legal_hold(
+        db.session, current_actor(), family, clock.current_time(), version=parse_version(form.version.data),
+    ))
+    if status:
+        return _render_family_retention(family, status, lift_form=form)
     return _done(family, f"The legal hold on {family.reference} is lifted.")
+
+
+def _anonymise(family, form):
+    families_service.check_version(family, parse_version(form.version.data))
+    retention_service.check_confirmation(family, form.confirm_reference.data)
+    retention_service.anonymise(db.session, family, current_actor(), clock.current_time())
 
 
 @bp.post("/families/<int:family_id>/anonymise")
@@ -268,17 +259,7 @@ def anonymise(family_id):
     form = AnonymiseForm()
     if not form.validate():
         return _render_family_retention(family, 422, anonymise_form=form)
-    try:
-        families_service.check_version(family, parse_version(form.version.data))
-        retention_service.check_confirmation(family, form.confirm_reference.data)
-        retention_service.anonymise(db.session, family, current_actor(), clock.current_time())
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, family.version)
-        return _render_family_retention(family, 409, anonymise_form=form)
-    except (ValidationFailed, Conflict) as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_family_retention(family, error.status, anonymise_form=form)
+    status = save_form(form, family, lambda: _anonymise(family, form))
+    if status:
+        return _render_family_retention(family, status, anonymise_form=form)
     return _done(family, f"The record of {family.reference} is anonymised.")
