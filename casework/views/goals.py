@@ -23,7 +23,7 @@ from .helpers import (
     parse_version,
     refuse,
     refused_on_closed,
-    stale_form,
+    save_form,
 )
 from .visits import restore_draft
 
@@ -185,17 +185,9 @@ def edit(goal_id):
         return _render_edit(form, goal, 422)
     changes = _goal_fields(form)
     changes["version"] = parse_version(form.version.data)
-    try:
-        goals_service.update_goal(db.session, goal, changes, clock.current_time())
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, goal.version)
-        return _render_edit(form, goal, 409)
-    except ValidationFailed as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_edit(form, goal, 422)
+    status = save_form(form, goal, lambda: goals_service.update_goal(db.session, goal, changes, clock.current_time()))
+    if status:
+        return _render_edit(form, goal, status)
     flash_done("The goal has been saved.")
     return redirect(url_for("goals.show", goal_id=goal.id))
 
@@ -249,18 +241,10 @@ def correct_rating(rating_id):
         return _render_correct(form, rating, 422)
     changes = {"date": form.date.data, "rating": form.rating.data, "note": form.note.data or "",
                "version": parse_version(form.version.data)}
-    try:
-        corrections_service.correct_rating(db.session, current_actor(), rating, changes, form.correction_note.data, clock.current_time())
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        rating = _rating_or_abort(rating_id)
-        stale_form(form, rating.version)
-        return _render_correct(form, rating, 409)
-    except ValidationFailed as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_correct(form, rating, 422)
+    status = save_form(form, rating, lambda: corrections_service.correct_rating(
+        db.session, current_actor(), rating, changes, form.correction_note.data, clock.current_time()))
+    if status:
+        return _render_correct(form, rating, status)
     flash_done("The rating has been corrected.")
     return redirect(url_for("goals.show", goal_id=rating.goal_id, _anchor=f"rating-{rating.id}"))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
@@ -15,7 +14,7 @@ from ..services import clock, drafts, scope
 from ..services import goals as goals_service
 from ..services import visits as visits_service
 from ..services.corrections import correct_visit
-from ..services.errors import ServiceError, StaleVersion, ValidationFailed
+from ..services.errors import ServiceError, ValidationFailed
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -25,7 +24,7 @@ from .helpers import (
     parse_version,
     refuse,
     refused_on_closed,
-    stale_form,
+    save_form,
 )
 
 bp = Blueprint("visits", __name__)
@@ -202,18 +201,10 @@ def correct(visit_id):
         return _render_correct(form, visit, 422)
     changes = _visit_data(form)
     changes["version"] = parse_version(form.version.data)
-    try:
-        correct_visit(db.session, current_actor(), visit, changes, form.correction_note.data, clock.current_time())
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        visit = _visit_or_abort(visit_id)
-        stale_form(form, visit.version)
-        return _render_correct(form, visit, 409)
-    except ValidationFailed as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_correct(form, visit, 422)
+    status = save_form(form, visit, lambda: correct_visit(
+        db.session, current_actor(), visit, changes, form.correction_note.data, clock.current_time()))
+    if status:
+        return _render_correct(form, visit, status)
     flash_done(f"The visit on {visit.date.day} {visit.date:%b %Y} has been corrected.")
     return redirect(url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
 
