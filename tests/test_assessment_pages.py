@@ -79,3 +79,80 @@ def test_scope(client, login, colleague, outsider, admin, family):
 
 def test_the_family_page_links_to_assessments(login, worker, family):
     assert f"/families/{family.id}/assessments" in login(worker).get(f"/families/{family.id}").get_data(as_text=True)
+
+
+def _assess_all(family, worker, date, stage, child=None, **scores):
+    values = {domain: 3 for domain in DOMAINS}
+    values.update(scores)
+    db.session.add(Assessment(family=family, child=child, framework="family-functioning", stage=stage, date=date,
+                              recorded_by=worker, scores=[AssessmentScore(domain=d, score=s) for d, s in values.items()]))
+
+
+def _radii(svg: str) -> list[list[float]]:
+    """For each series of a radar (first, latest), each domain's distance from the centre."""
+    import math
+    import re
+
+    centre = tuple(map(float, re.search(r'class="axis x web"><g class="guides"><path d="M([\d.]+) ([\d.]+)', svg).groups()))
+    series = []
+    for index in (0, 1):
+        path = re.search(rf'<g class="series serie-{index} color-{index}"><path d="M([^"]+?) Z"', svg).group(1)
+        numbers = [float(n) for n in path.replace("L", " ").split()]
+        points = list(zip(numbers[0::2], numbers[1::2]))
+        series.append([round(math.dist(point, centre), 1) for point in points])
+    return series
+
+
+def test_the_radar_puts_better_outward_whichever_end_is_better(login, worker, family, today):
+    # The casework profile: 1 (needs fully met) is best. Home conditions 5 -> 1 (better),
+    # emotional warmth 1 -> 5 (worse), the rest 3 -> 3.
+    _assess_all(family, worker, today - dt.timedelta(days=20), "initial", home_conditions=5, emotional_warmth=1)
+    _assess_all(family, worker, today - dt.timedelta(days=2), "review", home_conditions=1, emotional_warmth=5)
+    client = login(worker)
+    html = client.get(f"/families/{family.id}/assessments").get_data(as_text=True)
+    assert "the further from the centre, the better, for every domain: the outer ring is 1 (Needs fully met)" in html
+    assert "lower is better" in html
+    svg = client.get(f"/families/{family.id}/assessments/chart.svg").get_data(as_text=True)
+    assert 'class="pygal-chart"' in svg and "<script" not in svg
+    first, latest = _radii(svg)
+    home, warmth, physical = DOMAINS.index("home_conditions"), DOMAINS.index("emotional_warmth"), DOMAINS.index("physical_care")
+    assert latest[home] > first[home]  # better: further out
+    assert latest[warmth] < first[warmth]  # worse: nearer the centre
+    assert latest[physical] == first[physical]
+    assert first[warmth] == latest[home] and first[home] == latest[warmth]  # 1 is the outer ring, 5 the inner
+
+
+def test_each_child_assessed_on_their_own(login, worker, family, today):
+    amy, ben = family.children
+    _assess_all(family, worker, today - dt.timedelta(days=20), "initial", amy, home_conditions=4)
+    _assess_all(family, worker, today - dt.timedelta(days=2), "review", amy, home_conditions=2)
+    _assess_all(family, worker, today - dt.timedelta(days=10), "initial", ben)
+    client = login(worker)
+    html = client.get(f"/families/{family.id}/assessments").get_data(as_text=True)
+    assert "Each child assessed on their own" in html
+    amy_table = html.split(f'id="child-{amy.id}">')[1].split("</table>")[0]
+    assert "Amy: First: initial on" in amy_table and "Latest: review on" in amy_table
+    home_row = amy_table.split("Home conditions</th>")[1].split("</tr>")[0]
+    assert "4 – Many needs not met" in home_row and "2 – Needs mostly met" in home_row and "better" in home_row
+    ben_table = html.split(f'id="child-{ben.id}">')[1].split("</table>")[0]
+    assert "only one assessment" in ben_table
+    assert "No casework family functioning profile assessment has been recorded for the family as a whole" in html
+    # One child's own page: their change and chart.
+    html = client.get(f"/families/{family.id}/assessments?child={amy.id}").get_data(as_text=True)
+    assert "Assessments: Amy" in html and f"chart.svg?framework=family-functioning&amp;child={amy.id}" in html
+    assert "Home conditions 4 to 2" in html  # the chart's text alternative
+    assert client.get(f"/families/{family.id}/assessments?child=999999").status_code == 404
+
+
+def test_recording_an_assessment_of_one_child(login, worker, family, today):
+    amy = family.children[0]
+    response = login(worker).post(f"/families/{family.id}/assessments/new", data=_form(today, child_id=str(amy.id)))
+    assert response.status_code == 302 and f"child={amy.id}" in response.headers["Location"]
+    assessment = db.session.scalars(db.select(Assessment)).one()
+    assert assessment.child_id == amy.id
+
+
+def test_the_chart_of_a_family_not_yet_assessed_is_an_empty_image(login, worker, family):
+    response = login(worker).get(f"/families/{family.id}/assessments/chart.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert "<script" not in response.get_data(as_text=True)

@@ -106,3 +106,13 @@ def test_the_sweep_reminds_the_worker_when_an_assessment_falls_due(worker, famil
     record(worker, family, dt.date(2026, 3, 25), all_scores(3))
     run_sweep(db.session, dt.datetime(2026, 6, 12, 6, 0, tzinfo=ZoneInfo("Europe/London")))  # review due 17 Jun
     assert db.session.scalars(select(Notification.message).where(Notification.kind == "assessment_due")).all()[-1].startswith("A review")
+
+
+def test_charts_plot_better_further_out_on_either_kind_of_scale(app):
+    low = assessments.get_framework(DEFAULT)  # 1 (best) to 5
+    assert [low.goodness(score) for score in (1, 2, 5)] == [5, 4, 1]
+    high = parse_framework({"code": "x", "name": "X", "scale": {"min": -3, "max": 2, "better": "high",
+                                                                 "labels": {"-3": "Serious problem", "2": "Clear strength"}},
+                            "domains": [{"code": "a", "label": "A"}]})
+    assert [high.goodness(score) for score in (-3, 0, 2)] == [1, 4, 6] and high.points == 6
+    assert high.scale_explained() == "Scores run from -3 to 2; higher is better (2: Clear strength; -3: Serious problem)"

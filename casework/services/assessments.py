@@ -51,6 +51,30 @@ class Framework:
     def label(self, score: int) -> str:
         return self.labels.get(score, str(score))
 
+    @property
+    def best(self) -> int:
+        return self.scale_max if self.higher_is_better else self.scale_min
+
+    @property
+    def worst(self) -> int:
+        return self.scale_min if self.higher_is_better else self.scale_max
+
+    @property
+    def points(self) -> int:
+        return self.scale_max - self.scale_min + 1
+
+    def goodness(self, score: int) -> int:
+        """How far ``score`` is from the worst end of the scale, from 1 (the worst score) to
+        ``points`` (the best), whichever end of the scale is better: what a chart plots, so
+        that "better" is always outward (or longer)."""
+        return score - self.worst + 1 if self.higher_is_better else self.worst - score + 1
+
+    def scale_explained(self) -> str:
+        """"Scores run from 1 to 5; lower is better (1: Needs fully met, 5: ...)"."""
+        better = "higher" if self.higher_is_better else "lower"
+        return (f"Scores run from {self.scale_min} to {self.scale_max}; {better} is better "
+                f"({self.best}: {self.label(self.best)}; {self.worst}: {self.label(self.worst)})")
+
 
 class FrameworkError(ValueError):
     """A framework file that cannot be used, with the reason."""
@@ -166,16 +190,16 @@ class DomainChange:
     worse: bool
 
 
-def change_since_first(session: Session, family: Family, framework_code: str, child_id: int | None = None) -> tuple[Assessment | None, Assessment | None, list[DomainChange]]:
-    """The first and the latest assessment of the family (or one child) and the change in each
-    domain, direction-aware."""
-    framework = get_framework(framework_code)
-    assessments = session.scalars(
+def _ordered(session: Session, family: Family, framework_code: str, subject) -> list[Assessment]:
+    return session.scalars(
         select(Assessment)
-        .where(Assessment.family_id == family.id, Assessment.framework == framework_code,
-               Assessment.child_id.is_(None) if child_id is None else Assessment.child_id == child_id)
+        .where(Assessment.family_id == family.id, Assessment.framework == framework_code, subject)
         .order_by(Assessment.date, Assessment.id)
     ).all()
+
+
+def _changes(framework: Framework, assessments: list[Assessment]) -> tuple[Assessment | None, Assessment | None, list[DomainChange]]:
+    """The first and the latest of ``assessments`` (in date order) and each domain's change."""
     if not assessments:
         return None, None, []
     first, latest = assessments[0], assessments[-1]
@@ -186,6 +210,33 @@ def change_since_first(session: Session, family: Family, framework_code: str, ch
         changes.append(DomainChange(domain, before, after, both and framework.improved(before, after),
                                     both and framework.improved(after, before)))
     return first, latest, changes
+
+
+def change_since_first(session: Session, family: Family, framework_code: str, child_id: int | None = None) -> tuple[Assessment | None, Assessment | None, list[DomainChange]]:
+    """The first and the latest assessment of the family (or one child) and the change in each
+    domain, direction-aware."""
+    framework = get_framework(framework_code)
+    subject = Assessment.child_id.is_(None) if child_id is None else Assessment.child_id == child_id
+    return _changes(framework, _ordered(session, family, framework_code, subject))
+
+
+@dataclass
+class ChildChange:
+    child: object
+    first: Assessment
+    latest: Assessment
+    changes: list[DomainChange]
+
+
+def change_for_each_child(session: Session, family: Family, framework_code: str) -> list[ChildChange]:
+    """Each child of the family assessed on their own in this framework (in the family's order
+    of children): their first and latest assessment and the change in each domain."""
+    framework = get_framework(framework_code)
+    by_child: dict[int, list[Assessment]] = {}
+    for assessment in _ordered(session, family, framework_code, Assessment.child_id.is_not(None)):
+        by_child.setdefault(assessment.child_id, []).append(assessment)
+    return [ChildChange(child, *_changes(framework, by_child[child.id]))
+            for child in family.children if child.id in by_child]
 
 
 def assessments_due(session: Session, today: dt.date) -> list[tuple[int, str, dt.date, str]]:

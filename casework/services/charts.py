@@ -1,6 +1,7 @@
-"""Small server-rendered charts of a goal's progress ratings.
+"""Small server-rendered charts: a goal's progress ratings, an assessment's change, a report's
+percentages.
 
-Pure functions of a goal (and its loaded ratings): no database access, no request. The SVG
+Pure functions of what they draw: no database access, no request. The SVG
 carries no script at all, so it needs no JavaScript and nothing from a CDN."""
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def goal_chart_svg(goal, *, width: int = 640, height: int = 300) -> bytes:
     return svg if isinstance(svg, bytes) else svg.encode("utf-8")
 
 
-# --- Bar charts: an assessment's change, a report's outcome areas ------------------------------
+# --- An assessment's change (radar or bars); a report's percentages (bars) ------------------------------
 
 
 def _bar_svg(chart) -> bytes:
@@ -135,16 +136,67 @@ def _bar_options(width: int, height: int, **extra) -> dict:
     return options
 
 
-def assessment_chart_svg(framework, changes, first, latest, *, width: int = 720, height: int = 360) -> bytes:
-    """The first and the latest score in each domain, side by side (horizontal bars)."""
-    chart = pygal.HorizontalBar(**_bar_options(
-        width, height, range=(0, framework.scale_max),
-    ))
+def _with_style(colors) -> Style:
+    """CHART_STYLE with other series colours."""
+    options = {name: getattr(CHART_STYLE, name) for name in dir(CHART_STYLE)
+               if not name.startswith("_") and not callable(getattr(CHART_STYLE, name))}
+    return Style(**{**options, "colors": colors})
+
+
+# First (grey, dashed) and latest (blue, solid): told apart in greyscale too.
+ASSESSMENT_STYLE = _with_style(("#505a5f", "#1d70b8"))
+
+
+def _level_labels(root):
+    """pygal turns a radar's domain labels along their spokes; lay them flat instead, each
+    starting away from the centre, so they read left to right in print as on screen."""
+    for group in root.iter():
+        if not (isinstance(group.tag, str) and "axis x web" in (group.get("class") or "")):
+            continue
+        texts = [node for node in group.iter() if isinstance(node.tag, str) and node.tag.rsplit("}", 1)[-1] == "text"]
+        if not texts:
+            continue
+        centre_x = sum(float(node.get("x")) for node in texts) / len(texts)
+        centre_y = sum(float(node.get("y")) for node in texts) / len(texts)
+        for node in texts:
+            node.attrib.pop("transform", None)
+            x, y = float(node.get("x")), float(node.get("y"))
+            anchor = "start" if x > centre_x + 1 else "end" if x < centre_x - 1 else "middle"
+            node.set("style", f"text-anchor:{anchor}")
+            if anchor == "middle" and y < centre_y:
+                node.set("y", f"{y - 6:.2f}")
+    return root
+
+
+def assessment_chart_height(changes) -> int:
+    return 440 if len(changes) >= 3 else max(200, 90 + 48 * len(changes))
+
+
+def assessment_chart_svg(framework, changes, first, latest, *, width: int = 720) -> bytes:
+    """The first and the latest score in each domain, direction-aware: whichever end of the
+    framework's scale is better, better is further out (a radar of three or more domains) or
+    longer (bars, for one or two). The scale's rings or ticks are labelled with its scores."""
+    levels = [{"label": str(score), "value": framework.goodness(score)}
+              for score in range(framework.scale_min, framework.scale_max + 1)]
+    options = _bar_options(width, assessment_chart_height(changes), style=ASSESSMENT_STYLE, range=(0, framework.points),
+                           y_labels=levels, legend_at_bottom_columns=1 if latest is first else 2)
+    if first is None:  # nothing recorded yet: an empty chart (pygal cannot label an empty one)
+        return _bar_svg(pygal.HorizontalBar(**{**options, "y_labels": None}))
+    if len(changes) >= 3:
+        chart = pygal.Radar(**{**options, "fill": False, "dots_size": 4, "margin_left": 150, "margin_right": 150, "margin_top": 28, "margin_bottom": 20})
+        chart.xml_filters.append(_level_labels)
+    else:
+        chart = pygal.HorizontalBar(**options)
+        changes = changes[::-1]  # pygal draws the first at the bottom: this way it is at the top
     chart.x_labels = [change.domain.label for change in changes]
+
+    def plotted(score):
+        return None if score is None else framework.goodness(score)
+
     if first is not None:
-        chart.add(f"First ({_day(first.date, True)})", [change.first for change in changes])
+        chart.add(f"First ({_day(first.date, True)})", [plotted(c.first) for c in changes], stroke_style={"dasharray": "8, 4"})
     if latest is not None and latest is not first:
-        chart.add(f"Latest ({_day(latest.date, True)})", [change.latest for change in changes])
+        chart.add(f"Latest ({_day(latest.date, True)})", [plotted(c.latest) for c in changes])
     return _bar_svg(chart)
 
 
@@ -161,23 +213,65 @@ def assessment_chart_summary(framework, changes, first, latest) -> str:
             f"({better} is better): {parts}")
 
 
-def outcomes_chart_svg(report: dict, area_labels: dict, *, width: int = 720, height: int | None = None) -> bytes:
+def assessment_chart_key(framework, changes) -> str:
+    """How to read the chart, in a sentence beside it."""
+    if len(changes) >= 3:
+        where = "the further from the centre, the better"
+        ends = f"the outer ring is {framework.best} ({framework.label(framework.best)}), the innermost {framework.worst} ({framework.label(framework.worst)})"
+    else:
+        where = "the longer the bar, the better"
+        ends = f"the longest is {framework.best} ({framework.label(framework.best)}), the shortest {framework.worst} ({framework.label(framework.worst)})"
+    return f"On the chart {where}, for every domain: {ends}. The first assessment is dashed grey, the latest solid blue."
+
+
+def percent_chart_svg(labels: list[str], series: list[tuple[str, list]], *, width: int = 720) -> bytes:
+    """Horizontal bars of percentages (0 to 100), one group per label, one bar per series."""
+    # (pygal leaves no room for the legend when it has fewer entries than columns.)
+    chart = pygal.HorizontalBar(**_bar_options(width, percent_chart_height(labels), range=(0, 100),
+                                               legend_at_bottom_columns=len(series)))
+    # pygal draws the first label at the bottom: reversed, the chart reads top down like its table.
+    chart.x_labels = labels[::-1]
+    for title, values in series:
+        chart.add(title, values[::-1])
+    return _bar_svg(chart)
+
+
+def percent_chart_height(labels) -> int:
+    return max(200, 90 + 60 * len(labels))
+
+
+def outcomes_chart_svg(report: dict, area_labels: dict, *, width: int = 720) -> bytes:
     """Per outcome area: the % of goals, of families and of children improved."""
     areas = report["areas"]
-    chart = pygal.HorizontalBar(**_bar_options(
-        width, height or max(200, 90 + 60 * len(areas)), range=(0, 100),
-    ))
-    chart.x_labels = [area_labels.get(row["area"], row["area"]) for row in areas]
-    chart.add("% goals improved", [row["pct_improved"] for row in areas])
-    chart.add("% families improved", [row["pct_families_improved"] for row in areas])
-    chart.add("% children improved", [row["pct_children_improved"] for row in areas])
-    return _bar_svg(chart)
+    return percent_chart_svg([area_labels.get(row["area"], row["area"]) for row in areas], [
+        ("% goals improved", [row["pct_improved"] for row in areas]),
+        ("% families improved", [row["pct_families_improved"] for row in areas]),
+        ("% children improved", [row["pct_children_improved"] for row in areas]),
+    ], width=width)
 
 
 def outcomes_chart_summary(report: dict, area_labels: dict) -> str:
     if not report["areas"]:
         return "No goals in the families closed in this period"
     return "Goals improved by outcome area: " + "; ".join(
-        f"{area_labels.get(row['area'], row['area'])} {row['pct_improved']}% of {row['goals']} goals"
+        f"{area_labels.get(row['area'], row['area'])} {row['pct_improved']:g}% of {row['goals']} goals"
         for row in report["areas"]
+    )
+
+
+def domains_chart_svg(report: dict, *, width: int = 720) -> bytes:
+    """Per assessment domain: the % of families, and of their children, better at the latest
+    assessment than at the first."""
+    rows = report["assessment_domains"]
+    return percent_chart_svg([row["label"] for row in rows], [
+        ("% families better", [row["pct_improved"] for row in rows]),
+        ("% children in them", [row["pct_children_improved"] for row in rows]),
+    ], width=width)
+
+
+def domains_chart_summary(report: dict) -> str:
+    if not report["assessment_domains"]:
+        return "No family closed in this period had two assessments to compare"
+    return "Families better at the latest assessment than the first, by domain: " + "; ".join(
+        f"{row['label']} {row['pct_improved']:g}% of {row['families']} families" for row in report["assessment_domains"]
     )

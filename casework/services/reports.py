@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -27,6 +28,7 @@ from ..models import (
 from .assessments import load_frameworks
 from .errors import Forbidden
 from .families import postcode_district
+from .scope import family_scope
 
 # Counts from 1 to this are never shown (statistical disclosure control).
 SUPPRESS_AT_OR_BELOW = 4
@@ -36,7 +38,7 @@ def report_scope(actor: User, team_id: int | None = None):
     """Managers report on their own team (``team_id`` is ignored: never another team's),
     admins on the whole service, or on one team when ``team_id`` is given; workers not at all."""
     if actor.is_manager:
-        return Family.team_id == actor.team_id
+        return family_scope(actor)
     if actor.is_admin:
         return Family.id.is_not(None) if team_id is None else Family.team_id == team_id
     raise Forbidden("Reports are for managers and administrators.")
@@ -46,14 +48,100 @@ def percentage(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> dict:
-    """Families closed in [start, end]: goals achieved and improved by outcome area, weeks in
-    service, closure reasons. Withdrawn goals count nowhere; a goal is improved when its latest
-    rating (by rating date) is above its baseline."""
-    in_period = (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end, Family.phase == "closed")
-    families = session.execute(select(Family.id, Family.opened_on, Family.closed_on, Family.closure_reason).where(*in_period)).all()
-    children = session.scalar(select(func.count(Child.id)).join(Family).where(*in_period))
+def measure_key(*parts: str) -> str:
+    """A figure's name in the report's lists: ``measure_key("area", "safety", "goals")``."""
+    return ":".join(parts)
 
+
+@dataclass
+class Measure:
+    """One figure of the outcomes report with the families behind it, so that every number can
+    be traced: for each family counted, what it adds to the whole (``n``: goals, families or
+    children) and to the part (those achieved or improved); or, for a median, its value.
+
+    ``key`` names the figure (``goals_achieved``, ``area:<area>:families``,
+    ``domain:<framework>:<domain>:children``, ``child_domain:<framework>:<domain>``,
+    ``closure:<reason>``, ``weeks_in:<phase>``, ...): ``about`` is the key's parts."""
+    key: str
+    unit: str  # what n counts: "goals", "families", "children" or "weeks"
+    kind: str = "share"  # "share": part of n; "count": n alone; "median": of the values
+    whole: dict[int, int] = field(default_factory=dict)
+    part: dict[int, int] = field(default_factory=dict)
+    values: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def about(self) -> list[str]:
+        return self.key.split(":")
+
+    def add(self, family_id: int, whole: int, part: int = 0) -> None:
+        self.whole[family_id] = self.whole.get(family_id, 0) + whole
+        self.part[family_id] = self.part.get(family_id, 0) + part
+
+    @property
+    def n(self) -> int:
+        return sum(self.whole.values())
+
+    @property
+    def count(self) -> int:
+        return sum(self.part.values())
+
+    @property
+    def pct(self) -> float | None:
+        return percentage(self.count, self.n)
+
+    @property
+    def median(self) -> float | None:
+        return round(statistics.median(self.values.values()), 1) if self.values else None
+
+    @property
+    def families(self) -> list[int]:
+        return list(self.values) if self.kind == "median" else list(self.whole)
+
+
+class Measures(dict):
+    """The report's measures by key, each made on first use."""
+
+    def __call__(self, key: str, unit: str, kind: str = "share") -> Measure:
+        if key not in self:
+            self[key] = Measure(key, unit, kind)
+        return self[key]
+
+
+def _in_period(actor: User, start: dt.date, end: dt.date, team_id: int | None):
+    return (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end, Family.phase == "closed")
+
+
+def outcome_measures(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> Measures:
+    """Every figure of the outcomes report for families closed in [start, end], family by
+    family. The report (``outcomes``) and the lists of families behind each figure
+    (``outcome_families``) are both read from this, so they cannot disagree."""
+    in_period = _in_period(actor, start, end, team_id)
+    families = session.execute(select(Family.id, Family.opened_on, Family.closed_on, Family.closure_reason).where(*in_period)).all()
+    child_counts = dict(
+        session.execute(select(Child.family_id, func.count(Child.id)).join(Family).where(*in_period).group_by(Child.family_id)).all()
+    )
+    measures = Measures()
+    closed, children = measures("families_closed", "families", "count"), measures("children", "children", "count")
+    weeks = measures("weeks_in_service", "weeks", "median")
+    for reason in CLOSURE_REASONS:
+        measures(f"closure:{reason}", "families", "count")
+    for family_id, opened_on, closed_on, reason in families:
+        closed.add(family_id, 1)
+        children.add(family_id, child_counts.get(family_id, 0))
+        weeks.values[family_id] = (closed_on - opened_on).days / 7
+        if reason in CLOSURE_REASONS:
+            measures[f"closure:{reason}"].add(family_id, 1)
+    for phase, spent in _weeks_in_phase(session, families).items():
+        measures(f"weeks_in:{phase}", "weeks", "median").values.update(spent)
+    _goal_measures(session, in_period, measures, child_counts)
+    _assessment_measures(session, in_period, measures, child_counts, [family_id for family_id, *_ in families])
+    return measures
+
+
+def _goal_measures(session: Session, in_period, measures: Measures, child_counts: dict[int, int]) -> None:
+    """Goals achieved; per outcome area, goals improved and the families (and their children)
+    with at least one goal improved. Withdrawn goals count nowhere; a goal is improved when its
+    latest rating (by rating date) is above its baseline."""
     latest = (
         select(
             GoalRating.goal_id,
@@ -73,55 +161,149 @@ def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_i
         .outerjoin(latest, (latest.c.goal_id == Goal.id) & (latest.c.n == 1))
         .where(*in_period, Goal.status != "withdrawn")
     ).all()
-    by_area: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    # Families with a goal in an area, and those where at least one such goal improved.
-    area_families: dict[str, dict[int, bool]] = defaultdict(dict)
-    achieved = 0
-    for family_id, area, status, baseline, rating in goals:
-        achieved += status == "achieved"
-        improved = rating is not None and rating > baseline
-        by_area[area][0] += 1
-        by_area[area][1] += improved
-        area_families[area][family_id] = area_families[area].get(family_id, False) or improved
-    child_counts = dict(
-        session.execute(select(Child.family_id, func.count(Child.id)).join(Family).where(*in_period).group_by(Child.family_id)).all()
-    )
+    achieved = measures("goals_achieved", "goals")
     order = {code: index for index, code in enumerate(current_app.config["CASEWORK_GOAL_AREAS"])}
-    weeks = [(closed - opened).days / 7 for _, opened, closed, _ in families]
-    reasons = Counter(reason for *_, reason in families)
+    area_families: dict[str, dict[int, bool]] = defaultdict(dict)
+    for family_id, area, status, baseline, rating in sorted(goals, key=lambda goal: order.get(goal[1], len(order))):
+        improved = rating is not None and rating > baseline
+        achieved.add(family_id, 1, status == "achieved")
+        measures(f"area:{area}:goals", "goals").add(family_id, 1, improved)
+        area_families[area][family_id] = area_families[area].get(family_id, False) or improved
+    for area, families in area_families.items():
+        for family_id, better in families.items():
+            measures(f"area:{area}:families", "families").add(family_id, 1, better)
+            count = child_counts.get(family_id, 0)
+            measures(f"area:{area}:children", "children").add(family_id, count, count if better else 0)
+
+
+def _first_and_latest(rows) -> dict[tuple, dict]:
+    """Scores in date order, grouped by (subject, framework): the first and the latest
+    assessment's scores, and the stages seen."""
+    found: dict[tuple, dict] = {}
+    for subject, family_id, framework, assessment_id, stage, domain, score in rows:
+        entry = found.setdefault((subject, framework), {"family": family_id, "first": {}, "last": {},
+                                                        "first_id": assessment_id, "last_id": None, "stages": set()})
+        if assessment_id == entry["first_id"]:
+            entry["first"][domain] = score
+        if entry["last_id"] != assessment_id:
+            entry["last_id"], entry["last"] = assessment_id, {}
+        entry["last"][domain] = score
+        entry["stages"].add(stage)
+    return found
+
+
+def _compared(frameworks, found: dict[tuple, dict]):
+    """``(subject, family_id, framework, domain, improved)`` for each domain scored in both the
+    first and the latest of two or more assessments, direction-aware."""
+    for (subject, code), entry in found.items():
+        framework = frameworks.get(code)
+        if framework is None or entry["first_id"] == entry["last_id"]:
+            continue
+        for domain in framework.domains:
+            before, after = entry["first"].get(domain.code), entry["last"].get(domain.code)
+            if before is not None and after is not None:
+                yield subject, entry["family"], framework, domain, framework.improved(before, after)
+
+
+def _assessment_measures(session: Session, in_period, measures: Measures, child_counts: dict[int, int], closed: list[int]) -> None:
+    """Per framework domain: families whose latest family assessment is better than their first
+    (and the children of those families); children assessed on their own whose latest is better
+    than their first; and how many closed families had a first and a closing assessment."""
+    def scores(of_children: bool):
+        subject, which = (Assessment.child_id, Assessment.child_id.is_not(None)) if of_children else (Assessment.family_id, Assessment.child_id.is_(None))
+        return session.execute(
+            select(subject, Assessment.family_id, Assessment.framework, Assessment.id, Assessment.stage,
+                   AssessmentScore.domain, AssessmentScore.score)
+            .join(Family, Family.id == Assessment.family_id)
+            .join(AssessmentScore)
+            .where(*in_period, which)
+            .order_by(subject, Assessment.framework, Assessment.date, Assessment.id)
+        ).all()
+
+    frameworks = load_frameworks()
+    order = {(f.code, d.code): index for index, (f, d) in enumerate((f, d) for f in frameworks.values() for d in f.domains)}
+    family_level = _first_and_latest(scores(of_children=False))
+    for _, family_id, framework, domain, better in sorted(_compared(frameworks, family_level), key=lambda c: order[(c[2].code, c[3].code)]):
+        measures(f"domain:{framework.code}:{domain.code}:families", "families").add(family_id, 1, better)
+        count = child_counts.get(family_id, 0)
+        measures(f"domain:{framework.code}:{domain.code}:children", "children").add(family_id, count, count if better else 0)
+    child_level = _first_and_latest(scores(of_children=True))
+    for _, family_id, framework, domain, better in sorted(_compared(frameworks, child_level), key=lambda c: order[(c[2].code, c[3].code)]):
+        measures(f"child_domain:{framework.code}:{domain.code}", "children").add(family_id, 1, better)
+    complete = {entry["family"] for (_, code), entry in family_level.items()
+                if code in frameworks and entry["first_id"] != entry["last_id"] and "closing" in entry["stages"]}
+    completeness = measures("data_completeness", "families")
+    for family_id in closed:
+        completeness.add(family_id, 1, family_id in complete)
+
+
+def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> dict:
+    """Families closed in [start, end]: goals achieved and improved by outcome area, change by
+    assessment domain (of families, of their children, of children assessed on their own),
+    weeks in service and in each phase, closure reasons, data completeness."""
+    measures = outcome_measures(session, actor, start, end, team_id)
+    by_group = defaultdict(list)
+    for measure in measures.values():
+        by_group[measure.about[0]].append(measure)
+    labels = {(f.code, d.code): d.label for f in load_frameworks().values() for d in f.domains}
+    goals = measures("goals_achieved", "goals")
+    completeness = measures["data_completeness"]
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
-        "families_closed": len(families),
-        "children": children,
-        "goals": {"total": len(goals), "achieved": achieved, "pct_achieved": percentage(achieved, len(goals))},
+        "families_closed": measures["families_closed"].n,
+        "children": measures["children"].n,
+        "goals": {"total": goals.n, "achieved": goals.count, "pct_achieved": goals.pct},
         "areas": [
-            _area_row(area, total, improved, area_families[area], child_counts)
-            for area, (total, improved) in sorted(by_area.items(), key=lambda item: order.get(item[0], len(order)))
+            {"area": area, **_share(measures[f"area:{area}:goals"], "goals", "improved"),
+             **_share(measures[f"area:{area}:families"], "families", "families_improved", "pct_families_improved"),
+             **_share(measures[f"area:{area}:children"], "children", "children_improved", "pct_children_improved")}
+            for area in [m.about[1] for m in by_group["area"] if m.about[2] == "goals"]
         ],
-        "median_weeks_in_service": round(statistics.median(weeks), 1) if weeks else None,
-        "median_weeks_in_phase": _median_weeks_in_phase(session, families),
+        "median_weeks_in_service": measures["weeks_in_service"].median,
+        "median_weeks_in_phase": {phase: measures[f"weeks_in:{phase}"].median for phase in OPEN_PHASES},
         "expected_weeks": {**current_app.config["CASEWORK_PHASE_WEEKS"], "total": sum(current_app.config["CASEWORK_PHASE_WEEKS"].values())},
-        "closure_reasons": {reason: reasons.get(reason, 0) for reason in CLOSURE_REASONS},
-        **_assessment_outcomes(session, in_period, len(families)),
+        "closure_reasons": {reason: measures[f"closure:{reason}"].n for reason in CLOSURE_REASONS},
+        "assessment_domains": [
+            {"framework": code, "domain": domain, "label": labels.get((code, domain), domain),
+             **_share(m, "families", "improved"),
+             **_share(measures[f"domain:{code}:{domain}:children"], "children", "children_improved", "pct_children_improved")}
+            for m in by_group["domain"] if m.about[3] == "families"
+            for code, domain in [m.about[1:3]]
+        ],
+        "child_assessment_domains": [
+            {"framework": code, "domain": domain, "label": labels.get((code, domain), domain), **_share(m, "children", "improved")}
+            for m in by_group["child_domain"]
+            for code, domain in [m.about[1:3]]
+        ],
+        "data_completeness": {
+            "families_closed": completeness.n,
+            "with_first_and_closing_assessment": completeness.count,
+            "pct": completeness.pct,
+        },
     }
 
 
-def _area_row(area, total, improved, families: dict[int, bool], child_counts: dict[int, int]) -> dict:
-    improved_families = [family_id for family_id, better in families.items() if better]
-    children = sum(child_counts.get(family_id, 0) for family_id in families)
-    children_improved = sum(child_counts.get(family_id, 0) for family_id in improved_families)
-    return {
-        "area": area, "goals": total, "improved": improved, "pct_improved": percentage(improved, total),
-        "families": len(families), "families_improved": len(improved_families),
-        "pct_families_improved": percentage(len(improved_families), len(families)),
-        "children": children, "children_improved": children_improved,
-        "pct_children_improved": percentage(children_improved, children),
-    }
+def _share(measure: Measure, whole: str, part: str, pct: str | None = None) -> dict:
+    return {whole: measure.n, part: measure.count, pct or f"pct_{part}": measure.pct}
 
 
-def _median_weeks_in_phase(session: Session, families) -> dict[str, float | None]:
-    """Weeks each family spent in each phase (moves back and forth added up), the median."""
+def outcome_families(session: Session, actor: User, start: dt.date, end: dt.date, key: str) -> tuple[Measure, list[tuple[int, str]]] | None:
+    """The families behind one figure of the outcomes report: the measure and ``(family id,
+    reference)`` for each family it counts, by reference; None for a figure the report does not
+    have. Managers only, their own team: administrators see aggregate figures, never families."""
+    if not actor.is_manager:
+        raise Forbidden("Only a manager sees the families behind a figure: administrators see the figures only.")
+    measure = outcome_measures(session, actor, start, end).get(key)
+    if measure is None:
+        return None
+    ids = measure.families
+    references = dict(session.execute(select(Family.id, Family.reference).where(Family.id.in_(ids), report_scope(actor))).all()) if ids else {}
+    return measure, sorted(references.items(), key=lambda item: item[1])
+
+
+def _weeks_in_phase(session: Session, families) -> dict[str, dict[int, float]]:
+    """Weeks each family spent in each phase (moves back and forth added up)."""
     ids = [family_id for family_id, *_ in families]
     moves = defaultdict(list)
     if ids:
@@ -131,7 +313,7 @@ def _median_weeks_in_phase(session: Session, families) -> dict[str, float | None
             .order_by(PhaseMove.family_id, PhaseMove.date, PhaseMove.id)
         ):
             moves[family_id].append((date, to_phase))
-    spent = defaultdict(list)
+    spent: dict[str, dict[int, float]] = {name: {} for name in OPEN_PHASES}
     for family_id, opened_on, closed_on, _ in families:
         days = Counter()
         phase, since = "engagement", opened_on
@@ -143,58 +325,8 @@ def _median_weeks_in_phase(session: Session, families) -> dict[str, float | None
         if phase != "closed":
             days[phase] += (closed_on - since).days
         for name in OPEN_PHASES:
-            spent[name].append(days[name] / 7)
-    return {name: round(statistics.median(spent[name]), 1) if spent[name] else None for name in OPEN_PHASES}
-
-
-def _assessment_outcomes(session: Session, in_period, families_closed: int) -> dict:
-    """Per framework domain: families whose closing (latest) assessment is better than their
-    first, direction-aware; and how many closed families had both."""
-    rows = session.execute(
-        select(Assessment.family_id, Assessment.framework, Assessment.date, Assessment.id, Assessment.stage,
-               AssessmentScore.domain, AssessmentScore.score)
-        .join(Family, Family.id == Assessment.family_id)
-        .join(AssessmentScore)
-        .where(*in_period, Assessment.child_id.is_(None))
-        .order_by(Assessment.family_id, Assessment.framework, Assessment.date, Assessment.id)
-    ).all()
-    per_family: dict[tuple[int, str], dict] = {}
-    for family_id, framework, date, assessment_id, stage, domain, score in rows:
-        entry = per_family.setdefault((family_id, framework), {"first": {}, "last": {}, "first_id": assessment_id, "last_id": None, "stages": set()})
-        if assessment_id == entry["first_id"]:
-            entry["first"][domain] = score
-        if entry["last_id"] != assessment_id:
-            entry["last_id"], entry["last"] = assessment_id, {}
-        entry["last"][domain] = score
-        entry["stages"].add(stage)
-    frameworks = load_frameworks()
-    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    complete = set()
-    for (family_id, code), entry in per_family.items():
-        framework = frameworks.get(code)
-        if framework is None or entry["first_id"] == entry["last_id"]:
-            continue
-        if "closing" in entry["stages"]:
-            complete.add(family_id)
-        for domain in framework.domains:
-            before, after = entry["first"].get(domain.code), entry["last"].get(domain.code)
-            if before is None or after is None:
-                continue
-            tallies[(code, domain.code)][0] += 1
-            tallies[(code, domain.code)][1] += framework.improved(before, after)
-    labels = {(f.code, d.code): d.label for f in frameworks.values() for d in f.domains}
-    return {
-        "assessment_domains": [
-            {"framework": code, "domain": domain, "label": labels.get((code, domain), domain), "families": total,
-             "improved": improved, "pct_improved": percentage(improved, total)}
-            for (code, domain), (total, improved) in sorted(tallies.items(), key=lambda item: list(labels).index(item[0]) if item[0] in labels else 0)
-        ],
-        "data_completeness": {
-            "families_closed": families_closed,
-            "with_first_and_closing_assessment": len(complete),
-            "pct": percentage(len(complete), families_closed),
-        },
-    }
+            spent[name][family_id] = days[name] / 7
+    return spent
 
 
 def sustained_outcomes(session: Session, actor: User, today: dt.date, team_id: int | None = None) -> dict:

@@ -1,5 +1,6 @@
 """Assessments with a structured framework: recording one (a score and an optional evidence
-note per domain) and the change since the first, domain by domain, as a table and a chart.
+note per domain) and the change since the first, domain by domain, as a table and a radar chart
+(better is outward on every domain), for the family and for each child assessed on their own.
 
 One family's record: its worker and their manager (a colleague or another team: 404; an
 admin: 403)."""
@@ -105,12 +106,8 @@ def new(family_id):
                             **({"child": data["child_id"]} if data["child_id"] else {})))
 
 
-def _change(family, framework, child_id):
-    first, latest, changes = assessments_service.change_since_first(db.session, family, framework.code, child_id)
-    return first, latest, changes
-
-
 def _child_arg(family):
+    """The child named by ``?child=ID`` (one of this family's), or None for the whole family."""
     raw = request.args.get("child")
     if not raw:
         return None
@@ -118,9 +115,7 @@ def _child_arg(family):
         child_id = int(raw)
     except ValueError:
         abort(404)
-    if child_id not in {child.id for child in family.children}:
-        abort(404)
-    return child_id
+    return next((child for child in family.children if child.id == child_id), None) or abort(404)
 
 
 def _framework_arg():
@@ -133,23 +128,34 @@ def _framework_arg():
     return next(iter(frameworks.values()))
 
 
+def _shown(family_id):
+    """What the page and its chart share: the family, the framework and child asked for, and
+    the first and latest assessment with the change in each domain."""
+    family = family_or_abort(family_id)
+    framework = _framework_arg()
+    child = _child_arg(family)
+    first, latest, changes = assessments_service.change_since_first(
+        db.session, family, framework.code, child.id if child else None)
+    return family, framework, child, first, latest, changes
+
+
 @bp.get("/families/<int:family_id>/assessments")
 @case_worker_required
 def family(family_id):
-    family = family_or_abort(family_id)
-    framework = _framework_arg()
-    child_id = _child_arg(family)
-    first, latest, changes = _change(family, framework, child_id)
+    family, framework, child, first, latest, changes = _shown(family_id)
     history = db.session.scalars(
         db.select(Assessment).where(Assessment.family_id == family.id).order_by(Assessment.date.desc(), Assessment.id.desc())
     ).all()
-    frameworks = assessments_service.load_frameworks()
+    each_child = []
+    if child is None and framework.subject != "family":
+        each_child = assessments_service.change_for_each_child(db.session, family, framework.code)
     return render_template(
         "assessments/family.html", family=family, framework=framework, first=first, latest=latest,
-        changes=changes, history=history, frameworks=frameworks, child_id=child_id,
-        stages=ASSESSMENT_STAGES,
+        changes=changes, history=history, frameworks=assessments_service.load_frameworks(), child=child,
+        each_child=each_child, stages=ASSESSMENT_STAGES,
         chart_alt=charts.assessment_chart_summary(framework, changes, first, latest),
-        chart_height=max(200, 90 + 48 * len(changes)),
+        chart_key=charts.assessment_chart_key(framework, changes),
+        chart_height=charts.assessment_chart_height(changes),
         can_record=bool(assessments_service.frameworks_for(db.session, current_actor())) and not family.is_closed,
     )
 
@@ -157,12 +163,8 @@ def family(family_id):
 @bp.get("/families/<int:family_id>/assessments/chart.svg")
 @case_worker_required
 def chart(family_id):
-    family = family_or_abort(family_id)
-    framework = _framework_arg()
-    child_id = _child_arg(family)
-    first, latest, changes = _change(family, framework, child_id)
-    svg = charts.assessment_chart_svg(framework, changes, first, latest, height=max(200, 90 + 48 * len(changes)))
-    response = Response(svg, mimetype="image/svg+xml")
+    _, framework, _, first, latest, changes = _shown(family_id)
+    response = Response(charts.assessment_chart_svg(framework, changes, first, latest), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = CHART_POLICY
     return response

@@ -4,13 +4,19 @@ CSV; sustained outcomes (re-referrals); families referred by district and concer
 small counts suppressed (and any total that would reveal one), for the period and for each
 calendar quarter in it. An admin may narrow any report to one team with ``?team=ID`` (an
 unknown team is 404); a manager's reports are always their own team's, and ``team=`` is
-ignored for them."""
+ignored for them.
+
+Every figure of the outcomes report links a manager to the families behind it
+(``/reports/outcomes/families?measure=KEY``, by reference only); an admin sees aggregate
+figures only, and that list answers them 403. ``/reports/outcomes/print`` is the whole report,
+with sustained outcomes and the local-area picture, laid out to print for a board."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..extensions import db
@@ -20,6 +26,7 @@ from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Team
 from ..services import charts, clock
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
+from ..services.errors import Forbidden
 from .helpers import current_actor, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -97,32 +104,144 @@ def _outcomes_report():
     return actor, team, form, report
 
 
+def _period_args(report, team_id) -> dict:
+    """The query that names a report's period and team again (for its links)."""
+    return {"from": report["from"], "to": report["to"], **({"team": team_id} if team_id is not None else {})}
+
+
+def _outcomes_context(actor, team, report) -> dict:
+    """What the outcomes page and its print view show."""
+    labels = _area_labels(report)
+    return dict(
+        report=report, **_team_context(actor, team), area_labels=labels,
+        closure_reasons=CLOSURE_REASONS, phase_labels=PHASE_LABELS, pct=_pct,
+        frameworks=load_frameworks(), key=reports_service.measure_key,
+        period_args=_period_args(report, team.id if team else None),
+        chart_alt=charts.outcomes_chart_summary(report, labels),
+        chart_height=charts.percent_chart_height(report["areas"]),
+        domains_chart_alt=charts.domains_chart_summary(report),
+        domains_chart_height=charts.percent_chart_height(report["assessment_domains"]),
+        # The families behind a figure: a manager's own team only; admins see figures only.
+        drill=actor.is_manager,
+    )
+
+
+@bp.get("")
+@reports_required
+def index():
+    """``/reports``: the outcomes report (for the period and team asked for, if any)."""
+    return redirect(url_for("reports.outcomes", **{name: request.args[name] for name in ("from", "to", "team") if name in request.args}))
+
+
 @bp.get("/outcomes")
 @reports_required
 def outcomes():
     actor, team, form, report = _outcomes_report()
     if report is None:
         return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, team)), 422
-    labels = _area_labels(report)
-    return render_template(
-        "reports/outcomes.html", form=form, report=report, **_team_context(actor, team), area_labels=labels,
-        closure_reasons=CLOSURE_REASONS, phase_labels=PHASE_LABELS, pct=_pct,
-        frameworks=load_frameworks(),
-        chart_alt=charts.outcomes_chart_summary(report, labels),
-        chart_height=max(200, 90 + 60 * len(report["areas"])),
-    )
+    return render_template("reports/outcomes.html", form=form, **_outcomes_context(actor, team, report))
+
+
+def _outcomes_svg(draw) -> Response:
+    """One of the outcomes report's charts, ``draw(report)``, as an image that runs nothing."""
+    report = _outcomes_report()[3]
+    if report is None:
+        return Response("Check the period.", status=422, mimetype="text/plain")
+    response = Response(draw(report), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    return response
 
 
 @bp.get("/outcomes/chart.svg")
 @reports_required
 def outcomes_chart():
-    report = _outcomes_report()[3]
+    return _outcomes_svg(lambda report: charts.outcomes_chart_svg(report, _area_labels(report)))
+
+
+@bp.get("/outcomes/domains-chart.svg")
+@reports_required
+def domains_chart():
+    return _outcomes_svg(charts.domains_chart_svg)
+
+
+@bp.get("/outcomes/print")
+@reports_required
+def outcomes_print():
+    """The outcomes report for a board: every section, the n beside every percentage, the
+    charts as images, sustained outcomes and the local-area picture for the same period and
+    team, and a footer saying when, by whom and how complete the data is."""
+    actor, team, form, report = _outcomes_report()
     if report is None:
-        return Response("Check the period.", status=422, mimetype="text/plain")
-    response = Response(charts.outcomes_chart_svg(report, _area_labels(report)), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CHART_POLICY
-    return response
+        return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, team)), 422
+    team_id = team.id if team else None
+    now = clock.current_time()
+    sustained = reports_service.sustained_outcomes(db.session, actor, clock.local_date(now), team_id=team_id)
+    local = reports_service.local_area(db.session, actor, *_dates(report), team_id=team_id)
+    return render_template(
+        "reports/board.html", **{**_outcomes_context(actor, team, report), "drill": False}, sustained=sustained,
+        local=local, table=local_area_table(local["rows"]), concern_labels=CONCERNS, shown=_shown,
+        produced_at=now, produced_by=actor, start=_dates(report)[0], end=_dates(report)[1],
+    )
+
+
+def _dates(report) -> tuple:
+    return tuple(dt.date.fromisoformat(report[name]) for name in ("from", "to"))
+
+
+# What the part of each kind of figure is called in the list of its families.
+PART_NAMES = {"goals_achieved": "Achieved", "data_completeness": "Had both", "area": "Improved",
+              "domain": "Better", "child_domain": "Better"}
+
+
+def measure_title(measure, frameworks) -> str:
+    """A figure's name in words: "Home conditions: families with a goal improved"."""
+    about = measure.about
+    group = about[0]
+    if group in ("domain", "child_domain"):
+        framework = frameworks.get(about[1])
+        label = next((d.label for d in framework.domains if d.code == about[2]), about[2]) if framework else about[2]
+        name = f"{label} ({framework.name if framework else about[1]})"
+        if group == "child_domain":
+            return f"{name}: children assessed on their own, better at their latest assessment than their first"
+        whom = "families" if about[3] == "families" else "children in families"
+        return f"{name}: {whom} better at the latest assessment than the first"
+    if group == "area":
+        return {"goals": f"{area_label(about[1])}: goals improved",
+                "families": f"{area_label(about[1])}: families with a goal improved",
+                "children": f"{area_label(about[1])}: children in families with a goal improved"}[about[2]]
+    if group == "closure":
+        return f"Closed: {CLOSURE_REASONS.get(about[1], about[1])}"
+    if group == "weeks_in":
+        return f"Weeks in {PHASE_LABELS.get(about[1], about[1]).lower()}"
+    return {"families_closed": "Families closed", "children": "Children in the families closed",
+            "goals_achieved": "Goals achieved", "weeks_in_service": "Weeks in service",
+            "data_completeness": "Families with a first and a closing assessment"}.get(group, measure.key)
+
+
+@bp.get("/outcomes/families")
+@role_required("manager")
+def outcome_families():
+    """The families behind one figure of the outcomes report (``?measure=KEY`` and the
+    period): a manager's own team, by reference. Admins: 403 (figures only)."""
+    actor = current_actor()
+    form, period = _period()
+    if period is None:
+        return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, None)), 422
+    key = request.args.get("measure", "")
+    try:
+        found = reports_service.outcome_families(db.session, actor, *period, key)
+    except Forbidden:
+        abort(403)
+    if found is None:
+        return render_template("reports/families.html", measure=None, key=key, start=period[0], end=period[1],
+                               scope=_scope_name(actor)), 400
+    measure, families = found
+    return render_template(
+        "reports/families.html", measure=measure, families=families, start=period[0], end=period[1],
+        title=measure_title(measure, load_frameworks()), part_name=PART_NAMES.get(measure.about[0], "Counted"),
+        scope=_scope_name(actor), pct=_pct,
+    )
 
 
 def outcome_rows(report: dict, scope: str) -> list[list]:
@@ -139,6 +258,11 @@ def outcome_rows(report: dict, scope: str) -> list[list]:
         rows.append([f"{name}: children improved", row["children_improved"], row["children"], row["pct_children_improved"]])
     for row in report["assessment_domains"]:
         rows.append([f"Assessment {row['framework']}, {row['label']}: families better", row["improved"], row["families"], row["pct_improved"]])
+        rows.append([f"Assessment {row['framework']}, {row['label']}: children in families better", row["children_improved"],
+                     row["children"], row["pct_children_improved"]])
+    for row in report["child_assessment_domains"]:
+        rows.append([f"Assessment {row['framework']}, {row['label']}: children assessed on their own, better", row["improved"],
+                     row["children"], row["pct_improved"]])
     rows.append(["Median weeks in service", report["median_weeks_in_service"], report["expected_weeks"]["total"], ""])
     for phase, weeks in report["median_weeks_in_phase"].items():
         rows.append([f"Median weeks in {PHASE_LABELS.get(phase, phase).lower()}", weeks, report["expected_weeks"].get(phase, ""), ""])
@@ -205,33 +329,39 @@ def _shown(value):
     return "suppressed" if value is None else value
 
 
-@bp.get("/local-area")
-@reports_required
-def local_area():
+def _local_area_report():
+    """The caller, the team, the period form and the period's local-area report (None when
+    the period is not valid): what the page and its CSV share."""
     actor = current_actor()
     team = _team(actor)
     form, period = _period()
-    if period is None:
+    report = None
+    if period is not None:
+        report = reports_service.local_area(db.session, actor, *period, team_id=team.id if team else None)
+    return actor, team, form, report
+
+
+@bp.get("/local-area")
+@reports_required
+def local_area():
+    actor, team, form, report = _local_area_report()
+    if report is None:
         return render_template("reports/local_area.html", form=form, report=None, **_team_context(actor, team)), 422
-    team_id = team.id if team else None
-    report = reports_service.local_area(db.session, actor, *period, team_id=team_id)
-    by_quarter = reports_service.local_area_by_quarter(db.session, actor, *period, team_id=team_id)
+    by_quarter = reports_service.local_area_by_quarter(db.session, actor, *_dates(report), team_id=team.id if team else None)
     quarters = [{**quarter, "table": local_area_table(quarter["rows"])} for quarter in by_quarter["quarters"]]
     return render_template(
         "reports/local_area.html", form=form, report=report, table=local_area_table(report["rows"]),
         quarters=quarters, **_team_context(actor, team), concern_labels=CONCERNS, shown=_shown,
+        period_args=_period_args(report, team.id if team else None),
     )
 
 
 @bp.get("/local-area.csv")
 @reports_required
 def local_area_csv():
-    actor = current_actor()
-    team = _team(actor)
-    form, period = _period()
-    if period is None:
+    actor, team, form, report = _local_area_report()
+    if report is None:
         return render_template("reports/local_area.html", form=form, report=None, **_team_context(actor, team)), 422
-    report = reports_service.local_area(db.session, actor, *period, team_id=team.id if team else None)
     table = local_area_table(report["rows"])
     rows = [["Families referred", _scope_name(actor, team), report["from"], report["to"]],
             ["District"] + [CONCERNS.get(c, c) for c in table["concerns"]] + ["Total"]]
