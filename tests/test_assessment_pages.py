@@ -78,7 +78,18 @@ def test_scope(client, login, colleague, outsider, admin, family):
 
 
 def test_the_family_page_links_to_assessments(login, worker, family):
-    assert f"/families/{family.id}/assessments" in login(worker).get(f"/families/{family.id}").get_data(as_text=True)
+    html = login(worker).get(f"/families/{family.id}").get_data(as_text=True)
+    assert f"/families/{family.id}/assessments" in html
+    assert "No assessment of the family as a whole yet." in html
+
+
+def test_the_family_page_shows_the_change_since_the_first_assessment(login, worker, family, today):
+    _assess(family, worker, today - dt.timedelta(days=20), "initial", 4, 2)
+    _assess(family, worker, today - dt.timedelta(days=2), "review", 2, 3)  # lower is better
+    html = login(worker).get(f"/families/{family.id}").get_data(as_text=True)
+    assert "better in 1 of 3 domains and worse in 1" in html
+    assert f"/families/{family.id}/assessments/chart.svg?framework=family-functioning" in html
+    assert "Home conditions 4 to 2" in html  # the chart's text alternative
 
 
 def _assess_all(family, worker, date, stage, child=None, **scores):

@@ -221,6 +221,46 @@ def change_since_first(session: Session, family: Family, framework_code: str, ch
 
 
 @dataclass
+class FamilyChange:
+    """The family page's view of its assessments: the framework last used for the whole family,
+    its first and latest assessment, and how many domains got better or worse."""
+
+    framework: Framework
+    first: Assessment
+    latest: Assessment
+    changes: list[DomainChange]
+
+    @property
+    def compared(self) -> int:
+        """Domains scored in both the first and the latest assessment."""
+        return sum(change.first is not None and change.latest is not None for change in self.changes)
+
+    @property
+    def better(self) -> int:
+        return sum(change.improved for change in self.changes)
+
+    @property
+    def worse(self) -> int:
+        return sum(change.worse for change in self.changes)
+
+
+def latest_family_change(session: Session, family: Family) -> FamilyChange | None:
+    """The change since the first assessment in the framework the family was last assessed in
+    as a whole, or None when it has no such assessment yet."""
+    framework_code = session.scalar(
+        select(Assessment.framework)
+        .where(Assessment.family_id == family.id, Assessment.child_id.is_(None))
+        .order_by(Assessment.date.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+    frameworks = load_frameworks()
+    if framework_code not in frameworks:
+        return None
+    first, latest, changes = change_since_first(session, family, framework_code)
+    return FamilyChange(frameworks[framework_code], first, latest, changes)
+
+
+@dataclass
 class ChildChange:
     child: object
     first: Assessment

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..extensions import db
+from ..forms.fields import MAX_ID
 from ..forms.case import (
     CarerForm,
     ChildForm,
@@ -32,13 +33,14 @@ from ..models import (
     VISIT_KINDS,
     VISIT_OUTCOMES,
 )
+from ..services import assessments as assessments_service
 from ..services import audit
 from ..services import chronology as chronology_service
 from ..services import clock
 from ..services import families as families_service
 from ..services import goals as goals_service
 from ..services import visits as visits_service
-from ..services.charts import chart_summary
+from ..services.charts import assessment_chart_summary, chart_summary
 from ..services.errors import Forbidden, ServiceError, ValidationFailed
 from ..services.schedule import next_review_due
 from .helpers import (
@@ -83,7 +85,7 @@ def _positive_int(raw) -> int | None:
         value = int(raw)
     except (TypeError, ValueError):
         return None
-    return value if value > 0 else None
+    return value if 0 < value <= MAX_ID else None
 
 
 def age_text(born: dt.date, today: dt.date) -> str:
@@ -387,6 +389,7 @@ def _render_show(family, status=200, reopen_form=None):
         earlier_case_visible=earlier is not None and families_service.may_see(actor, earlier),
         reopen_form=reopen_form,
         opened_by=audit.who_opened(db.session, family.id) if actor.is_manager else None,
+        assessment=assessments_service.latest_family_change(db.session, family),
         neglect_concerns=[(code, label) for code, label in NEGLECT_CONCERNS.items() if code in family.concerns],
         parental_factors=[(code, label) for code, label in PARENTAL_FACTORS.items() if code in family.concerns],
         phase_labels=PHASE_LABELS,
@@ -397,6 +400,7 @@ def _render_show(family, status=200, reopen_form=None):
         visit_outcomes=VISIT_OUTCOMES,
         area_label=area_label,
         chart_summary=chart_summary,
+        assessment_chart_summary=assessment_chart_summary,
         seen_words=seen_words,
         seen_alone_words=seen_alone_words,
         correction_lines=correction_lines,
