@@ -80,6 +80,8 @@ class Config:
     MAIL_PORT = 25
     MAIL_USE_TLS = False
     MAIL_DEFAULT_SENDER = "casework@localhost"
+    # A standby scheduler (a second one started by mistake) tries to take over this often.
+    CASEWORK_SCHEDULER_POLL_SECONDS = 30
 
 
 class TestingConfig(Config):

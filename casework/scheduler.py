@@ -5,14 +5,21 @@ holds a lock (a PostgreSQL advisory lock, or a file lock beside a SQLite databas
 one started by mistake waits, idle, and takes over if the first dies. Jobs live in a persistent
 SQLAlchemy job store with ``coalesce`` and a generous ``misfire_grace_time``, so after downtime
 the missed day's sweep runs once: not zero times, and not once per missed day.
+
+APScheduler moves a job's next run on *before* running it, so a scheduler killed in the middle
+of the sweep would leave the store saying "done until tomorrow". Each completed sweep therefore
+leaves an audit event (``daily_sweep``, with its summary); a scheduler that starts, or takes
+over, and finds no completed sweep since the last 06:00 runs it at once. The sweep is
+idempotent, so running it again after a crash between its commit and that event adds nothing.
 """
 from __future__ import annotations
 
 import fcntl
-from datetime import datetime, timezone
 import logging
 import os
 import time
+import zlib
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -24,12 +31,14 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.pool import NullPool
 
 from .extensions import db
-from .services import clock
+from .models import AuditEvent
+from .services import audit, clock
 from .services.sweep import run_daily
 
 log = logging.getLogger(__name__)
 
 DAILY_SWEEP_JOB = "daily-sweep"
+SWEEP_DONE = "daily_sweep"  # the audit action a completed sweep leaves
 ADVISORY_LOCK_KEY = 0x63617365  # "case"
 _app: Flask | None = None
 
@@ -37,8 +46,32 @@ _app: Flask | None = None
 def daily_sweep() -> None:
     """The scheduled job (referenced by name from the job store)."""
     with _app.app_context():
-        summary = run_daily(db.session, clock.current_time())
+        now = clock.current_time()
+        log.info("Daily sweep for %s starting.", clock.local_date(now).isoformat())
+        summary = run_daily(db.session, now)
+        audit.record(db.session, SWEEP_DONE, record_type="sweep", detail=summary.as_dict())
+        db.session.commit()
         log.info(summary.line())
+
+
+def last_due(now: datetime) -> datetime:
+    """The latest moment at or before ``now`` when the daily sweep was due (06:00 local)."""
+    today = clock.local_date(now)
+    due = clock.sweep_time(today)
+    return due if due <= now else clock.sweep_time(today - timedelta(days=1))
+
+
+def sweep_completed_since(moment: datetime) -> bool:
+    """Whether a daily sweep has completed at or after ``moment`` (its audit event)."""
+    if not inspect(db.engine).has_table(AuditEvent.__tablename__):
+        return True  # no schema yet: nothing to catch up on
+    with db.engine.connect() as connection:  # not the session: on SQLite it would hold the write lock
+        found = connection.execute(
+            select(AuditEvent.id)
+            .where(AuditEvent.user_id.is_(None), AuditEvent.action == SWEEP_DONE, AuditEvent.at >= moment)
+            .limit(1)
+        ).first()
+    return found is not None
 
 
 class LeaderLock:
@@ -51,17 +84,25 @@ class LeaderLock:
 
     def acquire(self) -> bool:
         if db.engine.dialect.name == "postgresql":
+            # One lock per schema: two services sharing a database in schemas of their own
+            # (or two test runs) each have their own active scheduler.
+            with db.engine.connect() as connection:
+                schema = connection.execute(text("SELECT current_schema()")).scalar() or ""
+            schema_key = zlib.crc32(schema.encode()) - 2**31  # a signed 32-bit int
             # A connection of its own, outside the pool: when it closes (or the process
             # dies) the session ends and PostgreSQL releases the lock.
-            connection = create_engine(db.engine.url, poolclass=NullPool).connect()
-            if connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar():
+            connect_args = self.app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args", {})
+            connection = create_engine(db.engine.url, poolclass=NullPool, connect_args=connect_args).connect()
+            if connection.execute(
+                text("SELECT pg_try_advisory_lock(:key, :schema_key)"),
+                {"key": ADVISORY_LOCK_KEY, "schema_key": schema_key},
+            ).scalar():
                 connection.commit()
                 self._connection = connection  # the lock lives as long as this connection
                 return True
             connection.close()
             return False
-        path = Path(self.app.instance_path) / "scheduler.lock"
-        handle = open(path, "a+")
+        handle = open(self.path(), "a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -73,6 +114,15 @@ class LeaderLock:
         handle.flush()
         self._file = handle
         return True
+
+    def path(self) -> Path:
+        """SQLite: the lock file, beside the database file (so two services in one instance
+        folder, or two test runs, never share it), e.g. ``instance/casework.sqlite3.scheduler-lock``."""
+        database = db.engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            database = Path(database).absolute()
+            return database.with_name(database.name + ".scheduler-lock")
+        return Path(self.app.instance_path) / "scheduler.lock"
 
     def release(self) -> None:
         if self._connection is not None:
@@ -102,10 +152,16 @@ def build_scheduler(app: Flask, scheduler_class=BlockingScheduler, jobstore=None
         name="Daily sweep: reminders, flags and e-mail",
         replace_existing=True,
         # Replacing the stored job would recompute its next run from now and so forget a sweep
-        # missed while the scheduler was down: when that run is overdue, run it now (once).
-        **({"next_run_time": datetime.now(timezone.utc)} if _missed_run(jobstore) else {}),
+        # missed while the scheduler was down (or stopped half-way through it): run it now, once.
+        **({"next_run_time": datetime.now(timezone.utc)} if missed_sweep(jobstore) else {}),
     )
     return scheduler
+
+
+def missed_sweep(jobstore: SQLAlchemyJobStore) -> bool:
+    """Whether the daily sweep is owed now: its stored next run has passed, or no sweep has
+    completed since it was last due (the scheduler was stopped, or killed in the middle of it)."""
+    return _missed_run(jobstore) or not sweep_completed_since(last_due(clock.current_time()))
 
 
 def _missed_run(jobstore: SQLAlchemyJobStore) -> bool:
@@ -119,8 +175,14 @@ def _missed_run(jobstore: SQLAlchemyJobStore) -> bool:
     return next_run is not None and next_run < datetime.now(timezone.utc).timestamp()
 
 
-def run(app: Flask, poll_seconds: float = 30, echo=print) -> None:
-    """Wait to become the active scheduler, then run jobs until stopped."""
+def run(app: Flask, poll_seconds: float | None = None, echo=print) -> None:
+    """Wait to become the active scheduler, then run jobs until stopped. A standby tries for
+    the lock every ``poll_seconds`` (``CASEWORK_SCHEDULER_POLL_SECONDS``, 30)."""
+    # Its own log lines (each sweep's summary) and APScheduler's go to stderr at INFO, so a
+    # service manager's journal keeps them.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if poll_seconds is None:
+        poll_seconds = float(app.config.get("CASEWORK_SCHEDULER_POLL_SECONDS", 30))
     lock = LeaderLock(app)
     announced = False
     while not lock.acquire():
