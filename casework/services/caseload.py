@@ -92,22 +92,22 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     def row_for(worker_id):
         return unallocated if worker_id is None else rows[worker_id]
 
+    # Each family's last review and last visit, looked up per family (the indexes on
+    # (family_id, held_on) and (family_id, date)): the cost is the team's, not the service's.
     last_review = (
-        select(Review.family_id, func.max(Review.held_on).label("held_on"))
-        .where(Review.held_on <= today)
-        .group_by(Review.family_id)
-        .subquery()
+        select(func.max(Review.held_on))
+        .where(Review.family_id == Family.id, Review.held_on <= today)
+        .correlate(Family)
+        .scalar_subquery()
     )
     last_visit = (
-        select(Visit.family_id, func.max(Visit.date).label("date"))
-        .where(Visit.date <= today)
-        .group_by(Visit.family_id)
-        .subquery()
+        select(func.max(Visit.date))
+        .where(Visit.family_id == Family.id, Visit.date <= today)
+        .correlate(Family)
+        .scalar_subquery()
     )
     families = session.execute(
-        select(Family.id, Family.worker_id, Family.phase, Family.opened_on, last_review.c.held_on, last_visit.c.date)
-        .outerjoin(last_review, last_review.c.family_id == Family.id)
-        .outerjoin(last_visit, last_visit.c.family_id == Family.id)
+        select(Family.id, Family.worker_id, Family.phase, Family.opened_on, last_review, last_visit)
         .where(*team_open)
     ).all()
     interval = review_interval()
@@ -123,12 +123,14 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
         since = (today - (visited_on or opened_on)).days
         load.longest_days_since_visit = max(load.longest_days_since_visit or 0, since)
 
+    # By the team's family ids (known from the query above): PostgreSQL then reads the flags
+    # through their index, where a join on the team would scan every open flag of the service.
+    team_family_ids = list(worker_of)
     for family_id, severity, count in session.execute(
         select(Flag.family_id, Flag.severity, func.count(Flag.id))
-        .join(Family)
-        .where(*team_open, Flag.status != "resolved")
+        .where(Flag.family_id.in_(team_family_ids), Flag.status != "resolved")
         .group_by(Flag.family_id, Flag.severity)
-    ):
+    ) if team_family_ids else ():
         load = worker_of[family_id]
         load.open_flags[severity] += count
         if severity == "high":
@@ -144,15 +146,19 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
 
     # Children not seen at a home, office or school visit in the window, in families open
     # long enough for that to matter.
+    # (Each child's visits through the index on visit_children.child_id: the team's children.)
     seen_recently = (
         select(VisitChild.child_id)
         .join(Visit)
-        .where(Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS), Visit.date > window_start, Visit.date <= today)
+        .where(VisitChild.child_id == Child.id, Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS),
+               Visit.date > window_start, Visit.date <= today)
+        .correlate(Child)
+        .exists()
     )
     for (family_id,) in session.execute(
         select(Child.family_id)
         .join(Family)
-        .where(*team_open, Family.opened_on <= window_start, Child.id.not_in(seen_recently))
+        .where(*team_open, Family.opened_on <= window_start, ~seen_recently)
         .distinct()
     ):
         worker_of[family_id].families_with_child_not_seen += 1
@@ -199,11 +205,14 @@ class TeamOverview:
 
 
 def _last_review_held():
-    """Each family's last review, as a subquery (the review schedule counts from it)."""
+    """Each family's last review (the review schedule counts from it): a subquery correlated to
+    the family, read through the index on (family_id, held_on), so that it costs the team's
+    families and not the whole service's."""
     return (
-        select(Review.family_id, func.max(Review.held_on).label("held_on"))
-        .group_by(Review.family_id)
-        .subquery()
+        select(func.max(Review.held_on))
+        .where(Review.family_id == Family.id)
+        .correlate(Family)
+        .scalar_subquery()
     )
 
 
@@ -213,15 +222,13 @@ def team_overview(session: Session, manager: User, now: dt.datetime) -> TeamOver
         raise Forbidden("Only managers see the team's caseloads.")
     today = local_date(now)
     overdue_before = today - review_interval()
-    last_review = _last_review_held()
-    due_from = func.coalesce(last_review.c.held_on, Family.opened_on)
+    due_from = func.coalesce(_last_review_held(), Family.opened_on)
     open_count, unallocated, overdue = session.execute(
         select(
             func.count(Family.id),
             func.coalesce(func.sum(case((Family.worker_id.is_(None), 1), else_=0)), 0),
             func.coalesce(func.sum(case((due_from < overdue_before, 1), else_=0)), 0),
         )
-        .outerjoin(last_review, last_review.c.family_id == Family.id)
         .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES))
     ).one()
     overview = TeamOverview(open_families=open_count, unallocated=int(unallocated), overdue_reviews=int(overdue))
@@ -328,11 +335,12 @@ def team_family_rows(
             func.max(rank).label("highest"),
             *[func.sum(case((Flag.severity == severity, 1), else_=0)).label(severity) for severity in SEVERITY_RANK],
         )
-        .where(Flag.status != "resolved")
+        .join(Family, Family.id == Flag.family_id)
+        .where(Flag.status != "resolved", Family.team_id == manager.team_id)
         .group_by(Flag.family_id)
         .subquery()
     )
-    due_from = func.coalesce(last_review.c.held_on, Family.opened_on)
+    due_from = func.coalesce(last_review, Family.opened_on)
     conditions = [Family.team_id == manager.team_id]
     if phase:
         conditions.append(Family.phase == phase)
@@ -358,11 +366,10 @@ def team_family_rows(
     rows = session.execute(
         select(
             Family.id, Family.reference, Family.household_name, Family.postcode, User.name, Family.phase,
-            Family.phase_since, Family.opened_on, Family.closed_on, last_review.c.held_on,
+            Family.phase_since, Family.opened_on, Family.closed_on, last_review,
             flags.c.open_flags, flags.c.highest,
         )
         .outerjoin(User, User.id == Family.worker_id)
-        .outerjoin(last_review, last_review.c.family_id == Family.id)
         .outerjoin(flags, flags.c.family_id == Family.id)
         .where(*conditions)
         .order_by(Family.household_name, Family.id)

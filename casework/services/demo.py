@@ -44,6 +44,7 @@ from ..models import (
     VisitChild,
     VisitGoal,
 )
+from .bulk import write_rows
 from .errors import ValidationFailed
 
 DEMO_DOMAIN = "demo.example.org"
@@ -613,10 +614,11 @@ class Rows:
         return row
 
     def write(self, session: Session) -> None:
+        connection = session.connection()
         for table in TABLES:
             batch = self.pending.pop(table.name, None)
             if batch:
-                session.execute(insert(table), batch)
+                write_rows(connection, table, batch)  # COPY on PostgreSQL
 
 
 def _weekday(day: dt.date) -> dt.date:

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -37,7 +37,7 @@ from ..models import (
 from .clock import local_date
 from .errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from .notifications import managers_of, notify
-from .schedule import next_review_dates
+from .schedule import review_interval
 from .scope import family_scope, require_case_role
 
 EDITABLE_FIELDS = (
@@ -602,46 +602,50 @@ def list_families(
 
 
 def summarise(session: Session, families: list[Family], now: dt.datetime) -> list[FamilySummary]:
-    """Last visit, weeks in service and next review for a page of families (two queries)."""
+    """Last visit, weeks in service and next review for a page of families: one query, each
+    family's last visit and last review read through the indexes on (family_id, date) and
+    (family_id, held_on)."""
     today = local_date(now)
     ids = [f.id for f in families]
-    last_visits = {}
+    found = {}
     if ids:
-        newest = (
-            select(
-                Visit.family_id,
-                Visit.date,
-                Visit.all_children_seen,
-                func.row_number()
-                .over(partition_by=Visit.family_id, order_by=(Visit.date.desc(), Visit.id.desc()))
-                .label("n"),
+        def last_visit(column):
+            return (
+                select(column).where(Visit.family_id == Family.id)
+                .order_by(Visit.date.desc(), Visit.id.desc()).limit(1)
+                .correlate(Family).scalar_subquery()
             )
-            .where(Visit.family_id.in_(ids))
-            .subquery()
-        )
-        for family_id, date, all_seen in session.execute(
-            select(newest.c.family_id, newest.c.date, newest.c.all_children_seen).where(newest.c.n == 1)
+
+        last_review = select(func.max(Review.held_on)).where(Review.family_id == Family.id).correlate(Family).scalar_subquery()
+        for family_id, visited_on, all_seen, held_on in session.execute(
+            select(Family.id, last_visit(Visit.date), last_visit(Visit.all_children_seen), last_review)
+            .where(Family.id.in_(ids))
         ):
-            last_visits[family_id] = (date, all_seen)
-    reviews_due = next_review_dates(session, families)
-    return [
-        FamilySummary(
+            found[family_id] = (visited_on, all_seen, held_on)
+    interval = review_interval()
+    summaries = []
+    for f in families:
+        visited_on, all_seen, held_on = found.get(f.id, (None, None, None))
+        summaries.append(FamilySummary(
             family=f,
             weeks_in_service=max(0, ((f.closed_on or today) - f.opened_on).days // 7),
-            last_visit_on=last_visits.get(f.id, (None, None))[0],
-            last_visit_all_seen=last_visits.get(f.id, (None, None))[1],
-            next_review_due=reviews_due.get(f.id),
-        )
-        for f in families
-    ]
+            last_visit_on=visited_on,
+            last_visit_all_seen=all_seen,
+            # As schedule.next_review_dates: none once closed.
+            next_review_due=None if f.is_closed else (held_on or f.opened_on) + interval,
+        ))
+    return summaries
 
 
 def load_family_record(session: Session, family: Family) -> Family:
     """``family`` with what its page shows (worker, earlier case, children, carers, concerns and
     the phase history with who moved it) loaded up front: a fixed number of queries."""
+    # The id from the identity map: after a commit ``family.id`` would reload the row first.
+    identity = inspect(family).identity
+    family_id = identity[0] if identity else family.id
     return session.scalars(
         select(Family)
-        .where(Family.id == family.id)
+        .where(Family.id == family_id)
         .options(
             joinedload(Family.worker),
             joinedload(Family.previous_family),
@@ -836,11 +840,11 @@ def may_see(actor: User, family: Family) -> bool:
 
 def reviews_held(session: Session, family: Family) -> list[Review]:
     """The family's reviews, newest first, with who recorded each and any closure proposal
-    they made: two queries."""
+    they made: one query."""
     return list(session.scalars(
         select(Review)
         .where(Review.family_id == family.id)
-        .options(joinedload(Review.recorded_by), selectinload(Review.closure_proposal))
+        .options(joinedload(Review.recorded_by), joinedload(Review.closure_proposal))
         .order_by(Review.held_on.desc(), Review.id.desc())
     ))
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..models import OPEN_PHASES, PHASE_LABELS, Child, Family, Goal, GoalRating, Review, Visit, VisitChild
@@ -119,45 +119,66 @@ def review_overdue(session: Session, ctx: Context) -> list[Finding]:
 
 
 def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
+    s = ctx.settings
+    window_start = ctx.today - dt.timedelta(days=s.stall_days)  # exclusive
     goals = session.execute(
         select(Goal.id, Goal.family_id, Goal.title, Goal.baseline, Goal.start_date, Goal.target_date)
         .join(Family)
         .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", Goal.start_date <= ctx.today)
     ).all()
-    ratings = defaultdict(list)
-    for goal_id, date, rating in session.execute(
-        select(GoalRating.goal_id, GoalRating.date, GoalRating.rating)
-        .join(Goal)
-        .join(Family)
-        .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", GoalRating.date <= ctx.today)
-        .order_by(GoalRating.goal_id, GoalRating.date, GoalRating.id)
-    ):
-        ratings[goal_id].append((date, rating))
-
-    s = ctx.settings
-    window_start = ctx.today - dt.timedelta(days=s.stall_days)  # exclusive
-    findings = []
+    # An improvement is a rating above every one before it (and the baseline). There was one in
+    # the window exactly when the best rating so far beats the best before the window: so one
+    # row per goal decides which goals may be flagged, and only their ratings are read.
+    best = {
+        goal_id: (best_ever, best_before)
+        for goal_id, best_ever, best_before in session.execute(
+            select(
+                GoalRating.goal_id,
+                func.max(GoalRating.rating),
+                func.max(case((GoalRating.date <= window_start, GoalRating.rating))),
+            )
+            .join(Goal)
+            .join(Family)
+            .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", GoalRating.date <= ctx.today)
+            .group_by(GoalRating.goal_id)
+        )
+    }
+    candidates = []
     for goal in goals:
         if goal.family_id not in ctx.families:
             continue
+        best_ever, best_before = best.get(goal.id, (None, None))
+        improved_in_window = best_ever is not None and best_ever > max(goal.baseline, best_before or goal.baseline)
+        restarted = ctx.restarts.get((goal.family_id, "goal_stalled", f"goal:{goal.id}"))
+        stalled = max(goal.start_date, restarted or goal.start_date) <= window_start and not improved_in_window
+        target_passed = goal.target_date < ctx.today and (restarted is None or restarted <= window_start)
+        if stalled or target_passed:
+            candidates.append((goal, stalled, target_passed))
+
+    ratings = defaultdict(list)
+    ids = [goal.id for goal, *_ in candidates]
+    for start in range(0, len(ids), 1000):
+        for goal_id, date, rating in session.execute(
+            select(GoalRating.goal_id, GoalRating.date, GoalRating.rating)
+            .where(GoalRating.goal_id.in_(ids[start:start + 1000]), GoalRating.date <= ctx.today)
+            .order_by(GoalRating.goal_id, GoalRating.date, GoalRating.id)
+        ):
+            ratings[goal_id].append((date, rating))
+
+    findings = []
+    for goal, stalled, target_passed in candidates:
         key = f"goal:{goal.id}"
         history = ratings[goal.id]
         # The best so far before each rating; an improvement beats everything before it.
-        best, last_improvement, improved_in_window = goal.baseline, None, False
+        best_so_far, last_improvement = goal.baseline, None
         for date, rating in history:
-            if rating > best:
-                best, last_improvement = rating, date
-                improved_in_window = improved_in_window or date > window_start
-        restarted = ctx.restarts.get((goal.family_id, "goal_stalled", key))
-        stalled = max(goal.start_date, restarted or goal.start_date) <= window_start and not improved_in_window
-        target_passed = goal.target_date < ctx.today and (restarted is None or restarted <= window_start)
-        if not (stalled or target_passed):
-            continue
+            if rating > best_so_far:
+                best_so_far, last_improvement = rating, date
         stalled_since = last_improvement or goal.start_date
         escalate = (ctx.today - ctx.since(goal.family_id, "goal_stalled", key, stalled_since)).days >= s.stall_escalate_days
         if history:
             last_date, last_rating = history[-1]
-            why = f"No rating above {best} since {d(stalled_since)}; last rating {last_rating} on {d(last_date)}."
+            why = f"No rating above {best_so_far} since {d(stalled_since)}; last rating {last_rating} on {d(last_date)}."
         else:
             why = f"No rating since the goal started on {d(goal.start_date)}."
         if target_passed and not stalled:
@@ -202,11 +223,27 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
         .where(Family.phase.in_(OPEN_PHASES), Visit.date <= ctx.today)
         .subquery()
     )
+    # Either test needs two visits missed among the last five (a restart only drops visits):
+    # only those families' visits come back.
+    missed_kinds = ("no_access", "cancelled")
+    last_five = (
+        select(
+            numbered.c.family_id,
+            numbered.c.date,
+            numbered.c.outcome,
+            numbered.c.n,
+            func.sum(case((numbered.c.outcome.in_(missed_kinds), 1), else_=0))
+            .over(partition_by=numbered.c.family_id)
+            .label("missed"),
+        )
+        .where(numbered.c.n <= 5)
+        .subquery()
+    )
     recent = defaultdict(list)  # newest first
     for family_id, date, outcome in session.execute(
-        select(numbered.c.family_id, numbered.c.date, numbered.c.outcome)
-        .where(numbered.c.n <= 5)
-        .order_by(numbered.c.family_id, numbered.c.n)
+        select(last_five.c.family_id, last_five.c.date, last_five.c.outcome)
+        .where(last_five.c.missed >= 2)
+        .order_by(last_five.c.family_id, last_five.c.n)
     ):
         recent[family_id].append((date, outcome))
     findings = []
@@ -217,7 +254,7 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
         if restarted:
             visits = [v for v in visits if v[0] > restarted]
         last_two = [outcome for _, outcome in visits[:2]]
-        missed = [v for v in visits if v[1] in ("no_access", "cancelled")]
+        missed = [v for v in visits if v[1] in missed_kinds]
         if last_two == ["no_access", "no_access"]:
             why = f"The last two visits ({d(visits[1][0])} and {d(visits[0][0])}) were no access."
         elif len(missed) >= 3:
@@ -231,32 +268,36 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
 def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
     s = ctx.settings
     window = dt.timedelta(days=s.child_seen_days)
-    children = session.execute(
-        select(Child.id, Child.family_id, Child.first_name)
-        .join(Family)
-        .where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= ctx.today - window)
-    ).all()
-    last_seen = dict(
-        session.execute(
-            select(VisitChild.child_id, func.max(Visit.date))
-            .join(Visit)
-            .join(Family, Family.id == Visit.family_id)
-            .where(
-                Family.phase.in_(OPEN_PHASES),
-                Visit.outcome == "completed",
-                Visit.kind.in_(SEEING_KINDS),
-                Visit.date <= ctx.today,
-            )
-            .group_by(VisitChild.child_id)
-        ).all()
+    last_seen = (
+        select(VisitChild.child_id, func.max(Visit.date).label("date"))
+        .join(Visit)
+        .join(Family, Family.id == Visit.family_id)
+        .where(
+            Family.phase.in_(OPEN_PHASES),
+            Visit.outcome == "completed",
+            Visit.kind.in_(SEEING_KINDS),
+            Visit.date <= ctx.today,
+        )
+        .group_by(VisitChild.child_id)
+        .subquery()
     )
+    # Only children not seen in the window can be flagged (a restart only counts from later).
+    children = session.execute(
+        select(Child.id, Child.family_id, Child.first_name, last_seen.c.date)
+        .join(Family)
+        .outerjoin(last_seen, last_seen.c.child_id == Child.id)
+        .where(
+            Family.phase.in_(OPEN_PHASES),
+            Family.opened_on <= ctx.today - window,
+            (last_seen.c.date.is_(None)) | (last_seen.c.date <= ctx.today - window),
+        )
+    ).all()
     findings = []
-    for child_id, family_id, first_name in children:
+    for child_id, family_id, first_name, seen in children:
         family = ctx.families.get(family_id)
         if family is None:
             continue
         key = f"child:{child_id}"
-        seen = last_seen.get(child_id)
         counted_from = ctx.since(family_id, "child_not_seen", key, max(family.opened_on, seen or family.opened_on))
         if ctx.today - counted_from < window:
             continue

@@ -85,14 +85,15 @@ def rate_progress(
 
 
 def family_plan(session: Session, family: Family) -> list[Goal]:
-    """The family's goals, active ones first, each with its ratings: two queries."""
+    """The family's goals, active ones first, each with its ratings: one query (a family has
+    a handful of goals, each a rating every two or three weeks)."""
     return list(
         session.scalars(
             select(Goal)
             .where(Goal.family_id == family.id)
             .order_by(case((Goal.status == "active", 0), else_=1), Goal.start_date, Goal.id)
-            .options(selectinload(Goal.ratings))
-        )
+            .options(joinedload(Goal.ratings))
+        ).unique()
     )
 
 

@@ -170,22 +170,22 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
     window_start = today - dt.timedelta(days=seen_days)
     interval = review_interval()
 
+    # Per family, through the indexes on (family_id, held_on) and (family_id, date): the
+    # worker's families, not the whole service's.
     last_review = (
-        select(Review.family_id, func.max(Review.held_on).label("held_on")).group_by(Review.family_id).subquery()
+        select(func.max(Review.held_on)).where(Review.family_id == Family.id).correlate(Family).scalar_subquery()
     )
     last_visit = (
-        select(Visit.family_id, func.max(Visit.date).label("date"))
-        .where(Visit.date <= today)
-        .group_by(Visit.family_id)
-        .subquery()
+        select(func.max(Visit.date))
+        .where(Visit.family_id == Family.id, Visit.date <= today)
+        .correlate(Family)
+        .scalar_subquery()
     )
     rows = session.execute(
         select(
             Family.id, Family.reference, Family.household_name, Family.phase, Family.phase_since,
-            Family.opened_on, last_review.c.held_on, last_visit.c.date,
+            Family.opened_on, last_review, last_visit,
         )
-        .outerjoin(last_review, last_review.c.family_id == Family.id)
-        .outerjoin(last_visit, last_visit.c.family_id == Family.id)
         .where(Family.team_id == manager.team_id, Family.worker_id == worker.id, Family.phase.in_(OPEN_PHASES))
         .order_by(Family.opened_on, Family.id)
     ).all()

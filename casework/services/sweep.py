@@ -7,12 +7,16 @@ from dataclasses import asdict, dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..models import FLAG_RULES, OPEN_PHASES, SEVERITIES, Family, Flag, Goal, GoalRating, Notification, Review, User
+from ..models import (
+    FLAG_RULES, OPEN_PHASES, SEVERITIES, AuditEvent, Family, Flag, Goal, GoalRating, Notification, Review, User,
+)
+from ..models.base import utcnow
 from .assessments import assessments_due
+from .audit import _actor as audit_actor
+from .audit import _plain
+from .bulk import insert_new_rows, write_rows
 from .clock import local_date
 from .flag_rules import Finding, d, evaluate
 from .mail import send_digests
@@ -56,15 +60,7 @@ class Notifier:
             }
 
     def save(self) -> int:
-        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[self.session.get_bind().dialect.name]
-        rows, created = list(self.pending.values()), 0
-        for start in range(0, len(rows), 1000):
-            result = self.session.connection().execute(
-                insert(Notification).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id),
-                rows[start:start + 1000],
-            )
-            created += len(result.all())
-        return created
+        return len(insert_new_rows(self.session.connection(), Notification.__table__, list(self.pending.values()), ("key",)))
 
 
 def _restarts(session: Session) -> dict:
@@ -79,12 +75,15 @@ def _restarts(session: Session) -> dict:
 
 def _people(session: Session, family_ids) -> tuple[dict[int, tuple], dict[int, list[int]]]:
     """``{family_id: (reference, worker_id, team_id)}`` and ``{team_id: [manager ids]}``."""
-    families = {}
-    ids = list(family_ids)
+    columns = (Family.id, Family.reference, Family.worker_id, Family.team_id)
+    # The open families in one query (the sweep is about them), then any others named.
+    families = {
+        row.id: (row.reference, row.worker_id, row.team_id)
+        for row in session.execute(select(*columns).where(Family.phase.in_(OPEN_PHASES)))
+    }
+    ids = [family_id for family_id in family_ids if family_id not in families]
     for start in range(0, len(ids), 5000):
-        for row in session.execute(
-            select(Family.id, Family.reference, Family.worker_id, Family.team_id).where(Family.id.in_(ids[start:start + 5000]))
-        ):
+        for row in session.execute(select(*columns).where(Family.id.in_(ids[start:start + 5000]))):
             families[row.id] = (row.reference, row.worker_id, row.team_id)
     managers: dict[int, list[int]] = {}
     for user_id, team_id in session.execute(
@@ -133,9 +132,14 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
     today = local_date(now)
     summary = SweepSummary(date=today.isoformat())
     findings = {(f.family_id, f.rule, f.subject_key): f for f in evaluate(session, today, _restarts(session))}
+    # The open flags as plain rows: only the few that change are loaded as objects (below),
+    # so that the ORM's bookkeeping costs what changes, not the size of the service.
     open_flags = {
-        (flag.family_id, flag.rule, flag.subject_key): flag
-        for flag in session.scalars(select(Flag).where(Flag.status != "resolved"))
+        (row.family_id, row.rule, row.subject_key): row
+        for row in session.execute(
+            select(Flag.id, Flag.family_id, Flag.rule, Flag.subject_key, Flag.severity, Flag.message, Flag.escalated)
+            .where(Flag.status != "resolved")
+        )
     }
     reminders = _review_reminders(session, today)
     assessments = assessments_due(session, today)
@@ -146,47 +150,58 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
     summary.families = session.scalar(select(func.count(Family.id)).where(Family.phase.in_(OPEN_PHASES)))
     notifier = Notifier(session, now, today)
 
-    def tell(finding: Finding, flag: Flag, kind: str, to_managers: bool) -> None:
+    def tell(finding: Finding, flag_id: int, kind: str, to_managers: bool) -> None:
         reference, worker_id, team_id = families[finding.family_id]
         label = FLAG_RULES[finding.rule].lower()
         message = f"{reference}: {label} flag ({finding.severity})."
-        notifier.add(worker_id, kind, finding.family_id, message, f"{kind}:{flag.id}:{worker_id}")
+        notifier.add(worker_id, kind, finding.family_id, message, f"{kind}:{flag_id}:{worker_id}")
         if to_managers:
             for manager_id in managers.get(team_id, []):
-                notifier.add(manager_id, kind, finding.family_id, message, f"{kind}:{flag.id}:{manager_id}")
+                notifier.add(manager_id, kind, finding.family_id, message, f"{kind}:{flag_id}:{manager_id}")
 
-    raised = []
+    raised, changes, escalations = [], {}, []
     for key, finding in findings.items():
-        flag = open_flags.get(key)
-        if flag is None:
-            raised.append((finding, Flag(
-                family_id=finding.family_id, rule=finding.rule, subject_key=finding.subject_key,
-                severity=finding.severity, message=finding.message, raised_at=now, raised_on=today,
-                status="open", escalated=finding.escalate,
-            )))
+        row = open_flags.get(key)
+        if row is None:
+            raised.append(finding)
             continue
-        rose = SEVERITIES.index(finding.severity) > SEVERITIES.index(flag.severity)
-        if flag.message != finding.message or rose:
-            flag.message = finding.message
-            flag.severity = max(flag.severity, finding.severity, key=SEVERITIES.index)
-        if finding.escalate and not flag.escalated:
-            flag.escalated = True
-            summary.flags_escalated += 1
-            tell(finding, flag, "flag_escalated", to_managers=True)
+        change = {}
+        if row.message != finding.message or SEVERITIES.index(finding.severity) > SEVERITIES.index(row.severity):
+            change["message"] = finding.message
+            change["severity"] = max(row.severity, finding.severity, key=SEVERITIES.index)
+        if finding.escalate and not row.escalated:
+            change["escalated"] = True
+            escalations.append((finding, row.id))
+        if change:
+            changes[row.id] = change
+    resolving = [row.id for key, row in open_flags.items() if key not in findings]
 
-    session.add_all(flag for _, flag in raised)
-    session.flush()  # one flush gives every new flag its id for the notification keys
-    for finding, flag in raised:
-        tell(finding, flag, "flag_raised", to_managers=finding.escalate)
-    summary.flags_raised = len(raised)
+    # The flags that change, as objects: each update keeps the optimistic-locking version and
+    # the audit trail's record of what changed, as any edit does.
+    loaded = _load_flags(session, list(changes) + resolving)
+    for flag_id, change in changes.items():
+        flag = loaded[flag_id]
+        for name, value in change.items():
+            setattr(flag, name, value)
+    for finding, flag_id in escalations:
+        summary.flags_escalated += 1
+        tell(finding, flag_id, "flag_escalated", to_managers=True)
 
-    for key, flag in open_flags.items():
-        if key not in findings:
-            flag.status = "resolved"
-            flag.resolved_at = now
-            flag.resolved_on = today
-            flag.resolution = _cleared_note(session, flag, today)
-            summary.flags_resolved += 1
+    created = _insert_flags(session, raised, now, today)
+    for finding in raised:
+        flag_id = created.get((finding.family_id, finding.rule, finding.subject_key))
+        if flag_id is not None:  # None: another sweep raised it meanwhile
+            tell(finding, flag_id, "flag_raised", to_managers=finding.escalate)
+    summary.flags_raised = len(created)
+
+    for flag_id in resolving:
+        flag = loaded[flag_id]
+        # The note first: its queries would otherwise flush half a resolution on its own.
+        flag.resolution = _cleared_note(session, flag, today)
+        flag.status = "resolved"
+        flag.resolved_at = now
+        flag.resolved_on = today
+        summary.flags_resolved += 1
 
     for family_id, due, overdue in reminders:
         reference, worker_id, team_id = families[family_id]
@@ -208,6 +223,58 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
     summary.notifications = notifier.save()
     session.flush()
     return summary
+
+
+def _load_flags(session: Session, ids: list[int]) -> dict[int, Flag]:
+    found = {}
+    for start in range(0, len(ids), 5000):
+        for flag in session.scalars(select(Flag).where(Flag.id.in_(ids[start:start + 5000]))):
+            found[flag.id] = flag
+    return found
+
+
+def _insert_flags(session: Session, findings: list[Finding], now: dt.datetime, today: dt.date) -> dict[tuple, int]:
+    """Insert a flag for each finding in a few statements, each with the audit row any new row
+    gets (the columns set; the message is personal, so only the fact that it was written);
+    answers ``{(family_id, rule, subject_key): flag id}`` for those inserted. A flag already
+    open on the same subject (another sweep's, committed meanwhile) is skipped by the database,
+    on the unique index of open flags."""
+    if not findings:
+        return {}
+    rows = [
+        {
+            "family_id": f.family_id, "rule": f.rule, "subject_key": f.subject_key, "severity": f.severity,
+            "message": f.message, "raised_at": now, "raised_on": today, "status": "open",
+            "escalated": f.escalate, "version": 1,
+        }
+        for f in findings
+    ]
+    # Tens of thousands of rows on a service's first sweep: in bulk (COPY on PostgreSQL).
+    inserted = insert_new_rows(
+        session.connection(), Flag.__table__, rows, ("family_id", "rule", "subject_key"),
+        where="status != 'resolved'", returning=("id", "family_id", "rule", "subject_key"),
+    )
+    by_key = {(r["family_id"], r["rule"], r["subject_key"]): r for r in rows}
+    actor_id, ip = audit_actor()
+    at, raised_at, raised_on = utcnow(), _plain(now), _plain(today)
+    created, audit_rows = {}, []
+    for flag_id, family_id, rule, subject_key in sorted(inserted):
+        created[(family_id, rule, subject_key)] = flag_id
+        row = by_key[(family_id, rule, subject_key)]
+        audit_rows.append({
+            "at": at, "user_id": actor_id, "ip": ip, "action": "create", "record_type": "flags",
+            "record_id": flag_id, "family_id": family_id,
+            "detail": {
+                "changed": {
+                    "family_id": [None, family_id], "rule": [None, rule], "subject_key": [None, subject_key],
+                    "severity": [None, row["severity"]], "raised_at": [None, raised_at],
+                    "raised_on": [None, raised_on], "status": [None, "open"], "escalated": [None, row["escalated"]],
+                },
+                "personal_fields_changed": ["message"],
+            },
+        })
+    write_rows(session.connection(), AuditEvent.__table__, audit_rows)
+    return created
 
 
 def _review_reminders(session: Session, today: dt.date) -> list[tuple[int, dt.date, bool]]:

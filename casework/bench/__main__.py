@@ -1,0 +1,6 @@
+"""``python -m casework.bench``: see casework/bench/run.py."""
+import sys
+
+from .run import main
+
+sys.exit(main())
