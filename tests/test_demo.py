@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 from casework.config import GOAL_AREAS
 from casework.models import (
     CONCERNS,
+    Assessment,
     Child,
     Family,
     Goal,
@@ -197,6 +198,30 @@ def test_reviews_about_every_six_weeks(db, seeded, today):
     ]
     assert overdue  # some reviews are overdue
     assert len(overdue) < len(families) / 5  # but not most
+
+
+def test_assessments_open_and_close_the_work_so_the_outcomes_report_has_domains(db, seeded, today):
+    from casework.services import reports
+
+    families = {f.id: f for f in db.session.scalars(select(Family))}
+    assessments = db.session.scalars(select(Assessment).order_by(Assessment.date)).all()
+    by_family = defaultdict(list)
+    for assessment in assessments:
+        family = families[assessment.family_id]
+        assert family.opened_on < assessment.date <= (family.closed_on or today)
+        assert len(assessment.scores) == 7 and all(1 <= s.score <= 5 for s in assessment.scores)
+        if assessment.child_id is None:
+            by_family[family.id].append(assessment)
+    assert all(found[0].stage == "initial" for found in by_family.values())
+    assert any(a.child_id is not None for a in assessments)  # some children assessed on their own
+    closing = [f for f in families.values() if any(a.stage == "closing" for a in by_family[f.id])]
+    assert closing and all(f.closure_reason in ("step_down", "step_up") for f in closing)
+
+    admin = db.session.scalars(select(User).where(User.role == "admin")).first()
+    report = reports.outcomes(db.session, admin, today - dt.timedelta(days=365), today)
+    assert report["data_completeness"]["with_first_and_closing_assessment"] == len(closing)
+    domains = report["assessment_domains"]
+    assert domains and all(0 < d["improved"] < d["families"] for d in domains)  # mostly better, not all
 
 
 def test_some_open_families_show_patterns_the_flag_rules_look_for(db, seeded, today):
