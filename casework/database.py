@@ -1,5 +1,5 @@
 """Engine settings that make SQLite safe for a small multi-user web application."""
-from flask import Flask
+from flask import Flask, g, has_app_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -11,6 +11,10 @@ def init_app(app: Flask) -> None:
         return
     with app.app_context():
         _configure_sqlite(db.engine)
+
+    @app.before_request
+    def note_pages_that_only_read():
+        g.reads_only = getattr(app.view_functions.get(request.endpoint), "reads_only", False)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -29,5 +33,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def on_begin(connection):
         # BEGIN IMMEDIATE takes the write lock up front, waiting up to busy_timeout for it.
         # A deferred transaction that reads and then writes can instead fail at once with
-        # "database is locked" when another request wrote in between.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # "database is locked" when another request wrote in between. Pages that only read
+        # (views.helpers.reads_only) begin deferred: in WAL they run beside each other and
+        # beside a writer instead of queueing for the write lock.
+        deferred = has_app_context() and g.get("reads_only", False)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")

@@ -1,6 +1,7 @@
 """Sign-in plumbing, the audit of who is acting, and the HTTP headers every answer carries."""
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
@@ -23,9 +24,16 @@ ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor", "auth.logout", "auth.keep_al
 def load_user(user_id: str):
     """The signed cookie names the user and a server-side session; the user is signed in only
     while that session lives (not ended, not idle for 30 minutes, not older than 12 hours)."""
-    record = current_session(db.session, session.get("sid"), clock.current_time())
+    now = clock.current_time()
+    record = current_session(db.session, session.get("sid"), now)
     if db.session.dirty:  # the session was touched or timed out: keep that, whatever follows
-        db.session.commit()
+        try:
+            db.session.commit()
+        except OperationalError:
+            # Only on a page that reads only (SQLite, no write lock; see views.helpers.reads_only)
+            # when another request wrote meanwhile: the idle clock is touched by the next request.
+            db.session.rollback()
+            record = current_session(db.session, session.get("sid"), now)
     if record is None or str(record.user_id) != user_id:
         return None
     user = record.user

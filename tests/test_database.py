@@ -1,4 +1,5 @@
 """The database layer: migrations match the models, SQLite is set up for several writers."""
+import sqlite3
 import threading
 
 import pytest
@@ -68,3 +69,20 @@ def test_simultaneous_referrals_neither_fail_nor_share_a_reference(app, worker, 
         thread.join()
     assert errors == []
     assert len(set(references)) == 8
+
+
+def test_a_report_answers_while_another_process_holds_the_write_lock(app, login, manager):
+    """On SQLite a report only reads: it answers while another process is writing, instead of
+    waiting out the busy timeout and failing with "database is locked"."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    client = login(manager)
+    writer = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+    writer.execute("PRAGMA busy_timeout = 0")
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.get("/reports/outcomes", query_string={"from": "2026-01-01", "to": "2026-03-31"})
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert response.status_code == 200 and "Outcomes" in response.get_data(as_text=True)

@@ -40,6 +40,7 @@ from .helpers import (
     flash_done,
     form_failed,
     parse_version,
+    reads_only,
     refuse,
     refused_on_closed,
     role_required,
@@ -84,6 +85,7 @@ def _manager_helpers():
 
 @bp.get("/team")
 @manager_required
+@reads_only
 def home():
     overview = caseload_service.team_overview(db.session, current_actor(), clock.current_time())
     return render_template("caseload/home.html", overview=overview)
@@ -104,6 +106,7 @@ def _sort_arguments():
 
 @bp.get("/team/caseload")
 @manager_required
+@reads_only
 def caseload():
     actor = current_actor()
     sort, direction = _sort_arguments()
@@ -125,6 +128,7 @@ def caseload():
 
 @bp.get("/team/caseload/chart.svg")
 @manager_required
+@reads_only
 def load_chart():
     loads = caseload_service.team_caseload(db.session, current_actor(), clock.current_time())
     workers = [load for load in loads if load.id != 0]
@@ -325,6 +329,7 @@ def _render_transfers(status=200, bound=None):
 
 @bp.get("/team/transfers")
 @manager_required
+@reads_only
 def transfers():
     return _render_transfers()
 
@@ -379,6 +384,7 @@ def decline_transfer(transfer_id):
 
 @bp.get("/team/closures")
 @manager_required
+@reads_only
 def closures():
     proposals = caseload_service.pending_closures(db.session, current_actor())
     forms = {}
@@ -485,6 +491,7 @@ def _render_flags(bulk=None, status=200):
 
 @bp.get("/team/flags")
 @manager_required
+@reads_only
 def flags():
     return _render_flags()
 
@@ -558,6 +565,7 @@ def bulk_acknowledge():
 
 @bp.get("/team/workers/<int:user_id>")
 @manager_required
+@reads_only
 def supervision(user_id):
     view = _or_refuse(supervision_service.supervision, db.session, current_actor(), user_id, clock.current_time())
     return render_template("caseload/supervision.html", view=view, phase_labels=PHASE_LABELS)

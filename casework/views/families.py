@@ -50,6 +50,7 @@ from .helpers import (
     flash_done,
     form_failed,
     parse_version,
+    reads_only,
     refuse,
     refused_on_closed,
     save_form,
@@ -133,6 +134,7 @@ def _worker_choices(form, actor, family=None) -> None:
 
 @bp.get("/families")
 @case_worker_required
+@reads_only
 def index():
     actor = current_actor()
     now = clock.current_time()

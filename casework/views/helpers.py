@@ -54,6 +54,15 @@ def role_required(*roles):
     return decorator
 
 
+def reads_only(view):
+    """Mark a page that only reads: on SQLite its transactions begin without the write lock
+    (see database.py), so a long report neither waits behind writers nor holds them up. It
+    must not write: a write after a read in such a transaction fails if another request wrote
+    in between. Put it inside the role check (whose wrappers keep the mark)."""
+    view.reads_only = True
+    return view
+
+
 def case_worker_required(view):
     """Workers and managers only: admins get 403 on case records."""
     return role_required("worker", "manager")(view)

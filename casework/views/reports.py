@@ -21,17 +21,23 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..forms.case import area_label
+from ..forms.fields import id_number
 from ..forms.reports import PeriodForm
 from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Team
 from ..services import charts, clock
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
 from ..services.errors import Forbidden
-from .helpers import current_actor, role_required
+from .helpers import current_actor, reads_only, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-reports_required = role_required("manager", "admin")
+def reports_required(view):
+    """Managers and admins; the reports only read, so on SQLite they never queue for the
+    write lock behind other requests (or hold it up)."""
+    return role_required("manager", "admin")(reads_only(view))
+
+
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 HIDDEN = "<5"
 
@@ -50,7 +56,7 @@ def _team(actor) -> Team | None:
         return None
     if not value.isdigit():
         abort(404)
-    return db.session.get(Team, int(value)) or abort(404)
+    return db.session.get(Team, id_number(value)) or abort(404)
 
 
 def _team_context(actor, team) -> dict:
