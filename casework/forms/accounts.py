@@ -7,7 +7,8 @@ from .fields import BaseForm
 
 
 class LoginForm(BaseForm):
-    email = EmailField("E-mail address", [InputRequired("Enter your e-mail address.")])
+    email = EmailField("E-mail address", [InputRequired("Enter your e-mail address."),
+                                          Length(max=254, message="The e-mail address or password is not right.")])
     password = PasswordField("Password", [InputRequired("Enter your password.")])
 
 
@@ -21,7 +22,8 @@ class ChangePasswordForm(BaseForm):
 
 class UserForm(BaseForm):
     name = StringField("Full name", [InputRequired("Enter the person's name."), Length(max=120)])
-    email = EmailField("E-mail address", [InputRequired("Enter an e-mail address."), Email("Enter an e-mail address such as name@example.org.")])
+    email = EmailField("E-mail address", [InputRequired("Enter an e-mail address."), Length(max=254),
+                                          Email("Enter an e-mail address such as name@example.org.")])
     role = SelectField("Role", choices={r.value: r.value.capitalize() for r in Role})
     team = StringField("Team", [Length(max=120)], description="A new team is created if it does not exist.")
     password = PasswordField("First password", [InputRequired("Enter a first password.")],

@@ -26,7 +26,7 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
-from .fields import BaseForm, ChoiceField, EntryForm, LocalDateField, MultiCheckboxField
+from .fields import BaseForm, ChoiceField, EntryForm, LocalDateField, MultiCheckboxField, MAX_ID, optional_id
 
 # A UK postcode, loosely: outward code, optional space, inward code.
 POSTCODE = Regexp(
@@ -39,8 +39,7 @@ def _required(message):
     return InputRequired(message=message)
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+_optional_int = optional_id
 
 
 def _area_label(code: str) -> str:
@@ -107,7 +106,7 @@ class FamilyDetailsForm(BaseForm):
 
 
 class ReferralForm(FamilyDetailsForm):
-    previous_family_id = IntegerField("Earlier case", [Optional()])
+    previous_family_id = IntegerField("Earlier case", [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")])
     children = FieldList(FormField(ChildEntry), "Children", min_entries=1)
     carers = FieldList(FormField(CarerEntry), "Parents and carers", min_entries=0)
     add_child = SubmitField("Add another child")

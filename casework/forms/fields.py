@@ -5,6 +5,22 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, Form, PasswordField, SelectField, SelectMultipleField, StringField, widgets
 
+# Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number names no row, and binding it
+# would overflow the database's integer (a 500), so it is read as 0, which names nothing either.
+MAX_ID = 2**31 - 1
+
+
+def id_number(value) -> int:
+    """A posted id as a number (ValueError when it is not one; 0 beyond any id)."""
+    number = int(value)
+    return number if -MAX_ID <= number <= MAX_ID else 0
+
+
+def optional_id(value) -> int | None:
+    """As ``id_number``, with an empty value read as None."""
+    return None if value in (None, "", "None") else id_number(value)
+
+
 # Fields whose input is read without the spaces around it (passwords are taken as typed).
 STRIPPED_FIELDS = (StringField, DateField)
 

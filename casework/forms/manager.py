@@ -6,13 +6,9 @@ from __future__ import annotations
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from .fields import BaseForm, ChoiceField, MultiCheckboxField
+from .fields import BaseForm, ChoiceField, MultiCheckboxField, id_number, optional_id
 
-
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
+_optional_int = optional_id
 
 
 class AllocateForm(BaseForm):
@@ -77,7 +73,7 @@ class ResolveFlagForm(RepeatedForm):
 
 class BulkAcknowledgeForm(BaseForm):
     flag_ids = MultiCheckboxField(
-        "Flags to acknowledge", coerce=int, validate_choice=False,
+        "Flags to acknowledge", coerce=id_number, validate_choice=False,
         validators=[InputRequired("Choose at least one flag to acknowledge.")],
     )
 

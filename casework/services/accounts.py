@@ -23,7 +23,8 @@ def password_problems(password: str, user_inputs=()) -> list[str]:
     minimum = current_app.config["CASEWORK_PASSWORD_MIN_LENGTH"]
     if len(password or "") < minimum:
         return [f"Use at least {minimum} characters."]
-    strength = zxcvbn(password[:100], user_inputs=[i for i in user_inputs if i])
+    # zxcvbn refuses more than 72 characters (a ValueError): a long passphrase is judged by its start.
+    strength = zxcvbn(password[:72], user_inputs=[i for i in user_inputs if i])
     if strength["score"] < current_app.config["CASEWORK_PASSWORD_MIN_STRENGTH"]:
         why = strength["feedback"]["warning"] or "It would be easy to guess."
         return [f"Choose a password that is harder to guess. {why} A few unrelated words work well."]

@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired
 
 from ..extensions import db
 from ..forms.accounts import ResetPasswordForm, TeamForm, UserForm
-from ..forms.fields import BaseForm, LocalDateField
+from ..forms.fields import BaseForm, LocalDateField, id_number
 from ..models import Family, FrameworkTraining, Team, User
 from ..services import accounts, totp
 from ..services.assessments import load_frameworks
@@ -96,7 +96,7 @@ def remove_training():
     if not form.validate_on_submit() or not (form.person.data or "").isdigit():
         flash("Choose a training record to remove.", "info")
         return redirect(url_for("admin.users"))
-    record = db.session.get(FrameworkTraining, (int(form.person.data), form.framework.data or ""))
+    record = db.session.get(FrameworkTraining, (id_number(form.person.data), form.framework.data or ""))
     if record is None:
         abort(404)
     user = _user_or_404(record.user_id)

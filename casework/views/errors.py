@@ -9,10 +9,12 @@ import datetime as dt
 import logging
 import re
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 
 from ..extensions import db
+from ..forms.fields import MAX_ID
 from ..services import clock
 
 ERROR_MESSAGES = {
@@ -83,7 +85,29 @@ class RedactSearchTerms(logging.Filter):
         return True
 
 
+def bound_ids(endpoint, values):
+    """An id in a URL larger than any id names nothing: read as 0 (see ``forms.fields.MAX_ID``)."""
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and value > MAX_ID:
+            values[name] = 0
+
+
+def refuse_nul_characters():
+    """A NUL character is nothing anyone typed, and PostgreSQL cannot store it in text. A
+    query string has its NULs dropped (a search for "Amy\\0" is a search for "Amy"); a form
+    carrying one is refused (400) before any view reads it. (The API refuses one in a JSON
+    body itself: ``api.core.read_body``.)"""
+    if b"%00" in request.query_string or b"\x00" in request.query_string:
+        request.args = ImmutableMultiDict(
+            (key.replace("\x00", ""), value.replace("\x00", "")) for key, value in request.args.items(multi=True))
+    for key, value in request.form.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.url_value_preprocessor(bound_ids)
+    app.before_request(refuse_nul_characters)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_time, "time")
     app.register_error_handler(CSRFError, csrf_refused)

@@ -24,9 +24,10 @@ from . import bp
 # Endpoints anyone may call: the token exchange itself and the OpenAPI document.
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
 
-# Ids are 64-bit integers in every database; a larger number in a URL or body can name nothing
-# (and would overflow SQLite's integer binding), so it is read as 0, which names nothing either.
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns (32 bits on PostgreSQL); a larger number in a URL or body can name
+# nothing (and would overflow the database's integer binding), so it is read as 0, which names
+# nothing either.
+MAX_ID = 2**31 - 1
 
 
 class MalformedBody(ServiceError):
@@ -218,8 +219,13 @@ def read_body(spec: dict[str, str], *, optional: bool = False) -> dict:
         return {}
     try:
         body = json.loads(raw)
+        # "\ud800" (half a character) is valid JSON but no text that a database can store.
+        text = json.dumps(body, ensure_ascii=False)
+        text.encode("utf-8")
     except (ValueError, RecursionError):
         raise MalformedBody("The request body is not valid JSON.") from None
+    if "\\u0000" in text:  # nor is a NUL character (PostgreSQL refuses it in text)
+        raise MalformedBody("The request body contains a NUL character, which is not text.")
     if not isinstance(body, dict):
         raise MalformedBody("The request body must be a JSON object.")
     problems = {

@@ -1,0 +1,115 @@
+"""Trust check: replaying credentials after they should have died. A browser session cookie
+and an API token are captured while they work; then the person signs out, changes their
+password, has it reset by an administrator, or is deactivated (and, for good measure,
+reactivated); then the captured cookie and token are sent again, from another browser, to
+pages and API calls that read and that write. Every replay must be refused: the page sends
+the caller to sign in, the API answers 401.
+
+Signing out of the pages ends that browser's session only; the API's own sign-out is
+DELETE /api/v1/tokens/current. A password change, a reset and a deactivation end every
+session and revoke every token of the account (services/accounts.py ``end_sessions``).
+
+Figure: replays tried, replays accepted (0)."""
+from __future__ import annotations
+
+from casework.extensions import db as _db
+
+from ..factories import PASSWORD
+from .figures import record
+from .web import api_token, call, client_with_cookie, session_cookie, signed_in_client, world  # noqa: F401
+
+NEW_PASSWORD = "tangerine lighthouse quietly orbits"
+
+# What a replayed credential is sent to: reads and writes, pages and API.
+PAGES = (("GET", "/account/password"), ("GET", "/notifications"), ("POST", "/notifications/read"),
+         ("GET", "/families/{family_id}"))
+API_CALLS = (("GET", "/api/v1/me"), ("GET", "/api/v1/notifications"),
+             ("POST", "/api/v1/notifications/{notification_id}/read"), ("GET", "/api/v1/families/{family_id}"))
+
+
+def _page_refused(response) -> bool:
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def _sign_out(app, people, user, browser, token):
+    browser.post("/logout")
+    call(app.test_client(), "DELETE", "/api/v1/tokens/current", api=True, token=token)
+
+
+def _change_own_password(app, people, user, browser, token):
+    response = browser.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _reset_by_admin(app, people, user, browser, token):
+    admin = signed_in_client(app, people["admin"])
+    response = admin.post(f"/admin/users/{user.id}/password", data={"new_password": NEW_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _deactivate(app, people, user, browser, token):
+    admin = signed_in_client(app, people["admin"])
+    assert admin.post(f"/admin/users/{user.id}/deactivate").status_code == 302
+
+
+def _deactivate_and_reactivate(app, people, user, browser, token):
+    admin = signed_in_client(app, people["admin"])
+    assert admin.post(f"/admin/users/{user.id}/deactivate").status_code == 302
+    assert admin.post(f"/admin/users/{user.id}/activate").status_code == 302
+
+
+EVENTS = {
+    "sign-out": _sign_out,
+    "own password change": _change_own_password,
+    "password reset by an admin": _reset_by_admin,
+    "deactivation": _deactivate,
+    "deactivation then reactivation": _deactivate_and_reactivate,
+}
+
+
+def _replays(app, cookies, token, ids):
+    """(what, accepted) for every captured credential on every target."""
+    for label, (cookie, address) in cookies.items():
+        for method, template in PAGES:
+            response = call(client_with_cookie(app, cookie, address), method, template.format(**ids))
+            yield f"{label} cookie {method} {template}", not _page_refused(response)
+    for method, template in API_CALLS:
+        response = call(app.test_client(), method, template.format(**ids), api=True, token=token)
+        yield f"token {method} {template}", response.status_code != 401
+
+
+def test_no_credential_outlives_its_session(app, world):
+    people, ids = world
+    tried, accepted = 0, []
+    for event, happen in EVENTS.items():
+        for role in ("worker", "manager"):
+            user = people[role]
+            # Two browsers and a token, all live before the event.
+            browser = signed_in_client(app, user)
+            other_browser = signed_in_client(app, user, remote_addr="10.1.2.3")
+            cookies = {"this browser's": (session_cookie(browser), "127.0.0.1"),
+                       "another browser's": (session_cookie(other_browser), "10.1.2.3")}
+            token = api_token(app, user)
+            before = dict(_replays(app, cookies, token, ids))
+            assert all(before.values()), f"{role}: credentials refused before {event}: {before}"
+
+            happen(app, people, user, browser, token)
+            if event == "sign-out":
+                # Signing out of one browser leaves the other signed in, by design.
+                cookies.pop("another browser's")
+            for what, was_accepted in _replays(app, cookies, token, ids):
+                tried += 1
+                if was_accepted:
+                    accepted.append(f"after {event}, {role}'s {what} was accepted")
+            _restore(user)
+    record("session_replay", replays=tried, accepted=len(accepted), bound_ok=not accepted)
+    assert not accepted, "\n".join(accepted)
+
+
+def _restore(user):
+    """The next event starts from the same account: active, with the suite's password."""
+    from ..factories import _PASSWORD_HASH
+
+    user.active = True
+    user.password_hash = _PASSWORD_HASH
+    _db.session.commit()
