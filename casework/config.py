@@ -68,6 +68,8 @@ class Config:
     # Retention: closed families this many years after closing are listed for review, and may
     # be anonymised unless under a legal hold.
     CASEWORK_RETENTION_YEARS = 6
+    # A service's own assessment frameworks (JSON files); None: the instance's frameworks/.
+    CASEWORK_FRAMEWORKS_DIR = None
     # Client addresses come from this many trusted proxies in front of the app (ProxyFix).
     CASEWORK_TRUSTED_PROXIES = 0
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

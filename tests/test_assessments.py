@@ -50,10 +50,9 @@ def test_a_malformed_framework_is_refused_with_a_reason():
                          "domains": [{"code": "a", "label": "A"}, {"code": "a", "label": "B"}]}, "x.json")
 
 
-def test_a_service_loads_its_own_framework_restricted_to_trained_workers(app, worker, family, tmp_path):
-    folder = __import__("pathlib").Path(app.instance_path) / "frameworks"
-    folder.mkdir(exist_ok=True)
-    path = folder / "licensed-test.json"
+def test_a_service_loads_its_own_framework_restricted_to_trained_workers(app, monkeypatch, worker, family, tmp_path):
+    monkeypatch.setitem(app.config, "CASEWORK_FRAMEWORKS_DIR", str(tmp_path))
+    path = tmp_path / "licensed-test.json"
     path.write_text(json.dumps({
         "code": "licensed-test", "name": "Licensed tool", "restricted_to_trained": True,
         "scale": {"min": -3, "max": 2, "better": "high"},
@@ -73,7 +72,6 @@ def test_a_service_loads_its_own_framework_restricted_to_trained_workers(app, wo
         assert [(c.first, c.latest, c.improved, c.worse) for c in changes] == [(-3, 1, True, False), (0, 0, False, False)]
         assert first.score_of("env") == -3
     finally:
-        path.unlink()
         app.extensions.pop("casework.frameworks", None)
 
 

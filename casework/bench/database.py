@@ -88,10 +88,6 @@ def bench_database(kind: str, families: int, seed: int = 2026, progress: bool = 
             started = time.perf_counter()
             result = seed_service(families, seed, progress, f"Seeding {families:,} families ({DATABASES[kind]})")
             seconds = time.perf_counter() - started
-            if kind == "postgresql":
-                # What autovacuum would soon do after a bulk load; its statistics steer the plans.
-                db.session.execute(text("ANALYZE"))
-                db.session.commit()
             db.session.remove()
         yield BenchDatabase(kind, families, app, server_url, seconds, sum(result.counts.values()))
     finally:

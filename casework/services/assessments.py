@@ -116,11 +116,13 @@ def parse_framework(data: dict, source: str = "framework") -> Framework:
 
 
 def load_frameworks() -> dict[str, Framework]:
-    """The built-in frameworks and any in the instance's ``frameworks`` folder (which win)."""
+    """The built-in frameworks and any in the service's own folder (``CASEWORK_FRAMEWORKS_DIR``,
+    by default the instance's ``frameworks``), which win."""
     cache = current_app.extensions.setdefault("casework.frameworks", {})
     if cache:
         return cache
-    folders = [BUILT_IN, Path(current_app.instance_path) / "frameworks"]
+    own = current_app.config.get("CASEWORK_FRAMEWORKS_DIR") or Path(current_app.instance_path) / "frameworks"
+    folders = [BUILT_IN, Path(own)]
     for folder in folders:
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
             framework = parse_framework(json.loads(path.read_text()), path.name)
