@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models import (
@@ -177,18 +177,18 @@ def _goal_measures(session: Session, in_period, measures: Measures, child_counts
 
 
 def _first_and_latest(rows) -> dict[tuple, dict]:
-    """Scores in date order, grouped by (subject, framework): the first and the latest
-    assessment's scores, and the stages seen."""
+    """Scores of the first and the latest assessment, in date order, grouped by (subject,
+    framework), and whether any of the subject's assessments was a closing one."""
     found: dict[tuple, dict] = {}
-    for subject, family_id, framework, assessment_id, stage, domain, score in rows:
+    for subject, family_id, framework, assessment_id, closing, domain, score in rows:
         entry = found.setdefault((subject, framework), {"family": family_id, "first": {}, "last": {},
-                                                        "first_id": assessment_id, "last_id": None, "stages": set()})
+                                                        "first_id": assessment_id, "last_id": None,
+                                                        "closing": bool(closing)})
         if assessment_id == entry["first_id"]:
             entry["first"][domain] = score
         if entry["last_id"] != assessment_id:
             entry["last_id"], entry["last"] = assessment_id, {}
         entry["last"][domain] = score
-        entry["stages"].add(stage)
     return found
 
 
@@ -210,15 +210,28 @@ def _assessment_measures(session: Session, in_period, measures: Measures, child_
     (and the children of those families); children assessed on their own whose latest is better
     than their first; and how many closed families had a first and a closing assessment."""
     def scores(of_children: bool):
+        # Only the first and the latest assessment of each subject are read with their scores
+        # (the window functions pick them), not every review in between.
         subject, which = (Assessment.child_id, Assessment.child_id.is_not(None)) if of_children else (Assessment.family_id, Assessment.child_id.is_(None))
-        return session.execute(
-            select(subject, Assessment.family_id, Assessment.framework, Assessment.id, Assessment.stage,
-                   AssessmentScore.domain, AssessmentScore.score)
+        per_subject = (subject, Assessment.framework)
+        ranked = (
+            select(
+                subject.label("subject"), Assessment.family_id, Assessment.framework, Assessment.id, Assessment.date,
+                func.row_number().over(partition_by=per_subject, order_by=(Assessment.date, Assessment.id)).label("from_first"),
+                func.row_number().over(partition_by=per_subject, order_by=(Assessment.date.desc(), Assessment.id.desc())).label("from_last"),
+                func.max(case((Assessment.stage == "closing", 1), else_=0)).over(partition_by=per_subject).label("closing"),
+            )
             .join(Family, Family.id == Assessment.family_id)
-            .join(AssessmentScore)
             .where(*in_period, which)
-            .order_by(subject, Assessment.framework, Assessment.date, Assessment.id)
-        ).all()
+            .subquery()
+        )
+        return session.execute(
+            select(ranked.c.subject, ranked.c.family_id, ranked.c.framework, ranked.c.id, ranked.c.closing,
+                   AssessmentScore.domain, AssessmentScore.score)
+            .join(AssessmentScore, AssessmentScore.assessment_id == ranked.c.id)
+            .where(or_(ranked.c.from_first == 1, ranked.c.from_last == 1))
+            .order_by(ranked.c.subject, ranked.c.framework, ranked.c.date, ranked.c.id)
+        )
 
     frameworks = load_frameworks()
     order = {(f.code, d.code): index for index, (f, d) in enumerate((f, d) for f in frameworks.values() for d in f.domains)}
@@ -231,7 +244,7 @@ def _assessment_measures(session: Session, in_period, measures: Measures, child_
     for _, family_id, framework, domain, better in sorted(_compared(frameworks, child_level), key=lambda c: order[(c[2].code, c[3].code)]):
         measures(f"child_domain:{framework.code}:{domain.code}", "children").add(family_id, 1, better)
     complete = {entry["family"] for (_, code), entry in family_level.items()
-                if code in frameworks and entry["first_id"] != entry["last_id"] and "closing" in entry["stages"]}
+                if code in frameworks and entry["first_id"] != entry["last_id"] and entry["closing"]}
     completeness = measures("data_completeness", "families")
     for family_id in closed:
         completeness.add(family_id, 1, family_id in complete)
