@@ -196,6 +196,16 @@ def test_admin_adds_a_team_once(client, admin, login):
     assert db.session.query(Team).filter(Team.name.ilike("west")).count() == 1
 
 
+def test_a_team_name_with_accented_capitals_is_added_once_too(client, admin, login):
+    # The fuzzer found a 500 here: SQLite's lower() leaves "Ö" alone, so the duplicate slipped
+    # past the check into the unique index.
+    login(admin)
+    assert client.post("/admin/teams", data={"name": "Östra Team"}).status_code == 302
+    response = client.post("/admin/teams", data={"name": "Östra Team"}, follow_redirects=True)
+    assert response.status_code == 200 and "There is already a team called Östra Team." in response.get_data(as_text=True)
+    assert db.session.query(Team).filter(Team.name == "Östra Team").count() == 1
+
+
 def test_admin_is_refused_case_records(client, admin, login):
     login(admin)
     assert client.get("/families").status_code == 403

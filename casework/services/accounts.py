@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -37,7 +37,12 @@ def hash_password(password: str) -> str:
 
 
 def find_team(session: Session, name: str) -> Team | None:
-    return session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
+    """The team of that name, in any case. The exact name is matched too: SQLite's lower()
+    folds only ASCII letters, so "Ärzte" would otherwise miss itself."""
+    name = name.strip()
+    return session.scalars(
+        select(Team).where(or_(Team.name == name, func.lower(Team.name) == name.lower())).order_by(Team.id)
+    ).first()
 
 
 def get_or_create_team(session: Session, name: str) -> Team:
