@@ -12,7 +12,6 @@ import csv
 import io
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..forms.manager import (
@@ -32,7 +31,7 @@ from ..services import clock
 from ..services import families as families_service
 from ..services import flags as flags_service
 from ..services import supervision as supervision_service
-from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
+from ..services.errors import Conflict, ServiceError, ValidationFailed
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -45,7 +44,7 @@ from .helpers import (
     refused_on_closed,
     role_required,
     safe_next,
-    stale_form,
+    save_form,
 )
 
 bp = Blueprint("caseload", __name__)
@@ -243,18 +242,13 @@ def allocate(family_id):
                    else f"The family is already allocated to {family.worker.name}.")
         form.worker_id.errors = [message]
         return _render_allocate(form, family, 422)
-    try:
+    def allocate():
         families_service.check_version(family, parse_version(form.version.data))
         families_service.allocate(db.session, actor, family, form.worker_id.data, form.reason.data, clock.current_time())
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, family.version)
-        return _render_allocate(form, family, 409)
-    except ValidationFailed as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_allocate(form, family, 422)
+
+    status = save_form(form, family, allocate)
+    if status:
+        return _render_allocate(form, family, status)
     if family.worker is None:
         flash_done(f"{family.reference} is unallocated.")
     else:
@@ -283,21 +277,16 @@ def transfer(family_id):
         return _render_transfer(form, family, pending)
     if not form.validate():
         return _render_transfer(form, family, pending, 422)
-    try:
+    def offer():
         families_service.check_version(family, parse_version(form.version.data))
-        offered = families_service.request_transfer(
-            db.session, actor, family, form.to_team_id.data, form.reason.data, clock.current_time()
-        )
-        team_name = offered.to_team.name if offered.to_team else "the team"
-        db.session.commit()
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
-        stale_form(form, family.version)
-        return _render_transfer(form, family, pending, 409)
-    except (ValidationFailed, Conflict) as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_transfer(form, family, pending, error.status)
+        families_service.request_transfer(db.session, actor, family, form.to_team_id.data, form.reason.data,
+                                          clock.current_time())
+
+    status = save_form(form, family, offer)
+    if status:
+        return _render_transfer(form, family, pending, status)
+    offered = caseload_service.pending_transfer(db.session, family)
+    team_name = offered.to_team.name if offered and offered.to_team else "the team"
     flash_done(f"{family.reference} is offered to {team_name}. It stays with your team until their manager accepts it.")
     return redirect(url_for("families.show", family_id=family.id))
 
@@ -426,16 +415,10 @@ def return_closure(family_id):
         flash("No closure of this family is waiting for approval.", "info")
         return redirect(back)
     form = ReturnClosureForm(prefix=f"return-{family.id}")
-    if form.validate():
-        try:
-            families_service.return_closure(db.session, actor, family, form.comment.data, clock.current_time())
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            form_failed(form, error)
-        else:
-            flash_done(f"Closure of {family.reference} returned: {proposal.by.name} has been told.")
-            return redirect(back)
+    if form.validate() and not save_form(form, family, lambda: families_service.return_closure(
+            db.session, actor, family, form.comment.data, clock.current_time())):
+        flash_done(f"Closure of {family.reference} returned: {proposal.by.name} has been told.")
+        return redirect(back)
     return render_template(
         "caseload/return_closure.html", form=form, family=family, proposal=proposal,
         closure_reasons=CLOSURE_REASONS, back=back,
@@ -525,16 +508,10 @@ def resolve_flag(flag_id):
         flash("This flag is already resolved.", "info")
         return redirect(back)
     form = ResolveFlagForm(prefix=f"resolve-{flag.id}")
-    if form.validate():
-        try:
-            flags_service.resolve(db.session, actor, flag, form.note.data, clock.current_time())
-            db.session.commit()
-        except ValidationFailed as error:
-            db.session.rollback()
-            form_failed(form, error)
-        else:
-            flash_done(f"Flag resolved: {flag.rule_label.lower()} for {flag.family.reference}.")
-            return redirect(back)
+    if form.validate() and not save_form(form, flag, lambda: flags_service.resolve(
+            db.session, actor, flag, form.note.data, clock.current_time())):
+        flash_done(f"Flag resolved: {flag.rule_label.lower()} for {flag.family.reference}.")
+        return redirect(back)
     return render_template("caseload/resolve_flag.html", form=form, flag=flag, back=back), 422
 
 
