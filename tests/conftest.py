@@ -14,9 +14,11 @@ from sqlalchemy import create_engine, text
 from casework import create_app
 from casework.config import TestingConfig, normalise_database_url
 from casework.extensions import db as _db
+from casework.models import Carer, FamilyConcern, Flag, Notification, Transfer
 from casework.services.clock import current_time, local_date
 
 from . import factories
+from .helpers import closed_family, sign_in
 
 PASSWORD = factories.PASSWORD
 
@@ -116,6 +118,17 @@ def immediate_closing(app, monkeypatch):
 
 
 @pytest.fixture
+def no_approval(app):
+    """Closure approval switched off for one test."""
+    before = app.config["CASEWORK_CLOSURE_APPROVAL"]
+    app.config["CASEWORK_CLOSURE_APPROVAL"] = False
+    try:
+        yield
+    finally:
+        app.config["CASEWORK_CLOSURE_APPROVAL"] = before
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -173,12 +186,6 @@ def family(worker, today):
     return factories.FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=30))
 
 
-def sign_in(client, user, password=PASSWORD):
-    response = client.post("/login", data={"email": user.email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
-
-
 @pytest.fixture
 def login(client, db):
     """``login(user)`` signs ``user`` in on ``client``."""
@@ -213,3 +220,91 @@ def api(client, db):
         return ApiClient(response.get_json()["token"])
 
     return _api
+
+
+# --- the world of the authorisation tests (tests/test_authorisation.py and tests/trust) ---------
+
+
+@pytest.fixture
+def world(db, worker, colleague, manager, admin, other_team):
+    """One family held by ``worker``, with a goal, a rating, a visit, an open flag and a
+    notification for the worker; and a family of another team offered to ``manager``'s team."""
+    family = factories.FamilyFactory(worker=worker)
+    goal = factories.GoalFactory(family=family)
+    rating = factories.RatingFactory(goal=goal)
+    visit = factories.VisitFactory(family=family)
+    other_manager = factories.UserFactory(team=other_team, role="manager", email="otto@example.org")
+    flag = Flag(family=family, rule="no_access", subject_key="family", severity="medium",
+                message="Two visits in a row without access.", raised_on=family.opened_on)
+    notification = Notification(user=worker, kind="allocated", family_id=family.id, key="world",
+                                message=f"{family.reference} has been allocated to you.",
+                                created_on=family.opened_on)
+    offered = factories.FamilyFactory(worker=factories.UserFactory(team=other_team, email="owen@example.org"))
+    carer = Carer(family=family, first_name="Dana", relationship_to_children="Mother")
+    db.session.add_all([flag, notification, carer])
+    db.session.flush()
+    transfer = Transfer(family_id=offered.id, from_team_id=other_team.id, to_team_id=manager.team_id,
+                        requested_by_id=other_manager.id, reason="The family moved.")
+    db.session.add(transfer)
+    db.session.flush()
+    people = dict(worker=worker, colleague=colleague, manager=manager, other_manager=other_manager, admin=admin)
+    ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=colleague.id, filename="casework.css",
+               rating_id=rating.id, flag_id=flag.id, notification_id=notification.id, transfer_id=transfer.id,
+               child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}")
+    db.session.commit()
+    return people, ids
+
+
+# --- report figures (the report pages, the reports API) ------------------------------------------
+
+
+@pytest.fixture
+def closed_in_period(worker, outsider):
+    """A family of North closed in the reports' period (with one goal achieved, one never
+    rated), and one of South."""
+    family = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 8))  # 22 weeks, 2 children
+    routine = factories.GoalFactory(family=family, area="family_routine", baseline=3, status="achieved")
+    factories.RatingFactory(goal=routine, date=dt.date(2026, 3, 1), rating=6)
+    factories.GoalFactory(family=family, area="home_conditions", baseline=2)  # never rated
+    closed_family(outsider, dt.date(2026, 1, 5), dt.date(2026, 6, 1))  # another team
+    return family
+
+
+@pytest.fixture
+def referrals(worker):
+    """LS6: 6 neglect_physical, 2 housing (hidden); LS7: 5 neglect_physical."""
+    ls6 = [factories.FamilyFactory(worker=worker, postcode=f"LS6 {i}AB", referral_date=dt.date(2026, 5, 1),
+                                   opened_on=dt.date(2026, 5, 2))
+           for i in range(6)]
+    for family in ls6[:2]:
+        family.concern_rows.append(FamilyConcern(code="housing"))
+    for i in range(5):
+        factories.FamilyFactory(worker=worker, postcode=f"LS7 {i}CD", referral_date=dt.date(2026, 5, 1),
+                                opened_on=dt.date(2026, 5, 2))
+    _db.session.flush()
+
+
+@pytest.fixture
+def quarterly(worker, outsider):
+    """Referrals around the period 2026-03-15 to 2026-07-10 (2026 Q1, Q2 and Q3, cut), by hand:
+    Q1: LS6 neglect_physical 5.  Q2: LS6 neglect_physical 2 and housing 2 (the same two
+    families); LS7 neglect_physical 6 (one on the quarter's last day).  Q3: BD3 1.
+    Outside the period: LS6 on 2026-03-14 and 2026-07-11.  Another team: LS7 in Q2."""
+    def refer(postcode, day, who=worker, *extra):
+        family = factories.FamilyFactory(worker=who, postcode=postcode, referral_date=day, opened_on=day)
+        for code in extra:
+            family.concern_rows.append(FamilyConcern(code=code))
+        return family
+
+    for i in range(5):
+        refer(f"LS6 {i}AB", dt.date(2026, 3, 20))
+    for i in range(2):
+        refer(f"LS6 {i}XY", dt.date(2026, 5, 1), worker, "housing")
+    for i in range(5):
+        refer(f"LS7 {i}CD", dt.date(2026, 4, 1))
+    refer("LS7 9CD", dt.date(2026, 6, 30))
+    refer("BD3 9XY", dt.date(2026, 7, 10))
+    refer("LS6 1ZZ", dt.date(2026, 3, 14))
+    refer("LS6 2ZZ", dt.date(2026, 7, 11))
+    refer("LS7 8CD", dt.date(2026, 5, 5), outsider)
+    _db.session.flush()

@@ -6,8 +6,21 @@ from factory.alchemy import SQLAlchemyModelFactory
 from werkzeug.security import generate_password_hash
 
 from casework.extensions import db
-from casework.models import Child, Family, FamilyConcern, Goal, GoalRating, Team, User, Visit, VisitChild
-from casework.models import Assessment, AssessmentScore, Carer, Review
+from casework.models import (
+    Assessment,
+    AssessmentScore,
+    Carer,
+    Child,
+    Family,
+    FamilyConcern,
+    Goal,
+    GoalRating,
+    Review,
+    Team,
+    User,
+    Visit,
+    VisitChild,
+)
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")

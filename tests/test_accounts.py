@@ -3,11 +3,11 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.extensions import db
-from casework.models import Team, User
+from casework.models import Team
 from casework.services import accounts
 
-from .conftest import PASSWORD, sign_in
-from .factories import UserFactory
+from .conftest import PASSWORD
+from .helpers import sign_in
 
 
 def test_sign_in_lands_on_my_families(client, worker):
@@ -134,7 +134,8 @@ def test_admin_adds_a_user_into_a_new_team(client, admin, login):
     login(admin)
     response = client.post(
         "/admin/users/new",
-        data={"name": "Nia New", "email": "nia@example.org", "role": "worker", "team": "East", "password": "a long first password"},
+        data={"name": "Nia New", "email": "nia@example.org", "role": "worker", "team": "East",
+              "password": "a long first password"},
     )
     assert response.status_code == 302
     nia = accounts.find_user(db.session, "nia@example.org")
@@ -161,7 +162,8 @@ def test_deactivating_a_user_ends_their_sessions(app, client, admin, worker, log
     login(admin)
     assert client.post(f"/admin/users/{worker.id}/deactivate").status_code == 302
     assert theirs.get("/account/password").status_code == 302
-    assert "not right" in theirs.post("/login", data={"email": worker.email, "password": PASSWORD}).get_data(as_text=True)
+    refused = theirs.post("/login", data={"email": worker.email, "password": PASSWORD})
+    assert "not right" in refused.get_data(as_text=True)
     client.post(f"/admin/users/{worker.id}/activate")
     sign_in(theirs, worker)
 
@@ -202,7 +204,8 @@ def test_a_team_name_with_accented_capitals_is_added_once_too(client, admin, log
     login(admin)
     assert client.post("/admin/teams", data={"name": "Östra Team"}).status_code == 302
     response = client.post("/admin/teams", data={"name": "Östra Team"}, follow_redirects=True)
-    assert response.status_code == 200 and "There is already a team called Östra Team." in response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is already a team called Östra Team." in response.get_data(as_text=True)
     assert db.session.query(Team).filter(Team.name == "Östra Team").count() == 1
 
 
@@ -220,7 +223,8 @@ def restricted(app):
 
     cache = load_frameworks()
     base = next(iter(cache.values()))
-    framework = dataclasses.replace(base, code="gcp2-test", name="Graded Care Profile (test)", restricted_to_trained=True)
+    framework = dataclasses.replace(base, code="gcp2-test", name="Graded Care Profile (test)",
+                                    restricted_to_trained=True)
     cache[framework.code] = framework
     yield framework, frameworks_for
     cache.pop(framework.code, None)
@@ -235,7 +239,8 @@ def test_admin_records_and_removes_training(client, admin, worker, login, restri
     page = client.get("/admin/users").get_data(as_text=True)
     assert "Training in restricted frameworks" in page and "Graded Care Profile (test)" in page
     assert "family-functioning" not in page.split('id="training"')[1].split("<h2")[0]  # not restricted: not offered
-    response = client.post("/admin/training", data={"person": worker.id, "framework": framework.code, "trained_on": "2026-03-02"})
+    response = client.post("/admin/training",
+                           data={"person": worker.id, "framework": framework.code, "trained_on": "2026-03-02"})
     assert response.status_code == 302
     record = db.session.get(FrameworkTraining, (worker.id, framework.code))
     assert record is not None and record.trained_on.isoformat() == "2026-03-02"
@@ -251,11 +256,12 @@ def test_admin_records_and_removes_training(client, admin, worker, login, restri
         assert client.post("/admin/training", data=data).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(FrameworkTraining)) == 1
 
-    assert client.post("/admin/training/remove", data={"person": worker.id, "framework": framework.code}).status_code == 302
+    removing = {"person": worker.id, "framework": framework.code}
+    assert client.post("/admin/training/remove", data=removing).status_code == 302
     db.session.expire_all()
     assert db.session.get(FrameworkTraining, (worker.id, framework.code)) is None
     assert framework.code not in [f.code for f in frameworks_for(db.session, worker)]
-    assert client.post("/admin/training/remove", data={"person": worker.id, "framework": framework.code}).status_code == 404
+    assert client.post("/admin/training/remove", data=removing).status_code == 404
 
 
 def test_workers_may_not_record_training(client, worker, manager, login, restricted):
@@ -264,5 +270,6 @@ def test_workers_may_not_record_training(client, worker, manager, login, restric
 
     login(worker)
     for path in ("/admin/training", "/admin/training/remove"):
-        assert client.post(path, data={"person": worker.id, "framework": framework.code, "trained_on": "2026-03-02"}).status_code == 403
+        data = {"person": worker.id, "framework": framework.code, "trained_on": "2026-03-02"}
+        assert client.post(path, data=data).status_code == 403
     assert db.session.get(FrameworkTraining, (worker.id, framework.code)) is None

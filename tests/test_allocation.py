@@ -28,7 +28,8 @@ def approval(app, monkeypatch):
 
 @pytest.fixture
 def moving_on(worker):
-    return FamilyFactory(worker=worker, opened_on=dt.date(2026, 1, 5), phase="moving_on", phase_since=dt.date(2026, 5, 25))
+    return FamilyFactory(worker=worker, opened_on=dt.date(2026, 1, 5), phase="moving_on",
+                         phase_since=dt.date(2026, 5, 25))
 
 
 # Allocation ------------------------------------------------------------------------------------
@@ -37,7 +38,8 @@ def test_reallocation_is_kept_and_the_new_worker_told(manager, worker, colleague
     family_service.allocate(db.session, manager, moving_on, colleague.id, "Wendy is on leave.", NOW)
     assert moving_on.worker == colleague
     [allocation] = db.session.scalars(select(Allocation)).all()
-    assert (allocation.from_worker, allocation.to_worker, allocation.by, allocation.reason) == (worker, colleague, manager, "Wendy is on leave.")
+    assert (allocation.from_worker, allocation.to_worker, allocation.by, allocation.reason) == (
+        worker, colleague, manager, "Wendy is on leave.")
     [note] = notes_for(colleague)
     assert note.kind == "allocated" and moving_on.reference in note.message
 
@@ -59,7 +61,8 @@ def test_a_transfer_waits_for_the_receiving_manager(manager, moving_on, other_te
     their_worker = UserFactory(team=other_team, role="worker")
     with pytest.raises(Forbidden):
         family_service.request_transfer(db.session, worker, moving_on, other_team.id, "Moving to Leeds", NOW)
-    transfer = family_service.request_transfer(db.session, manager, moving_on, other_team.id, "Family moved to Leeds.", NOW)
+    transfer = family_service.request_transfer(db.session, manager, moving_on, other_team.id, "Family moved to Leeds.",
+                                               NOW)
     assert moving_on.team_id == manager.team_id  # the sending team keeps it meanwhile
     assert [n.kind for n in notes_for(receiving)] == ["transfer_offered"]
     with pytest.raises(NotFound):
@@ -101,7 +104,8 @@ def test_a_workers_closing_move_waits_for_approval(approval, worker, manager, mo
     with pytest.raises(Forbidden):
         family_service.approve_closure(db.session, worker, moving_on, NOW)
     family_service.approve_closure(db.session, manager, moving_on, NOW)
-    assert (moving_on.phase, moving_on.closed_on, moving_on.closure_reason) == ("closed", TODAY - dt.timedelta(days=2), "step_down")
+    assert (moving_on.phase, moving_on.closed_on, moving_on.closure_reason) == (
+        "closed", TODAY - dt.timedelta(days=2), "step_down")
     assert "closure_approved" in [n.kind for n in notes_for(worker)]
     with pytest.raises(Conflict):
         family_service.approve_closure(db.session, manager, moving_on, NOW)

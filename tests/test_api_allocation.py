@@ -5,7 +5,7 @@ from sqlalchemy import select
 from casework.models import Allocation
 
 from . import factories
-from .test_api_auth import assert_error
+from .helpers import assert_error
 
 
 def allocate(calls, family, **body):

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from casework.models import ApiToken
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD
+from .helpers import assert_error, sign_in
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
@@ -18,15 +19,6 @@ def token_for(client, user, password=PASSWORD):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-def assert_error(response, status):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
-    body = response.get_json()
-    assert isinstance(body["error"], str) and body["error"]
-    assert isinstance(body["fields"], dict)
-    return body
 
 
 # --- tokens -----------------------------------------------------------------------------------
@@ -105,9 +97,9 @@ def test_revoking_one_token_leaves_the_others(client, db, worker):
 def test_an_expired_token_answers_401(client, db, worker):
     db.session.commit()
     token = token_for(client, worker).get_json()["token"]
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=11, minutes=59)):
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=11, minutes=59)):
         assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=12, minutes=1)):
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=12, minutes=1)):
         assert_error(client.get("/api/v1/me", headers=bearer(token)), 401)
 
 
@@ -115,7 +107,7 @@ def test_a_token_whose_expiry_has_passed_answers_401(client, db, worker):
     db.session.commit()
     token = token_for(client, worker).get_json()["token"]
     record = db.session.scalars(select(ApiToken)).one()
-    record.expires_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    record.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     db.session.commit()
     assert_error(client.get("/api/v1/me", headers=bearer(token)), 401)
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from . import factories
-from .test_api_auth import assert_error
+from .helpers import assert_error
 
 
 @pytest.fixture
@@ -152,7 +152,8 @@ def test_the_corrected_visit_is_checked_like_a_new_one(api, worker, history, tod
     calls = api(worker)
     note = {"correction_note": "Mistyped"}
     # Children were seen, so the visit cannot become a no-access one on its own.
-    assert "children_seen" in assert_error(calls.patch(visit_url(visit), json={"outcome": "no_access", **note}), 422)["fields"]
+    response = calls.patch(visit_url(visit), json={"outcome": "no_access", **note})
+    assert "children_seen" in assert_error(response, 422)["fields"]
     future = (today + dt.timedelta(days=1)).isoformat()
     assert "date" in assert_error(calls.patch(visit_url(visit), json={"date": future, **note}), 422)["fields"]
     assert "date" in assert_error(calls.patch(visit_url(visit), json={"date": "2026-02-30", **note}), 422)["fields"]
@@ -164,7 +165,8 @@ def test_the_corrected_visit_is_checked_like_a_new_one(api, worker, history, tod
     body = assert_error(calls.patch(visit_url(visit), json={"kind": "party"}), 422)
     assert set(body["fields"]) == {"kind", "correction_note"}
     assert_error(calls.patch(visit_url(visit), json={"children_seen": "all", **note}), 400)
-    assert "children_seen" in assert_error(calls.patch(visit_url(visit), json={"children_seen": ["Amy"], **note}), 422)["fields"]
+    response = calls.patch(visit_url(visit), json={"children_seen": ["Amy"], **note})
+    assert "children_seen" in assert_error(response, 422)["fields"]
     assert_error(calls.patch(visit_url(visit), json={"children_seen": {"a": 1}, **note}), 400)
     response = calls.patch(visit_url(visit), json={"outcome": "no_access", "children_seen": [], **note})
     assert response.status_code == 200, response.get_json()
@@ -188,7 +190,8 @@ def test_no_corrections_to_a_closed_family(api, manager, worker, history, today)
                       json={"phase": "closed", "date": today.isoformat(), "reason": "step_down"})
     body = assert_error(api(worker).patch(visit_url(visit), json={"kind": "office", "correction_note": "x"}), 422)
     assert "closed" in body["error"]
-    body = assert_error(api(worker).patch(f"/api/v1/ratings/{rating.id}", json={"rating": 6, "correction_note": "x"}), 422)
+    body = assert_error(api(worker).patch(f"/api/v1/ratings/{rating.id}", json={"rating": 6, "correction_note": "x"}),
+                        422)
     assert "closed" in body["error"]
 
 
@@ -226,11 +229,14 @@ def test_a_corrected_rating_keeps_its_old_values(api, worker, history, today):
     # Stale, no note, no change, bad values.
     assert_error(calls.patch(f"/api/v1/ratings/{rating.id}", json={
         "rating": 3, "version": listed["version"], "correction_note": "x"}), 409)
-    assert "correction_note" in assert_error(calls.patch(f"/api/v1/ratings/{rating.id}", json={"rating": 3}), 422)["fields"]
+    response = calls.patch(f"/api/v1/ratings/{rating.id}", json={"rating": 3})
+    assert "correction_note" in assert_error(response, 422)["fields"]
     assert_error(calls.patch(f"/api/v1/ratings/{rating.id}", json={"rating": 4, "correction_note": "x"}), 422)
-    assert "rating" in assert_error(calls.patch(f"/api/v1/ratings/{rating.id}", json={"rating": 11, "correction_note": "x"}), 422)["fields"]
+    response = calls.patch(f"/api/v1/ratings/{rating.id}", json={"rating": 11, "correction_note": "x"})
+    assert "rating" in assert_error(response, 422)["fields"]
     future = (today + dt.timedelta(days=1)).isoformat()
-    assert "date" in assert_error(calls.patch(f"/api/v1/ratings/{rating.id}", json={"date": future, "correction_note": "x"}), 422)["fields"]
+    response = calls.patch(f"/api/v1/ratings/{rating.id}", json={"date": future, "correction_note": "x"})
+    assert "date" in assert_error(response, 422)["fields"]
 
 
 def test_who_may_correct_a_rating(api, colleague, outsider, admin, history):

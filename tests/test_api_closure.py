@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from . import factories
-from .test_api_auth import assert_error
+from .helpers import assert_error
 
 
 @pytest.fixture
@@ -73,17 +73,6 @@ def test_a_second_proposal_while_one_waits_answers_409(approval, api, worker, mo
     calls = api(worker)
     assert propose(calls, moving_on, today).status_code == 202
     assert_error(propose(calls, moving_on, today, reason="disengaged"), 409)
-
-
-@pytest.fixture
-def no_approval(app):
-    """Closure approval switched off for one test."""
-    before = app.config["CASEWORK_CLOSURE_APPROVAL"]
-    app.config["CASEWORK_CLOSURE_APPROVAL"] = False
-    try:
-        yield
-    finally:
-        app.config["CASEWORK_CLOSURE_APPROVAL"] = before
 
 
 def test_without_approval_a_workers_closing_closes_at_once(no_approval, api, worker, moving_on, today):
@@ -218,7 +207,8 @@ def test_a_managers_closing_review_closes_at_once(approval, api, manager, moving
     assert response.status_code == 201
     assert response.get_json()["pending_approval"] is False
     family = api(manager).get(url(moving_on)).get_json()
-    assert (family["phase"], family["closed_on"], family["closure_reason"]) == ("closed", today.isoformat(), "step_down")
+    assert (family["phase"], family["closed_on"], family["closure_reason"]) == (
+        "closed", today.isoformat(), "step_down")
 
 
 # --- reopening ----------------------------------------------------------------------------------

@@ -2,13 +2,12 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from casework.models import PhaseMove
 
 from . import factories
-from .test_api_auth import assert_error
-from .test_api_closure import no_approval  # noqa: F401  (a fixture)
+from .helpers import _count_queries, assert_error, referral
 
 FAMILY_FIELDS = {
     "id", "reference", "household_name", "postcode", "concerns", "consent_recorded_on", "phase",
@@ -16,23 +15,6 @@ FAMILY_FIELDS = {
     "previous_family_id", "referral_date", "referral_source", "worker", "team", "children",
     "carers", "goals", "next_review_due", "open_flags", "version",
 }
-
-
-def referral(today, **changes):
-    body = {
-        "household_name": "Smith household",
-        "postcode": "ls6 2ab",
-        "referral_date": (today - dt.timedelta(days=3)).isoformat(),
-        "referral_source": "Health visitor",
-        "concerns": ["neglect_physical", "housing"],
-        "children": [
-            {"first_name": "Amy", "last_name": "Smith", "date_of_birth": "2018-03-01"},
-            {"first_name": "Ben", "date_of_birth": "2021-07-09", "school": "Park Nursery"},
-        ],
-        "carers": [{"first_name": "Sam", "last_name": "Smith", "relationship": "mother"}],
-    }
-    body.update(changes)
-    return body
 
 
 @pytest.fixture
@@ -121,21 +103,6 @@ def test_the_list_pages(api, manager, worker):
     assert first["total"] == third["total"] == 5
     assert [i["household_name"] for i in first["items"]] == ["Household 0", "Household 1"]
     assert [i["household_name"] for i in third["items"]] == ["Household 4"]
-
-
-def _count_queries(db, call):
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def test_the_list_does_not_query_once_per_family(api, db, manager, team):

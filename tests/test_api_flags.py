@@ -1,29 +1,14 @@
 """Flags through the API: who sees which, acknowledging and resolving, and the open flags on
 the family record and the family list."""
 import datetime as dt
-import itertools
 
 import pytest
 
-from casework.models import Flag
-
 from . import factories
-from .test_api_auth import assert_error
-from .test_api_families import _count_queries
+from .helpers import _count_queries, assert_error, raise_flag
 
 FLAG_FIELDS = {"id", "family_id", "rule", "severity", "message", "raised_at", "status",
                "acknowledged_at", "resolved_at", "resolution"}
-_subjects = itertools.count()
-
-
-def raise_flag(family, rule="no_access", severity="medium", status="open", days_ago=3, **extra):
-    flag = Flag(family=family, rule=rule, subject_key=f"subject:{next(_subjects)}", severity=severity,
-                message=f"{rule} for {family.reference}", status=status,
-                raised_on=family.opened_on + dt.timedelta(days=30 - days_ago),
-                raised_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days_ago), **extra)
-    factories.db.session.add(flag)
-    factories.db.session.flush()
-    return flag
 
 
 @pytest.fixture
@@ -175,7 +160,7 @@ def test_the_family_list_carries_open_flags_without_a_query_per_family(api, db, 
     db.session.expire_all()
     few = _count_queries(db, lambda: calls.get("/api/v1/families"))
     worker = factories.UserFactory(team=team)
-    for n in range(8):
+    for _ in range(8):
         raise_flag(factories.FamilyFactory(worker=worker), "no_access", "medium")
     db.session.commit()
     db.session.expire_all()

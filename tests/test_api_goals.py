@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from . import factories
-from .test_api_auth import assert_error
+from .helpers import assert_error
 
 GOAL_FIELDS = {
     "id", "family_id", "title", "area", "baseline", "target", "start_date", "target_date",
@@ -165,7 +165,8 @@ def test_a_goal_is_marked_achieved(api, worker, goal, today):
     assert body["status"] == "achieved"
     assert body["title"] == goal.title
     assert body["version"] > version
-    answer = assert_error(calls.patch(f"/api/v1/goals/{goal.id}", json={"status": "withdrawn", "version": version}), 409)
+    answer = assert_error(calls.patch(f"/api/v1/goals/{goal.id}", json={"status": "withdrawn", "version": version}),
+                          409)
     assert "version" in answer["fields"]
 
 

@@ -10,8 +10,7 @@ from casework.forms.accounts import LoginForm, TeamForm, UserForm
 from casework.forms.case import GoalForm, ReferralForm, VisitForm
 
 from . import factories
-from .test_api_auth import assert_error
-from .test_api_families import referral
+from .helpers import assert_error, referral
 
 
 def test_a_name_of_only_spaces_is_missing(api, worker, today):
@@ -69,7 +68,8 @@ def test_a_worker_that_is_not_a_number_is_named_plainly(api, manager, today, val
 
 
 def test_a_worker_edit_that_is_not_a_number_is_named_plainly(api, manager, family):
-    errors = assert_error(api(manager).patch(f"/api/v1/families/{family.id}", json={"worker_id": "Wendy"}), 422)["fields"]
+    response = api(manager).patch(f"/api/v1/families/{family.id}", json={"worker_id": "Wendy"})
+    errors = assert_error(response, 422)["fields"]
     assert errors == {"worker_id": ["Choose a family worker."]}
 
 

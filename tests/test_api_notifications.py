@@ -6,14 +6,13 @@ import pytest
 from casework.models import Notification, Review
 
 from . import factories
-from .test_api_auth import assert_error
-from .test_api_flags import raise_flag
+from .helpers import assert_error, raise_flag
 
 NOTIFICATION_FIELDS = {"id", "kind", "family_id", "message", "created_at", "read"}
 
 
 def notify(user, kind, family=None, hours_ago=0, key=None):
-    at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours_ago)
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours_ago)
     note = Notification(user=user, kind=kind, family_id=family.id if family else None,
                         message=f"{kind} for {family.reference if family else 'you'}",
                         key=key or f"{kind}:{user.id}:{hours_ago}", created_at=at, created_on=at.date())

@@ -6,10 +6,10 @@ import pytest
 from casework.extensions import db
 from casework.services import reports
 
-from .test_report_pages import PERIOD, closed, referrals  # noqa: F401  (fixtures)
+from .helpers import PERIOD
 
 
-def test_outcomes_is_the_service_report(api, manager, closed):  # noqa: F811
+def test_outcomes_is_the_service_report(api, manager, closed_in_period):
     response = api(manager).get("/api/v1/reports/outcomes", query_string=PERIOD)
     assert response.status_code == 200
     body = response.get_json()
@@ -19,7 +19,7 @@ def test_outcomes_is_the_service_report(api, manager, closed):  # noqa: F811
     assert body["median_weeks_in_service"] == 22.0
 
 
-def test_admin_sees_the_whole_service(api, admin, closed):  # noqa: F811
+def test_admin_sees_the_whole_service(api, admin, closed_in_period):
     body = api(admin).get("/api/v1/reports/outcomes", query_string=PERIOD).get_json()
     assert body["families_closed"] == 2
 
@@ -48,7 +48,7 @@ def test_bad_dates_are_422(api, manager, args, field):
         assert body["error"] and field in body["fields"]
 
 
-def test_local_area_rows(api, manager, referrals):  # noqa: F811
+def test_local_area_rows(api, manager, referrals):
     response = api(manager).get("/api/v1/reports/local-area", query_string=PERIOD)
     assert response.status_code == 200
     body = response.get_json()

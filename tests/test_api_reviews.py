@@ -5,8 +5,7 @@ import pytest
 
 from casework.models import Review
 
-from .test_api_auth import assert_error
-from .test_api_closure import no_approval  # noqa: F401  (a fixture)
+from .helpers import assert_error
 
 
 def test_reviews_and_the_next_due(api, db, worker, family, today):
@@ -91,7 +90,8 @@ def test_review_validation_names_the_fields(api, worker, family, today):
     assert calls.get(f"/api/v1/families/{family.id}/reviews").get_json()["items"] == []
 
 
-@pytest.mark.parametrize("decision, reason", [("step_down", "step_down"), ("step_up", "step_up"), ("close", "moved_away")])
+@pytest.mark.parametrize("decision, reason",
+                         [("step_down", "step_down"), ("step_up", "step_up"), ("close", "moved_away")])
 def test_a_closing_review_closes_the_family_on_the_day_held(no_approval, api, worker, family, today, decision,
                                                            reason):
     held = today - dt.timedelta(days=2)

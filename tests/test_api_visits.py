@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from . import factories
-from .test_api_auth import assert_error
+from .helpers import assert_error
 
 VISIT_FIELDS = {
     "id", "family_id", "date", "kind", "outcome", "duration_minutes", "children_seen",

@@ -96,7 +96,8 @@ def _assess_all(family, worker, date, stage, child=None, **scores):
     values = {domain: 3 for domain in DOMAINS}
     values.update(scores)
     db.session.add(Assessment(family=family, child=child, framework="family-functioning", stage=stage, date=date,
-                              recorded_by=worker, scores=[AssessmentScore(domain=d, score=s) for d, s in values.items()]))
+                              recorded_by=worker,
+                              scores=[AssessmentScore(domain=d, score=s) for d, s in values.items()]))
 
 
 def _radii(svg: str) -> list[list[float]]:
@@ -104,12 +105,13 @@ def _radii(svg: str) -> list[list[float]]:
     import math
     import re
 
-    centre = tuple(map(float, re.search(r'class="axis x web"><g class="guides"><path d="M([\d.]+) ([\d.]+)', svg).groups()))
+    centre = tuple(map(float, re.search(r'class="axis x web"><g class="guides"><path d="M([\d.]+) ([\d.]+)',
+                                        svg).groups()))
     series = []
     for index in (0, 1):
         path = re.search(rf'<g class="series serie-{index} color-{index}"><path d="M([^"]+?) Z"', svg).group(1)
         numbers = [float(n) for n in path.replace("L", " ").split()]
-        points = list(zip(numbers[0::2], numbers[1::2]))
+        points = list(zip(numbers[0::2], numbers[1::2], strict=True))
         series.append([round(math.dist(point, centre), 1) for point in points])
     return series
 
@@ -126,7 +128,8 @@ def test_the_radar_puts_better_outward_whichever_end_is_better(login, worker, fa
     svg = client.get(f"/families/{family.id}/assessments/chart.svg").get_data(as_text=True)
     assert 'class="pygal-chart"' in svg and "<script" not in svg
     first, latest = _radii(svg)
-    home, warmth, physical = DOMAINS.index("home_conditions"), DOMAINS.index("emotional_warmth"), DOMAINS.index("physical_care")
+    home, warmth, physical = (DOMAINS.index("home_conditions"), DOMAINS.index("emotional_warmth"),
+                              DOMAINS.index("physical_care"))
     assert latest[home] > first[home]  # better: further out
     assert latest[warmth] < first[warmth]  # worse: nearer the centre
     assert latest[physical] == first[physical]

@@ -69,7 +69,8 @@ def test_a_service_loads_its_own_framework_restricted_to_trained_workers(app, mo
         first = record(worker, family, dt.date(2026, 3, 10), {"env": -3, "env.safety": 0}, framework="licensed-test")
         record(worker, family, TODAY, {"env": 1, "env.safety": 0}, framework="licensed-test", stage="review")
         _, _, changes = assessments.change_since_first(db.session, family, "licensed-test")
-        assert [(c.first, c.latest, c.improved, c.worse) for c in changes] == [(-3, 1, True, False), (0, 0, False, False)]
+        assert [(c.first, c.latest, c.improved, c.worse) for c in changes] == [
+            (-3, 1, True, False), (0, 0, False, False)]
         assert first.score_of("env") == -3
     finally:
         app.extensions.pop("casework.frameworks", None)
@@ -103,14 +104,17 @@ def test_the_sweep_reminds_the_worker_when_an_assessment_falls_due(worker, famil
     assert note.message == f"An initial assessment for {family.reference} is due on 30 Mar."
     record(worker, family, dt.date(2026, 3, 25), all_scores(3))
     run_sweep(db.session, dt.datetime(2026, 6, 12, 6, 0, tzinfo=ZoneInfo("Europe/London")))  # review due 17 Jun
-    assert db.session.scalars(select(Notification.message).where(Notification.kind == "assessment_due")).all()[-1].startswith("A review")
+    messages = db.session.scalars(select(Notification.message).where(Notification.kind == "assessment_due")).all()
+    assert messages[-1].startswith("A review")
 
 
 def test_charts_plot_better_further_out_on_either_kind_of_scale(app):
     low = assessments.get_framework(DEFAULT)  # 1 (best) to 5
     assert [low.goodness(score) for score in (1, 2, 5)] == [5, 4, 1]
-    high = parse_framework({"code": "x", "name": "X", "scale": {"min": -3, "max": 2, "better": "high",
-                                                                 "labels": {"-3": "Serious problem", "2": "Clear strength"}},
+    high = parse_framework({"code": "x", "name": "X",
+                            "scale": {"min": -3, "max": 2, "better": "high",
+                                      "labels": {"-3": "Serious problem", "2": "Clear strength"}},
                             "domains": [{"code": "a", "label": "A"}]})
     assert [high.goodness(score) for score in (-3, 0, 2)] == [1, 4, 6] and high.points == 6
-    assert high.scale_explained() == "Scores run from -3 to 2; higher is better (2: Clear strength; -3: Serious problem)"
+    assert high.scale_explained() == (
+        "Scores run from -3 to 2; higher is better (2: Clear strength; -3: Serious problem)")

@@ -11,7 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from casework.bench.run import PAGES
+
+pytestmark = pytest.mark.bench
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,6 +20,8 @@ from casework.models import Flag
 from . import factories
 from .conftest import PASSWORD
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -252,7 +254,8 @@ def _hold_a_step_down_review(page, base, family_id, household, held_on, axe):
     page.wait_for_url(family_page(base, family_id))
 
 
-def test_a_worker_holds_a_review_that_steps_the_family_down_and_closes_it(app, monkeypatch, db, live_server, browser_page, today):
+def test_a_worker_holds_a_review_that_steps_the_family_down_and_closes_it(app, monkeypatch, db, live_server,
+                                                                          browser_page, today):
     # A service that does not ask managers to approve closures (the next test covers approval).
     monkeypatch.setitem(app.config, "CASEWORK_CLOSURE_APPROVAL", False)
     family_id, household, email, _ = _family_ready_to_close(today)

@@ -32,7 +32,8 @@ def counting_queries():
 
 
 def test_figures_per_worker(worker, colleague, manager, outsider):
-    busy = FamilyFactory(worker=worker, opened_on=TODAY - dt.timedelta(days=60), phase="making_changes", phase_since=TODAY - dt.timedelta(days=20))
+    busy = FamilyFactory(worker=worker, opened_on=TODAY - dt.timedelta(days=60), phase="making_changes",
+                         phase_since=TODAY - dt.timedelta(days=20))
     VisitFactory(family=busy, date=TODAY - dt.timedelta(days=3))
     quiet = FamilyFactory(worker=worker, opened_on=TODAY - dt.timedelta(days=50))
     VisitFactory(family=quiet, date=TODAY - dt.timedelta(days=40))

@@ -21,9 +21,8 @@ from casework.services import supervision as supervision_service
 from casework.services.clock import current_time
 from casework.services.errors import Forbidden, NotFound
 
-from .conftest import sign_in
 from .factories import FamilyFactory, GoalFactory, UserFactory, VisitFactory
-
+from .helpers import sign_in
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -60,8 +59,9 @@ def notes_for(user):
 
 def raise_flag(family, rule="no_access", severity="medium", days_ago=1, status="open", subject_key=None, message=None):
     raised = current_time() - dt.timedelta(days=days_ago)
-    flag = Flag(family=family, rule=rule, subject_key=subject_key or f"{rule}:{family.id}:{days_ago}", severity=severity,
-                message=message or f"{rule} on {family.reference}", raised_at=raised, raised_on=raised.date(),
+    flag = Flag(family=family, rule=rule, subject_key=subject_key or f"{rule}:{family.id}:{days_ago}",
+                severity=severity, message=message or f"{rule} on {family.reference}", raised_at=raised,
+                raised_on=raised.date(),
                 status=status)
     db.session.add(flag)
     db.session.flush()
@@ -152,7 +152,8 @@ def test_managers_see_caseload_and_flags_in_the_menu(client, login, worker, mana
 # --- the manager's home ---------------------------------------------------------------------------
 
 
-def test_home_counts_what_waits_for_the_manager(approval, client, login, worker, manager, other_manager, other_team, today):
+def test_home_counts_what_waits_for_the_manager(approval, client, login, worker, manager, other_manager, other_team,
+                                                today):
     overdue = FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=60))
     FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=10))
     FamilyFactory(worker=None, team=manager.team, opened_on=today - dt.timedelta(days=5))
@@ -164,7 +165,8 @@ def test_home_counts_what_waits_for_the_manager(approval, client, login, worker,
                            phase_since=today - dt.timedelta(days=3))
     families_service.move_phase(db.session, worker, moving, "closed", today, current_time(), reason="step_down")
     theirs = FamilyFactory(worker=UserFactory(team=other_team))
-    families_service.request_transfer(db.session, other_manager, theirs, manager.team_id, "Moved north.", current_time())
+    families_service.request_transfer(db.session, other_manager, theirs, manager.team_id, "Moved north.",
+                                      current_time())
 
     login(manager)
     page = text_of(client.get("/team"))
@@ -228,9 +230,11 @@ def test_the_caseload_has_a_row_per_worker_and_a_team_total(client, login, manag
         assert f'href="/team/workers/{person.id}">{person.name}</a>' in body
     assert '<tfoot>' in body and 'scope="row" class="govuk-table__header">Team total' in body
     # the default sort is by name, announced on its header
-    assert 'aria-sort="ascending"> <a class="govuk-link cw-sort" href="/team/caseload?sort=name&amp;dir=desc">Family worker' in body
+    assert ('aria-sort="ascending"> <a class="govuk-link cw-sort" href="/team/caseload?sort=name&amp;dir=desc">'
+            'Family worker') in body
     assert body.count('aria-sort="none"') == 12
-    assert _names_in_order(response, [p.name for p in team_of_three]) == ["Colin Colleague", "Uma Underused", "Wendy Worker"]
+    assert _names_in_order(response, [p.name for p in team_of_three]) == [
+        "Colin Colleague", "Uma Underused", "Wendy Worker"]
 
 
 def test_sorting_changes_the_order(client, login, manager, team_of_three):
@@ -239,7 +243,8 @@ def test_sorting_changes_the_order(client, login, manager, team_of_three):
     login(manager)
     busiest = client.get("/team/caseload?sort=open&dir=desc")
     assert _names_in_order(busiest, names) == ["Wendy Worker", "Colin Colleague", "Uma Underused"]
-    assert 'aria-sort="descending"> <a class="govuk-link cw-sort" href="/team/caseload?sort=open&amp;dir=asc">Open families' in body_of(busiest)
+    assert ('aria-sort="descending"> <a class="govuk-link cw-sort" href="/team/caseload?sort=open&amp;dir=asc">'
+            'Open families') in body_of(busiest)
     quietest = client.get("/team/caseload?sort=open&dir=asc")
     assert _names_in_order(quietest, names) == ["Uma Underused", "Colin Colleague", "Wendy Worker"]
     flagged = client.get("/team/caseload?sort=high&dir=desc")
@@ -268,7 +273,8 @@ def test_the_caseload_page_takes_a_fixed_number_of_queries(client, login, manage
     def grow(count):
         workers = [UserFactory(team=manager.team, role="worker") for _ in range(max(1, count // 10))]
         for index in range(count):
-            family = FamilyFactory(worker=workers[index % len(workers)], opened_on=today - dt.timedelta(days=30 + index))
+            family = FamilyFactory(worker=workers[index % len(workers)],
+                                   opened_on=today - dt.timedelta(days=30 + index))
             VisitFactory(family=family, date=today - dt.timedelta(days=index % 35))
             if index % 3 == 0:
                 raise_flag(family, severity=("high", "medium", "low")[index % 3])
@@ -307,7 +313,8 @@ def csv_team(worker, colleague, manager, other_team, today):
     return overdue, fresh, lone
 
 
-def test_the_csv_lists_the_teams_open_families_without_notes_or_childrens_names(client, login, manager, csv_team, today):
+def test_the_csv_lists_the_teams_open_families_without_notes_or_childrens_names(client, login, manager, csv_team,
+                                                                                  today):
     overdue, fresh, lone = csv_team
     login(manager)
     response = client.get("/team/families.csv")
@@ -403,7 +410,8 @@ def test_team_family_rows_take_one_query(manager, worker, today):
 # --- allocation -----------------------------------------------------------------------------------
 
 
-def test_the_manager_reallocates_with_a_reason_and_the_new_worker_is_told(client, login, manager, worker, colleague, family):
+def test_the_manager_reallocates_with_a_reason_and_the_new_worker_is_told(client, login, manager, worker, colleague,
+                                                                           family):
     login(manager)
     form = client.get(f"/families/{family.id}/allocate")
     assert form.status_code == 200
@@ -425,7 +433,8 @@ def test_the_manager_reallocates_with_a_reason_and_the_new_worker_is_told(client
     db.session.refresh(family)
     assert family.worker_id == colleague.id
     allocation = db.session.scalar(select(Allocation).where(Allocation.family_id == family.id))
-    assert (allocation.from_worker_id, allocation.to_worker_id, allocation.reason) == (worker.id, colleague.id, "Wendy is on leave.")
+    assert (allocation.from_worker_id, allocation.to_worker_id, allocation.reason) == (
+        worker.id, colleague.id, "Wendy is on leave.")
     [note] = notes_for(colleague)
     assert note.kind == "allocated" and family.reference in note.message and family.household_name not in note.message
     assert "allocated to Colin Colleague" in text_of(client.get(f"/families/{family.id}"))
@@ -460,7 +469,8 @@ def test_a_closed_family_is_not_allocated(client, login, manager, worker, today)
 # --- transfer between teams -----------------------------------------------------------------------
 
 
-def test_a_transfer_is_offered_then_accepted_by_the_other_team(client, login, manager, worker, other_team, other_manager, family):
+def test_a_transfer_is_offered_then_accepted_by_the_other_team(client, login, manager, worker, other_team,
+                                                                other_manager, family):
     their_worker = UserFactory(team=other_team, role="worker", name="Tess Theirs")
     login(manager)
     form = body_of(client.get(f"/families/{family.id}/transfer"))
@@ -469,7 +479,8 @@ def test_a_transfer_is_offered_then_accepted_by_the_other_team(client, login, ma
 
     refused = client.post(f"/families/{family.id}/transfer", data={"to_team_id": other_team.id, "reason": ""})
     assert refused.status_code == 422 and "Say why the family is moving to another team." in text_of(refused)
-    offered = client.post(f"/families/{family.id}/transfer", data={"to_team_id": other_team.id, "reason": "Moved to Leeds."})
+    offered = client.post(f"/families/{family.id}/transfer",
+                          data={"to_team_id": other_team.id, "reason": "Moved to Leeds."})
     assert offered.status_code == 302
     transfer = db.session.scalar(select(Transfer).where(Transfer.family_id == family.id))
     assert (transfer.status, transfer.to_team_id) == ("pending", other_team.id)
@@ -483,7 +494,8 @@ def test_a_transfer_is_offered_then_accepted_by_the_other_team(client, login, ma
     page = client.get("/team/transfers")
     assert family.reference in text_of(page) and "Moved to Leeds." in text_of(page)
     assert family.household_name not in text_of(page)  # not theirs to read until they accept
-    accepted = client.post(f"/team/transfers/{transfer.id}/accept", data={f"accept-{transfer.id}-worker_id": their_worker.id})
+    accepted = client.post(f"/team/transfers/{transfer.id}/accept",
+                           data={f"accept-{transfer.id}-worker_id": their_worker.id})
     assert accepted.status_code == 302 and accepted.headers["Location"].endswith(f"/families/{family.id}")
     db.session.refresh(family)
     assert (family.team_id, family.worker_id) == (other_team.id, their_worker.id)
@@ -493,7 +505,8 @@ def test_a_transfer_is_offered_then_accepted_by_the_other_team(client, login, ma
     assert client.get(f"/families/{family.id}").status_code == 404  # no longer the sender's
 
 
-def test_a_transfer_declined_with_a_comment_stays_with_the_sending_team(client, login, manager, other_team, other_manager, family):
+def test_a_transfer_declined_with_a_comment_stays_with_the_sending_team(client, login, manager, other_team,
+                                                                        other_manager, family):
     transfer = families_service.request_transfer(db.session, manager, family, other_team.id, "Moved.", current_time())
     login(other_manager)
     empty = client.post(f"/team/transfers/{transfer.id}/decline", data={f"decline-{transfer.id}-comment": "  "})
@@ -510,7 +523,8 @@ def test_a_transfer_declined_with_a_comment_stays_with_the_sending_team(client, 
     assert client.post(f"/team/transfers/{transfer.id}/accept").status_code == 404  # no longer pending
 
 
-def test_accepting_with_another_teams_worker_is_refused(client, login, manager, worker, other_team, other_manager, family):
+def test_accepting_with_another_teams_worker_is_refused(client, login, manager, worker, other_team, other_manager,
+                                                        family):
     transfer = families_service.request_transfer(db.session, manager, family, other_team.id, "Moved.", current_time())
     login(other_manager)
     refused = client.post(f"/team/transfers/{transfer.id}/accept", data={f"accept-{transfer.id}-worker_id": worker.id})
@@ -548,7 +562,8 @@ def test_approving_closes_the_family_on_the_proposed_date(client, login, manager
     approved = client.post(f"/families/{proposed.id}/closure/approve", data={"next": "/team/closures"})
     assert approved.status_code == 302 and approved.headers["Location"].endswith("/team/closures")
     db.session.refresh(proposed)
-    assert (proposed.phase, proposed.closed_on, proposed.closure_reason) == ("closed", today - dt.timedelta(days=2), "step_down")
+    assert (proposed.phase, proposed.closed_on, proposed.closure_reason) == (
+        "closed", today - dt.timedelta(days=2), "step_down")
     assert "closure_approved" in [n.kind for n in notes_for(worker)]
     assert "No closures are waiting" in text_of(client.get("/team/closures"))
     again = client.post(f"/families/{proposed.id}/closure/approve")
@@ -667,7 +682,8 @@ def test_acknowledge_and_resolve_from_the_queue(client, login, manager, queue):
                            data={f"resolve-{new_high.id}-note": "Seen at school on Monday.", "next": "/team/flags"})
     assert resolved.status_code == 302
     db.session.refresh(new_high)
-    assert (new_high.status, new_high.resolution, new_high.resolved_by_id) == ("resolved", "Seen at school on Monday.", manager.id)
+    assert (new_high.status, new_high.resolution, new_high.resolved_by_id) == (
+        "resolved", "Seen at school on Monday.", manager.id)
     assert new_high.message not in text_of(client.get("/team/flags"))
 
 
@@ -706,7 +722,8 @@ def test_the_queue_takes_a_fixed_number_of_queries(client, login, manager, worke
     def grow(count):
         for index in range(count):
             family = FamilyFactory(worker=UserFactory(team=manager.team))
-            raise_flag(family, severity=("high", "medium", "low")[index % 3], status=("open", "acknowledged")[index % 2])
+            raise_flag(family, severity=("high", "medium", "low")[index % 3],
+                       status=("open", "acknowledged")[index % 2])
             if index % 2:
                 db.session.flush()
                 flag = db.session.scalar(select(Flag).where(Flag.family_id == family.id))
@@ -730,7 +747,8 @@ def supervised(worker, manager, today):
     """Wendy: one family in making changes after 5 weeks of engagement, with a stalled goal and
     a review overdue; one new family whose children were seen."""
     long_case = FamilyFactory(worker=worker, household_name="Adams household",
-                              opened_on=today - dt.timedelta(days=70), consent_recorded_on=today - dt.timedelta(days=70))
+                              opened_on=today - dt.timedelta(days=70),
+                              consent_recorded_on=today - dt.timedelta(days=70))
     goal = GoalFactory(family=long_case, title="The children have a regular bedtime",
                        start_date=today - dt.timedelta(days=60))
     db.session.add(PhaseMove(family=long_case, from_phase="engagement", to_phase="making_changes",
@@ -798,13 +816,16 @@ def test_a_reopened_family_shows_its_closed_spell(manager, worker, today):
     family = FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=100), phase="engagement",
                            phase_since=today - dt.timedelta(days=14))
     db.session.add_all([
-        PhaseMove(family=family, from_phase="engagement", to_phase="closed", date=today - dt.timedelta(days=70), by=manager),
-        PhaseMove(family=family, from_phase="closed", to_phase="engagement", date=today - dt.timedelta(days=14), by=manager),
+        PhaseMove(family=family, from_phase="engagement", to_phase="closed", date=today - dt.timedelta(days=70),
+                  by=manager),
+        PhaseMove(family=family, from_phase="closed", to_phase="engagement", date=today - dt.timedelta(days=14),
+                  by=manager),
     ])
     db.session.commit()
     view = supervision_service.supervision(db.session, manager, worker.id, current_time())
     [timeline] = view.families
-    assert [(span.phase, span.weeks) for span in timeline.spans] == [("engagement", 4), ("closed", 8), ("engagement", 2)]
+    assert [(span.phase, span.weeks) for span in timeline.spans] == [
+        ("engagement", 4), ("closed", 8), ("engagement", 2)]
     assert timeline.weeks_by_phase() == [("Engagement", 6, 4), ("Closed", 8, None)]
 
 

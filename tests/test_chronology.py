@@ -76,9 +76,11 @@ def test_a_correction_needs_a_note_a_change_and_a_current_version(worker, family
     with pytest.raises(ValidationFailed, match="Nothing"):
         corrections.correct_visit(db.session, worker, visit, {"kind": "home_visit"}, "typo", NOW)
     with pytest.raises(StaleVersion):
-        corrections.correct_visit(db.session, worker, visit, {"kind": "office", "version": visit.version - 1}, "typo", NOW)
+        corrections.correct_visit(db.session, worker, visit, {"kind": "office", "version": visit.version - 1}, "typo",
+                                  NOW)
     with pytest.raises(ValidationFailed):
-        corrections.correct_visit(db.session, worker, visit, {"outcome": "no_access"}, "typo", NOW)  # children were seen
+        # children were seen
+        corrections.correct_visit(db.session, worker, visit, {"outcome": "no_access"}, "typo", NOW)
 
 
 def test_correcting_a_rating(worker, family):

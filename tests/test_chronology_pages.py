@@ -12,7 +12,7 @@ from casework.services import chronology as chronology_service
 from casework.services import flags as flags_service
 
 from . import factories
-from .test_families import count_queries, fresh_session, page_text, signed_in, squash
+from .helpers import count_queries, fresh_session, page_text, signed_in, squash
 
 
 @pytest.fixture
@@ -22,7 +22,8 @@ def history(family, worker, manager, colleague, today, db):
     goal = factories.GoalFactory(family=family, title="The children have a regular bedtime")
     factories.VisitFactory(family=family, date=today - dt.timedelta(days=25), notes="Secret case note.")
     factories.RatingFactory(goal=goal, date=today - dt.timedelta(days=20), rating=5, note="Keep the bedtime chart.")
-    db.session.add(Review(family=family, held_on=today - dt.timedelta(days=15), decision="continue", recorded_by=worker))
+    db.session.add(Review(family=family, held_on=today - dt.timedelta(days=15), decision="continue",
+                          recorded_by=worker))
     flag = Flag(family=family, rule="no_access", subject_key="family", severity="high",
                 message="Two visits in a row without access.", raised_on=today - dt.timedelta(days=10))
     db.session.add(flag)

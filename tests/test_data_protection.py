@@ -5,166 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
 from casework.extensions import db
-from casework.models import (
-    Allocation,
-    AssessmentScore,
-    AuditEvent,
-    Child,
-    ClosureProposal,
-    Correction,
-    Draft,
-    FamilyConcern,
-    Flag,
-    PhaseMove,
-    Transfer,
-    VisitChild,
-)
+from casework.models import AuditEvent, Draft, Flag
 from casework.services import reports, retention, subject_access
 from casework.services.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 
-from .factories import (
-    AssessmentFactory,
-    CarerFactory,
-    FamilyFactory,
-    GoalFactory,
-    RatingFactory,
-    ReviewFactory,
-    UserFactory,
-    VisitFactory,
-)
+from .factories import FamilyFactory, UserFactory
+from .helpers import DATES_OF_BIRTH, NAMES, SCHOOLS, YEARS, rich_family
 from .trust.figures import record
-
-YEARS = 6  # CASEWORK_RETENTION_YEARS, the default
-
-# Every personal value the rich family holds; none may survive anonymisation anywhere in the
-# database. Names are chosen so that nothing else in a test database could contain them.
-NAMES = ("Zephyrine", "Thaddeus", "Marisol", "Ignatius", "Barrowcliffe", "Quenby", "Hartigan")
-SCHOOLS = ("Hollybrook Primary", "Sunflower Nursery")
-DATES_OF_BIRTH = (dt.date(2014, 8, 29), dt.date(2017, 2, 13))
 
 
 def _json(export: dict) -> str:
     return json.dumps(subject_access.to_json(export))
-
-
-def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
-    """A closed family with one of every kind of record: two children, two carers, concerns,
-    phase moves, visits (one seeing both children, one only Thaddeus, a no-access visit, one
-    only Thaddeus that names Zephyrine), goals with ratings, a review, assessments of the family
-    and of each child, corrections of a visit and of a rating, flags (one about Thaddeus),
-    an allocation, a declined transfer, an approved closure proposal and a draft."""
-    closed = retention.years_before(today, closed_years_ago)
-    opened = closed - dt.timedelta(weeks=22)
-    other_manager = UserFactory(team=other_team, role="manager", name="Oona Otherteam", email="oona@example.org")
-    zephyrine = Child(first_name="Zephyrine", last_name="Quenby", date_of_birth=DATES_OF_BIRTH[0], school=SCHOOLS[0])
-    thaddeus = Child(first_name="Thaddeus", last_name="Quenby", date_of_birth=DATES_OF_BIRTH[1], school=SCHOOLS[1])
-    family = FamilyFactory(
-        worker=worker, household_name="Quenby household", postcode="LS10 4QZ",
-        referral_source="Dr Hartigan at Meadow Surgery", opened_on=opened, consent_recorded_on=opened,
-        phase="closed", phase_since=closed, closed_on=closed, closure_reason="step_down",
-        children=[zephyrine, thaddeus],
-        concern_rows=[FamilyConcern(code="neglect_physical"), FamilyConcern(code="housing")],
-    )
-    marisol = CarerFactory(family=family, first_name="Marisol", last_name="Quenby", relationship_to_children="Mother")
-    ignatius = CarerFactory(family=family, first_name="Ignatius", last_name="Barrowcliffe",
-                            relationship_to_children="Mother's partner")
-    day = lambda n: opened + dt.timedelta(days=n)  # noqa: E731
-    db.session.add_all([
-        PhaseMove(family=family, from_phase="engagement", to_phase="making_changes", date=day(21),
-                  note="Marisol agreed the plan with Zephyrine's school", by=worker),
-        PhaseMove(family=family, from_phase="making_changes", to_phase="moving_on", date=day(120),
-                  note="Ignatius moved out; things calmer", by=worker),
-        PhaseMove(family=family, from_phase="moving_on", to_phase="closed", date=closed, reason="step_down",
-                  note="Stepped down: Marisol well supported", by=worker),
-    ])
-    goal = GoalFactory(family=family, title="Zephyrine gets to school on time", area="education", baseline=3,
-                       target=8, status="achieved", start_date=day(10))
-    rating = RatingFactory(goal=goal, date=day(60), rating=7, note="Marisol walks Zephyrine in every morning",
-                           recorded_by=worker)
-    home = GoalFactory(family=family, title="Marisol keeps the kitchen clean", area="home_conditions", baseline=2,
-                       target=7, start_date=day(10))
-    RatingFactory(goal=home, date=day(70), rating=5, note="Kitchen much better, says Ignatius", recorded_by=worker)
-    both = VisitFactory(family=family, date=day(14), duration_minutes=60,
-                        notes="Zephyrine showed me her room. Thaddeus napping. Ignatius present.",
-                        children_seen=[VisitChild(child=zephyrine, seen_alone=True), VisitChild(child=thaddeus)])
-    both.goals_discussed = [goal]
-    only_thaddeus = VisitFactory(family=family, date=day(28), notes="Thaddeus had a rash; the GP saw him.",
-                                 children_seen=[VisitChild(child=thaddeus)])
-    no_access = VisitFactory(family=family, date=day(35), outcome="no_access", notes="Nobody home; left a card.")
-    naming = VisitFactory(family=family, date=day(42), notes="Thaddeus at home; Zephyrine was at her swimming club.",
-                          children_seen=[VisitChild(child=thaddeus)])
-    review = ReviewFactory(family=family, held_on=day(42), attendees="Marisol, Ignatius and Wendy",
-                           notes="Marisol says the mornings are calmer", recorded_by=worker)
-    family_first = AssessmentFactory(family=family, date=day(12), recorded_by=worker, scores=[
-        AssessmentScore(domain="physical_care", score=4, evidence="Fridge empty at first visit to the Quenby home"),
-        AssessmentScore(domain="home_conditions", score=4, evidence="Ignatius smokes indoors"),
-    ])
-    AssessmentFactory(family=family, date=day(150), stage="closing", recorded_by=worker, scores=[
-        AssessmentScore(domain="physical_care", score=2, evidence="Fridge stocked; Marisol batch cooks"),
-        AssessmentScore(domain="home_conditions", score=3, evidence="Smoking outside now"),
-    ])
-    zephyrine_assessed = AssessmentFactory(family=family, child=zephyrine, date=day(15), recorded_by=worker, scores=[
-        AssessmentScore(domain="emotional_warmth", score=2, evidence="Zephyrine chatty and proud of her drawings"),
-    ])
-    thaddeus_assessed = AssessmentFactory(family=family, child=thaddeus, date=day(15), recorded_by=worker, scores=[
-        AssessmentScore(domain="physical_care", score=3, evidence="Nappy rash, clothes too small for the toddler"),
-    ])
-    db.session.flush()
-    made_at = dt.datetime.combine(day(50), dt.time(12), tzinfo=dt.timezone.utc)
-    db.session.add_all([
-        Correction(family_id=family.id, record_type="visit", record_id=both.id, made_at=made_at, made_on=day(50),
-                   by_id=worker.id, note="Corrected: Barrowcliffe was not shouting",
-                   old_values={"notes": "Ignatius Barrowcliffe shouting at Zephyrine",
-                               "children_seen": [zephyrine.id]}),
-        Correction(family_id=family.id, record_type="rating", record_id=rating.id, made_at=made_at, made_on=day(50),
-                   by_id=worker.id, note="Typo in the rating note", old_values={"note": "Marisol walks Zephrine in"}),
-        Flag(family_id=family.id, rule="child_not_seen", subject_key=f"child:{thaddeus.id}", severity="medium",
-             message="Thaddeus was last seen on 3 Feb.", raised_on=day(40), status="resolved", resolved_on=day(42),
-             resolved_by_id=manager.id, resolution="Thaddeus seen at nursery"),
-        Flag(family_id=family.id, rule="no_access", subject_key="family", severity="low",
-             message="Two visits in a row without access.", raised_on=day(36), status="resolved",
-             acknowledged_by_id=worker.id, resolved_on=day(37), resolved_by_id=manager.id,
-             resolution="Marisol asked to rebook"),
-        Allocation(family_id=family.id, from_worker_id=None, to_worker_id=worker.id, by_id=manager.id,
-                   reason="Wendy already knows Marisol", made_at=made_at, made_on=opened),
-        Transfer(family_id=family.id, from_team_id=family.team_id, to_team_id=other_team.id,
-                 requested_by_id=manager.id, requested_at=made_at, reason="Marisol may move to the south side",
-                 status="declined", decided_by_id=other_manager.id, decided_at=made_at,
-                 comment="Declined: Marisol decided to stay"),
-        ClosureProposal(family_id=family.id, proposed_on=closed, reason="step_down",
-                        note="Zephyrine thriving at Hollybrook Primary", by_id=worker.id, status="approved",
-                        decided_by_id=manager.id, decided_at=made_at),
-        Draft(user_id=worker.id, form_key=f"visit:new:family:{family.id}", family_id=family.id,
-              data={"notes": "Unsaved: Ignatius came back"}),
-    ])
-    db.session.flush()
-    texts = [
-        "Marisol agreed the plan with Zephyrine's school", "Ignatius moved out; things calmer",
-        "Stepped down: Marisol well supported", "Zephyrine gets to school on time",
-        "Marisol walks Zephyrine in every morning", "Marisol keeps the kitchen clean",
-        "Kitchen much better, says Ignatius", "Zephyrine showed me her room", "Thaddeus had a rash",
-        "Nobody home; left a card.", "Zephyrine was at her swimming club", "Marisol, Ignatius and Wendy",
-        "Marisol says the mornings are calmer", "Fridge empty at first visit", "Ignatius smokes indoors",
-        "Fridge stocked; Marisol batch cooks", "Smoking outside now", "Zephyrine chatty and proud",
-        "Nappy rash, clothes too small", "Corrected: Barrowcliffe was not shouting",
-        "Ignatius Barrowcliffe shouting at Zephyrine", "Typo in the rating note", "Marisol walks Zephrine in",
-        "Thaddeus was last seen", "Thaddeus seen at nursery", "Marisol asked to rebook",
-        "Wendy already knows Marisol", "Marisol may move to the south side", "Declined: Marisol decided to stay",
-        "Zephyrine thriving", "Unsaved: Ignatius came back", "Mother's partner", "Meadow Surgery",
-    ]
-    return SimpleNamespace(
-        family=family, zephyrine=zephyrine, thaddeus=thaddeus, marisol=marisol, ignatius=ignatius,
-        goal=goal, rating=rating, both=both, only_thaddeus=only_thaddeus, no_access=no_access, naming=naming,
-        review=review, family_first=family_first, zephyrine_assessed=zephyrine_assessed,
-        thaddeus_assessed=thaddeus_assessed, other_manager=other_manager, opened=opened, closed=closed,
-        texts=texts,
-    )
 
 
 @pytest.fixture
@@ -194,7 +50,8 @@ def test_a_family_export_holds_every_kind_of_record(rich, now):
     assert first["recorded_by"] == "Wendy Worker"
     assert export["visits"][2]["outcome"] == "no_access" and export["visits"][2]["children_seen"] == []
     goal = export["goals"][0]
-    assert goal["ratings"][0]["rating"] == 7 and goal["ratings"][0]["note"] == "Marisol walks Zephyrine in every morning"
+    assert goal["ratings"][0]["rating"] == 7
+    assert goal["ratings"][0]["note"] == "Marisol walks Zephyrine in every morning"
     assert export["reviews"][0]["attendees"] == "Marisol, Ignatius and Wendy"
     assert [a["of"] for a in export["assessments"]] == ["the family", "Zephyrine", "Thaddeus", "the family"]
     assert export["assessments"][0]["scores"][0]["label"] == "Physical care"
@@ -291,7 +148,7 @@ def test_due_for_review_after_more_than_the_retention_period(worker, outsider, t
     day_more = _closed(worker, retention.years_before(today, YEARS) - dt.timedelta(days=1))
     held = _closed(worker, retention.years_before(today, YEARS + 2), legal_hold=True, legal_hold_reason="Court")
     done = _closed(worker, retention.years_before(today, YEARS + 3))
-    done.anonymised_at = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    done.anonymised_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     FamilyFactory(worker=worker, opened_on=retention.years_before(today, YEARS + 1))  # open, however old
     other_team = _closed(outsider, retention.years_before(today, YEARS + 1))
     db.session.flush()

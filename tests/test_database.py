@@ -10,8 +10,6 @@ from sqlalchemy import text
 from casework.extensions import db
 from casework.services import families as family_service
 
-from .factories import UserFactory
-
 
 def test_migrations_build_exactly_the_models(app):
     with db.engine.connect() as connection:

@@ -171,7 +171,7 @@ def test_goals_have_baselines_targets_and_regular_ratings(db, seeded, today):
         end = goal.status_changed_on or family.closed_on or today
         dates = [r.date for r in goal.ratings]
         assert all(goal.start_date < d <= end for d in dates)
-        assert all(14 <= (b - a).days <= 21 for a, b in zip(dates, dates[1:]))
+        assert all(14 <= (b - a).days <= 21 for a, b in zip(dates, dates[1:], strict=False))
         assert all(1 <= r.rating <= 10 for r in goal.ratings)
         if goal.status == "achieved":
             assert goal.ratings[-1].rating >= goal.target
@@ -191,7 +191,7 @@ def test_reviews_about_every_six_weeks(db, seeded, today):
         assert family.opened_on < review.held_on <= (family.closed_on or today)
         held[review.family_id].append(review.held_on)
     for dates in held.values():
-        assert all(36 <= (b - a).days <= 42 for a, b in zip(dates, dates[1:]))
+        assert all(36 <= (b - a).days <= 42 for a, b in zip(dates, dates[1:], strict=False))
     overdue = [
         f for f in families.values()
         if f.phase != "closed" and (held[f.id][-1] if held[f.id] else f.opened_on) + dt.timedelta(days=42) < today

@@ -111,7 +111,8 @@ def test_nobody_else_reads_or_overwrites_a_draft(app, client, worker, colleague,
     login(manager)  # may log a visit to the family: their draft is their own
     page = client.get(f"/families/{family.id}/visits/new").get_data(as_text=True)
     assert NOTES not in page and "We kept your unsaved draft" not in page
-    assert client.post(f"/drafts/{key(family)}", data=dict(draft_of(family), notes="Manager's words")).status_code == 204
+    saved = client.post(f"/drafts/{key(family)}", data=dict(draft_of(family), notes="Manager's words"))
+    assert saved.status_code == 204
     assert client.post(f"/drafts/{key(family)}/discard").status_code == 302  # their own only
     assert [(d.user_id, d.data["notes"]) for d in drafts()] == [(worker.id, [NOTES])]
 
@@ -161,10 +162,10 @@ def test_old_drafts_are_deleted(client, worker, colleague, family, login, now):
 
 
 def test_a_draft_from_yesterday_says_so(client, worker, family, login):
-    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc), tick=True):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=True):
         db.session.add(Draft(user_id=worker.id, form_key=key(family), family_id=family.id,
                              data={"notes": ["From last night."]},
-                             saved_at=dt.datetime(2026, 3, 1, 18, 30, tzinfo=dt.timezone.utc)))
+                             saved_at=dt.datetime(2026, 3, 1, 18, 30, tzinfo=dt.UTC)))
         db.session.commit()
         login(worker)
         page = client.get(f"/families/{family.id}/visits/new").get_data(as_text=True)

@@ -3,14 +3,11 @@ editing details, moving phase, and the HTML error pages."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 import re
-from contextlib import contextmanager
 
 import pytest
-from markupsafe import escape
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from casework.extensions import db as _db
 from casework.models import Carer, Family, PhaseMove, User, VisitChild
@@ -18,97 +15,19 @@ from casework.services import families as families_service
 from casework.views.errors import RedactSearchTerms
 
 from . import factories
-from .conftest import sign_in
+from .helpers import (
+    assert_every_input_labelled,
+    assert_field_error,
+    checked,
+    count_queries,
+    fresh_session,
+    input_value,
+    page_text,
+    signed_in,
+    squash,
+)
 
-
-# --- helpers (also used by test_visits and test_goals) -------------------------------------
-
-
-def page_text(response) -> str:
-    """What a reader sees: tags stripped, entities decoded, whitespace collapsed."""
-    body = response.get_data(as_text=True)
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    body = re.sub(r"<[^>]+>", " ", body)
-    return re.sub(r"\s+", " ", html.unescape(body)).strip()
-
-
-def squash(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
-
-
-def assert_field_error(response, field_id: str, message: str) -> None:
-    """The message is in the error summary (linking to the field) and beside the field."""
-    body = squash(response)
-    assert "There is a problem" in body
-    assert f'<a href="#{field_id}">{escape(message)}</a>' in body, body
-    beside = re.search(
-        rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">'
-        r'<span class="govuk-visually-hidden">Error:</span> (.*?)</p>',
-        body,
-    )
-    assert beside and str(escape(message)) in beside.group(1), body
-
-
-def input_value(response, field_id: str) -> str | None:
-    """The value an <input> will show (what the user typed survives a re-render)."""
-    body = response.get_data(as_text=True)
-    tag = re.search(rf'<input[^>]*\bid="{re.escape(field_id)}"[^>]*>', body)
-    if not tag:
-        return None
-    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return html.unescape(value.group(1)) if value else ""
-
-
-def assert_every_input_labelled(response) -> None:
-    """Every visible field, checkbox and radio has a <label for> naming it."""
-    body = response.get_data(as_text=True)
-    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", body):
-        if 'type="hidden"' in tag or 'type="submit"' in tag:
-            continue
-        field_id = re.search(r'\bid="([^"]+)"', tag)
-        assert field_id, tag
-        assert f'for="{field_id.group(1)}"' in body, tag
-
-
-def checked(response, name: str) -> set[str]:
-    body = response.get_data(as_text=True)
-    return {
-        html.unescape(match.group(1))
-        for tag in re.findall(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', body)
-        if " checked" in tag
-        for match in [re.search(r'\bvalue="([^"]*)"', tag)]
-        if match
-    }
-
-
-@contextmanager
-def count_queries():
-    """Counts the SQL statements sent while the block runs."""
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = _db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
-def signed_in(app, user):
-    """A new browser signed in as ``user`` (one test client keeps one user signed in)."""
-    _db.session.commit()
-    client = app.test_client()
-    sign_in(client, user)
-    return client
-
-
-def fresh_session():
-    """Commit the test's data and forget every loaded object, as a new request would."""
-    _db.session.commit()
-    _db.session.expunge_all()
+# --- helpers -------------------------------------------------------------------------------
 
 
 def details_form(family, **overrides) -> dict:
@@ -228,7 +147,8 @@ def test_the_list_filters_by_phase_and_searches_name_or_reference(login, worker,
 
 
 def test_the_list_shows_last_visit_and_review_in_words(login, worker, today):
-    seen = factories.FamilyFactory(worker=worker, household_name="Seen household", opened_on=today - dt.timedelta(days=10))
+    seen = factories.FamilyFactory(worker=worker, household_name="Seen household",
+                                   opened_on=today - dt.timedelta(days=10))
     factories.VisitFactory(family=seen, date=today - dt.timedelta(days=1))
     missed = factories.FamilyFactory(
         worker=worker, household_name="Missed household", opened_on=today - dt.timedelta(days=60)
@@ -865,7 +785,8 @@ def test_a_new_baby_joins_the_family_page_and_the_visit_form(login, worker, fami
 
 def test_a_child_with_mistakes_shows_them_and_keeps_the_text(login, worker, family, today, db):
     client = login(worker)
-    response = client.post(f"/families/{family.id}/children/new", data=child_form(first_name="", school="Little Acorns"))
+    response = client.post(f"/families/{family.id}/children/new",
+                           data=child_form(first_name="", school="Little Acorns"))
     assert response.status_code == 422
     assert_field_error(response, "first_name", "Enter the child's first name.")
     assert input_value(response, "school") == "Little Acorns"
@@ -917,7 +838,8 @@ def test_adding_and_correcting_a_carer(login, worker, family, db):
     page = client.get(f"/carers/{carer.id}/edit")
     assert input_value(page, "relationship") == "Mother"
     response = client.post(f"/carers/{carer.id}/edit", data={
-        "first_name": "Dana", "last_name": "Smith", "relationship": "Mother (lives elsewhere)", "version": str(carer.version)})
+        "first_name": "Dana", "last_name": "Smith", "relationship": "Mother (lives elsewhere)",
+        "version": str(carer.version)})
     assert response.status_code == 302
     text = page_text(client.get(f"/families/{family.id}"))
     assert "Dana's details have been saved." in text and "Mother (lives elsewhere)" in text
@@ -952,7 +874,8 @@ def test_a_closed_familys_children_are_read_only(login, worker, family, today, d
 def test_child_and_carer_services(worker, family, now, db):
     from casework.services.errors import StaleVersion, ValidationFailed
 
-    baby = families_service.add_child(db.session, family, {"first_name": " Cody ", "date_of_birth": dt.date(2026, 1, 5)}, now)
+    baby = families_service.add_child(db.session, family,
+                                      {"first_name": " Cody ", "date_of_birth": dt.date(2026, 1, 5)}, now)
     assert (baby.first_name, baby.last_name, baby.school, baby.family_id) == ("Cody", None, None, family.id)
     with pytest.raises(ValidationFailed):
         families_service.add_child(db.session, family, {"first_name": "", "date_of_birth": None}, now)
@@ -1022,7 +945,8 @@ def test_not_the_same_family_saves_without_a_link(login, worker, earlier, today,
 
 def test_an_answer_naming_another_case_is_not_taken(login, worker, earlier, today, db):
     other = factories.FamilyFactory(worker=worker)
-    response = login(worker).post("/families/new", data=referral_form(today, known_checked="1", same_family=str(other.id)))
+    response = login(worker).post("/families/new",
+                                  data=referral_form(today, known_checked="1", same_family=str(other.id)))
     assert response.status_code == 422
     assert db.session.scalar(select(Family).where(Family.household_name == "Jones household")) is None
 
@@ -1045,7 +969,8 @@ def test_no_known_child_no_question(login, worker, today, db):
     assert "may already be known" not in page_text(login(worker).get(response.headers["Location"]))
 
 
-def test_the_family_page_stays_at_a_fixed_number_of_queries_with_everything_on_it(login, worker, manager, earlier, today):
+def test_the_family_page_stays_at_a_fixed_number_of_queries_with_everything_on_it(login, worker, manager, earlier,
+                                                                                   today):
     """Reviews, flags, corrections and an earlier case add a fixed number of queries, not one
     per row."""
     from casework.models import Correction, Flag, Review
@@ -1061,9 +986,11 @@ def test_the_family_page_stays_at_a_fixed_number_of_queries_with_everything_on_i
             _db.session.flush()
             _db.session.add(Correction(family_id=family_id, record_type="visit", record_id=visit.id, by_id=worker_id,
                                        made_on=today, note="wrong day", old_values={"date": "2026-01-01"}))
-            _db.session.add(Review(family=family, held_on=today - dt.timedelta(days=i), decision="continue", recorded_by=by))
+            _db.session.add(Review(family=family, held_on=today - dt.timedelta(days=i), decision="continue",
+                                   recorded_by=by))
             _db.session.add(Flag(family=family, rule="goal_stalled", subject_key=f"goal:{i}:{n}", severity="low",
-                                 message="Stalled.", raised_on=today, status="acknowledged", acknowledged_by_id=worker_id))
+                                 message="Stalled.", raised_on=today, status="acknowledged",
+                                 acknowledged_by_id=worker_id))
 
     add(1)
     client = login(worker)

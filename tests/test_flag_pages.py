@@ -13,7 +13,7 @@ from casework.models import Family, Flag
 from casework.services import families as families_service
 
 from . import factories
-from .test_families import (
+from .helpers import (
     assert_every_input_labelled,
     count_queries,
     fresh_session,
@@ -55,7 +55,8 @@ def test_open_flags_show_rule_severity_in_words_message_and_date(login, worker, 
     response = login(worker).get(f"/families/{family.id}")
     text = flags_section(response)
     raised = today - dt.timedelta(days=2)
-    assert f"No access Severity: High Two visits in a row without access. Raised on {raised.day} {raised:%b %Y}." in text
+    assert (f"No access Severity: High Two visits in a row without access. "
+            f"Raised on {raised.day} {raised:%b %Y}.") in text
     assert "Goal stalled Severity: Low A goal has not moved in 8 weeks." in text
     # Most severe first.
     assert text.index("No access") < text.index("Goal stalled")
@@ -124,7 +125,7 @@ def test_the_family_page_takes_the_same_number_of_queries_with_many_flags(login,
     for i in range(6):
         raise_flag(family, rule="child_not_seen", subject=f"child:{i}", severity="high", raised_on=today,
                    status="acknowledged", acknowledged_by_id=family.worker_id,
-                   acknowledged_at=dt.datetime.now(dt.timezone.utc))
+                   acknowledged_at=dt.datetime.now(dt.UTC))
         raise_flag(family, rule="phase_overrun", subject=f"old:{i}", raised_on=today, status="resolved",
                    resolved_on=today, resolution="Done.", resolved_by_id=family.worker_id)
     fresh_session()

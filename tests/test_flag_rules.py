@@ -17,7 +17,8 @@ def findings(rule, today=TODAY, restarts=None):
 
 @pytest.fixture
 def family(worker):
-    return FamilyFactory(worker=worker, opened_on=dt.date(2026, 3, 2), phase="making_changes", phase_since=dt.date(2026, 4, 1))
+    return FamilyFactory(worker=worker, opened_on=dt.date(2026, 3, 2), phase="making_changes",
+                         phase_since=dt.date(2026, 4, 1))
 
 
 # goal_stalled ------------------------------------------------------------------------------
@@ -59,7 +60,8 @@ def test_goal_stalled_message_says_why(family):
 
 
 def test_a_passed_target_date_flags_an_active_goal(family):
-    goal = GoalFactory(family=family, start_date=TODAY - dt.timedelta(days=10), target_date=TODAY - dt.timedelta(days=1))
+    goal = GoalFactory(family=family, start_date=TODAY - dt.timedelta(days=10),
+                       target_date=TODAY - dt.timedelta(days=1))
     RatingFactory(goal=goal, date=TODAY - dt.timedelta(days=2), rating=6)
     [finding] = findings("goal_stalled")
     assert "Target date" in finding.message
@@ -72,13 +74,15 @@ def test_achieved_and_withdrawn_goals_never_stall(family):
 
 
 def test_ratings_after_today_are_ignored_when_replaying_a_day(family):
-    goal = GoalFactory(family=family, start_date=TODAY - dt.timedelta(days=40), target_date=TODAY + dt.timedelta(days=60))
+    goal = GoalFactory(family=family, start_date=TODAY - dt.timedelta(days=40),
+                       target_date=TODAY + dt.timedelta(days=60))
     RatingFactory(goal=goal, date=TODAY + dt.timedelta(days=1), rating=9)
     assert len(findings("goal_stalled")) == 1
 
 
 def test_a_resolved_stall_returns_28_days_after_it_was_resolved(family):
-    goal = GoalFactory(family=family, start_date=TODAY - dt.timedelta(days=60), target_date=TODAY + dt.timedelta(days=60))
+    goal = GoalFactory(family=family, start_date=TODAY - dt.timedelta(days=60),
+                       target_date=TODAY + dt.timedelta(days=60))
     resolved_on = TODAY - dt.timedelta(days=27)
     restarts = {(family.id, "goal_stalled", f"goal:{goal.id}"): resolved_on}
     assert findings("goal_stalled", restarts=restarts) == []

@@ -13,7 +13,7 @@ from casework.services import charts
 from casework.services import goals as goals_service
 
 from . import factories
-from .test_families import (
+from .helpers import (
     assert_every_input_labelled,
     assert_field_error,
     input_value,
@@ -238,7 +238,8 @@ def test_who_may_see_and_change_a_goal(app, colleague, outsider, admin, manager,
         client = signed_in(app, user)
         for path in (f"/goals/{goal.id}", f"/goals/{goal.id}/edit", f"/goals/{goal.id}/chart.svg"):
             assert client.get(path).status_code == status, (user.name, path)
-        assert client.post(f"/goals/{goal.id}/ratings", data={"date": today.isoformat(), "rating": "5"}).status_code == status
+        rated = client.post(f"/goals/{goal.id}/ratings", data={"date": today.isoformat(), "rating": "5"})
+        assert rated.status_code == status
         assert client.post(f"/goals/{goal.id}/status", data={"status": "achieved"}).status_code == status
     client = signed_in(app, manager)
     assert client.get(f"/goals/{goal.id}").status_code == 200
@@ -256,7 +257,8 @@ def test_a_closed_familys_goal_is_read_only(login, worker, family, today, db):
     assert response.status_code == 200
     assert "Record progress" not in text and "Mark achieved" not in text and "Edit the goal" not in text
     assert client.post(f"/goals/{goal.id}/ratings", data={"date": today.isoformat(), "rating": "5"}).status_code == 422
-    assert client.post(f"/goals/{goal.id}/status", data={"status": "achieved", "version": str(goal.version)}).status_code == 422
+    achieved = {"status": "achieved", "version": str(goal.version)}
+    assert client.post(f"/goals/{goal.id}/status", data=achieved).status_code == 422
     assert client.post(f"/goals/{goal.id}/edit", data=edit_form(goal, title="Changed")).status_code == 422
     assert client.post(f"/families/{family.id}/goals/new", data=goal_form(family, today)).status_code == 422
     assert client.get(f"/goals/{goal.id}/edit").status_code == 302
@@ -356,7 +358,8 @@ def test_correcting_a_rating_keeps_what_it_said(login, worker, rating, today, db
 
 def test_a_rating_correction_with_mistakes_keeps_the_text(login, worker, rating, db):
     client = login(worker)
-    response = client.post(f"/ratings/{rating.id}/correct", data=rating_correction(rating, rating="11", note="New note"))
+    response = client.post(f"/ratings/{rating.id}/correct",
+                           data=rating_correction(rating, rating="11", note="New note"))
     assert response.status_code == 422
     assert_field_error(response, "rating", "Enter a rating from 1 to 10.")
     assert_field_error(response, "correction_note", "Say what was wrong and why it is being corrected.")
@@ -372,7 +375,8 @@ def test_a_stale_rating_correction_answers_409(login, worker, rating, db):
     rating.note = "Changed meanwhile."
     db.session.flush()
     response = login(worker).post(f"/ratings/{rating.id}/correct",
-                                  data=rating_correction(rating, rating="6", correction_note="x", version=str(old_version)))
+                                  data=rating_correction(rating, rating="6", correction_note="x",
+                                                         version=str(old_version)))
     assert response.status_code == 409
     assert input_value(response, "rating") == "6"
 
@@ -383,6 +387,7 @@ def test_who_may_correct_a_rating(app, worker, colleague, manager, outsider, adm
     family.phase, family.closed_on, family.closure_reason = "closed", today, "step_down"
     client = signed_in(app, worker)
     assert client.get(f"/ratings/{rating.id}/correct").status_code == 302
-    response = client.post(f"/ratings/{rating.id}/correct", data=rating_correction(rating, rating="4", correction_note="x"))
+    response = client.post(f"/ratings/{rating.id}/correct",
+                           data=rating_correction(rating, rating="4", correction_note="x"))
     assert response.status_code == 422
     assert db.session.get(GoalRating, rating.id).rating == 5

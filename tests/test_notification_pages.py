@@ -8,7 +8,7 @@ import pytest
 from casework.extensions import db as _db
 from casework.models import Notification
 
-from .test_families import count_queries, page_text, signed_in, squash
+from .helpers import count_queries, page_text, signed_in, squash
 
 
 def notify(user, message, created_at, family=None, read=False):
@@ -37,7 +37,8 @@ def header(response) -> str:
 
 def test_the_header_shows_the_unread_count(login, worker, notes):
     response = login(worker).get("/families")
-    assert 'href="/notifications">Notifications (2<span class="govuk-visually-hidden"> unread</span>)</a>' in header(response)
+    assert ('href="/notifications">Notifications (2<span class="govuk-visually-hidden"> unread</span>)</a>'
+            in header(response))
 
 
 def test_no_unread_notifications_no_number(login, manager, notes):

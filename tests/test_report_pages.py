@@ -2,39 +2,15 @@
 import csv
 import datetime as dt
 import io
-import re
 
 import pytest
 
-from casework.extensions import db
 from casework.views.reports import local_area_table
 
-from .factories import FamilyFactory, GoalFactory, RatingFactory
-from .test_reports import closed_family, quarterly  # noqa: F401 (a fixture)
-
-PERIOD = {"from": "2026-04-01", "to": "2026-06-30"}
+from .helpers import PERIOD, text_of
 
 
-def text_of(html: str, element_id: str) -> str:
-    """The words inside the element with this id, without tags or the visually hidden parts
-    ("50% (1 of 2)")."""
-    inner = html.split(f'id="{element_id}">', 1)[1]
-    inner = inner.split("</dd>", 1)[0].split("</p>", 1)[0].split("</td>", 1)[0]
-    inner = re.sub(r'<span class="govuk-visually-hidden">.*?</span>', "", inner)
-    return " ".join(re.sub(r"<[^>]+>", "", inner).split())
-
-
-@pytest.fixture
-def closed(worker, outsider):
-    family = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 8))  # 22 weeks, 2 children
-    routine = GoalFactory(family=family, area="family_routine", baseline=3, status="achieved")
-    RatingFactory(goal=routine, date=dt.date(2026, 3, 1), rating=6)
-    GoalFactory(family=family, area="home_conditions", baseline=2)  # never rated
-    closed_family(outsider, dt.date(2026, 1, 5), dt.date(2026, 6, 1))  # another team
-    return family
-
-
-def test_outcomes_page_for_a_manager(login, manager, closed):
+def test_outcomes_page_for_a_manager(login, manager, closed_in_period):
     response = login(manager).get("/reports/outcomes", query_string=PERIOD)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -44,7 +20,7 @@ def test_outcomes_page_for_a_manager(login, manager, closed):
     assert "reports.css" in html and "outcomes/chart.svg" in html
 
 
-def test_outcomes_for_an_admin_cover_the_service(login, admin, closed):
+def test_outcomes_for_an_admin_cover_the_service(login, admin, closed_in_period):
     html = login(admin).get("/reports/outcomes", query_string=PERIOD).get_data(as_text=True)
     assert '<dd class="govuk-summary-list__value" id="families-closed">2</dd>' in html
     assert "Whole service" in html
@@ -76,7 +52,7 @@ def test_bad_dates_are_a_form_error(login, manager, args):
         assert "There is a problem" in response.get_data(as_text=True)
 
 
-def test_outcomes_csv(login, manager, closed):
+def test_outcomes_csv(login, manager, closed_in_period):
     response = login(manager).get("/reports/outcomes.csv", query_string=PERIOD)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "no-store"
@@ -87,7 +63,7 @@ def test_outcomes_csv(login, manager, closed):
     assert by_measure["Median weeks in service"][:2] == ["22.0", "22"]
 
 
-def test_outcomes_chart_is_svg_without_script(login, manager, closed):
+def test_outcomes_chart_is_svg_without_script(login, manager, closed_in_period):
     response = login(manager).get("/reports/outcomes/chart.svg", query_string=PERIOD)
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert response.headers["Cache-Control"] == "no-store"
@@ -98,20 +74,6 @@ def test_outcomes_chart_is_svg_without_script(login, manager, closed):
 def test_sustained_page(login, manager, admin):
     assert login(manager).get("/reports/sustained").status_code == 200
     assert login(admin).get("/reports/sustained").status_code == 200
-
-
-@pytest.fixture
-def referrals(worker):
-    """LS6: 6 neglect_physical, 2 housing (hidden); LS7: 5 neglect_physical."""
-    from casework.models import FamilyConcern
-
-    ls6 = [FamilyFactory(worker=worker, postcode=f"LS6 {i}AB", referral_date=dt.date(2026, 5, 1), opened_on=dt.date(2026, 5, 2))
-           for i in range(6)]
-    for family in ls6[:2]:
-        family.concern_rows.append(FamilyConcern(code="housing"))
-    for i in range(5):
-        FamilyFactory(worker=worker, postcode=f"LS7 {i}CD", referral_date=dt.date(2026, 5, 1), opened_on=dt.date(2026, 5, 2))
-    db.session.flush()
 
 
 def test_local_area_page_suppresses_cells_and_totals(login, manager, referrals):
@@ -130,7 +92,7 @@ def test_local_area_csv_leaks_no_count(login, manager, referrals):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     header = rows[1]
-    table = {row[0]: dict(zip(header[1:], row[1:])) for row in rows[2:]}
+    table = {row[0]: dict(zip(header[1:], row[1:], strict=True)) for row in rows[2:]}
     housing = next(name for name in header if "ousing" in name)
     physical = next(name for name in header if name not in ("District", "Total", housing))
     assert table["LS6"][housing] == "<5" and table["LS6"]["Total"] == "suppressed"
@@ -154,7 +116,8 @@ def test_secondary_suppression_rule():
 
 
 def test_local_area_page_by_quarter(login, manager, quarterly):
-    html = login(manager).get("/reports/local-area", query_string={"from": "2026-03-15", "to": "2026-07-10"}).get_data(as_text=True)
+    html = login(manager).get("/reports/local-area",
+                              query_string={"from": "2026-03-15", "to": "2026-07-10"}).get_data(as_text=True)
     assert "By quarter" in html
     q1, q2, q3 = (html.split(f'id="local-area-2026-Q{n}"')[1].split("</table>")[0] for n in (1, 2, 3))
     assert "2026-03-15 to 2026-03-31" in q1 and "2026-07-01 to 2026-07-10" in q3
@@ -166,7 +129,7 @@ def test_local_area_page_by_quarter(login, manager, quarterly):
     assert q3.count("&lt;5") == 1 and ">1<" not in q3
 
 
-def test_admins_choose_a_team(login, admin, closed, other_team, team):
+def test_admins_choose_a_team(login, admin, closed_in_period, other_team, team):
     client = login(admin)
     html = client.get("/reports/outcomes", query_string=PERIOD).get_data(as_text=True)
     assert '<select class="govuk-select" id="team" name="team">' in html and ">South</option>" in html
@@ -174,7 +137,8 @@ def test_admins_choose_a_team(login, admin, closed, other_team, team):
     assert '<dd class="govuk-summary-list__value" id="families-closed">1</dd>' in html
     assert f'<option value="{other_team.id}" selected>South</option>' in html
     assert f"team={other_team.id}" in html  # the CSV and chart links keep the team
-    rows = list(csv.reader(io.StringIO(client.get("/reports/outcomes.csv", query_string={**PERIOD, "team": team.id}).get_data(as_text=True))))
+    response = client.get("/reports/outcomes.csv", query_string={**PERIOD, "team": team.id})
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][1] == "North" and {row[0]: row[1] for row in rows[2:]}["Families closed"] == "1"
     assert client.get("/reports/local-area", query_string={**PERIOD, "team": other_team.id}).status_code == 200
     assert client.get("/reports/sustained", query_string={"team": other_team.id}).status_code == 200
@@ -182,10 +146,11 @@ def test_admins_choose_a_team(login, admin, closed, other_team, team):
         assert client.get("/reports/outcomes", query_string={**PERIOD, "team": bad}).status_code == 404
 
 
-def test_a_manager_passing_another_team_gets_their_own(login, manager, closed, other_team):
+def test_a_manager_passing_another_team_gets_their_own(login, manager, closed_in_period, other_team):
     client = login(manager)
     html = client.get("/reports/outcomes", query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True)
     assert text_of(html, "families-closed") == "1"  # still their own team
     assert 'name="team"' not in html and "North" in html
-    rows = list(csv.reader(io.StringIO(client.get("/reports/outcomes.csv", query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True))))
+    response = client.get("/reports/outcomes.csv", query_string={**PERIOD, "team": other_team.id})
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][1] == "North"

@@ -11,8 +11,7 @@ from casework.services import reports
 from casework.services.errors import Forbidden
 
 from .factories import GoalFactory, RatingFactory
-from .test_report_pages import PERIOD, text_of
-from .test_reports import END, START, closed_family
+from .helpers import END, PERIOD, START, closed_family, text_of
 
 FW = "family-functioning"
 
@@ -82,8 +81,10 @@ def test_children_by_domain_hand_computed(manager, traced):
         assert (row["families"], row["improved"], row["pct_improved"]) == (2, 1, 50.0)
         assert (row["children"], row["children_improved"], row["pct_children_improved"]) == (4, 2, 50.0)
     assert report["child_assessment_domains"] == [
-        {"framework": FW, "domain": "emotional_warmth", "label": "Emotional warmth", "children": 1, "improved": 1, "pct_improved": 100.0},
-        {"framework": FW, "domain": "home_conditions", "label": "Home conditions", "children": 2, "improved": 1, "pct_improved": 50.0},
+        {"framework": FW, "domain": "emotional_warmth", "label": "Emotional warmth", "children": 1, "improved": 1,
+         "pct_improved": 100.0},
+        {"framework": FW, "domain": "home_conditions", "label": "Home conditions", "children": 2, "improved": 1,
+         "pct_improved": 50.0},
     ]
     assert report["data_completeness"] == {"families_closed": 2, "with_first_and_closing_assessment": 1, "pct": 50.0}
 
@@ -158,7 +159,8 @@ def test_every_figure_links_to_families_that_add_up_to_it(login, manager, traced
 
 def test_the_list_of_families_names_them_by_reference_with_links(login, manager, traced):
     a, b = traced
-    body = login(manager).get("/reports/outcomes/families", query_string={**PERIOD, "measure": "goals_achieved"}).get_data(as_text=True)
+    body = login(manager).get("/reports/outcomes/families",
+                              query_string={**PERIOD, "measure": "goals_achieved"}).get_data(as_text=True)
     assert f'href="/families/{a.id}">FP-A</a>' in body and f'href="/families/{b.id}">FP-B</a>' in body
     assert text_of(body, "figure") == "2 of 3 goals (66.7%), in 2 families."
     assert "Household" not in body and "Smith" not in body  # references only: no names
@@ -180,10 +182,12 @@ def test_another_managers_list_never_holds_this_teams_families(login, other_team
     from .factories import UserFactory
 
     other = UserFactory(team=other_team, role="manager", email="olga@example.org")
-    body = login(other).get("/reports/outcomes/families", query_string={**PERIOD, "measure": "families_closed"}).get_data(as_text=True)
+    body = login(other).get("/reports/outcomes/families",
+                            query_string={**PERIOD, "measure": "families_closed"}).get_data(as_text=True)
     assert "FP-OTHER" in body and "FP-A" not in body and "FP-B" not in body
     # A team asked for in the query changes nothing for a manager.
-    body = login(other).get("/reports/outcomes/families", query_string={**PERIOD, "measure": "families_closed", "team": "1"}).get_data(as_text=True)
+    body = login(other).get("/reports/outcomes/families",
+                            query_string={**PERIOD, "measure": "families_closed", "team": "1"}).get_data(as_text=True)
     assert "FP-A" not in body
 
 
@@ -206,7 +210,8 @@ def test_the_board_print_has_every_section(login, manager, traced):
     assert 'src="/reports/outcomes/domains-chart.svg?from=2026-04-01&amp;to=2026-06-30"' in html
     assert text_of(html, "goals-achieved") == "66.7% (2 of 3)"  # the n beside every %
     footer = html.split('id="produced"')[1]
-    assert "by Mina Manager (manager, North)" in footer and "1 of 2 families closed had a first and a closing assessment (50%)" in footer
+    assert "by Mina Manager (manager, North)" in footer
+    assert "1 of 2 families closed had a first and a closing assessment (50%)" in footer
     assert "/reports/outcomes/families" not in html  # a board sees figures, not families
 
 
@@ -215,9 +220,11 @@ def test_one_click_from_reports_to_the_board_print(login, manager, admin, other_
     response = client.get("/reports")
     assert response.status_code == 302 and response.headers["Location"].startswith("/reports/outcomes")
     html = client.get("/reports/outcomes", query_string=PERIOD).get_data(as_text=True)
-    assert '<a class="govuk-button" data-module="govuk-button" href="/reports/outcomes/print?from=2026-04-01&amp;to=2026-06-30">Print for the board</a>' in html
+    assert ('<a class="govuk-button" data-module="govuk-button" '
+            'href="/reports/outcomes/print?from=2026-04-01&amp;to=2026-06-30">Print for the board</a>') in html
     client.post("/logout")
-    html = login(admin).get("/reports/outcomes/print", query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True)
+    html = login(admin).get("/reports/outcomes/print",
+                            query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True)
     assert "South · 1 Apr 2026 to 30 Jun 2026" in html and "by Ada Admin (admin)" in html
 
 
@@ -238,10 +245,12 @@ def test_csv_has_the_childrens_figures(login, manager, traced):
     import csv
     import io
 
-    rows = list(csv.reader(io.StringIO(login(manager).get("/reports/outcomes.csv", query_string=PERIOD).get_data(as_text=True))))
+    response = login(manager).get("/reports/outcomes.csv", query_string=PERIOD)
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     by_measure = {row[0]: row[1:] for row in rows}
     assert by_measure[f"Assessment {FW}, Home conditions: children in families better"] == ["2", "4", "50.0"]
-    assert by_measure[f"Assessment {FW}, Emotional warmth: children assessed on their own, better"] == ["1", "1", "100.0"]
+    assert by_measure[f"Assessment {FW}, Emotional warmth: children assessed on their own, better"] == [
+        "1", "1", "100.0"]
 
 
 def test_reports_keeps_only_the_period_and_team(login, manager):

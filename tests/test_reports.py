@@ -9,12 +9,7 @@ from casework.services import reports
 from casework.services.errors import Forbidden
 
 from .factories import FamilyFactory, GoalFactory, RatingFactory, UserFactory
-
-START, END = dt.date(2026, 4, 1), dt.date(2026, 6, 30)
-
-
-def closed_family(worker, opened, closed, reason="step_down"):
-    return FamilyFactory(worker=worker, opened_on=opened, phase="closed", phase_since=closed, closed_on=closed, closure_reason=reason)
+from .helpers import END, START, closed_family
 
 
 def test_outcomes_for_families_closed_in_the_period(worker, manager, outsider):
@@ -63,8 +58,10 @@ def test_workers_do_not_see_reports(worker):
 
 def test_local_area_suppresses_small_counts(worker, manager):
     for index in range(6):
-        FamilyFactory(worker=worker, postcode=f"LS6 {index}AB", referral_date=dt.date(2026, 5, 1), opened_on=dt.date(2026, 5, 2))
-    family = FamilyFactory(worker=worker, postcode="BD3 9XY", referral_date=dt.date(2026, 5, 1), opened_on=dt.date(2026, 5, 2))
+        FamilyFactory(worker=worker, postcode=f"LS6 {index}AB", referral_date=dt.date(2026, 5, 1),
+                      opened_on=dt.date(2026, 5, 2))
+    family = FamilyFactory(worker=worker, postcode="BD3 9XY", referral_date=dt.date(2026, 5, 1),
+                           opened_on=dt.date(2026, 5, 2))
     family.concern_rows.append(FamilyConcern(code="housing"))
     FamilyFactory(worker=worker, postcode="LS7 1AA", referral_date=dt.date(2025, 5, 1), opened_on=dt.date(2025, 5, 2))
     rows = reports.local_area(db.session, manager, START, END)["rows"]
@@ -96,7 +93,8 @@ def test_assessment_domains_first_against_closing(worker, manager):
     from casework.models import Assessment, AssessmentScore
 
     def assess(family, date, stage, home, warmth):
-        db.session.add(Assessment(family=family, framework="family-functioning", stage=stage, date=date, recorded_by=worker,
+        db.session.add(Assessment(family=family, framework="family-functioning", stage=stage, date=date,
+                                  recorded_by=worker,
                                   scores=[AssessmentScore(domain="home_conditions", score=home),
                                           AssessmentScore(domain="emotional_warmth", score=warmth)]))
 
@@ -118,39 +116,14 @@ def test_sustained_outcomes_count_re_referrals(worker, manager):
     today = dt.date(2026, 11, 25)
     earlier = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 7, 1))  # 3-month cohort: 25 May - 24 Aug
     closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 7, 20))
-    FamilyFactory(worker=worker, previous_family=earlier, opened_on=dt.date(2026, 10, 1), referral_date=dt.date(2026, 10, 1))
+    FamilyFactory(worker=worker, previous_family=earlier, opened_on=dt.date(2026, 10, 1),
+                  referral_date=dt.date(2026, 10, 1))
     closed_family(worker, dt.date(2025, 6, 1), dt.date(2025, 10, 1))  # in the 12-month cohort
     report = reports.sustained_outcomes(db.session, manager, today)
     cohorts = {c["months"]: c for c in report["cohorts"]}
     assert (cohorts[3]["families_closed"], cohorts[3]["re_referred"], cohorts[3]["pct_re_referred"]) == (2, 1, 50.0)
     assert cohorts[3]["closed_from"] == "2026-05-25" and cohorts[3]["closed_to"] == "2026-08-24"
     assert cohorts[12]["families_closed"] == 1 and cohorts[12]["re_referred"] == 0
-
-
-@pytest.fixture
-def quarterly(worker, outsider):
-    """Referrals around the period 2026-03-15 to 2026-07-10 (2026 Q1, Q2 and Q3, cut), by hand:
-    Q1: LS6 neglect_physical 5.  Q2: LS6 neglect_physical 2 and housing 2 (the same two
-    families); LS7 neglect_physical 6 (one on the quarter's last day).  Q3: BD3 1.
-    Outside the period: LS6 on 2026-03-14 and 2026-07-11.  Another team: LS7 in Q2."""
-    def refer(postcode, day, who=worker, *extra):
-        family = FamilyFactory(worker=who, postcode=postcode, referral_date=day, opened_on=day)
-        for code in extra:
-            family.concern_rows.append(FamilyConcern(code=code))
-        return family
-
-    for i in range(5):
-        refer(f"LS6 {i}AB", dt.date(2026, 3, 20))
-    for i in range(2):
-        refer(f"LS6 {i}XY", dt.date(2026, 5, 1), worker, "housing")
-    for i in range(5):
-        refer(f"LS7 {i}CD", dt.date(2026, 4, 1))
-    refer("LS7 9CD", dt.date(2026, 6, 30))
-    refer("BD3 9XY", dt.date(2026, 7, 10))
-    refer("LS6 1ZZ", dt.date(2026, 3, 14))
-    refer("LS6 2ZZ", dt.date(2026, 7, 11))
-    refer("LS7 8CD", dt.date(2026, 5, 5), outsider)
-    db.session.flush()
 
 
 def _shown(count):
@@ -206,7 +179,8 @@ def test_admins_may_narrow_reports_to_one_team_managers_may_not(worker, outsider
     assert reports.outcomes(db.session, admin, START, END, team_id=team.id)["families_closed"] == 1
     # A manager's scope is their own team whatever team_id says.
     assert reports.outcomes(db.session, manager, START, END, team_id=other_team.id)["families_closed"] == 1
-    assert [r["district"] for r in reports.local_area(db.session, admin, START, END, team_id=other_team.id)["rows"]] == ["LS9"]
+    rows = reports.local_area(db.session, admin, START, END, team_id=other_team.id)["rows"]
+    assert [r["district"] for r in rows] == ["LS9"]
     assert reports.local_area(db.session, admin, START, END, team_id=team.id)["rows"] == []
     assert reports.local_area(db.session, manager, START, END, team_id=other_team.id)["rows"] == []
     quarters = reports.local_area_by_quarter(db.session, admin, START, END, team_id=other_team.id)["quarters"]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from casework.models import ClosureProposal, Family, PhaseMove, Review
 
 from . import factories
-from .test_families import (
+from .helpers import (
     assert_every_input_labelled,
     assert_field_error,
     checked,
@@ -38,12 +38,6 @@ def review_form(today, **overrides) -> dict:
 def approval(app, monkeypatch):
     """Closure approval switched on: a worker's closing waits for a manager."""
     monkeypatch.setitem(app.config, "CASEWORK_CLOSURE_APPROVAL", True)
-
-
-@pytest.fixture
-def no_approval(app, monkeypatch):
-    """Closure approval switched off: a worker's closing review closes at once."""
-    monkeypatch.setitem(app.config, "CASEWORK_CLOSURE_APPROVAL", False)
 
 
 def new_review(family):
@@ -77,7 +71,8 @@ def test_continuing_lists_the_review_and_moves_the_next_one(login, worker, famil
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/families/{family.id}#reviews")
     review = db.session.scalar(select(Review))
-    assert (review.decision, review.recorded_by_id, review.attendees) == ("continue", worker.id, "Dana (mum), Wendy (family worker)")
+    assert (review.decision, review.recorded_by_id, review.attendees) == (
+        "continue", worker.id, "Dana (mum), Wendy (family worker)")
 
     text = page_text(client.get(f"/families/{family.id}"))
     held = today - dt.timedelta(days=1)
@@ -125,7 +120,8 @@ def test_closing_needs_a_reason(login, worker, family, today, db):
 
 
 def test_the_service_refuses_a_review_in_the_future(login, worker, family, today):
-    response = login(worker).post(new_review(family), data=review_form(today, held_on=(today + dt.timedelta(days=1)).isoformat()))
+    response = login(worker).post(new_review(family),
+                                  data=review_form(today, held_on=(today + dt.timedelta(days=1)).isoformat()))
     assert response.status_code == 422
     assert_field_error(response, "held_on", "A review cannot be dated in the future.")
 
@@ -158,7 +154,8 @@ def test_without_approval_a_closing_review_closes_the_family(no_approval, login,
     response = client.post(new_review(family), data=review_form(today, decision="close", reason="disengaged"))
     assert response.status_code == 302
     family = db.session.get(Family, family.id)
-    assert (family.phase, family.closure_reason, family.closed_on) == ("closed", "disengaged", today - dt.timedelta(days=1))
+    assert (family.phase, family.closure_reason, family.closed_on) == (
+        "closed", "disengaged", today - dt.timedelta(days=1))
     text = page_text(client.get(f"/families/{family.id}"))
     assert f"{family.reference} is closed: family disengaged." in text
     assert "Close (family disengaged)" in text
@@ -218,7 +215,8 @@ def test_a_manager_reopens_a_closed_family(login, manager, closed, today, db):
     response = client.post(f"/families/{closed.id}/reopen", data={"note": "Referred again by the school."})
     assert response.status_code == 302
     family = db.session.get(Family, closed.id)
-    assert (family.phase, family.phase_since, family.closed_on, family.closure_reason) == ("engagement", today, None, None)
+    assert (family.phase, family.phase_since, family.closed_on, family.closure_reason) == (
+        "engagement", today, None, None)
     move = db.session.scalar(select(PhaseMove).where(PhaseMove.family_id == family.id))
     assert (move.from_phase, move.to_phase, move.note) == ("closed", "engagement", "Referred again by the school.")
     text = page_text(client.get(f"/families/{family.id}"))

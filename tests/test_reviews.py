@@ -73,7 +73,8 @@ def test_a_review_cannot_be_in_the_future_or_before_opening(worker, open_family)
 @pytest.mark.parametrize("decision", ["step_down", "step_up"])
 def test_stepping_down_or_up_closes_with_its_own_reason(worker, open_family, decision):
     hold(worker, open_family, dt.date(2026, 6, 1), decision)
-    assert (open_family.phase, open_family.closed_on, open_family.closure_reason) == ("closed", dt.date(2026, 6, 1), decision)
+    assert (open_family.phase, open_family.closed_on, open_family.closure_reason) == (
+        "closed", dt.date(2026, 6, 1), decision)
     assert reviews.next_review_due(db.session, open_family) is None
 
 

@@ -10,8 +10,9 @@ from casework.models import AuditEvent, LoginAttempt, Notification, UserSession
 from casework.services import accounts
 from casework.services.errors import ValidationFailed
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD
 from .factories import FamilyFactory
+from .helpers import sign_in
 
 
 def attempt(client, email, password="wrong password here", ip="10.0.0.1"):
@@ -96,13 +97,18 @@ def test_viewing_a_family_is_audited_and_changes_keep_no_personal_values(client,
     family = FamilyFactory(worker=worker, household_name="Smith household")
     login(worker)
     client.get(f"/families/{family.id}")
-    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.family_id == family.id)).all()
+    viewed = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.family_id == family.id)
+    ).all()
     assert [v.user_id for v in viewed] == [worker.id]
     client.post(f"/families/{family.id}/edit", data={
-        "household_name": "Jones household", "postcode": "LS6 2AB", "referral_date": family.referral_date.isoformat(),
-        "opened_on": family.opened_on.isoformat(), "concerns": ["neglect_physical", "housing"], "version": family.version,
+        "household_name": "Jones household", "postcode": "LS6 2AB",
+        "referral_date": family.referral_date.isoformat(), "opened_on": family.opened_on.isoformat(),
+        "concerns": ["neglect_physical", "housing"], "version": family.version,
     })
-    changes = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.record_type == "families")).all()
+    changes = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.record_type == "families")
+    ).all()
     assert any("household_name" in c.detail.get("personal_fields_changed", []) for c in changes)
     assert all(c.user_id == worker.id for c in changes)
     assert "Smith" not in str([c.detail for c in changes]) and "Jones" not in str([c.detail for c in changes])
@@ -129,7 +135,8 @@ def test_refused_requests_are_audited_without_the_query_string(client, worker, o
 
 def test_the_api_token_endpoint_is_throttled_and_api_views_are_audited(client, worker):
     for _ in range(5):
-        assert client.post("/api/v1/tokens", json={"email": worker.email, "password": "wrong password here"}).status_code == 401
+        wrong = {"email": worker.email, "password": "wrong password here"}
+        assert client.post("/api/v1/tokens", json=wrong).status_code == 401
     locked = client.post("/api/v1/tokens", json={"email": worker.email, "password": PASSWORD})
     assert locked.status_code == 429 and "Too many attempts" in locked.get_json()["error"]
 
@@ -139,7 +146,9 @@ def test_api_reads_of_a_family_are_audited(client, worker, api):
     calls = api(worker)
     assert calls.get(f"/api/v1/families/{family.id}").status_code == 200
     calls.get(f"/api/v1/families/{family.id}/chronology")
-    viewed = db.session.scalars(select(AuditEvent.record_type).where(AuditEvent.action == "view", AuditEvent.user_id == worker.id)).all()
+    viewed = db.session.scalars(
+        select(AuditEvent.record_type).where(AuditEvent.action == "view", AuditEvent.user_id == worker.id)
+    ).all()
     assert sorted(viewed) == ["chronology", "family"]
 
 
@@ -162,7 +171,8 @@ def test_client_addresses_come_only_from_the_configured_proxies():
             seen.append(request.remote_addr)
             return ""
 
-        app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+        app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"},
+                              environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert seen == ["10.0.0.1", "203.0.113.9"]
 
 

@@ -171,7 +171,7 @@ def test_a_code_cannot_be_used_twice(client, enrolled):
 
 
 def test_one_step_of_clock_drift_either_way_is_allowed_and_no_more(app):
-    now = dt.datetime(2026, 3, 2, 9, 30, 15, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 3, 2, 9, 30, 15, tzinfo=dt.UTC)
     app_codes = pyotp.TOTP(SECRET)
     step = int(now.timestamp()) // 30
     for drift in (-1, 0, 1):

@@ -10,7 +10,15 @@ from casework.models import Family, Visit
 from casework.services import visits as visits_service
 
 from . import factories
-from .test_families import assert_every_input_labelled, assert_field_error, checked, input_value, page_text, signed_in, squash
+from .helpers import (
+    assert_every_input_labelled,
+    assert_field_error,
+    checked,
+    input_value,
+    page_text,
+    signed_in,
+    squash,
+)
 
 
 def visit_form(today, family, **overrides) -> dict:
@@ -188,7 +196,8 @@ def test_a_corrected_visit_shows_who_when_why_and_what_it_said(login, worker, fa
     old_day = visit.date
     new_day = visit.date + dt.timedelta(days=1)
     response = client.post(f"/visits/{visit.id}/correct", data=correction_form(
-        visit, date=new_day.isoformat(), children_seen=[str(amy.id)], correction_note="Wrong day; Ben was at his nan's."))
+        visit, date=new_day.isoformat(), children_seen=[str(amy.id)],
+        correction_note="Wrong day; Ben was at his nan's."))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/families/{family.id}#visit-{visit.id}")
     visit = db.session.get(Visit, visit.id)
@@ -251,6 +260,7 @@ def test_a_closed_familys_visit_cannot_be_corrected(login, worker, family, visit
     family.phase, family.closed_on, family.closure_reason = "closed", today, "step_down"
     client = login(worker)
     assert client.get(f"/visits/{visit.id}/correct").status_code == 302
-    response = client.post(f"/visits/{visit.id}/correct", data=correction_form(visit, kind="office", correction_note="x"))
+    response = client.post(f"/visits/{visit.id}/correct",
+                           data=correction_form(visit, kind="office", correction_note="x"))
     assert response.status_code == 422 and "The family is closed" in page_text(response)
     assert "Correct this visit" not in page_text(client.get(f"/families/{family.id}"))

@@ -2,9 +2,9 @@
 every kind of caller (anonymous, a worker, another worker, a manager, another team's manager,
 an admin, and a deactivated user), on the caller's own objects and on someone else's.
 
-The routes and the policy each follows come from ``tests/test_authorisation.py`` (ROUTES and
-POLICIES, read when this module is imported, so rows added there are tried here too). That
-test asks each role about the world's own objects; this one adds:
+The routes and the policy each follows come from ``tests/route_policies.py`` (ROUTES and
+POLICIES, read when this module is imported, so rows added there are tried here too).
+``tests/test_authorisation.py`` asks each role about the world's own objects; this one adds:
 
 - **someone else's objects**: the same kinds of record in another team (``other_world``). A
   role's answer there is the policy's answer for the role that stands to those records as it
@@ -28,25 +28,19 @@ import pytest
 from casework.extensions import db as _db
 
 from ..factories import UserFactory
-from ..test_authorisation import ROLES
+from ..helpers import _answer_class, _path
+from ..route_policies import OK, POLICIES, ROLES, ROUTES
 from .figures import full, record
 from .web import (
     MIRROR,
-    OK,
-    POLICIES,
-    ROUTES,
-    _answer_class,
-    _path,
     api_token,
     app_routes,
     call,
     client_with_cookie,
     is_api,
-    other_world,  # noqa: F401  (fixture)
     object_placeholders,
     session_cookie,
     signed_in_client,
-    world,  # noqa: F401  (fixture)
 )
 
 # The admin last: an admin's allowed POST (deactivating a user, resetting a password) ends

@@ -141,7 +141,8 @@ def _child(spec: dict) -> int:
                 headers=headers,
             )
         except Exception as error:  # noqa: BLE001 - every failure is counted, by kind
-            failed("locked" if "database is locked" in str(error) else "other", f"{type(error).__name__}: {error}"[:300])
+            failed("locked" if "database is locked" in str(error) else "other",
+                   f"{type(error).__name__}: {error}"[:300])
             continue
         if sent.status_code == 200:
             counts["accepted"] += 1

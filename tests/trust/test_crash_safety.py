@@ -55,7 +55,8 @@ def _database_check(app, db) -> str:
         for (table,) in db.session.execute(text(
             f"SELECT oid FROM pg_class WHERE relkind = 'r' AND relnamespace = {schema}"
         )).all():
-            problems += db.session.execute(text("SELECT msg FROM public.verify_heapam(:table)"), {"table": table}).scalars().all()
+            problems += db.session.execute(text("SELECT msg FROM public.verify_heapam(:table)"),
+                                           {"table": table}).scalars().all()
     answer = db.session.execute(text("SELECT count(*) FROM families")).scalar()
     db.session.commit()
     if answer is None:

@@ -22,25 +22,23 @@ import pytest
 
 from casework.extensions import db as _db
 
+from ..factories import PASSWORD
+from ..helpers import _path
+from ..route_policies import OK
 from .figures import record
 from .web import (
     MIRROR,
-    OK,
     STATE_CHANGING,
-    _path,
     app_routes,
     call,
     checksum,
     is_api,
-    other_world,  # noqa: F401  (fixture)
     object_placeholders,
     policy,
     post_forms,
     signed_in_client,
     table_digests,
-    world,  # noqa: F401  (fixture)
 )
-from ..factories import PASSWORD
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 REFUSED_TITLE = "Your form could not be sent"
@@ -138,7 +136,8 @@ def test_no_get_changes_the_database(app, world, other_world):
             return app.test_client(), None
         if api:
             if role not in tokens:
-                response = app.test_client().post("/api/v1/tokens", json={"email": people[role].email, "password": PASSWORD})
+                response = app.test_client().post("/api/v1/tokens",
+                                                  json={"email": people[role].email, "password": PASSWORD})
                 tokens[role] = response.get_json()["token"]
             return app.test_client(), tokens[role]
         if role not in browsers:

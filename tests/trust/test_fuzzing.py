@@ -51,19 +51,17 @@ from casework.services import accounts
 from casework.services.clock import current_time
 
 from ..factories import PASSWORD
+from ..helpers import _path
+from ..route_policies import ROUTES
 from .figures import full, record, scale
 from .web import (
-    ROUTES,
     STATE_CHANGING,
-    _path,
     allowed_role,
     app_routes,
     is_api,
-    other_world,  # noqa: F401  (fixture)
     page_forms,
     placeholders,
     signed_in_client,
-    world,  # noqa: F401  (fixture)
 )
 
 FORM_EXAMPLES = scale(2, 45)  # generated bodies per page route (about 55 routes)
@@ -239,7 +237,8 @@ def _spec_from_pages(client, path, method, ids) -> dict:
                 if name == "csrf_token":
                     continue
                 kind = {"date": "date", "number": "int", "email": "email", "password": "password",
-                        "submit": "submit", "textarea": "text", "text": "text", "search": "text"}.get(field["kind"], "choice")
+                        "submit": "submit", "textarea": "text", "text": "text",
+                        "search": "text"}.get(field["kind"], "choice")
                 _add(spec, name, kind, field["values"])
     return spec
 
@@ -332,7 +331,8 @@ def _follow(client, response, where):
 def _crawl(app, people, ids, where, role):
     """Every page that shows saved data, as the caller (and, with the full counts, as the
     family's worker, the manager and the admin)."""
-    for role in ("worker", "manager", "admin") if full() else (role,):
+    roles = ("worker", "manager", "admin") if full() else (role,)
+    for role in roles:
         client = signed_in_client(app, people[role], remote_addr="10.7.7.7")
         for rule in DISPLAY_RULES if full() else DISPLAY_RULES[:4]:
             page = _path(rule, ids)
@@ -499,7 +499,8 @@ def _json_strategy(schema, document, name, ids, other_ids, today, depth=0):
     elif kind == "array":
         items = _json_strategy(schema.get("items", {}), document, name, ids, other_ids, today, depth + 1)
         return st.one_of(st.lists(items, max_size=3), st.lists(items, max_size=3), nasty)
-    elif kind == "integer" and name.endswith(("_id", "_ids", "seen", "alone", "discussed")) or name in ("children_seen", "seen_alone"):
+    elif (kind == "integer" and name.endswith(("_id", "_ids", "seen", "alone", "discussed"))
+          or name in ("children_seen", "seen_alone")):
         real = [v for k, v in {**ids}.items() if k != "filename"] + [v for k, v in other_ids.items() if k != "filename"]
         valid = st.sampled_from(real)
     elif kind == "integer":
@@ -633,6 +634,32 @@ def _flask_rule(app, method, openapi_path):
     return None
 
 
+def _schemathesis_test(app, client, people, tokens, strategy, method, role, where, mode):
+    """The Hypothesis test for one operation in one generation mode (``@given`` takes no
+    default arguments, so the loop's values are bound here)."""
+
+    @_settings(SCHEMATHESIS_EXAMPLES)
+    @given(case=strategy)
+    def generated(case):
+        if method == "DELETE" and role:  # revoking the token: a fresh one each time
+            tokens[role] = _token(app, people[role])
+        headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
+        _stats["inputs"] += 1
+        try:
+            response = case.call(session=client, app=app, headers=headers)
+        except Exception as error:  # noqa: BLE001
+            _db.session.rollback()
+            _note("server_errors", f"{where}: {error!r}")
+            return
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except BaseException as failure:  # noqa: BLE001  (schemathesis' FailureGroup)
+            kind = "server_errors" if response.status_code >= 500 else "schema_violations"
+            _note(kind, f"{where} ({mode.value}): {str(failure)[:600]}")
+
+    return generated
+
+
 def test_the_api_keeps_to_its_openapi_description(app, client, world, other_world):
     people, ids = world
     schema = schemathesis.openapi.from_dict(client.get("/api/v1/openapi.json").get_json())
@@ -649,28 +676,8 @@ def test_the_api_keeps_to_its_openapi_description(app, client, world, other_worl
         _fuzzed["operations"].add((method, operation.path))
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_ids)
-
-            @_settings(SCHEMATHESIS_EXAMPLES)
-            @given(case=strategy)
-            def generated(case):
-                if method == "DELETE" and role:  # revoking the token: a fresh one each time
-                    tokens[role] = _token(app, people[role])
-                headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
-                _stats["inputs"] += 1
-                try:
-                    response = case.call(session=client, app=app, headers=headers)
-                except Exception as error:  # noqa: BLE001
-                    _db.session.rollback()
-                    _note("server_errors", f"{where}: {error!r}")
-                    return
-                try:
-                    case.validate_response(response, checks=CHECKS, headers=headers)
-                except BaseException as failure:  # noqa: BLE001  (schemathesis' FailureGroup)
-                    kind = "server_errors" if response.status_code >= 500 else "schema_violations"
-                    _note(kind, f"{where} ({mode.value}): {str(failure)[:600]}")
-
             try:
-                generated()
+                _schemathesis_test(app, client, people, tokens, strategy, method, role, where, mode)()
             except Unsatisfiable:
                 pass  # nothing to make negative (no parameters, no body)
     assert operations, "schemathesis found no operations"
@@ -761,8 +768,10 @@ def test_a_nul_character_is_refused_not_a_crash(app, world, api, client):
     people, ids = world
     worker = signed_in_client(app, people["worker"])
     assert worker.get("/families?q=Amy%00").status_code == 200  # a search for "Amy"
-    assert worker.get("/api/v1/families?q=Amy%00", headers={"Authorization": f"Bearer {_token(app, people['worker'])}"}).status_code == 200
-    response = worker.post(f"/families/{ids['family_id']}/carers/new", data={"first_name": "A\x00", "relationship": "Aunt"})
+    bearer = {"Authorization": f"Bearer {_token(app, people['worker'])}"}
+    assert worker.get("/api/v1/families?q=Amy%00", headers=bearer).status_code == 200
+    response = worker.post(f"/families/{ids['family_id']}/carers/new",
+                           data={"first_name": "A\x00", "relationship": "Aunt"})
     assert response.status_code == 400
     assert app.test_client().post("/login", data={"email": "\x00", "password": "x"}).status_code == 400
     response = api(people["worker"]).patch(f"/api/v1/families/{ids['family_id']}", json={"household_name": "A\x00"})

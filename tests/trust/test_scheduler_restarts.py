@@ -23,12 +23,11 @@ import sys
 import time
 from collections import Counter
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Column, Float, MetaData, String, Table, func, inspect, select, update
 
-from casework.models import AuditEvent, Flag, Notification
-from apscheduler.schedulers.background import BackgroundScheduler
-
 from casework import scheduler as scheduler_module
+from casework.models import AuditEvent, Flag, Notification
 from casework.scheduler import SWEEP_DONE
 from casework.services import clock, demo
 from casework.services.sweep import run_sweep

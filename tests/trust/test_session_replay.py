@@ -16,7 +16,7 @@ from casework.extensions import db as _db
 
 from ..factories import PASSWORD
 from .figures import record
-from .web import api_token, call, client_with_cookie, session_cookie, signed_in_client, world  # noqa: F401
+from .web import api_token, call, client_with_cookie, session_cookie, signed_in_client
 
 NEW_PASSWORD = "tangerine lighthouse quietly orbits"
 

@@ -1,25 +1,23 @@
 """What the web-side trust tests share: the populated world they run in, callers, paths, the
 database checksum and a reader for the forms a page renders.
 
-The world is ``tests/test_authorisation.py``'s (one family of team North held by ``worker``,
-with a goal, a rating, a visit, a flag, a notification, a child, a carer, and a transfer
-offered to North) plus its mirror image in team South (``other_world``): the same kinds of
-record held by a South worker, and a North family offered to South. Every route is tried on
-both: the caller's own objects and someone else's."""
+The world is the ``world`` fixture of ``tests/conftest.py`` (one family of team North held by
+``worker``, with a goal, a rating, a visit, a flag, a notification, a child, a carer, and a
+transfer offered to North) plus its mirror image in team South (``other_world``, in
+``tests/trust/conftest.py``): the same kinds of record held by a South worker, and a North
+family offered to South. Every route is tried on both: the caller's own objects and someone
+else's."""
 from __future__ import annotations
 
 import hashlib
 from html.parser import HTMLParser
 
-import pytest
 from sqlalchemy import select
 
 from casework.extensions import db as _db
-from casework.models import Carer, Flag, Notification, Transfer, User
 
-from ..factories import PASSWORD, FamilyFactory, GoalFactory, RatingFactory, VisitFactory
-from ..test_authorisation import LOGIN, OK, POLICIES, ROUTES, _answer_class, _path  # noqa: F401
-from ..test_authorisation import world  # noqa: F401  (the fixture, used by the trust tests)
+from ..factories import PASSWORD
+from ..route_policies import OK, POLICIES, ROUTES
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -72,38 +70,6 @@ def allowed_role(method: str, rule: str, prefer=("worker", "manager", "admin")) 
         if found.get(role) == OK:
             return role
     return None
-
-
-@pytest.fixture
-def other_world(db, world):
-    """The mirror of ``world`` in team South: a family held by a South worker with the same
-    kinds of record, and a North family offered to South by North's manager."""
-    people, ids = world
-    owen = _db.session.scalar(select(User).where(User.email == "owen@example.org"))
-    family = FamilyFactory(worker=owen)
-    goal = GoalFactory(family=family)
-    rating = RatingFactory(goal=goal)
-    visit = VisitFactory(family=family)
-    flag = Flag(family=family, rule="no_access", subject_key="family", severity="medium",
-                message="Two visits in a row without access.", raised_on=family.opened_on)
-    notification = Notification(user=owen, kind="allocated", family_id=family.id, key="mirror",
-                                message=f"{family.reference} has been allocated to you.",
-                                created_on=family.opened_on)
-    carer = Carer(family=family, first_name="Olu", relationship_to_children="Father")
-    _db.session.add_all([flag, notification, carer])
-    _db.session.flush()
-    leaving = FamilyFactory(worker=people["worker"])
-    transfer = Transfer(family_id=leaving.id, from_team_id=people["manager"].team_id,
-                        to_team_id=people["other_manager"].team_id,
-                        requested_by_id=people["manager"].id, reason="The family moved south.")
-    _db.session.add(transfer)
-    _db.session.flush()
-    other_ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=owen.id,
-                     filename="casework.css", rating_id=rating.id, flag_id=flag.id,
-                     notification_id=notification.id, transfer_id=transfer.id,
-                     child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}")
-    _db.session.commit()
-    return other_ids
 
 
 # --- callers ----------------------------------------------------------------------------------

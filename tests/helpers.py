@@ -1,0 +1,371 @@
+"""Helpers that several test modules share: reading pages, signing in, the API's error shape,
+counting queries, and building records. Fixtures live in conftest.py, and who may use each route
+in route_policies.py."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import itertools
+import re
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+from markupsafe import escape
+from sqlalchemy import event
+
+from casework.extensions import db as _db
+from casework.models import (
+    Allocation,
+    AssessmentScore,
+    Child,
+    ClosureProposal,
+    Correction,
+    Draft,
+    FamilyConcern,
+    Flag,
+    PhaseMove,
+    Transfer,
+    VisitChild,
+)
+from casework.services import retention
+
+from .factories import (
+    PASSWORD,
+    AssessmentFactory,
+    CarerFactory,
+    FamilyFactory,
+    GoalFactory,
+    RatingFactory,
+    ReviewFactory,
+    UserFactory,
+    VisitFactory,
+)
+from .route_policies import LOGIN, OK
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def page_text(response) -> str:
+    """What a reader sees: tags stripped, entities decoded, whitespace collapsed."""
+    body = response.get_data(as_text=True)
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return re.sub(r"\s+", " ", html.unescape(body)).strip()
+
+
+def squash(response) -> str:
+    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def assert_field_error(response, field_id: str, message: str) -> None:
+    """The message is in the error summary (linking to the field) and beside the field."""
+    body = squash(response)
+    assert "There is a problem" in body
+    assert f'<a href="#{field_id}">{escape(message)}</a>' in body, body
+    beside = re.search(
+        rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">'
+        r'<span class="govuk-visually-hidden">Error:</span> (.*?)</p>',
+        body,
+    )
+    assert beside and str(escape(message)) in beside.group(1), body
+
+
+def input_value(response, field_id: str) -> str | None:
+    """The value an <input> will show (what the user typed survives a re-render)."""
+    body = response.get_data(as_text=True)
+    tag = re.search(rf'<input[^>]*\bid="{re.escape(field_id)}"[^>]*>', body)
+    if not tag:
+        return None
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def assert_every_input_labelled(response) -> None:
+    """Every visible field, checkbox and radio has a <label for> naming it."""
+    body = response.get_data(as_text=True)
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", body):
+        if 'type="hidden"' in tag or 'type="submit"' in tag:
+            continue
+        field_id = re.search(r'\bid="([^"]+)"', tag)
+        assert field_id, tag
+        assert f'for="{field_id.group(1)}"' in body, tag
+
+
+def checked(response, name: str) -> set[str]:
+    body = response.get_data(as_text=True)
+    return {
+        html.unescape(match.group(1))
+        for tag in re.findall(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', body)
+        if " checked" in tag
+        for match in [re.search(r'\bvalue="([^"]*)"', tag)]
+        if match
+    }
+
+
+def text_of(html: str, element_id: str) -> str:
+    """The words inside the element with this id, without tags or the visually hidden parts
+    ("50% (1 of 2)")."""
+    inner = html.split(f'id="{element_id}">', 1)[1]
+    inner = inner.split("</dd>", 1)[0].split("</p>", 1)[0].split("</td>", 1)[0]
+    inner = re.sub(r'<span class="govuk-visually-hidden">.*?</span>', "", inner)
+    return " ".join(re.sub(r"<[^>]+>", "", inner).split())
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+def sign_in(client, user, password=PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def signed_in(app, user):
+    """A new browser signed in as ``user`` (one test client keeps one user signed in)."""
+    _db.session.commit()
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+# --- the database ----------------------------------------------------------------------------
+
+
+@contextmanager
+def count_queries():
+    """Counts the SQL statements sent while the block runs."""
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _count_queries(db, call):
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def fresh_session():
+    """Commit the test's data and forget every loaded object, as a new request would."""
+    _db.session.commit()
+    _db.session.expunge_all()
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def assert_error(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    body = response.get_json()
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["fields"], dict)
+    return body
+
+
+def referral(today, **changes):
+    body = {
+        "household_name": "Smith household",
+        "postcode": "ls6 2ab",
+        "referral_date": (today - dt.timedelta(days=3)).isoformat(),
+        "referral_source": "Health visitor",
+        "concerns": ["neglect_physical", "housing"],
+        "children": [
+            {"first_name": "Amy", "last_name": "Smith", "date_of_birth": "2018-03-01"},
+            {"first_name": "Ben", "date_of_birth": "2021-07-09", "school": "Park Nursery"},
+        ],
+        "carers": [{"first_name": "Sam", "last_name": "Smith", "relationship": "mother"}],
+    }
+    body.update(changes)
+    return body
+
+
+# --- records ---------------------------------------------------------------------------------
+
+_subjects = itertools.count()
+
+
+def raise_flag(family, rule="no_access", severity="medium", status="open", days_ago=3, **extra):
+    flag = Flag(family=family, rule=rule, subject_key=f"subject:{next(_subjects)}", severity=severity,
+                message=f"{rule} for {family.reference}", status=status,
+                raised_on=family.opened_on + dt.timedelta(days=30 - days_ago),
+                raised_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago), **extra)
+    _db.session.add(flag)
+    _db.session.flush()
+    return flag
+
+
+def closed_family(worker, opened, closed, reason="step_down"):
+    return FamilyFactory(worker=worker, opened_on=opened, phase="closed", phase_since=closed, closed_on=closed,
+                         closure_reason=reason)
+
+
+# --- reports: the quarter the report tests look at ---------------------------------------------
+
+START, END = dt.date(2026, 4, 1), dt.date(2026, 6, 30)
+PERIOD = {"from": "2026-04-01", "to": "2026-06-30"}
+
+
+# --- data protection ------------------------------------------------------------------------
+
+YEARS = 6  # CASEWORK_RETENTION_YEARS, the default
+
+# Every personal value the rich family holds; none may survive anonymisation anywhere in the
+# database. Names are chosen so that nothing else in a test database could contain them.
+NAMES = ("Zephyrine", "Thaddeus", "Marisol", "Ignatius", "Barrowcliffe", "Quenby", "Hartigan")
+SCHOOLS = ("Hollybrook Primary", "Sunflower Nursery")
+DATES_OF_BIRTH = (dt.date(2014, 8, 29), dt.date(2017, 2, 13))
+
+
+def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
+    """A closed family with one of every kind of record: two children, two carers, concerns,
+    phase moves, visits (one seeing both children, one only Thaddeus, a no-access visit, one
+    only Thaddeus that names Zephyrine), goals with ratings, a review, assessments of the family
+    and of each child, corrections of a visit and of a rating, flags (one about Thaddeus),
+    an allocation, a declined transfer, an approved closure proposal and a draft."""
+    closed = retention.years_before(today, closed_years_ago)
+    opened = closed - dt.timedelta(weeks=22)
+    other_manager = UserFactory(team=other_team, role="manager", name="Oona Otherteam", email="oona@example.org")
+    zephyrine = Child(first_name="Zephyrine", last_name="Quenby", date_of_birth=DATES_OF_BIRTH[0], school=SCHOOLS[0])
+    thaddeus = Child(first_name="Thaddeus", last_name="Quenby", date_of_birth=DATES_OF_BIRTH[1], school=SCHOOLS[1])
+    family = FamilyFactory(
+        worker=worker, household_name="Quenby household", postcode="LS10 4QZ",
+        referral_source="Dr Hartigan at Meadow Surgery", opened_on=opened, consent_recorded_on=opened,
+        phase="closed", phase_since=closed, closed_on=closed, closure_reason="step_down",
+        children=[zephyrine, thaddeus],
+        concern_rows=[FamilyConcern(code="neglect_physical"), FamilyConcern(code="housing")],
+    )
+    marisol = CarerFactory(family=family, first_name="Marisol", last_name="Quenby", relationship_to_children="Mother")
+    ignatius = CarerFactory(family=family, first_name="Ignatius", last_name="Barrowcliffe",
+                            relationship_to_children="Mother's partner")
+    day = lambda n: opened + dt.timedelta(days=n)  # noqa: E731
+    _db.session.add_all([
+        PhaseMove(family=family, from_phase="engagement", to_phase="making_changes", date=day(21),
+                  note="Marisol agreed the plan with Zephyrine's school", by=worker),
+        PhaseMove(family=family, from_phase="making_changes", to_phase="moving_on", date=day(120),
+                  note="Ignatius moved out; things calmer", by=worker),
+        PhaseMove(family=family, from_phase="moving_on", to_phase="closed", date=closed, reason="step_down",
+                  note="Stepped down: Marisol well supported", by=worker),
+    ])
+    goal = GoalFactory(family=family, title="Zephyrine gets to school on time", area="education", baseline=3,
+                       target=8, status="achieved", start_date=day(10))
+    rating = RatingFactory(goal=goal, date=day(60), rating=7, note="Marisol walks Zephyrine in every morning",
+                           recorded_by=worker)
+    home = GoalFactory(family=family, title="Marisol keeps the kitchen clean", area="home_conditions", baseline=2,
+                       target=7, start_date=day(10))
+    RatingFactory(goal=home, date=day(70), rating=5, note="Kitchen much better, says Ignatius", recorded_by=worker)
+    both = VisitFactory(family=family, date=day(14), duration_minutes=60,
+                        notes="Zephyrine showed me her room. Thaddeus napping. Ignatius present.",
+                        children_seen=[VisitChild(child=zephyrine, seen_alone=True), VisitChild(child=thaddeus)])
+    both.goals_discussed = [goal]
+    only_thaddeus = VisitFactory(family=family, date=day(28), notes="Thaddeus had a rash; the GP saw him.",
+                                 children_seen=[VisitChild(child=thaddeus)])
+    no_access = VisitFactory(family=family, date=day(35), outcome="no_access", notes="Nobody home; left a card.")
+    naming = VisitFactory(family=family, date=day(42), notes="Thaddeus at home; Zephyrine was at her swimming club.",
+                          children_seen=[VisitChild(child=thaddeus)])
+    review = ReviewFactory(family=family, held_on=day(42), attendees="Marisol, Ignatius and Wendy",
+                           notes="Marisol says the mornings are calmer", recorded_by=worker)
+    family_first = AssessmentFactory(family=family, date=day(12), recorded_by=worker, scores=[
+        AssessmentScore(domain="physical_care", score=4, evidence="Fridge empty at first visit to the Quenby home"),
+        AssessmentScore(domain="home_conditions", score=4, evidence="Ignatius smokes indoors"),
+    ])
+    AssessmentFactory(family=family, date=day(150), stage="closing", recorded_by=worker, scores=[
+        AssessmentScore(domain="physical_care", score=2, evidence="Fridge stocked; Marisol batch cooks"),
+        AssessmentScore(domain="home_conditions", score=3, evidence="Smoking outside now"),
+    ])
+    zephyrine_assessed = AssessmentFactory(family=family, child=zephyrine, date=day(15), recorded_by=worker, scores=[
+        AssessmentScore(domain="emotional_warmth", score=2, evidence="Zephyrine chatty and proud of her drawings"),
+    ])
+    thaddeus_assessed = AssessmentFactory(family=family, child=thaddeus, date=day(15), recorded_by=worker, scores=[
+        AssessmentScore(domain="physical_care", score=3, evidence="Nappy rash, clothes too small for the toddler"),
+    ])
+    _db.session.flush()
+    made_at = dt.datetime.combine(day(50), dt.time(12), tzinfo=dt.UTC)
+    _db.session.add_all([
+        Correction(family_id=family.id, record_type="visit", record_id=both.id, made_at=made_at, made_on=day(50),
+                   by_id=worker.id, note="Corrected: Barrowcliffe was not shouting",
+                   old_values={"notes": "Ignatius Barrowcliffe shouting at Zephyrine",
+                               "children_seen": [zephyrine.id]}),
+        Correction(family_id=family.id, record_type="rating", record_id=rating.id, made_at=made_at, made_on=day(50),
+                   by_id=worker.id, note="Typo in the rating note", old_values={"note": "Marisol walks Zephrine in"}),
+        Flag(family_id=family.id, rule="child_not_seen", subject_key=f"child:{thaddeus.id}", severity="medium",
+             message="Thaddeus was last seen on 3 Feb.", raised_on=day(40), status="resolved", resolved_on=day(42),
+             resolved_by_id=manager.id, resolution="Thaddeus seen at nursery"),
+        Flag(family_id=family.id, rule="no_access", subject_key="family", severity="low",
+             message="Two visits in a row without access.", raised_on=day(36), status="resolved",
+             acknowledged_by_id=worker.id, resolved_on=day(37), resolved_by_id=manager.id,
+             resolution="Marisol asked to rebook"),
+        Allocation(family_id=family.id, from_worker_id=None, to_worker_id=worker.id, by_id=manager.id,
+                   reason="Wendy already knows Marisol", made_at=made_at, made_on=opened),
+        Transfer(family_id=family.id, from_team_id=family.team_id, to_team_id=other_team.id,
+                 requested_by_id=manager.id, requested_at=made_at, reason="Marisol may move to the south side",
+                 status="declined", decided_by_id=other_manager.id, decided_at=made_at,
+                 comment="Declined: Marisol decided to stay"),
+        ClosureProposal(family_id=family.id, proposed_on=closed, reason="step_down",
+                        note="Zephyrine thriving at Hollybrook Primary", by_id=worker.id, status="approved",
+                        decided_by_id=manager.id, decided_at=made_at),
+        Draft(user_id=worker.id, form_key=f"visit:new:family:{family.id}", family_id=family.id,
+              data={"notes": "Unsaved: Ignatius came back"}),
+    ])
+    _db.session.flush()
+    texts = [
+        "Marisol agreed the plan with Zephyrine's school", "Ignatius moved out; things calmer",
+        "Stepped down: Marisol well supported", "Zephyrine gets to school on time",
+        "Marisol walks Zephyrine in every morning", "Marisol keeps the kitchen clean",
+        "Kitchen much better, says Ignatius", "Zephyrine showed me her room", "Thaddeus had a rash",
+        "Nobody home; left a card.", "Zephyrine was at her swimming club", "Marisol, Ignatius and Wendy",
+        "Marisol says the mornings are calmer", "Fridge empty at first visit", "Ignatius smokes indoors",
+        "Fridge stocked; Marisol batch cooks", "Smoking outside now", "Zephyrine chatty and proud",
+        "Nappy rash, clothes too small", "Corrected: Barrowcliffe was not shouting",
+        "Ignatius Barrowcliffe shouting at Zephyrine", "Typo in the rating note", "Marisol walks Zephrine in",
+        "Thaddeus was last seen", "Thaddeus seen at nursery", "Marisol asked to rebook",
+        "Wendy already knows Marisol", "Marisol may move to the south side", "Declined: Marisol decided to stay",
+        "Zephyrine thriving", "Unsaved: Ignatius came back", "Mother's partner", "Meadow Surgery",
+    ]
+    return SimpleNamespace(
+        family=family, zephyrine=zephyrine, thaddeus=thaddeus, marisol=marisol, ignatius=ignatius,
+        goal=goal, rating=rating, both=both, only_thaddeus=only_thaddeus, no_access=no_access, naming=naming,
+        review=review, family_first=family_first, zephyrine_assessed=zephyrine_assessed,
+        thaddeus_assessed=thaddeus_assessed, other_manager=other_manager, opened=opened, closed=closed,
+        texts=texts,
+    )
+
+
+# --- authorisation: the path of a route in the world, and the class of an answer -------------
+
+
+def _path(rule, ids):
+    path = rule
+    for name, value in ids.items():
+        for converter in ("int", "path"):
+            path = path.replace(f"<{converter}:{name}>", str(value))
+        path = path.replace(f"<{name}>", str(value))
+    return path
+
+
+def _answer_class(response, api):
+    # Flask-Login sends a stranger to /login?next=...; signing out also ends at /login, but
+    # without ``next``.
+    sent_to_sign_in = response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    if response.status_code == 401 or (not api and sent_to_sign_in):
+        return LOGIN
+    if response.status_code in (403, 404):
+        return response.status_code
+    return OK
