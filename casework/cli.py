@@ -1,8 +1,8 @@
 """Command-line interface: ``flask --app casework COMMAND``."""
 import json
 import os
-import re
 import random
+import re
 import shlex
 import sqlite3
 import sys
@@ -52,7 +52,7 @@ def create_user(email, name, role, team_name, password):
         for field, messages in error.fields.items():
             for message in messages:
                 click.echo(f"Error: {field}: {message}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} in team {user.team.name if user.team else '-'}.")
 
@@ -70,7 +70,7 @@ def seed_demo(family_count, seed):
     except ValidationFailed as error:
         db.session.rollback()
         click.echo(f"Error: {error.message}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     today = clock.local_date(clock.current_time())
     password_hash = accounts.hash_password(demo.DEMO_PASSWORD)  # once, for every demo user
     started = time.perf_counter()
@@ -88,7 +88,7 @@ def seed_demo(family_count, seed):
         except ValidationFailed as error:
             db.session.rollback()
             click.echo(f"\nError: {error.message}", err=True)
-            raise SystemExit(1)
+            raise SystemExit(1) from None
         db.session.commit()
     elapsed = time.perf_counter() - started
     counts = result.counts
@@ -106,9 +106,10 @@ def _print_logins(result, teams_shown=2):
     logins = result.logins
     click.echo("")
     click.echo(f"Demo logins. Every demo user's password is: {demo.DEMO_PASSWORD}")
-    shown = [l for l in logins if l.team is None or l.team in {t.name for t in result.teams[:teams_shown]}]
+    shown = [entry for entry in logins
+             if entry.team is None or entry.team in {t.name for t in result.teams[:teams_shown]}]
     hidden = result.teams[teams_shown:]
-    width = max(len(email) for email in [l.email for l in shown] + [t.manager.email for t in hidden[:8]])
+    width = max(len(email) for email in [entry.email for entry in shown] + [t.manager.email for t in hidden[:8]])
     click.echo(f"  {'e-mail'.ljust(width)}  {'role'.ljust(7)}  team")
     for login in shown:
         click.echo(f"  {login.email.ljust(width)}  {login.role.ljust(7)}  {login.team or '-'}")
@@ -173,7 +174,7 @@ def backup_command(path, force):
             raise click.ClickException(f"backup does not know how to copy a {dialect} database.")
     except click.ClickException as error:
         click.echo(f"Error: {error.message}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
 
 
 def _backup_target(path: Path, force: bool, must_be_free: bool) -> Path:
@@ -185,7 +186,8 @@ def _backup_target(path: Path, force: bool, must_be_free: bool) -> Path:
     if not directory.is_dir():
         raise click.ClickException(f"{directory} is not a directory.")
     if target.is_dir():
-        raise click.ClickException(f"{target} is a directory; name a file in it, e.g. {target / 'casework-backup.sqlite3'}.")
+        raise click.ClickException(
+            f"{target} is a directory; name a file in it, e.g. {target / 'casework-backup.sqlite3'}.")
     if must_be_free and target.exists() and not force:
         raise click.ClickException(f"{target} already exists; choose another name, or add --force to overwrite it.")
     if must_be_free and not os.access(directory, os.W_OK | os.X_OK):
@@ -247,7 +249,8 @@ def _backup_sqlite(target: Path, force: bool) -> None:
     except sqlite3.Error as error:
         raise click.ClickException(f"could not copy the database: {error}.") from None
     except FileExistsError:
-        raise click.ClickException(f"{target} already exists; choose another name, or add --force to overwrite it.") from None
+        raise click.ClickException(
+            f"{target} already exists; choose another name, or add --force to overwrite it.") from None
     except OSError as error:
         raise click.ClickException(f"cannot write {target}: {error.strerror or error}.") from None
     finally:

@@ -19,7 +19,7 @@ import logging
 import os
 import time
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -153,7 +153,7 @@ def build_scheduler(app: Flask, scheduler_class=BlockingScheduler, jobstore=None
         replace_existing=True,
         # Replacing the stored job would recompute its next run from now and so forget a sweep
         # missed while the scheduler was down (or stopped half-way through it): run it now, once.
-        **({"next_run_time": datetime.now(timezone.utc)} if missed_sweep(jobstore) else {}),
+        **({"next_run_time": datetime.now(UTC)} if missed_sweep(jobstore) else {}),
     )
     return scheduler
 
@@ -172,7 +172,7 @@ def _missed_run(jobstore: SQLAlchemyJobStore) -> bool:
         next_run = connection.execute(
             select(jobstore.jobs_t.c.next_run_time).where(jobstore.jobs_t.c.id == DAILY_SWEEP_JOB)
         ).scalar()
-    return next_run is not None and next_run < datetime.now(timezone.utc).timestamp()
+    return next_run is not None and next_run < datetime.now(UTC).timestamp()
 
 
 def run(app: Flask, poll_seconds: float | None = None, echo=print) -> None:

@@ -5,7 +5,6 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
-from .models import User
 from .services import audit, clock, totp
 from .services.signin import current_session
 
@@ -66,7 +65,8 @@ def init_app(app: Flask) -> None:
             return None
         if current_user.is_authenticated and totp.enrolment_required(current_user):
             if request.method == "GET":
-                flash("Set up two-step sign-in before you carry on: this service requires it of administrators.", "info")
+                flash("Set up two-step sign-in before you carry on: this service requires it of administrators.",
+                      "info")
             return redirect(url_for("auth.two_factor"))
         return None
 

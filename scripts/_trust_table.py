@@ -32,7 +32,7 @@ def main(name, path, seconds):
         figures = ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in record.items())
         table.append((check, {True: "PASS", False: "FAIL", None: "-"}[bound], textwrap.wrap(figures, FIGURES_WIDTH)))
     widths = [max(len(row[0]) for row in table + [("check",)]), 5]
-    line = "{:<%d}  {:<5}  {}" % widths[0]
+    line = f"{{:<{widths[0]}}}  {{:<5}}  {{}}"
     print(line.format("check", "bound", "figures"))
     print(line.format("-" * widths[0], "-" * 5, "-" * FIGURES_WIDTH))
     for check, bound, figures in table:

@@ -109,7 +109,8 @@ def _write_floor(capture_dir: Path, name: str, engine, statements: list, repeats
         result = floor(engine, statements, repeats)
     except Exception as error:  # report it; never break the request
         result = {"error": f"{type(error).__name__}: {error}"}
-    result["queries"] = sum(1 for s, *_ in statements if s not in (COMMIT, ROLLBACK) and not TRANSACTION_CONTROL.match(s))
+    result["queries"] = sum(1 for s, *_ in statements
+                            if s not in (COMMIT, ROLLBACK) and not TRANSACTION_CONTROL.match(s))
     result["statements"] = [s for s, *_ in statements]
     (capture_dir / f"{safe}.json").write_text(json.dumps(result, indent=1))
 

@@ -316,7 +316,8 @@ def sign_in_clients(port: int, people, managers, admin, password: str) -> list[C
         manager.sign_in(managers[person.team_id].email, password)
         boss = Client("127.0.0.1", port)
         boss.sign_in(admin.email, password)
-        setups.append(ClientSetup(person, dict(worker.cookies), csrf, api.token, dict(manager.cookies), dict(boss.cookies)))
+        setups.append(ClientSetup(person, dict(worker.cookies), csrf, api.token, dict(manager.cookies),
+                                  dict(boss.cookies)))
         for c in (worker, api, manager, boss):
             c.close()
     return setups
@@ -343,7 +344,9 @@ def targets_for(page: str, setup: ClientSetup, today: dt.date) -> tuple[dict, st
         return setup.manager_cookies, None, [Target("GET", "/team/flags")]
     if page == "outcomes report":
         start = today - dt.timedelta(days=365)
-        return setup.admin_cookies, None, [Target("GET", f"/reports/outcomes?from={start.isoformat()}&to={today.isoformat()}")]
+        return setup.admin_cookies, None, [
+            Target("GET", f"/reports/outcomes?from={start.isoformat()}&to={today.isoformat()}")
+        ]
     if page == "GET /api/v1/families":
         return {}, setup.api_token, [Target("GET", "/api/v1/families", api=True)]
     raise ValueError(page)
@@ -431,7 +434,8 @@ def bench_size(kind: str, families: int, options) -> SizeResult:
 
     pages = options.pages
     with bench_database(kind, families, options.seed, progress=not options.no_progress) as database:
-        say(f"  {database.label} {families:,}: {database.rows:,} rows seeded in {database.seed_seconds:.1f} s; sweeping")
+        say(f"  {database.label} {families:,}: {database.rows:,} rows seeded in {database.seed_seconds:.1f} s; "
+            "sweeping")
         open_families, first, second, raised = time_sweep(database.app)
         result = SizeResult(database.label, families, database.rows, database.seed_seconds, open_families,
                             first, second, raised)
@@ -486,7 +490,8 @@ def _gap(value, limit, upper=True, unit="", digits=1) -> str:
     if ok:
         return f"✓ {sign} {limit:,.{digits}f}{unit}"
     by = (value / limit - 1) * 100 if upper else (1 - value / limit) * 100
-    return f"✗ {value:,.{digits}f}{unit} {'>' if upper else '<'} {limit:,.{digits}f}{unit} ({'+' if upper else '-'}{by:.0f}%)"
+    return (f"✗ {value:,.{digits}f}{unit} {'>' if upper else '<'} {limit:,.{digits}f}{unit} "
+            f"({'+' if upper else '-'}{by:.0f}%)")
 
 
 def page_checks(page: str, large: PageResult, small: PageResult | None) -> list[tuple[str, str]]:
@@ -529,7 +534,8 @@ def render(results: list[SizeResult], options) -> str:
             p = r.pages[page]
             note = ""
             if r is large:
-                note = "; ".join(f"{name} {text}" for name, text in page_checks(page, p, small.pages.get(page) if len(results) > 1 else None))
+                note = "; ".join(f"{name} {text}" for name, text
+                                 in page_checks(page, p, small.pages.get(page) if len(results) > 1 else None))
             if p.error_count:
                 note += f"; **{p.error_count} errors** ({p.errors[0]})"
             lines.append(f"| {page} | {r.families:,} | {_f(p.p50)} | {_f(p.p95)} | {_f(p.rps, 0)} | "
@@ -537,10 +543,12 @@ def render(results: list[SizeResult], options) -> str:
         if len(results) > 1:
             a, b = large.pages[page], small.pages[page]
             lines.append(f"| {page} | growth {_size(large.families)}/{_size(small.families)}"
-                         f" | {_f(_ratio(a.p50, b.p50), 2)} | {_f(_ratio(a.p95, b.p95), 2)} | {_f(_ratio(a.rps, b.rps), 2)} | "
-                         f"{_f(_ratio(a.max_queries, b.max_queries), 2)} | {_f(_ratio(a.floor_ms, b.floor_ms), 2)} | | |")
+                         f" | {_f(_ratio(a.p50, b.p50), 2)} | {_f(_ratio(a.p95, b.p95), 2)}"
+                         f" | {_f(_ratio(a.rps, b.rps), 2)} | "
+                         f"{_f(_ratio(a.max_queries, b.max_queries), 2)}"
+                         f" | {_f(_ratio(a.floor_ms, b.floor_ms), 2)} | | |")
     lines.append("")
-    lines.append(f"| measure | " + " | ".join(f"{r.families:,} families" for r in results)
+    lines.append("| measure | " + " | ".join(f"{r.families:,} families" for r in results)
                  + (" | growth" if len(results) > 1 else "") + f" | target at {large.families:,} families |")
     lines.append("|---|" + "---:|" * len(results) + ("---:|" if len(results) > 1 else "") + "---|")
 
@@ -552,7 +560,8 @@ def render(results: list[SizeResult], options) -> str:
         _gap(large.sweep_rate, SWEEP_RATE_MIN, upper=False, digits=0))
     row("daily sweep, first run: seconds", [r.sweep_first for r in results], "", 2)
     row("daily sweep, again the same day: open families/s", [r.sweep_rate_again for r in results], "")
-    row("web worker peak RSS (VmHWM), MB", [r.rss_mb for r in results], _gap(large.rss_mb, RSS_MB_MAX, unit=" MB", digits=0))
+    row("web worker peak RSS (VmHWM), MB", [r.rss_mb for r in results],
+        _gap(large.rss_mb, RSS_MB_MAX, unit=" MB", digits=0))
     row("seed-demo: seconds", [r.seed_seconds for r in results], "", 1)
     row("seed-demo: rows", [r.rows for r in results], "")
     notes = []
@@ -604,7 +613,8 @@ def _load_average() -> str:
 def parse(argv=None):
     parser = argparse.ArgumentParser(
         prog="scripts/bench", description="Load-test casework's pages under gunicorn and time the daily sweep.",
-        epilog="Subcommands for the service-level timings: 'scripts/bench sweep --help', 'scripts/bench reports --help'.",
+        epilog="Subcommands for the service-level timings: 'scripts/bench sweep --help', "
+               "'scripts/bench reports --help'.",
     )
     parser.add_argument("--families", default="1000,50000",
                         help="sizes, comma-separated (default 1000,50000); growth is largest/smallest")
@@ -668,7 +678,8 @@ def main(argv=None) -> int:
     print()
     print(describe_machine(options, load_before, load_after))
     if options.json_path:
-        Path(options.json_path).write_text(json.dumps([[_as_dict(r) for r in results] for results in figures], indent=1))
+        Path(options.json_path).write_text(
+            json.dumps([[_as_dict(r) for r in results] for results in figures], indent=1))
     errors = sum(p.error_count for results in figures for r in results for p in r.pages.values())
     if errors:
         print(f"\n{errors} requests failed: see the notes in the table.", file=sys.stderr)

@@ -26,7 +26,8 @@ REPEATS = 3
 
 
 def _options(command: str, argv: list[str]):
-    parser = argparse.ArgumentParser(prog=f"scripts/bench {command}", description=__doc__.split("\n\n")[1 if command == "sweep" else 2])
+    parser = argparse.ArgumentParser(prog=f"scripts/bench {command}",
+                                     description=__doc__.split("\n\n")[1 if command == "sweep" else 2])
     parser.add_argument("--families", nargs="+", default=["1000,10000"],
                         help="sizes, comma- or space-separated (default 1000,10000)")
     parser.add_argument("--database", "--db", nargs="+", choices=["sqlite", "postgresql", "both"], default=["both"])
@@ -68,7 +69,8 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
     right = {i for i, h in enumerate(header) if h not in ("database", "run", "report", "what it covered")}
 
     def line(cells):
-        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)
+                                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + " |"
 
     print(line(header))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -129,8 +131,9 @@ def report_rows(database) -> list[dict]:
         "local_area_by_quarter (a year)": lambda actor: (
             r := reports.local_area_by_quarter(db.session, actor, start, end),
             f"{len(r['quarters'])} quarters, {sum(len(q['rows']) for q in r['quarters']):,} cells"),
-        "sustained_outcomes": lambda actor: (r := reports.sustained_outcomes(db.session, actor, today),
-                                             f"{sum(c['families_closed'] for c in r['cohorts']):,} families in cohorts"),
+        "sustained_outcomes": lambda actor: (
+            r := reports.sustained_outcomes(db.session, actor, today),
+            f"{sum(c['families_closed'] for c in r['cohorts']):,} families in cohorts"),
     }
     rows = []
     for name, case in cases.items():

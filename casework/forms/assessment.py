@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from ..models import ASSESSMENT_STAGES
 from .fields import BaseForm, ChoiceField, LocalDateField
 
+
 def _optional_int(value):
     if value in (None, "", "None"):
         return None

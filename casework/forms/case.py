@@ -26,7 +26,7 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
-from .fields import BaseForm, ChoiceField, EntryForm, LocalDateField, MultiCheckboxField, MAX_ID, optional_id
+from .fields import MAX_ID, BaseForm, ChoiceField, EntryForm, LocalDateField, MultiCheckboxField, optional_id
 
 # A UK postcode, loosely: outward code, optional space, inward code.
 POSTCODE = Regexp(
@@ -106,7 +106,8 @@ class FamilyDetailsForm(BaseForm):
 
 
 class ReferralForm(FamilyDetailsForm):
-    previous_family_id = IntegerField("Earlier case", [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")])
+    previous_family_id = IntegerField("Earlier case",
+                                      [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")])
     children = FieldList(FormField(ChildEntry), "Children", min_entries=1)
     carers = FieldList(FormField(CarerEntry), "Parents and carers", min_entries=0)
     add_child = SubmitField("Add another child")
@@ -142,7 +143,8 @@ class VisitForm(BaseForm):
     outcome = RadioField("Outcome", choices=dict(VISIT_OUTCOMES),
                          validators=[_required("Choose the outcome of the visit.")])
     duration_minutes = IntegerField(
-        "Duration in minutes (optional)", [Optional(), NumberRange(min=1, max=24 * 60, message="Enter minutes between 1 and 1440.")]
+        "Duration in minutes (optional)",
+        [Optional(), NumberRange(min=1, max=24 * 60, message="Enter minutes between 1 and 1440.")],
     )
     children_seen = MultiCheckboxField("Children seen", coerce=int)
     seen_alone = MultiCheckboxField("Children seen on their own", coerce=int)
@@ -165,11 +167,13 @@ class GoalForm(BaseForm):
     area = SelectField("Outcome area", validators=[_required("Choose an outcome area.")])
     baseline = IntegerField(
         "Rating now (1 to 10)",
-        [_required("Enter the rating now, from 1 to 10."), NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        [_required("Enter the rating now, from 1 to 10."),
+         NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
     )
     target = IntegerField(
         "Target rating (1 to 10)",
-        [_required("Enter the target rating, from 1 to 10."), NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        [_required("Enter the target rating, from 1 to 10."),
+         NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
     )
     start_date = LocalDateField("Start date", [_required("Enter the start date.")])
     target_date = LocalDateField("Target date", [_required("Enter the target date.")])
@@ -191,7 +195,8 @@ class RatingForm(BaseForm):
     date = LocalDateField("Date", [_required("Enter the date of the rating.")])
     rating = IntegerField(
         "Rating (1 to 10)",
-        [_required("Enter a rating from 1 to 10."), NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        [_required("Enter a rating from 1 to 10."),
+         NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
     )
     note = TextAreaField("Note (optional)", [Optional(), Length(max=4000)])
 

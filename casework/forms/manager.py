@@ -13,7 +13,8 @@ _optional_int = optional_id
 
 class AllocateForm(BaseForm):
     worker_id = ChoiceField(
-        "Family worker", coerce=_optional_int, validate_choice=False, invalid_message="Choose a family worker in your team.",
+        "Family worker", coerce=_optional_int, validate_choice=False,
+        invalid_message="Choose a family worker in your team.",
         description="Choose “Unallocated” to leave the family waiting for a worker.",
     )
     reason = TextAreaField(
@@ -25,7 +26,8 @@ class AllocateForm(BaseForm):
 
 class TransferForm(BaseForm):
     to_team_id = ChoiceField(
-        "Team to transfer to", coerce=_optional_int, validate_choice=False, validators=[InputRequired("Choose another team.")],
+        "Team to transfer to", coerce=_optional_int, validate_choice=False,
+        validators=[InputRequired("Choose another team.")],
         invalid_message="Choose another team.",
     )
     reason = TextAreaField(
@@ -47,7 +49,8 @@ class RepeatedForm(BaseForm):
 
 class AcceptTransferForm(RepeatedForm):
     worker_id = ChoiceField(
-        "Allocate to", coerce=_optional_int, validate_choice=False, invalid_message="Choose a family worker in your team.",
+        "Allocate to", coerce=_optional_int, validate_choice=False,
+        invalid_message="Choose a family worker in your team.",
     )
 
 

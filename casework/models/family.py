@@ -1,8 +1,8 @@
 """The family aggregate: the household, its children and carers, concerns and phase history."""
 from __future__ import annotations
 
-import enum
 import datetime as dt
+import enum
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +11,7 @@ from ..extensions import db
 from .base import Timestamped, UTCDateTime, Versioned, utcnow
 
 
-class Phase(str, enum.Enum):
+class Phase(enum.StrEnum):
     ENGAGEMENT = "engagement"
     MAKING_CHANGES = "making_changes"
     MOVING_ON = "moving_on"

@@ -5,14 +5,14 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, func
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, UTCDateTime, Versioned
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     WORKER = "worker"
     MANAGER = "manager"
     ADMIN = "admin"

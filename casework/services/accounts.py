@@ -105,7 +105,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def end_sessions(session: Session, user: User) -> None:
     """Sign the user out everywhere: every browser session and every API token."""
-    now = dt.datetime.now(dt.timezone.utc)  # a bookkeeping stamp, not a rule's date
+    now = dt.datetime.now(dt.UTC)  # a bookkeeping stamp, not a rule's date
     session.execute(
         update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None)).values(ended_at=now)
     )

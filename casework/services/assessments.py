@@ -200,7 +200,9 @@ def _ordered(session: Session, family: Family, framework_code: str, subject) -> 
     ).all()
 
 
-def _changes(framework: Framework, assessments: list[Assessment]) -> tuple[Assessment | None, Assessment | None, list[DomainChange]]:
+def _changes(
+    framework: Framework, assessments: list[Assessment]
+) -> tuple[Assessment | None, Assessment | None, list[DomainChange]]:
     """The first and the latest of ``assessments`` (in date order) and each domain's change."""
     if not assessments:
         return None, None, []
@@ -214,7 +216,9 @@ def _changes(framework: Framework, assessments: list[Assessment]) -> tuple[Asses
     return first, latest, changes
 
 
-def change_since_first(session: Session, family: Family, framework_code: str, child_id: int | None = None) -> tuple[Assessment | None, Assessment | None, list[DomainChange]]:
+def change_since_first(
+    session: Session, family: Family, framework_code: str, child_id: int | None = None
+) -> tuple[Assessment | None, Assessment | None, list[DomainChange]]:
     """The first and the latest assessment of the family (or one child) and the change in each
     domain, direction-aware."""
     framework = get_framework(framework_code)
@@ -296,7 +300,9 @@ def assessments_due(session: Session, today: dt.date) -> list[tuple[int, str, dt
             .group_by(Assessment.family_id, Assessment.framework)
         )
     )
-    families = session.execute(select(Family.id, Family.opened_on).where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= today)).all()
+    families = session.execute(
+        select(Family.id, Family.opened_on).where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= today)
+    ).all()
     for framework in load_frameworks().values():
         if framework.subject == "child":
             continue

@@ -96,7 +96,8 @@ def _after_flush(session: Session, _context) -> None:
             key = inspect(obj).mapper.primary_key_from_instance(obj)
             rows.append({
                 "at": utcnow(), "user_id": actor_id, "ip": ip, "action": action,
-                "record_type": obj.__tablename__, "record_id": key[0] if len(key) == 1 and isinstance(key[0], int) else None,
+                "record_type": obj.__tablename__,
+                "record_id": key[0] if len(key) == 1 and isinstance(key[0], int) else None,
                 "family_id": _family_of(obj), "detail": detail,
             })
     if rows:

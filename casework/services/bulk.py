@@ -24,7 +24,8 @@ def _copy(cursor, table: Table, target: str, columns: list[str], rows: list[dict
     ]
     with cursor.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([process(row[name]) if process else row[name] for name, process in zip(columns, processors)])
+            copy.write_row([process(row[name]) if process else row[name]
+                            for name, process in zip(columns, processors, strict=True)])
 
 
 def write_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
@@ -65,7 +66,8 @@ def insert_new_rows(connection: Connection, table: Table, rows: list[dict], conf
     listed = ", ".join(columns)
     target = f"casework_bulk_{next(_temporary_tables)}"
     with connection.connection.driver_connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS SELECT {listed} FROM {table.name} WITH NO DATA")
+        cursor.execute(f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "
+                       f"SELECT {listed} FROM {table.name} WITH NO DATA")
         cursor.execute(f"ALTER TABLE {target} ADD COLUMN casework_order serial")
         _copy(cursor, table, target, columns, rows, connection.dialect)
         on_conflict = f" ON CONFLICT ({', '.join(conflict)})" + (f" WHERE {where}" if where else "") + " DO NOTHING"

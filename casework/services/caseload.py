@@ -3,7 +3,6 @@ overloaded. A fixed number of queries whatever the size of the team."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -266,7 +265,8 @@ CASELOAD_COLUMNS = {
     "low": ("Low flags", lambda load: load.open_flags["low"]),
     "not_seen": ("Families with a child not seen (28 days)", lambda load: load.families_with_child_not_seen),
     "visits": ("Visits (last 28 days)", lambda load: load.visits_last_28_days),
-    "since_visit": ("Most days since a visit", lambda load: -1 if load.longest_days_since_visit is None else load.longest_days_since_visit),
+    "since_visit": ("Most days since a visit",
+                    lambda load: -1 if load.longest_days_since_visit is None else load.longest_days_since_visit),
 }
 
 
@@ -352,7 +352,8 @@ def team_family_rows(
         conditions.append(Family.worker_id == worker_id)
     if q and q.strip():
         pattern = f"%{q.strip().lower()}%"
-        conditions.append(or_(func.lower(Family.household_name).like(pattern), func.lower(Family.reference).like(pattern)))
+        conditions.append(or_(func.lower(Family.household_name).like(pattern),
+                              func.lower(Family.reference).like(pattern)))
     if flag == "any":
         conditions.append(func.coalesce(flags.c.open_flags, 0) > 0)
     elif flag == "none":

@@ -183,7 +183,8 @@ def assessment_chart_svg(framework, changes, first, latest, *, width: int = 720)
     if first is None:  # nothing recorded yet: an empty chart (pygal cannot label an empty one)
         return _bar_svg(pygal.HorizontalBar(**{**options, "y_labels": None}))
     if len(changes) >= 3:
-        chart = pygal.Radar(**{**options, "fill": False, "dots_size": 4, "margin_left": 150, "margin_right": 150, "margin_top": 28, "margin_bottom": 20})
+        chart = pygal.Radar(**{**options, "fill": False, "dots_size": 4, "margin_left": 150, "margin_right": 150,
+                               "margin_top": 28, "margin_bottom": 20})
         chart.xml_filters.append(_level_labels)
     else:
         chart = pygal.HorizontalBar(**options)
@@ -194,7 +195,8 @@ def assessment_chart_svg(framework, changes, first, latest, *, width: int = 720)
         return None if score is None else framework.goodness(score)
 
     if first is not None:
-        chart.add(f"First ({_day(first.date, True)})", [plotted(c.first) for c in changes], stroke_style={"dasharray": "8, 4"})
+        chart.add(f"First ({_day(first.date, True)})", [plotted(c.first) for c in changes],
+                  stroke_style={"dasharray": "8, 4"})
     if latest is not None and latest is not first:
         chart.add(f"Latest ({_day(latest.date, True)})", [plotted(c.latest) for c in changes])
     return _bar_svg(chart)
@@ -217,11 +219,14 @@ def assessment_chart_key(framework, changes) -> str:
     """How to read the chart, in a sentence beside it."""
     if len(changes) >= 3:
         where = "the further from the centre, the better"
-        ends = f"the outer ring is {framework.best} ({framework.label(framework.best)}), the innermost {framework.worst} ({framework.label(framework.worst)})"
+        ends = (f"the outer ring is {framework.best} ({framework.label(framework.best)}), "
+                f"the innermost {framework.worst} ({framework.label(framework.worst)})")
     else:
         where = "the longer the bar, the better"
-        ends = f"the longest is {framework.best} ({framework.label(framework.best)}), the shortest {framework.worst} ({framework.label(framework.worst)})"
-    return f"On the chart {where}, for every domain: {ends}. The first assessment is dashed grey, the latest solid blue."
+        ends = (f"the longest is {framework.best} ({framework.label(framework.best)}), "
+                f"the shortest {framework.worst} ({framework.label(framework.worst)})")
+    return (f"On the chart {where}, for every domain: {ends}. "
+            "The first assessment is dashed grey, the latest solid blue.")
 
 
 def percent_chart_svg(labels: list[str], series: list[tuple[str, list]], *, width: int = 720) -> bytes:

@@ -100,7 +100,8 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
             entries.append(Entry(flag.raised_on, "flag", f"Flag raised ({flag.severity}): {flag.message}", flag.id))
             if flag.status == "resolved" and flag.resolved_on is not None:
                 text = f"Flag resolved: {flag.rule_label.lower()}"
-                entries.append(Entry(flag.resolved_on, "flag", f"{text}. {flag.resolution}" if flag.resolution else text, flag.id))
+                entries.append(Entry(flag.resolved_on, "flag",
+                                     f"{text}. {flag.resolution}" if flag.resolution else text, flag.id))
     if "allocation" in wanted:
         allocations = session.scalars(
             select(Allocation).where(Allocation.family_id == family.id)
@@ -109,6 +110,7 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
         for allocation in allocations:
             text = f"Allocated to {allocation.to_worker.name}" if allocation.to_worker else "Left unallocated"
             text += f" by {allocation.by.name}"
-            entries.append(Entry(allocation.made_on, "allocation", f"{text}. {allocation.reason}" if allocation.reason else text, allocation.id))
+            entries.append(Entry(allocation.made_on, "allocation",
+                                 f"{text}. {allocation.reason}" if allocation.reason else text, allocation.id))
     entries.sort(key=lambda e: (e.date, KINDS.index(e.kind), e.ref_id), reverse=True)
     return entries

@@ -1,6 +1,6 @@
 """Time at the edges. Rules take ``now`` as an argument; only views, the CLI and the
 scheduler ask the clock, and they pass what it says down."""
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -12,7 +12,7 @@ def service_zone() -> ZoneInfo:
 
 def current_time() -> datetime:
     """The real time, aware, in the service's zone."""
-    return datetime.now(timezone.utc).astimezone(service_zone())
+    return datetime.now(UTC).astimezone(service_zone())
 
 
 def local_date(now: datetime) -> date:

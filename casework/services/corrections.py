@@ -13,7 +13,8 @@ from .errors import ValidationFailed
 from .families import check_version, ensure_open
 from .visits import check_visit
 
-VISIT_FIELDS = ("date", "kind", "outcome", "duration_minutes", "notes", "children_seen", "seen_alone", "goals_discussed")
+VISIT_FIELDS = ("date", "kind", "outcome", "duration_minutes", "notes", "children_seen", "seen_alone",
+                "goals_discussed")
 RATING_FIELDS = ("date", "rating", "note")
 
 
@@ -39,7 +40,8 @@ def _visit_values(visit: Visit) -> dict:
 def _require_note(note: str | None) -> str:
     note = (note or "").strip()
     if not note:
-        raise ValidationFailed("Say why the record is being corrected.", {"correction_note": ["Say what was wrong and why it is being corrected."]})
+        raise ValidationFailed("Say why the record is being corrected.",
+                               {"correction_note": ["Say what was wrong and why it is being corrected."]})
     return note
 
 
@@ -58,7 +60,8 @@ def _keep(session, actor, family_id, record_type, record_id, note, old, now) -> 
     return correction
 
 
-def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, note: str | None, now: dt.datetime) -> Visit:
+def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, note: str | None,
+                  now: dt.datetime) -> Visit:
     """Apply ``changes`` (any of VISIT_FIELDS, already validated, plus ``version``)."""
     check_version(visit, changes.get("version"))
     ensure_open(visit.family)
@@ -68,7 +71,8 @@ def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, no
     seen, alone, goals, all_seen = check_visit(session, visit.family, after, now)
     changed = {name: before[name] for name in VISIT_FIELDS if _plain(after[name]) != _plain(before[name])}
     if not changed:
-        raise ValidationFailed("Nothing was changed.", {"correction_note": ["Change something before saving a correction."]})
+        raise ValidationFailed("Nothing was changed.",
+                               {"correction_note": ["Change something before saving a correction."]})
     for name in ("date", "kind", "outcome", "duration_minutes"):
         setattr(visit, name, after[name])
     visit.notes = (after["notes"] or "").strip()
@@ -80,7 +84,8 @@ def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, no
     return visit
 
 
-def correct_rating(session: Session, actor: User, rating: GoalRating, changes: dict, note: str | None, now: dt.datetime) -> GoalRating:
+def correct_rating(session: Session, actor: User, rating: GoalRating, changes: dict, note: str | None,
+                   now: dt.datetime) -> GoalRating:
     check_version(rating, changes.get("version"))
     goal = rating.goal
     ensure_open(goal.family)
@@ -93,7 +98,8 @@ def correct_rating(session: Session, actor: User, rating: GoalRating, changes: d
         raise ValidationFailed("Check the rating.", {"date": ["A rating cannot be dated before the goal started."]})
     changed = {name: before[name] for name in RATING_FIELDS if after[name] != before[name]}
     if not changed:
-        raise ValidationFailed("Nothing was changed.", {"correction_note": ["Change something before saving a correction."]})
+        raise ValidationFailed("Nothing was changed.",
+                               {"correction_note": ["Change something before saving a correction."]})
     for name in RATING_FIELDS:
         setattr(rating, name, after[name])
     _keep(session, actor, goal.family_id, "rating", rating.id, note, changed, now)

@@ -7,9 +7,10 @@ batches with SQLAlchemy Core, ids assigned here from the current maximum, so tha
 families take seconds rather than minutes.
 
 Everything is drawn from ``rng`` and dated back from ``today``: the same seed gives the same
-service (on another day, the same families with their dates counted back from that day). The demo adds itself alongside whatever the database
-already holds (team names already in use are skipped, references continue each year's
-numbering) and refuses only when demo users (``@demo.example.org``) are already there.
+service (on another day, the same families with their dates counted back from that day). The
+demo adds itself alongside whatever the database already holds (team names already in use are
+skipped, references continue each year's numbering) and refuses only when demo users
+(``@demo.example.org``) are already there.
 
 Most families are doing well; about one in five open families shows a pattern that the flag
 rules exist to find: ratings that have stopped moving, repeated no-access visits, a child not
@@ -21,8 +22,8 @@ import datetime as dt
 import functools
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
@@ -434,7 +435,7 @@ def plan_families(rng: random.Random, today: dt.date, teams: list[TeamPlan], tot
     workers = [w for team in teams for w in team.workers]
     plans: list[FamilyPlan] = []
     loads = caseloads(rng, open_count, len(workers))
-    for worker, load in zip(workers, loads):
+    for worker, load in zip(workers, loads, strict=True):
         team = teams[worker.team_index]
         for _ in range(load):
             plans.append(_open_family(rng, today, team, worker, outcomes.pop()))
@@ -453,7 +454,7 @@ def plan_families(rng: random.Random, today: dt.date, teams: list[TeamPlan], tot
 def _open_family(rng, today, team, worker, phase) -> FamilyPlan:
     troubles: set[str] = set()
     if rng.random() < TROUBLED_FRACTION:
-        names, weights = zip(*TROUBLES.items())
+        names, weights = zip(*TROUBLES.items(), strict=True)
         troubles = set(rng.choices(names, weights, k=rng.choice((1, 1, 2))))
     if phase == "engagement":
         age = rng.randint(45, 70) if "phase_overrun" in troubles else rng.randint(0, 27)
@@ -488,7 +489,7 @@ def _identity(rng, today, plan: FamilyPlan) -> None:
     district = rng.choice(plan.team.districts)
     plan.postcode = f"{district} {rng.randint(1, 9)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
     plan.referral_date = plan.opened_on - rng.randint(1, 14) * DAY
-    sources, weights = zip(*REFERRAL_SOURCES)
+    sources, weights = zip(*REFERRAL_SOURCES, strict=True)
     plan.referral_source = rng.choices(sources, weights)[0]
     neglect = _weighted_sample(rng, NEGLECT_WEIGHTS, rng.choice((1, 1, 2)))
     factors = _weighted_sample(rng, FACTOR_WEIGHTS, rng.choice((0, 1, 1, 2, 2, 3)))
@@ -530,7 +531,7 @@ def _weighted_sample(rng, weights: dict[str, int], k: int) -> list[str]:
     pool = dict(weights)
     chosen = []
     for _ in range(min(k, len(pool))):
-        names, w = zip(*pool.items())
+        names, w = zip(*pool.items(), strict=True)
         pick = rng.choices(names, w)[0]
         chosen.append(pick)
         del pool[pick]
@@ -664,7 +665,8 @@ def _story(rng, today, plan: FamilyPlan) -> Story:
         plan.is_closed and first_move < end - 7 * DAY
     ):
         first_move = min(first_move, end - 2 * DAY)
-        moves.append((first_move, "engagement", "making_changes", "Consent recorded and the family plan agreed.", None, False))
+        moves.append((first_move, "engagement", "making_changes", "Consent recorded and the family plan agreed.",
+                      None, False))
         reached = "making_changes"
         if plan.outcome == "making_changes" and rng.random() < 0.12 and span - (first_move - opened).days > 50:
             back = first_move + rng.randint(20, (end - first_move).days - 30) * DAY
@@ -682,7 +684,8 @@ def _story(rng, today, plan: FamilyPlan) -> Story:
         plan.is_closed and reached == "making_changes" and second_move < end - 7 * DAY
     ):
         second_move = min(second_move, end - DAY)
-        moves.append((second_move, "making_changes", "moving_on", "Goals mostly met; planning support from school and the health visitor.", None, False))
+        moves.append((second_move, "making_changes", "moving_on",
+                      "Goals mostly met; planning support from school and the health visitor.", None, False))
         reached = "moving_on"
     if plan.is_closed:
         by_manager = reached != "moving_on"
@@ -872,7 +875,8 @@ def _visit_rows(rng, today, plan, story, rows, worker_id, children, goals) -> No
         for cid, alone in seen:
             rows.add("visit_children", {"visit_id": visit["id"], "child_id": cid, "seen_alone": alone}, with_id=False)
         if outcome == "completed" and goals and rng.random() < 0.5:
-            active = [g for g in goals if g["start_date"] <= day and (g["status_changed_on"] is None or g["status_changed_on"] >= day)]
+            active = [g for g in goals
+                      if g["start_date"] <= day and (g["status_changed_on"] is None or g["status_changed_on"] >= day)]
             for goal in rng.sample(active, k=min(len(active), rng.choice((1, 1, 2)))):
                 rows.add("visit_goals", {"visit_id": visit["id"], "goal_id": goal["id"]}, with_id=False)
         if no_access_from and day > no_access_from - 7 * DAY:
@@ -919,7 +923,8 @@ def _duration(rng, kind, outcome) -> int | None:
         return None
     if outcome == "no_access":
         return rng.choice((10, 15, 20))
-    low, high = {"home_visit": (45, 90), "school": (20, 45), "office": (30, 60), "phone": (10, 30), "other": (30, 60)}[kind]
+    low, high = {"home_visit": (45, 90), "school": (20, 45), "office": (30, 60), "phone": (10, 30),
+                 "other": (30, 60)}[kind]
     return rng.randrange(low, high + 1, 5)
 
 
@@ -1060,7 +1065,8 @@ def _lock_tables(session: Session) -> None:
     """Ids come from the current maxima, so nobody else may insert meanwhile. SQLite's
     BEGIN IMMEDIATE already holds the write lock; PostgreSQL needs telling."""
     if session.get_bind().dialect.name == "postgresql":
-        names = ", ".join(t.name for t in ID_TABLES + (VisitChild.__table__, VisitGoal.__table__, ReferenceCounter.__table__))
+        names = ", ".join(t.name for t in ID_TABLES + (VisitChild.__table__, VisitGoal.__table__,
+                                                         ReferenceCounter.__table__))
         session.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
 
 
@@ -1095,7 +1101,7 @@ def seed_demo(
     next_ids = _next_ids(session)
     # "Written" at the start of the day it records (UTC): rules read the recorded dates.
     rows = Rows(next_ids, functools.lru_cache(maxsize=None)(
-        lambda day: dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.timezone.utc)
+        lambda day: dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
     ))
 
     taken = {name.lower() for name in session.scalars(select(Team.name))}

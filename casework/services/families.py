@@ -12,16 +12,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..models import (
-    Allocation,
-    ClosureProposal,
-    Team,
-    Transfer,
     CLOSURE_REASONS,
     OPEN_PHASES,
     PHASE_LABELS,
     PHASE_ORDER,
+    Allocation,
     Carer,
     Child,
+    ClosureProposal,
     Family,
     FamilyConcern,
     Flag,
@@ -31,6 +29,8 @@ from ..models import (
     ReferenceCounter,
     Review,
     Role,
+    Team,
+    Transfer,
     User,
     Visit,
 )
@@ -335,7 +335,8 @@ def _record_move(session, actor, family, to_phase, on_date, note, reason=None) -
 
 
 def close_family(
-    session: Session, actor: User, family: Family, on_date: dt.date, reason: str, now: dt.datetime, note: str | None = None
+    session: Session, actor: User, family: Family, on_date: dt.date, reason: str, now: dt.datetime,
+    note: str | None = None,
 ) -> PhaseMove:
     """Close the family on ``on_date`` for ``reason``: by a phase move or a review's decision."""
     ensure_open(family)
@@ -365,7 +366,8 @@ def reopen_family(session: Session, actor: User, family: Family, note: str, now:
         raise Conflict("The family's record has been anonymised: open a new referral instead.")
     note = (note or "").strip()
     if not note:
-        raise ValidationFailed("Say why the family is being reopened.", {"note": ["Say why the family is being reopened."]})
+        raise ValidationFailed("Say why the family is being reopened.",
+                               {"note": ["Say why the family is being reopened."]})
     move = _record_move(session, actor, family, Phase.ENGAGEMENT.value, local_date(now), note)
     family.closed_on = None
     family.closure_reason = None
@@ -461,7 +463,8 @@ def _record_allocation(session, actor, family, from_worker, to_worker, reason, n
     return allocation
 
 
-def allocate(session: Session, actor: User, family: Family, worker_id: int | None, reason: str, now: dt.datetime) -> Allocation:
+def allocate(session: Session, actor: User, family: Family, worker_id: int | None, reason: str,
+             now: dt.datetime) -> Allocation:
     """(Re)allocate a family to a worker of its team, keeping who, when and why."""
     ensure_open(family)
     previous = family.worker
@@ -470,7 +473,8 @@ def allocate(session: Session, actor: User, family: Family, worker_id: int | Non
     return _record_allocation(session, actor, family, previous, family.worker, reason, now)
 
 
-def request_transfer(session: Session, actor: User, family: Family, to_team_id: int, reason: str, now: dt.datetime) -> Transfer:
+def request_transfer(session: Session, actor: User, family: Family, to_team_id: int, reason: str,
+                     now: dt.datetime) -> Transfer:
     """Offer a family to another team. Until that team's manager accepts, it stays here."""
     if not actor.is_manager:
         raise Forbidden("Only a manager can transfer a family.")
@@ -519,7 +523,8 @@ def incoming_transfers(session: Session, actor: User) -> list[Transfer]:
     ))
 
 
-def accept_transfer(session: Session, actor: User, transfer: Transfer, worker_id: int | None, now: dt.datetime) -> Family:
+def accept_transfer(session: Session, actor: User, transfer: Transfer, worker_id: int | None,
+                    now: dt.datetime) -> Family:
     family = transfer.family
     ensure_open(family)
     worker = allocatable_worker(session, actor, worker_id)
@@ -539,7 +544,8 @@ def decline_transfer(session: Session, actor: User, transfer: Transfer, comment:
         raise ValidationFailed("Say why the transfer is declined.", {"comment": ["Say why the transfer is declined."]})
     transfer.status, transfer.decided_by_id, transfer.decided_at, transfer.comment = "declined", actor.id, now, comment
     notify(session, transfer.requested_by_id, "transfer_declined", transfer.family_id,
-           f"{transfer.family.reference} was declined by {transfer.to_team.name}.", f"transfer_declined:{transfer.id}", now)
+           f"{transfer.family.reference} was declined by {transfer.to_team.name}.", f"transfer_declined:{transfer.id}",
+           now)
     session.flush()
     return transfer
 
@@ -616,7 +622,8 @@ def summarise(session: Session, families: list[Family], now: dt.datetime) -> lis
                 .correlate(Family).scalar_subquery()
             )
 
-        last_review = select(func.max(Review.held_on)).where(Review.family_id == Family.id).correlate(Family).scalar_subquery()
+        last_review = (select(func.max(Review.held_on)).where(Review.family_id == Family.id)
+                       .correlate(Family).scalar_subquery())
         for family_id, visited_on, all_seen, held_on in session.execute(
             select(Family.id, last_visit(Visit.date), last_visit(Visit.all_children_seen), last_review)
             .where(Family.id.in_(ids))

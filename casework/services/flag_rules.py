@@ -175,10 +175,12 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
             if rating > best_so_far:
                 best_so_far, last_improvement = rating, date
         stalled_since = last_improvement or goal.start_date
-        escalate = (ctx.today - ctx.since(goal.family_id, "goal_stalled", key, stalled_since)).days >= s.stall_escalate_days
+        escalate = ((ctx.today - ctx.since(goal.family_id, "goal_stalled", key, stalled_since)).days
+                    >= s.stall_escalate_days)
         if history:
             last_date, last_rating = history[-1]
-            why = f"No rating above {best_so_far} since {d(stalled_since)}; last rating {last_rating} on {d(last_date)}."
+            why = (f"No rating above {best_so_far} since {d(stalled_since)}; "
+                   f"last rating {last_rating} on {d(last_date)}.")
         else:
             why = f"No rating since the goal started on {d(goal.start_date)}."
         if target_passed and not stalled:
@@ -258,7 +260,8 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
         if last_two == ["no_access", "no_access"]:
             why = f"The last two visits ({d(visits[1][0])} and {d(visits[0][0])}) were no access."
         elif len(missed) >= 3:
-            why = f"{len(missed)} of the last {len(visits)} visits were no access or cancelled (latest {d(missed[0][0])})."
+            why = (f"{len(missed)} of the last {len(visits)} visits were no access or cancelled "
+                   f"(latest {d(missed[0][0])}).")
         else:
             continue
         findings.append(Finding(family_id, "no_access", "family", "high", why, escalate=True))

@@ -11,7 +11,8 @@ from .clock import local_date
 from .errors import NotFound
 
 
-def notify(session: Session, user_id: int | None, kind: str, family_id: int | None, message: str, key: str, now: dt.datetime) -> None:
+def notify(session: Session, user_id: int | None, kind: str, family_id: int | None, message: str, key: str,
+           now: dt.datetime) -> None:
     """Tell ``user_id`` once: a second notification with the same ``key`` is never created.
     Messages name families by reference only; they may be e-mailed."""
     if user_id is None or session.scalar(select(Notification.id).where(Notification.key == key)):
@@ -21,7 +22,9 @@ def notify(session: Session, user_id: int | None, kind: str, family_id: int | No
 
 
 def managers_of(session: Session, team_id: int) -> list[int]:
-    return list(session.scalars(select(User.id).where(User.team_id == team_id, User.role == "manager", User.active.is_(True))))
+    return list(session.scalars(
+        select(User.id).where(User.team_id == team_id, User.role == "manager", User.active.is_(True))
+    ))
 
 
 def notifications_for(session: Session, user: User, unread_only: bool = False, limit: int = 200) -> list[Notification]:
@@ -32,11 +35,15 @@ def notifications_for(session: Session, user: User, unread_only: bool = False, l
 
 
 def unread_count(session: Session, user: User) -> int:
-    return session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+    return session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
 
 
 def mark_read(session: Session, user: User, notification_id: int, now: dt.datetime) -> Notification:
-    note = session.scalar(select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id))
+    note = session.scalar(
+        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
+    )
     if note is None:
         raise NotFound("Notification not found.")
     if note.read_at is None:

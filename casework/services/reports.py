@@ -111,14 +111,19 @@ def _in_period(actor: User, start: dt.date, end: dt.date, team_id: int | None):
     return (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end, Family.phase == "closed")
 
 
-def outcome_measures(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> Measures:
+def outcome_measures(session: Session, actor: User, start: dt.date, end: dt.date,
+                     team_id: int | None = None) -> Measures:
     """Every figure of the outcomes report for families closed in [start, end], family by
     family. The report (``outcomes``) and the lists of families behind each figure
     (``outcome_families``) are both read from this, so they cannot disagree."""
     in_period = _in_period(actor, start, end, team_id)
-    families = session.execute(select(Family.id, Family.opened_on, Family.closed_on, Family.closure_reason).where(*in_period)).all()
+    families = session.execute(
+        select(Family.id, Family.opened_on, Family.closed_on, Family.closure_reason).where(*in_period)
+    ).all()
     child_counts = dict(
-        session.execute(select(Child.family_id, func.count(Child.id)).join(Family).where(*in_period).group_by(Child.family_id)).all()
+        session.execute(
+            select(Child.family_id, func.count(Child.id)).join(Family).where(*in_period).group_by(Child.family_id)
+        ).all()
     )
     measures = Measures()
     closed, children = measures("families_closed", "families", "count"), measures("children", "children", "count")
@@ -205,21 +210,28 @@ def _compared(frameworks, found: dict[tuple, dict]):
                 yield subject, entry["family"], framework, domain, framework.improved(before, after)
 
 
-def _assessment_measures(session: Session, in_period, measures: Measures, child_counts: dict[int, int], closed: list[int]) -> None:
+def _assessment_measures(session: Session, in_period, measures: Measures, child_counts: dict[int, int],
+                         closed: list[int]) -> None:
     """Per framework domain: families whose latest family assessment is better than their first
     (and the children of those families); children assessed on their own whose latest is better
     than their first; and how many closed families had a first and a closing assessment."""
     def scores(of_children: bool):
         # Only the first and the latest assessment of each subject are read with their scores
         # (the window functions pick them), not every review in between.
-        subject, which = (Assessment.child_id, Assessment.child_id.is_not(None)) if of_children else (Assessment.family_id, Assessment.child_id.is_(None))
+        if of_children:
+            subject, which = Assessment.child_id, Assessment.child_id.is_not(None)
+        else:
+            subject, which = Assessment.family_id, Assessment.child_id.is_(None)
         per_subject = (subject, Assessment.framework)
         ranked = (
             select(
                 subject.label("subject"), Assessment.family_id, Assessment.framework, Assessment.id, Assessment.date,
-                func.row_number().over(partition_by=per_subject, order_by=(Assessment.date, Assessment.id)).label("from_first"),
-                func.row_number().over(partition_by=per_subject, order_by=(Assessment.date.desc(), Assessment.id.desc())).label("from_last"),
-                func.max(case((Assessment.stage == "closing", 1), else_=0)).over(partition_by=per_subject).label("closing"),
+                func.row_number().over(partition_by=per_subject,
+                                       order_by=(Assessment.date, Assessment.id)).label("from_first"),
+                func.row_number().over(partition_by=per_subject,
+                                       order_by=(Assessment.date.desc(), Assessment.id.desc())).label("from_last"),
+                func.max(case((Assessment.stage == "closing", 1), else_=0))
+                .over(partition_by=per_subject).label("closing"),
             )
             .join(Family, Family.id == Assessment.family_id)
             .where(*in_period, which)
@@ -234,14 +246,18 @@ def _assessment_measures(session: Session, in_period, measures: Measures, child_
         )
 
     frameworks = load_frameworks()
-    order = {(f.code, d.code): index for index, (f, d) in enumerate((f, d) for f in frameworks.values() for d in f.domains)}
+    order = {(f.code, d.code): index
+             for index, (f, d) in enumerate((f, d) for f in frameworks.values() for d in f.domains)}
     family_level = _first_and_latest(scores(of_children=False))
-    for _, family_id, framework, domain, better in sorted(_compared(frameworks, family_level), key=lambda c: order[(c[2].code, c[3].code)]):
+    for _, family_id, framework, domain, better in sorted(_compared(frameworks, family_level),
+                                                          key=lambda c: order[(c[2].code, c[3].code)]):
         measures(f"domain:{framework.code}:{domain.code}:families", "families").add(family_id, 1, better)
         count = child_counts.get(family_id, 0)
-        measures(f"domain:{framework.code}:{domain.code}:children", "children").add(family_id, count, count if better else 0)
+        measures(f"domain:{framework.code}:{domain.code}:children", "children").add(
+            family_id, count, count if better else 0)
     child_level = _first_and_latest(scores(of_children=True))
-    for _, family_id, framework, domain, better in sorted(_compared(frameworks, child_level), key=lambda c: order[(c[2].code, c[3].code)]):
+    for _, family_id, framework, domain, better in sorted(_compared(frameworks, child_level),
+                                                          key=lambda c: order[(c[2].code, c[3].code)]):
         measures(f"child_domain:{framework.code}:{domain.code}", "children").add(family_id, 1, better)
     complete = {entry["family"] for (_, code), entry in family_level.items()
                 if code in frameworks and entry["first_id"] != entry["last_id"] and entry["closing"]}
@@ -275,17 +291,20 @@ def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_i
         ],
         "median_weeks_in_service": measures["weeks_in_service"].median,
         "median_weeks_in_phase": {phase: measures[f"weeks_in:{phase}"].median for phase in OPEN_PHASES},
-        "expected_weeks": {**current_app.config["CASEWORK_PHASE_WEEKS"], "total": sum(current_app.config["CASEWORK_PHASE_WEEKS"].values())},
+        "expected_weeks": {**current_app.config["CASEWORK_PHASE_WEEKS"],
+                           "total": sum(current_app.config["CASEWORK_PHASE_WEEKS"].values())},
         "closure_reasons": {reason: measures[f"closure:{reason}"].n for reason in CLOSURE_REASONS},
         "assessment_domains": [
             {"framework": code, "domain": domain, "label": labels.get((code, domain), domain),
              **_share(m, "families", "improved"),
-             **_share(measures[f"domain:{code}:{domain}:children"], "children", "children_improved", "pct_children_improved")}
+             **_share(measures[f"domain:{code}:{domain}:children"], "children", "children_improved",
+                      "pct_children_improved")}
             for m in by_group["domain"] if m.about[3] == "families"
             for code, domain in [m.about[1:3]]
         ],
         "child_assessment_domains": [
-            {"framework": code, "domain": domain, "label": labels.get((code, domain), domain), **_share(m, "children", "improved")}
+            {"framework": code, "domain": domain, "label": labels.get((code, domain), domain),
+             **_share(m, "children", "improved")}
             for m in by_group["child_domain"]
             for code, domain in [m.about[1:3]]
         ],
@@ -301,7 +320,9 @@ def _share(measure: Measure, whole: str, part: str, pct: str | None = None) -> d
     return {whole: measure.n, part: measure.count, pct or f"pct_{part}": measure.pct}
 
 
-def outcome_families(session: Session, actor: User, start: dt.date, end: dt.date, key: str) -> tuple[Measure, list[tuple[int, str]]] | None:
+def outcome_families(
+    session: Session, actor: User, start: dt.date, end: dt.date, key: str
+) -> tuple[Measure, list[tuple[int, str]]] | None:
     """The families behind one figure of the outcomes report: the measure and ``(family id,
     reference)`` for each family it counts, by reference; None for a figure the report does not
     have. Managers only, their own team: administrators see aggregate figures, never families."""
@@ -311,7 +332,9 @@ def outcome_families(session: Session, actor: User, start: dt.date, end: dt.date
     if measure is None:
         return None
     ids = measure.families
-    references = dict(session.execute(select(Family.id, Family.reference).where(Family.id.in_(ids), report_scope(actor))).all()) if ids else {}
+    references = dict(session.execute(
+        select(Family.id, Family.reference).where(Family.id.in_(ids), report_scope(actor))
+    ).all()) if ids else {}
     return measure, sorted(references.items(), key=lambda item: item[1])
 
 
@@ -357,7 +380,8 @@ def sustained_outcomes(session: Session, actor: User, today: dt.date, team_id: i
         re_referred = session.scalar(
             select(func.count(func.distinct(later.previous_family_id))).where(later.previous_family_id.in_(closed))
         )
-        cohorts.append({"months": months, "closed_from": start.isoformat(), "closed_to": (end - dt.timedelta(days=1)).isoformat(),
+        cohorts.append({"months": months, "closed_from": start.isoformat(),
+                        "closed_to": (end - dt.timedelta(days=1)).isoformat(),
                         "families_closed": total, "re_referred": re_referred,
                         "pct_re_referred": percentage(re_referred, total)})
     return {"as_of": today.isoformat(), "cohorts": cohorts}
@@ -394,7 +418,8 @@ def _quarter(day: dt.date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
 
 
-def local_area_by_quarter(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> dict:
+def local_area_by_quarter(session: Session, actor: User, start: dt.date, end: dt.date,
+                          team_id: int | None = None) -> dict:
     """The local-area counts for each calendar quarter that [start, end] touches (the first and
     last clipped to the period), each with its own rows suppressed as in ``local_area``. One
     query; the district and the quarter are worked out here. Quarters without referrals are

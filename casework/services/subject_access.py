@@ -416,7 +416,8 @@ class _Builder:
                 return "yes" if self.child.id in (value or []) else "no"
             return ", ".join(self._children_named(value)) or "none"
         if name == "goals_discussed":
-            return "; ".join(self.x.text(self.r.goal_titles.get(gid, "a goal no longer recorded")) for gid in value or []) or "none"
+            return "; ".join(self.x.text(self.r.goal_titles.get(gid, "a goal no longer recorded"))
+                             for gid in value or []) or "none"
         if isinstance(value, str):
             return self.x.text(value)
         return value

@@ -214,7 +214,8 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
             .order_by(Flag.raised_at, Flag.id)
         ).all()
         goal_ids = {_goal_id(flag.subject_key) for flag in flags} - {None}
-        titles = dict(session.execute(select(Goal.id, Goal.title).where(Goal.id.in_(goal_ids))).all()) if goal_ids else {}
+        titles = (dict(session.execute(select(Goal.id, Goal.title).where(Goal.id.in_(goal_ids))).all())
+                  if goal_ids else {})
         rank = {"high": 0, "medium": 1, "low": 2}
         for flag in sorted(flags, key=lambda f: rank.get(f.severity, 3)):
             goal_id = _goal_id(flag.subject_key)

@@ -10,7 +10,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
-    FLAG_RULES, OPEN_PHASES, SEVERITIES, AuditEvent, Family, Flag, Goal, GoalRating, Notification, Review, User,
+    FLAG_RULES,
+    OPEN_PHASES,
+    SEVERITIES,
+    AuditEvent,
+    Family,
+    Flag,
+    Goal,
+    GoalRating,
+    Notification,
+    Review,
+    User,
 )
 from ..models.base import utcnow
 from .assessments import assessments_due
@@ -56,11 +66,12 @@ class Notifier:
         if user_id is not None and key not in self.pending:
             self.pending[key] = {
                 "user_id": user_id, "kind": kind, "family_id": family_id, "message": message,
-                "key": key, "created_at": self.now.astimezone(dt.timezone.utc), "created_on": self.today,
+                "key": key, "created_at": self.now.astimezone(dt.UTC), "created_on": self.today,
             }
 
     def save(self) -> int:
-        return len(insert_new_rows(self.session.connection(), Notification.__table__, list(self.pending.values()), ("key",)))
+        return len(insert_new_rows(self.session.connection(), Notification.__table__, list(self.pending.values()),
+                                   ("key",)))
 
 
 def _restarts(session: Session) -> dict:
@@ -218,7 +229,8 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         reference, worker_id, team_id = families[family_id]
         recipient = worker_id or next(iter(managers.get(team_id, [])), None)
         notifier.add(recipient, "assessment_due", family_id,
-                     f"{'An initial' if stage == 'initial' else 'A review'} assessment for {reference} is due on {d(due)}.",
+                     f"{'An initial' if stage == 'initial' else 'A review'} assessment for {reference} "
+                     f"is due on {d(due)}.",
                      f"assessment_due:{family_id}:{framework}:{due.isoformat()}")
     summary.notifications = notifier.save()
     session.flush()

@@ -80,7 +80,8 @@ def record_training():
     user = _user_or_404(form.person.data)
     record = db.session.get(FrameworkTraining, (user.id, form.framework.data))
     if record is None:
-        db.session.add(FrameworkTraining(user_id=user.id, framework=form.framework.data, trained_on=form.trained_on.data))
+        db.session.add(FrameworkTraining(user_id=user.id, framework=form.framework.data,
+                                         trained_on=form.trained_on.data))
     else:
         record.trained_on = form.trained_on.data
     db.session.commit()

@@ -144,7 +144,8 @@ def _shown(family_id):
 def family(family_id):
     family, framework, child, first, latest, changes = _shown(family_id)
     history = db.session.scalars(
-        db.select(Assessment).where(Assessment.family_id == family.id).order_by(Assessment.date.desc(), Assessment.id.desc())
+        db.select(Assessment).where(Assessment.family_id == family.id)
+        .order_by(Assessment.date.desc(), Assessment.id.desc())
     ).all()
     each_child = []
     if child is None and framework.subject != "family":

@@ -35,7 +35,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = signin.sign_in(db.session, form.email.data, form.password.data, request.remote_addr, clock.current_time())
+            user = signin.sign_in(db.session, form.email.data, form.password.data, request.remote_addr,
+                                  clock.current_time())
         except signin.TooManyAttempts as error:
             db.session.commit()  # the refusal is audited
             form.form_errors.append(error.message)

@@ -244,7 +244,8 @@ def allocate(family_id):
         return _render_allocate(form, family, 422)
     def allocate():
         families_service.check_version(family, parse_version(form.version.data))
-        families_service.allocate(db.session, actor, family, form.worker_id.data, form.reason.data, clock.current_time())
+        families_service.allocate(db.session, actor, family, form.worker_id.data, form.reason.data,
+                                  clock.current_time())
 
     status = save_form(form, family, allocate)
     if status:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..extensions import db
-from ..forms.fields import MAX_ID
 from ..forms.case import (
     CarerForm,
     ChildForm,
@@ -22,6 +21,7 @@ from ..forms.case import (
     ReopenForm,
     area_label,
 )
+from ..forms.fields import MAX_ID
 from ..models import (
     CLOSURE_REASONS,
     NEGLECT_CONCERNS,
@@ -34,9 +34,8 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..services import assessments as assessments_service
-from ..services import audit
+from ..services import audit, clock
 from ..services import chronology as chronology_service
-from ..services import clock
 from ..services import families as families_service
 from ..services import goals as goals_service
 from ..services import visits as visits_service

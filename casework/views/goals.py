@@ -11,8 +11,8 @@ from ..extensions import db
 from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, area_label
 from ..models import GOAL_STATUSES
 from ..services import charts, clock, drafts, scope
-from ..services import goals as goals_service
 from ..services import corrections as corrections_service
+from ..services import goals as goals_service
 from ..services.errors import ServiceError, StaleVersion, ValidationFailed
 from .helpers import (
     case_worker_required,
@@ -209,7 +209,8 @@ def rating_correction_lines(correction) -> list[tuple[str, str]]:
                 pass
         elif name == "rating":
             value = f"{value} out of 10"
-        lines.append((RATING_FIELD_LABELS.get(name, name.capitalize()), str(value) if value not in (None, "") else "Empty"))
+        lines.append((RATING_FIELD_LABELS.get(name, name.capitalize()),
+                      str(value) if value not in (None, "") else "Empty"))
     return lines
 
 

@@ -15,10 +15,9 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from ..extensions import db
 from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
 from ..models import Family
-from ..services import audit, clock
+from ..services import audit, clock, subject_access
 from ..services import families as families_service
 from ..services import retention as retention_service
-from ..services import subject_access
 from ..services.errors import ServiceError
 from .helpers import (
     current_actor,

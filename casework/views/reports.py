@@ -136,7 +136,8 @@ def _outcomes_context(actor, team, report) -> dict:
 @reports_required
 def index():
     """``/reports``: the outcomes report (for the period and team asked for, if any)."""
-    return redirect(url_for("reports.outcomes", **{name: request.args[name] for name in ("from", "to", "team") if name in request.args}))
+    return redirect(url_for("reports.outcomes",
+                            **{name: request.args[name] for name in ("from", "to", "team") if name in request.args}))
 
 
 @bp.get("/outcomes")
@@ -260,18 +261,22 @@ def outcome_rows(report: dict, scope: str) -> list[list]:
     for row in report["areas"]:
         name = area_label(row["area"])
         rows.append([f"{name}: goals improved", row["improved"], row["goals"], row["pct_improved"]])
-        rows.append([f"{name}: families improved", row["families_improved"], row["families"], row["pct_families_improved"]])
-        rows.append([f"{name}: children improved", row["children_improved"], row["children"], row["pct_children_improved"]])
+        rows.append([f"{name}: families improved", row["families_improved"], row["families"],
+                     row["pct_families_improved"]])
+        rows.append([f"{name}: children improved", row["children_improved"], row["children"],
+                     row["pct_children_improved"]])
     for row in report["assessment_domains"]:
-        rows.append([f"Assessment {row['framework']}, {row['label']}: families better", row["improved"], row["families"], row["pct_improved"]])
-        rows.append([f"Assessment {row['framework']}, {row['label']}: children in families better", row["children_improved"],
-                     row["children"], row["pct_children_improved"]])
+        rows.append([f"Assessment {row['framework']}, {row['label']}: families better", row["improved"],
+                     row["families"], row["pct_improved"]])
+        rows.append([f"Assessment {row['framework']}, {row['label']}: children in families better",
+                     row["children_improved"], row["children"], row["pct_children_improved"]])
     for row in report["child_assessment_domains"]:
-        rows.append([f"Assessment {row['framework']}, {row['label']}: children assessed on their own, better", row["improved"],
-                     row["children"], row["pct_improved"]])
+        rows.append([f"Assessment {row['framework']}, {row['label']}: children assessed on their own, better",
+                     row["improved"], row["children"], row["pct_improved"]])
     rows.append(["Median weeks in service", report["median_weeks_in_service"], report["expected_weeks"]["total"], ""])
     for phase, weeks in report["median_weeks_in_phase"].items():
-        rows.append([f"Median weeks in {PHASE_LABELS.get(phase, phase).lower()}", weeks, report["expected_weeks"].get(phase, ""), ""])
+        rows.append([f"Median weeks in {PHASE_LABELS.get(phase, phase).lower()}", weeks,
+                     report["expected_weeks"].get(phase, ""), ""])
     for reason, count in report["closure_reasons"].items():
         rows.append([f"Closed: {CLOSURE_REASONS.get(reason, reason)}", count, report["families_closed"], ""])
     completeness = report["data_completeness"]
@@ -324,7 +329,8 @@ def local_area_table(rows: list[dict]) -> dict:
     return {
         "districts": districts,
         "concerns": concerns,
-        "cell": lambda d, c: (HIDDEN if cells[(d, c)]["suppressed"] else cells[(d, c)]["count"]) if (d, c) in cells else 0,
+        "cell": lambda d, c: ((HIDDEN if cells[(d, c)]["suppressed"] else cells[(d, c)]["count"])
+                              if (d, c) in cells else 0),
         "row_totals": {d: total([(d, c) for c in concerns]) for d in districts},
         "column_totals": {c: total([(d, c) for d in districts]) for c in concerns},
         "grand_total": total(list(cells)),
@@ -353,7 +359,8 @@ def local_area():
     actor, team, form, report = _local_area_report()
     if report is None:
         return render_template("reports/local_area.html", form=form, report=None, **_team_context(actor, team)), 422
-    by_quarter = reports_service.local_area_by_quarter(db.session, actor, *_dates(report), team_id=team.id if team else None)
+    by_quarter = reports_service.local_area_by_quarter(db.session, actor, *_dates(report),
+                                                       team_id=team.id if team else None)
     quarters = [{**quarter, "table": local_area_table(quarter["rows"])} for quarter in by_quarter["quarters"]]
     return render_template(
         "reports/local_area.html", form=form, report=report, table=local_area_table(report["rows"]),
@@ -374,5 +381,6 @@ def local_area_csv():
     for district in table["districts"]:
         rows.append([district] + [table["cell"](district, c) for c in table["concerns"]]
                     + [_shown(table["row_totals"][district])])
-    rows.append(["Total"] + [_shown(table["column_totals"][c]) for c in table["concerns"]] + [_shown(table["grand_total"])])
+    rows.append(["Total"] + [_shown(table["column_totals"][c]) for c in table["concerns"]]
+                + [_shown(table["grand_total"])])
     return _csv(rows, f"local-area-{report['from']}-{report['to']}.csv")

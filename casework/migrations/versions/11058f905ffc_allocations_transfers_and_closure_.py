@@ -5,9 +5,8 @@ Revises: 7bcd666e5f2c
 Create Date: 2026-11-25 11:05:34.336811
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '11058f905ffc'

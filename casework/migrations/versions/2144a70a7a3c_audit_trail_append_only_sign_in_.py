@@ -5,9 +5,8 @@ Revises: 3a5944c0ae0b
 Create Date: 2026-11-25 11:41:22.743375
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2144a70a7a3c'

@@ -5,9 +5,8 @@ Revises: 11058f905ffc
 Create Date: 2026-11-25 11:36:46.331456
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3a5944c0ae0b'

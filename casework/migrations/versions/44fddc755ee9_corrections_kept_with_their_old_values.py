@@ -5,9 +5,8 @@ Revises: aea22e772a39
 Create Date: 2026-11-25 10:47:18.640621
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '44fddc755ee9'

@@ -5,9 +5,8 @@ Revises: 44fddc755ee9
 Create Date: 2026-11-25 10:50:36.457806
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7bcd666e5f2c'

@@ -1,13 +1,12 @@
 """foundation: teams, users, families, visits, goals, reviews
 
 Revision ID: aea22e772a39
-Revises: 
+Revises:
 Create Date: 2026-11-25 10:30:54.720789
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'aea22e772a39'

@@ -5,9 +5,8 @@ Revises: 2144a70a7a3c
 Create Date: 2026-11-25 13:22:04.798161
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b12a9db5a48d'

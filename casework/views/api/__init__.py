@@ -10,6 +10,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 from . import core  # noqa: E402,F401  (authentication and error handlers first)
+
+# isort: split
 from . import (  # noqa: E402,F401
     auth,
     caseload,

@@ -9,7 +9,6 @@ from ...services.errors import Forbidden, ValidationFailed
 from . import bp, schemas
 from .core import VALUE, Unauthorised, api_now, api_user, body_text, check_form, created, read_body
 
-
 TOTP_CODE_NEEDED = ("This account uses two-step sign-in: send the current 6-digit code from its "
                     "authenticator app in totp_code.")
 ENROLMENT_NEEDED = ("Administrators must set up two-step sign-in before using casework: sign in on the "

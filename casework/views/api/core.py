@@ -14,9 +14,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from werkzeug.routing import RequestRedirect
 
 from ...extensions import db
-from ...services import accounts
+from ...services import accounts, audit, totp
 from ...services.clock import current_time
-from ...services import audit, totp
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
 from . import bp

@@ -17,9 +17,9 @@ from ...models import (
     VISIT_KINDS,
     VISIT_OUTCOMES,
 )
-from ...services import chronology as chronology_service
 from ...models.flag import FLAG_STATUSES
 from ...models.goal import RATING_MAX, RATING_MIN
+from ...services import chronology as chronology_service
 from . import bp
 from .families import PER_PAGE_DEFAULT, PER_PAGE_MAX
 from .records import openapi_paths as records_paths
