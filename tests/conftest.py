@@ -21,6 +21,12 @@ from . import factories
 PASSWORD = factories.PASSWORD
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "deploy: casework run as deploy/ ships it, behind nginx (tests/test_deploy.py; SQLite run only)"
+    )
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("CASEWORK_TEST_DATABASE_URL")
     if url:
