@@ -20,7 +20,8 @@ from .family import (  # noqa: F401
     ReferenceCounter,
 )
 from .flag import FLAG_RULES, SEVERITIES, EmailDigest, Flag, Notification  # noqa: F401
-from .goal import GOAL_STATUSES, Goal, GoalRating  # noqa: F401
+from .goal import GOAL_STATUSES, Goal, GoalRating, GoalStatusChange  # noqa: F401
 from .review import REVIEW_DECISIONS, Review  # noqa: F401
+from .submission import Submission  # noqa: F401
 from .user import ApiToken, Role, Team, User  # noqa: F401
 from .visit import VISIT_KINDS, VISIT_OUTCOMES, Visit, VisitChild, VisitGoal  # noqa: F401

@@ -69,6 +69,8 @@ class Family(Versioned, Timestamped, db.Model):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who opened the referral (for the chronology); unknown for families opened before it was kept.
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     household_name: Mapped[str] = mapped_column(String(120))
     postcode: Mapped[str] = mapped_column(String(10))
     referral_date: Mapped[dt.date] = mapped_column(Date)
@@ -89,7 +91,8 @@ class Family(Versioned, Timestamped, db.Model):
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     team = relationship("Team")
-    worker = relationship("User")
+    worker = relationship("User", foreign_keys=[worker_id])
+    opened_by = relationship("User", foreign_keys=[opened_by_id])
     previous_family: Mapped[Family | None] = relationship(remote_side="Family.id")
     children: Mapped[list[Child]] = relationship(
         back_populates="family", order_by="Child.date_of_birth", cascade="all, delete-orphan"

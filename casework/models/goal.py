@@ -7,7 +7,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Timestamped, Versioned
+from .base import Timestamped, UTCDateTime, Versioned, utcnow
 
 GOAL_STATUSES = {"active": "Active", "achieved": "Achieved", "withdrawn": "Withdrawn"}
 RATING_MIN, RATING_MAX = 1, 10
@@ -27,8 +27,17 @@ class Goal(Versioned, Timestamped, db.Model):
     target_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="active")
     status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The next step agreed with the family, written for them: the one free text of a goal
+    # that the parents' printed plan shows.
+    next_step: Mapped[str | None] = mapped_column(Text)
+    # Who agreed it (for the chronology); unknown for goals agreed before it was kept.
+    agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     family = relationship("Family")
+    agreed_by = relationship("User")
+    status_changes: Mapped[list[GoalStatusChange]] = relationship(
+        back_populates="goal", order_by="GoalStatusChange.id", cascade="all, delete-orphan"
+    )
     ratings: Mapped[list[GoalRating]] = relationship(
         back_populates="goal",
         order_by="(GoalRating.date, GoalRating.id)",
@@ -57,3 +66,23 @@ class GoalRating(Versioned, Timestamped, db.Model):
 
     goal: Mapped[Goal] = relationship(back_populates="ratings")
     recorded_by = relationship("User")
+
+
+class GoalStatusChange(db.Model):
+    """A goal marked achieved, withdrawn (with the reason) or active again: who, when and why,
+    for the chronology."""
+
+    __tablename__ = "goal_status_changes"
+    __table_args__ = (Index("ix_goal_status_changes_family", "family_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    goal: Mapped[Goal] = relationship(back_populates="status_changes")
+    by = relationship("User")

@@ -11,7 +11,17 @@ from flask import g, has_request_context
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, Draft, EmailDigest, LoginAttempt, Notification, ReferenceCounter, User, UserSession
+from ..models import (
+    AuditEvent,
+    Draft,
+    EmailDigest,
+    LoginAttempt,
+    Notification,
+    ReferenceCounter,
+    Submission,
+    User,
+    UserSession,
+)
 from ..models.base import utcnow
 
 # Column names whose values are personal and never copied into the audit.
@@ -21,10 +31,13 @@ PERSONAL_FIELDS = frozenset({
     "comment", "name", "email", "password_hash", "token_hash", "old_values",
     "totp_secret",  # a second factor's shared secret: never in the audit
     "legal_hold_reason", "data",  # a legal hold's reason; a draft's unsaved form text
+    "next_step",  # a goal's next step, written for the family
 })
 # Rows that are themselves bookkeeping: auditing them would only add noise. A draft (autosaved
-# every half a minute) would also copy unsaved notes into the append-only audit.
-NOT_AUDITED = (AuditEvent, LoginAttempt, UserSession, Notification, EmailDigest, ReferenceCounter, Draft)
+# every half a minute) would also copy unsaved notes into the append-only audit; a submission
+# key keeps a copy of an answer (with its notes) for a day.
+NOT_AUDITED = (AuditEvent, LoginAttempt, UserSession, Notification, EmailDigest, ReferenceCounter, Draft,
+               Submission)
 
 def set_actor(user_id: int | None, ip: str | None) -> None:
     """Who is acting in this request, set at the edge (the sign-in check)."""

@@ -11,6 +11,7 @@ from ..models import Correction, GoalRating, User, Visit, VisitChild
 from .clock import local_date
 from .errors import ValidationFailed
 from .families import check_version, ensure_open
+from .flags import resolve_cleared
 from .visits import check_visit
 
 VISIT_FIELDS = ("date", "kind", "outcome", "duration_minutes", "notes", "children_seen", "seen_alone",
@@ -81,6 +82,7 @@ def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, no
     visit.all_children_seen = all_seen
     _keep(session, actor, visit.family_id, "visit", visit.id, note, changed, now)
     session.flush()
+    resolve_cleared(session, visit.family, now, visit)
     return visit
 
 
@@ -104,6 +106,7 @@ def correct_rating(session: Session, actor: User, rating: GoalRating, changes: d
         setattr(rating, name, after[name])
     _keep(session, actor, goal.family_id, "rating", rating.id, note, changed, now)
     session.flush()
+    resolve_cleared(session, goal.family, now, rating)
     return rating
 
 

@@ -36,6 +36,7 @@ from ..models import (
 )
 from .clock import local_date
 from .errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
+from .flags import resolve_cleared
 from .notifications import managers_of, notify
 from .schedule import review_interval
 from .scope import family_scope, require_case_role
@@ -162,6 +163,7 @@ def open_referral(session: Session, actor: User, data: dict, now: dt.datetime, p
         reference=next_reference(session, prefix, opened_on.year),
         team_id=actor.team_id,
         worker=worker,
+        opened_by_id=actor.id,
         household_name=data["household_name"].strip(),
         postcode=normalise_postcode(data["postcode"]),
         referral_date=data["referral_date"],
@@ -320,10 +322,11 @@ def move_phase(
 
     if to_phase == Phase.CLOSED.value:
         return close_or_propose(session, actor, family, on_date, reason, now, note=note)
-    return _record_move(session, actor, family, to_phase, on_date, note)
+    return _record_move(session, actor, family, to_phase, on_date, note, now)
 
 
-def _record_move(session, actor, family, to_phase, on_date, note, reason=None) -> PhaseMove:
+def _record_move(session, actor, family, to_phase, on_date, note, now, reason=None) -> PhaseMove:
+    """Every phase move (closing and reopening included); it clears an overrun flag at once."""
     move = PhaseMove(
         family=family, from_phase=family.phase, to_phase=to_phase, date=on_date, note=note, reason=reason, by=actor
     )
@@ -331,6 +334,7 @@ def _record_move(session, actor, family, to_phase, on_date, note, reason=None) -
     family.phase = to_phase
     family.phase_since = on_date
     session.flush()
+    resolve_cleared(session, family, now, move)
     return move
 
 
@@ -343,7 +347,7 @@ def close_family(
     if on_date < family.phase_since:
         message = f"The family cannot close before {family.phase_since:%-d %B %Y}, when its current phase began."
         raise ValidationFailed(message, {"date": [message]})
-    move = _record_move(session, actor, family, Phase.CLOSED.value, on_date, note, reason)
+    move = _record_move(session, actor, family, Phase.CLOSED.value, on_date, note, now, reason)
     family.closed_on = on_date
     family.closure_reason = reason
     # A closure still waiting for approval is moot once the family is closed another way (a
@@ -368,7 +372,7 @@ def reopen_family(session: Session, actor: User, family: Family, note: str, now:
     if not note:
         raise ValidationFailed("Say why the family is being reopened.",
                                {"note": ["Say why the family is being reopened."]})
-    move = _record_move(session, actor, family, Phase.ENGAGEMENT.value, local_date(now), note)
+    move = _record_move(session, actor, family, Phase.ENGAGEMENT.value, local_date(now), note, now)
     family.closed_on = None
     family.closure_reason = None
     return move

@@ -2,6 +2,10 @@
 given (never a clock, never when a row was inserted), and looks at the whole service in a few
 set-based queries. Each answers ``Finding``s: what should be flagged today, and why.
 
+The same rules decide, for one family, whether a record just saved has cleared a flag
+(``evaluate(..., family_ids=[id])``, see ``flags.resolve_cleared``): scoped, every query only
+reads that family's rows.
+
 Windows follow the contract: "the last 28 days" are the dates d with today - 28 < d <= today.
 A flag that someone resolved while its condition still held restarts its clock on the day it
 was resolved: the rule then counts from that day, so it returns only if the condition holds
@@ -14,10 +18,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_PHASES, PHASE_LABELS, Child, Family, Goal, GoalRating, Review, Visit, VisitChild
+from ..models import OPEN_PHASES, PHASE_LABELS, Child, Family, Flag, Goal, GoalRating, Review, Visit, VisitChild
 
 # Visits at which a child counts as seen: a phone call does not.
 SEEING_KINDS = ("home_visit", "office", "school")
@@ -75,6 +79,12 @@ class Context:
     families: dict[int, OpenFamily]
     # (family_id, rule, subject_key) -> the day a flag on it was last resolved
     restarts: dict[tuple[int, str, str], dt.date] = field(default_factory=dict)
+    # The families looked at: None for the whole service (the sweep).
+    family_ids: frozenset[int] | None = None
+
+    def within(self, column):
+        """A condition limiting ``column`` (a family id) to the families looked at."""
+        return true() if self.family_ids is None else column.in_(self.family_ids)
 
     def since(self, family_id: int, rule: str, subject_key: str, natural: dt.date) -> dt.date:
         restarted = self.restarts.get((family_id, rule, subject_key))
@@ -85,14 +95,16 @@ def d(day: dt.date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def load_context(session: Session, today: dt.date, restarts=None) -> Context:
+def load_context(session: Session, today: dt.date, restarts=None, family_ids=None) -> Context:
+    scope = None if family_ids is None else frozenset(family_ids)
+    ctx = Context(today, Settings.from_config(), {}, restarts or {}, scope)
     rows = session.execute(
         select(Family.id, Family.opened_on, Family.phase, Family.phase_since).where(
-            Family.phase.in_(OPEN_PHASES), Family.opened_on <= today
+            Family.phase.in_(OPEN_PHASES), Family.opened_on <= today, ctx.within(Family.id)
         )
     )
-    families = {row.id: OpenFamily(*row) for row in rows}
-    return Context(today, Settings.from_config(), families, restarts or {})
+    ctx.families = {row.id: OpenFamily(*row) for row in rows}
+    return ctx
 
 
 def review_overdue(session: Session, ctx: Context) -> list[Finding]:
@@ -100,7 +112,7 @@ def review_overdue(session: Session, ctx: Context) -> list[Finding]:
         session.execute(
             select(Review.family_id, func.max(Review.held_on))
             .join(Family)
-            .where(Family.phase.in_(OPEN_PHASES), Review.held_on <= ctx.today)
+            .where(Family.phase.in_(OPEN_PHASES), Review.held_on <= ctx.today, ctx.within(Review.family_id))
             .group_by(Review.family_id)
         ).all()
     )
@@ -124,7 +136,8 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
     goals = session.execute(
         select(Goal.id, Goal.family_id, Goal.title, Goal.baseline, Goal.start_date, Goal.target_date)
         .join(Family)
-        .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", Goal.start_date <= ctx.today)
+        .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", Goal.start_date <= ctx.today,
+               ctx.within(Goal.family_id))
     ).all()
     # An improvement is a rating above every one before it (and the baseline). There was one in
     # the window exactly when the best rating so far beats the best before the window: so one
@@ -139,7 +152,8 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
             )
             .join(Goal)
             .join(Family)
-            .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", GoalRating.date <= ctx.today)
+            .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", GoalRating.date <= ctx.today,
+                   ctx.within(Goal.family_id))
             .group_by(GoalRating.goal_id)
         )
     }
@@ -222,7 +236,7 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
             .label("n"),
         )
         .join(Family)
-        .where(Family.phase.in_(OPEN_PHASES), Visit.date <= ctx.today)
+        .where(Family.phase.in_(OPEN_PHASES), Visit.date <= ctx.today, ctx.within(Visit.family_id))
         .subquery()
     )
     # Either test needs two visits missed among the last five (a restart only drops visits):
@@ -280,6 +294,7 @@ def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
             Visit.outcome == "completed",
             Visit.kind.in_(SEEING_KINDS),
             Visit.date <= ctx.today,
+            ctx.within(Visit.family_id),
         )
         .group_by(VisitChild.child_id)
         .subquery()
@@ -292,6 +307,7 @@ def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
         .where(
             Family.phase.in_(OPEN_PHASES),
             Family.opened_on <= ctx.today - window,
+            ctx.within(Child.family_id),
             (last_seen.c.date.is_(None)) | (last_seen.c.date <= ctx.today - window),
         )
     ).all()
@@ -325,7 +341,22 @@ RULES = {
 }
 
 
-def evaluate(session: Session, today: dt.date, restarts=None) -> list[Finding]:
-    """Every finding of every rule for ``today``."""
-    ctx = load_context(session, today, restarts)
-    return [finding for rule in RULES.values() for finding in rule(session, ctx)]
+def evaluate(session: Session, today: dt.date, restarts=None, family_ids=None, rules=None) -> list[Finding]:
+    """Every finding of every rule (or of ``rules``) for ``today``: over the whole service, or
+    only for ``family_ids``."""
+    ctx = load_context(session, today, restarts, family_ids)
+    if not ctx.families:
+        return []
+    return [finding for name, rule in RULES.items() if rules is None or name in rules for finding in rule(session, ctx)]
+
+
+def restart_days(session: Session, family_ids=None) -> dict:
+    """The day each subject's flag was last resolved by a person (its clock restarts then):
+    over the whole service, or only for ``family_ids``."""
+    rows = session.execute(
+        select(Flag.family_id, Flag.rule, Flag.subject_key, func.max(Flag.resolved_on))
+        .where(Flag.status == "resolved", Flag.resolved_by_id.is_not(None),
+               true() if family_ids is None else Flag.family_id.in_(family_ids))
+        .group_by(Flag.family_id, Flag.rule, Flag.subject_key)
+    )
+    return {(f, r, s): day for f, r, s, day in rows}

@@ -1,14 +1,17 @@
-"""Acting on flags: a worker acknowledges, a manager resolves with a note."""
+"""Acting on flags: a worker acknowledges, a manager resolves with a note; and a record saved
+resolves at once the flags whose condition it cleared."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Family, Flag, User
+from ..models import PHASE_LABELS, Family, Flag, GoalRating, GoalStatusChange, PhaseMove, Review, User, Visit
 from .clock import local_date
 from .errors import Forbidden, NotFound, ValidationFailed
+from .flag_rules import evaluate, restart_days
 from .scope import family_scope, require_case_role
 
 
@@ -63,3 +66,71 @@ def resolve(session: Session, actor: User, flag: Flag, note: str | None, now: dt
     flag.resolution = note
     session.flush()
     return flag
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _cleared_by(record) -> tuple[tuple[str, ...], set[str], Callable | None]:
+    """The rules a record may clear, the flags' subjects it is about, and the resolution naming
+    it (for a flag)."""
+    if isinstance(record, Review):
+        return ("review_overdue",), {"review"}, lambda flag: f"Review held on {_day(record.held_on)}."
+    if isinstance(record, Visit):
+        if record.outcome != "completed":
+            return (), set(), None
+        names = {row.child_id: row.child.first_name for row in record.children_seen}
+
+        def words(flag):
+            if flag.rule == "child_not_seen":
+                name = names[int(flag.subject_key.split(":")[1])]
+                return f"{name} seen at the visit on {_day(record.date)}."
+            return f"Visit completed on {_day(record.date)}."
+
+        return ("child_not_seen", "no_access"), {"family"} | {f"child:{cid}" for cid in names}, words
+    if isinstance(record, GoalRating):
+        return (("goal_stalled",), {f"goal:{record.goal_id}"},
+                lambda flag: f"Goal rated {record.rating} out of 10 on {_day(record.date)}.")
+    if isinstance(record, GoalStatusChange):
+        return (("goal_stalled",), {f"goal:{record.goal_id}"},
+                lambda flag: f"Goal {record.status} on {_day(record.date)}.")
+    if isinstance(record, PhaseMove):
+        if record.to_phase == "closed":
+            return ("phase_overrun",), {"family"}, lambda flag: f"Family closed on {_day(record.date)}."
+        return (("phase_overrun",), {"family"},
+                lambda flag: f"Moved to {PHASE_LABELS[record.to_phase].lower()} on {_day(record.date)}.")
+    raise TypeError(f"no flag is cleared by a {type(record).__name__}")
+
+
+def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_record) -> list[Flag]:
+    """Resolve, in the request that saved ``by_record`` (a review, visit, rating, goal status
+    change or phase move), the family's open flags whose condition it cleared, with a resolution
+    naming it ("Review held on 7 Dec 2026."). The sweep's own rules decide, for this one family:
+    a flag whose condition still holds stays open, and nothing is ever raised here. Like the
+    sweep's, the resolution is the system's (no person), so it restarts no rule's clock."""
+    rules, subjects, words = _cleared_by(by_record)
+    if not rules:
+        return []
+    candidates = [
+        flag for flag in session.scalars(
+            select(Flag).where(Flag.family_id == family.id, Flag.status != "resolved", Flag.rule.in_(rules))
+        )
+        if flag.subject_key in subjects
+    ]
+    if not candidates:
+        return []
+    today = local_date(now)
+    held = {
+        (finding.rule, finding.subject_key)
+        for finding in evaluate(session, today, restart_days(session, [family.id]), family_ids=[family.id],
+                                rules=rules)
+    }
+    cleared = [flag for flag in candidates if (flag.rule, flag.subject_key) not in held]
+    for flag in cleared:
+        flag.resolution = words(flag)
+        flag.status = "resolved"
+        flag.resolved_at = now
+        flag.resolved_on = today
+    session.flush()
+    return cleared

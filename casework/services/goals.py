@@ -7,10 +7,11 @@ from flask import current_app
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import GOAL_STATUSES, Correction, Family, Goal, GoalRating, User
+from ..models import GOAL_STATUSES, Correction, Family, Goal, GoalRating, GoalStatusChange, User
 from .clock import local_date
 from .errors import NotFound, ValidationFailed
 from .families import check_version, ensure_open
+from .flags import resolve_cleared
 from .scope import family_scope, require_case_role
 
 GOAL_FIELDS = ("title", "area", "baseline", "target", "start_date", "target_date")
@@ -32,19 +33,27 @@ def _check_goal(values: dict, today: dt.date) -> None:
         raise ValidationFailed("Check the goal.", problems)
 
 
-def agree_goal(session: Session, family: Family, data: dict, now: dt.datetime) -> Goal:
+def _next_step(value) -> str | None:
+    return (value or "").strip() or None
+
+
+def agree_goal(session: Session, family: Family, data: dict, now: dt.datetime, actor: User | None = None) -> Goal:
+    """A goal agreed with the family (``data``: GOAL_FIELDS and next_step?), by ``actor``."""
     ensure_open(family)
     values = {name: data[name] for name in GOAL_FIELDS}
     values["title"] = values["title"].strip()
     _check_goal(values, local_date(now))
-    goal = Goal(family=family, status="active", **values)
+    goal = Goal(family=family, status="active", next_step=_next_step(data.get("next_step")),
+                agreed_by_id=actor.id if actor else None, **values)
     session.add(goal)
     session.flush()
     return goal
 
 
-def update_goal(session: Session, goal: Goal, changes: dict, now: dt.datetime) -> Goal:
-    """Edit a goal's wording, scale or dates, or mark it achieved or withdrawn."""
+def update_goal(session: Session, goal: Goal, changes: dict, now: dt.datetime, actor: User | None = None) -> Goal:
+    """Edit a goal's wording, scale, dates or next step, or mark it achieved, withdrawn or
+    active again (``changes["reason"]``: why, kept with the change). A goal achieved or
+    withdrawn clears its stalled flag at once."""
     check_version(goal, changes.get("version"))
     ensure_open(goal.family)
     today = local_date(now)
@@ -55,9 +64,17 @@ def update_goal(session: Session, goal: Goal, changes: dict, now: dt.datetime) -
         raise ValidationFailed("Choose a status.", {"status": ["Choose active, achieved or withdrawn."]})
     for name, value in values.items():
         setattr(goal, name, value.strip() if isinstance(value, str) else value)
+    if "next_step" in changes:
+        goal.next_step = _next_step(changes["next_step"])
     if status != goal.status:
         goal.status = status
         goal.status_changed_on = today
+        change = GoalStatusChange(goal=goal, family_id=goal.family_id, status=status, date=today, made_at=now,
+                                  reason=(changes.get("reason") or "").strip() or None,
+                                  by_id=actor.id if actor else None)
+        session.add(change)
+        session.flush()
+        resolve_cleared(session, goal.family, now, change)
     session.flush()
     return goal
 
@@ -81,6 +98,7 @@ def rate_progress(
     entry = GoalRating(goal=goal, date=on_date, rating=rating, note=(note or "").strip(), recorded_by=actor)
     session.add(entry)
     session.flush()
+    resolve_cleared(session, goal.family, now, entry)
     return entry
 
 

@@ -9,6 +9,7 @@ from ..models import CLOSURE_REASONS, REVIEW_DECISIONS, Family, Review, User
 from .clock import local_date
 from .errors import ValidationFailed
 from .families import close_or_propose, ensure_open
+from .flags import resolve_cleared
 from .schedule import next_review_dates, next_review_due  # noqa: F401  (the schedule of reviews)
 
 CLOSING_DECISIONS = {"step_down": "step_down", "step_up": "step_up", "close": None}
@@ -48,6 +49,7 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
     )
     session.add(review)
     session.flush()
+    resolve_cleared(session, family, now, review)
     if decision in CLOSING_DECISIONS:
         close_or_propose(session, actor, family, held_on, reason, now,
                          note=f"Closing decided at the review held on {held_on:%-d %B %Y}.", review=review)

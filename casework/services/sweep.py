@@ -28,7 +28,7 @@ from .audit import _actor as audit_actor
 from .audit import _plain
 from .bulk import insert_new_rows, write_rows
 from .clock import local_date
-from .flag_rules import Finding, d, evaluate
+from .flag_rules import Finding, d, evaluate, restart_days
 from .mail import send_digests
 from .schedule import review_interval
 
@@ -72,16 +72,6 @@ class Notifier:
     def save(self) -> int:
         return len(insert_new_rows(self.session.connection(), Notification.__table__, list(self.pending.values()),
                                    ("key",)))
-
-
-def _restarts(session: Session) -> dict:
-    """The day each subject's flag was last resolved by a person (its clock restarts then)."""
-    rows = session.execute(
-        select(Flag.family_id, Flag.rule, Flag.subject_key, func.max(Flag.resolved_on))
-        .where(Flag.status == "resolved", Flag.resolved_by_id.is_not(None))
-        .group_by(Flag.family_id, Flag.rule, Flag.subject_key)
-    )
-    return {(f, r, s): day for f, r, s, day in rows}
 
 
 def _people(session: Session, family_ids) -> tuple[dict[int, tuple], dict[int, list[int]]]:
@@ -142,7 +132,7 @@ def run_daily(session: Session, now: dt.datetime) -> SweepSummary:
 def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
     today = local_date(now)
     summary = SweepSummary(date=today.isoformat())
-    findings = {(f.family_id, f.rule, f.subject_key): f for f in evaluate(session, today, _restarts(session))}
+    findings = {(f.family_id, f.rule, f.subject_key): f for f in evaluate(session, today, restart_days(session))}
     # The open flags as plain rows: only the few that change are loaded as objects (below),
     # so that the ORM's bookkeeping costs what changes, not the size of the service.
     open_flags = {

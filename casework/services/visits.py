@@ -10,6 +10,7 @@ from ..models import Correction, Family, Goal, User, Visit, VisitChild
 from .clock import local_date
 from .errors import ValidationFailed
 from .families import ensure_open
+from .flags import resolve_cleared
 
 SEEING_OUTCOMES = ("completed",)
 
@@ -64,6 +65,7 @@ def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt
     )
     session.add(visit)
     session.flush()
+    resolve_cleared(session, family, now, visit)
     return visit
 
 
