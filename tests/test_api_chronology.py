@@ -38,13 +38,15 @@ def test_everything_appears_newest_first(api, worker, history, today):
     response = chronology(calls, family)
     assert response.status_code == 200
     items = response.get_json()["items"]
-    assert all(set(item) == {"date", "kind", "summary", "ref_id"} for item in items)
+    assert all(set(item) == {"date", "kind", "summary", "ref_id", "by"} for item in items)
     assert [(item["date"], item["kind"]) for item in items] == [
         ((today - dt.timedelta(days=10)).isoformat(), "review"),
         ((today - dt.timedelta(days=20)).isoformat(), "visit"),
         ((today - dt.timedelta(days=30)).isoformat(), "phase"),
         ((today - dt.timedelta(days=40)).isoformat(), "rating"),
         ((today - dt.timedelta(days=50)).isoformat(), "visit"),
+        ((today - dt.timedelta(days=60)).isoformat(), "goal"),
+        ((today - dt.timedelta(days=60)).isoformat(), "referral"),
     ]
     assert items[0]["ref_id"] == review.get_json()["id"]
     assert items[1]["summary"] == "Home visit, no access"
@@ -58,7 +60,7 @@ def test_the_kind_filter(api, worker, history):
     visits = chronology(calls, family, "?kind=visit").get_json()["items"]
     assert [item["kind"] for item in visits] == ["visit", "visit"]
     assert chronology(calls, family, "?kind=review").get_json()["items"] == []
-    assert len(chronology(calls, family, "?kind=").get_json()["items"]) == 3
+    assert len(chronology(calls, family, "?kind=").get_json()["items"]) == 5
     body = assert_error(chronology(calls, family, "?kind=gossip"), 422)
     assert "kind" in body["fields"]
 

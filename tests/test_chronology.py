@@ -34,6 +34,8 @@ def test_everything_recorded_appears_newest_first(worker, family):
         (dt.date(2026, 3, 30), "phase"),
         (dt.date(2026, 3, 20), "rating"),
         (dt.date(2026, 3, 5), "visit"),
+        (dt.date(2026, 3, 2), "goal"),
+        (dt.date(2026, 3, 2), "referral"),
     ]
     assert entries[1].summary == "Home visit, no access"
     assert entries[4].summary == "Home visit, completed: all children seen"
@@ -49,7 +51,7 @@ def test_a_child_not_seen_is_named(worker, family):
 
 def test_the_chronology_is_one_family_only(worker, family):
     VisitFactory(family=FamilyFactory(worker=worker), date=dt.date(2026, 3, 5))
-    assert chronology(db.session, family) == []
+    assert [entry.kind for entry in chronology(db.session, family)] == ["referral"]
 
 
 def test_correcting_a_visit_keeps_the_old_values(worker, family):

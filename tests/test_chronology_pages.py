@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from casework.extensions import db as _db
-from casework.models import Allocation, Family, Flag, Review, User
+from casework.models import Allocation, Family, Flag, Goal, Review, User
 from casework.services import chronology as chronology_service
 from casework.services import flags as flags_service
 
@@ -62,7 +63,7 @@ def test_an_allocation_names_the_worker_and_the_reason(history, db, today):
 def test_every_kind_appears_in_date_order(history, db):
     family, _ = history
     kinds = [entry.kind for entry in chronology_service.chronology(db.session, family)]
-    assert kinds == ["allocation", "flag", "review", "rating", "visit"]
+    assert kinds == ["allocation", "flag", "review", "rating", "visit", "goal", "referral"]
 
 
 # --- The chronology page ----------------------------------------------------------------------
@@ -80,9 +81,9 @@ def test_the_chronology_lists_every_event_newest_first(login, worker, history, t
     text = page_text(response)
     assert f"{family.reference}, every event, newest first. Printed on {today.day} {today:%b %Y}." in text
     events = ["Allocation", "Flag", "Review", "Progress rating", "Visit"]
-    positions = [text.index(f" {label} ", text.index("Date What Details")) for label in events]
+    positions = [text.index(f" {label} ", text.index("Date What Details By")) for label in events]
     assert positions == sorted(positions)
-    assert "5 events" in text
+    assert "7 events" in text
     assert "Wendy is on leave." in text and "Progress rated 5 out of 10" in text
     # The family's name is not printed in the page title.
     assert family.household_name not in squash(response).split("</title>")[0]
@@ -98,7 +99,7 @@ def test_the_chronology_filters_by_kind(login, worker, history):
     assert 'value="visit" selected' in squash(response)
     assert "Nothing of this kind is recorded yet." in page_text(client.get(chronology(family, "?kind=phase")))
     # An unknown kind shows everything rather than an error.
-    assert "5 events" in page_text(client.get(chronology(family, "?kind=gossip")))
+    assert "7 events" in page_text(client.get(chronology(family, "?kind=gossip")))
 
 
 def test_the_chronology_prints_on_a4_without_navigation(login, worker, history, client):
@@ -129,7 +130,7 @@ def test_the_chronology_takes_the_same_number_of_queries_however_long(login, wor
     fresh_session()
     with count_queries() as many:
         response = client.get(chronology(family_id))
-    assert response.status_code == 200 and "20 events" in page_text(response)
+    assert response.status_code == 200 and "22 events" in page_text(response)
     assert len(many) == len(few)
 
 
@@ -149,6 +150,8 @@ def test_the_family_page_links_to_the_chronology_and_the_plan(login, worker, fam
 def test_the_plan_is_in_plain_words_for_the_parents(login, worker, history, today, db):
     family, _ = history
     family.concern_rows[0].code = "substance_misuse"
+    family_goal = db.session.scalars(select(Goal).where(Goal.family_id == family.id)).one()
+    family_goal.next_step = "Use the bedtime chart every night."
     factories.GoalFactory(family=family, title="Mum sees her GP", status="achieved")
     factories.GoalFactory(family=family, title="An old withdrawn goal", status="withdrawn")
     response = login(worker).get(f"/families/{family.id}/plan")
@@ -161,13 +164,15 @@ def test_the_plan_is_in_plain_words_for_the_parents(login, worker, history, toda
     rated = today - dt.timedelta(days=20)
     assert f"Where we are now 5 out of 10, on {rated.day} {rated:%b %Y}" in text
     assert "Where we want to get to 8 out of 10" in text
-    assert "Next steps Keep the bedtime chart." in text
+    assert "Area Family routine" in text
+    # The next step written for the family, never the rating's internal note.
+    assert "Next step we agreed Use the bedtime chart every night." in text
     assert f"We will look at this plan together again on {due.day} {due:%b %Y}." in text
     assert "What you have already achieved Mum sees her GP" in text
     assert f"Printed on {today.day} {today:%b %Y}" in text and family.reference in text
     # Nothing the parents should not be handed: no case notes, flags, concerns or jargon.
     for private in ("Secret case note.", "without access", "Substance misuse", "Flag", "baseline",
-                    "Engagement", "phase", "An old withdrawn goal", "Family routine"):
+                    "Engagement", "phase", "An old withdrawn goal", "Keep the bedtime chart."):
         assert private not in text, private
 
 

@@ -176,7 +176,7 @@ def test_a_stale_status_change_answers_409(login, worker, family, now, db):
     opened_with = goal.version
     goals_service.update_goal(db.session, goal, {"title": "Reworded by a colleague"}, now)
     db.session.commit()
-    response = login(worker).post(f"/goals/{goal.id}/status", data={"status": "withdrawn", "version": str(opened_with)})
+    response = login(worker).post(f"/goals/{goal.id}/status", data={"status": "achieved", "version": str(opened_with)})
     assert response.status_code == 409
     assert "changed by someone else" in page_text(response)
     assert "Reworded by a colleague" in page_text(response)

@@ -3,10 +3,10 @@ evidence note per domain), so the form class is built for the framework chosen."
 from __future__ import annotations
 
 from wtforms import HiddenField, RadioField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ..models import ASSESSMENT_STAGES
-from .fields import BaseForm, ChoiceField, LocalDateField
+from .fields import NOTE_LIMIT, BaseForm, ChoiceField, LocalDateField, TextLimit
 
 
 def _optional_int(value):
@@ -45,6 +45,6 @@ def assessment_form_class(framework):
             description=domain.description,
         )
         attributes[evidence_field_name(domain.code)] = TextAreaField(
-            f"Evidence for {domain.label.lower()} (optional)", [Optional(), Length(max=4000)],
+            f"Evidence for {domain.label.lower()} (optional)", [Optional(), TextLimit(NOTE_LIMIT)],
         )
     return type(f"AssessmentForm_{framework.code}", (AssessmentFormBase,), attributes)

@@ -13,7 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
 
 from ..models import (
     CLOSURE_REASONS,
@@ -26,7 +26,19 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
-from .fields import MAX_ID, BaseForm, ChoiceField, EntryForm, LocalDateField, MultiCheckboxField, optional_id
+from .fields import (
+    MAX_ID,
+    NEXT_STEP_LIMIT,
+    NOTE_LIMIT,
+    NOTES_LIMIT,
+    BaseForm,
+    ChoiceField,
+    EntryForm,
+    LocalDateField,
+    MultiCheckboxField,
+    TextLimit,
+    optional_id,
+)
 
 # A UK postcode, loosely: outward code, optional space, inward code.
 POSTCODE = Regexp(
@@ -47,17 +59,17 @@ def _area_label(code: str) -> str:
 
 
 class ChildEntry(EntryForm):
-    first_name = StringField("First name", [_required("Enter the child's first name."), Length(max=80)])
-    last_name = StringField("Last name (optional)", [Optional(), Length(max=80)])
+    first_name = StringField("First name", [_required("Enter the child's first name."), TextLimit(80)])
+    last_name = StringField("Last name (optional)", [Optional(), TextLimit(80)])
     date_of_birth = LocalDateField("Date of birth", [_required("Enter the child's date of birth.")])
-    school = StringField("School or nursery (optional)", [Optional(), Length(max=120)])
+    school = StringField("School or nursery (optional)", [Optional(), TextLimit(120)])
 
 
 class CarerEntry(EntryForm):
-    first_name = StringField("First name", [_required("Enter the carer's first name."), Length(max=80)])
-    last_name = StringField("Last name (optional)", [Optional(), Length(max=80)])
+    first_name = StringField("First name", [_required("Enter the carer's first name."), TextLimit(80)])
+    last_name = StringField("Last name (optional)", [Optional(), TextLimit(80)])
     relationship = StringField(
-        "Relationship to the children", [_required("Say how the carer is related to the children."), Length(max=80)]
+        "Relationship to the children", [_required("Say how the carer is related to the children."), TextLimit(80)]
     )
 
 
@@ -65,13 +77,13 @@ class FamilyDetailsForm(BaseForm):
     """The household's own details: shared by the referral and the edit form."""
 
     household_name = StringField(
-        "Household name", [_required("Enter the household name."), Length(max=120)],
+        "Household name", [_required("Enter the household name."), TextLimit(120)],
         description="Usually the family's surname, for example Smith household.",
     )
     postcode = StringField("Postcode", [_required("Enter the postcode."), POSTCODE])
     referral_date = LocalDateField("Referral date", [_required("Enter the referral date.")])
     referral_source = StringField(
-        "Referred by (optional)", [Optional(), Length(max=120)],
+        "Referred by (optional)", [Optional(), TextLimit(120)],
         description="For example health visitor, school, self-referral.",
     )
     opened_on = LocalDateField("Date opened (optional)", [Optional()], description="Leave empty for today.")
@@ -127,7 +139,7 @@ class PhaseMoveForm(BaseForm):
         "Move to", choices=dict(PHASE_LABELS), validators=[_required("Choose a phase.")]
     )
     date = LocalDateField("Date of the move", [_required("Enter the date of the move.")])
-    note = TextAreaField("Note", [Optional(), Length(max=4000)])
+    note = TextAreaField("Note", [Optional(), TextLimit(NOTE_LIMIT)])
     reason = SelectField(
         "Reason for closing",
         choices={"": "Choose a reason", **CLOSURE_REASONS},
@@ -149,7 +161,7 @@ class VisitForm(BaseForm):
     children_seen = MultiCheckboxField("Children seen", coerce=int)
     seen_alone = MultiCheckboxField("Children seen on their own", coerce=int)
     goals_discussed = MultiCheckboxField("Goals discussed", coerce=int)
-    notes = TextAreaField("Notes", [Optional(), Length(max=20000)])
+    notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
 
     def set_family(self, family, goals):
         children = [(child.id, child.first_name) for child in family.children]
@@ -161,7 +173,7 @@ class VisitForm(BaseForm):
 
 class GoalForm(BaseForm):
     title = StringField(
-        "Goal, in the family's words", [_required("Enter the goal."), Length(max=200)],
+        "Goal, in the family's words", [_required("Enter the goal."), TextLimit(200)],
         description="For example: the children have a regular bedtime.",
     )
     area = SelectField("Outcome area", validators=[_required("Choose an outcome area.")])
@@ -177,6 +189,10 @@ class GoalForm(BaseForm):
     )
     start_date = LocalDateField("Start date", [_required("Enter the start date.")])
     target_date = LocalDateField("Target date", [_required("Enter the target date.")])
+    next_step = TextAreaField(
+        "Next step agreed with the family (optional)", [Optional(), TextLimit(NEXT_STEP_LIMIT)],
+        description="In words the family use: it is printed on their plan. Not for case notes.",
+    )
     status = RadioField("Status", choices=dict(GOAL_STATUSES), validators=[Optional()])
     version = HiddenField(validators=[Optional()])
 
@@ -198,7 +214,7 @@ class RatingForm(BaseForm):
         [_required("Enter a rating from 1 to 10."),
          NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
     )
-    note = TextAreaField("Note (optional)", [Optional(), Length(max=4000)])
+    note = TextAreaField("Note (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
 
 
 class ReviewForm(BaseForm):
@@ -215,8 +231,8 @@ class ReviewForm(BaseForm):
         choices={"": "Choose a reason", **CLOSURE_REASONS},
         validators=[Optional()],
     )
-    attendees = TextAreaField("Who attended (optional)", [Optional(), Length(max=4000)])
-    notes = TextAreaField("Notes", [Optional(), Length(max=20000)])
+    attendees = TextAreaField("Who attended (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
+    notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
 
 
 def area_label(code: str) -> str:
@@ -247,7 +263,7 @@ class CarerForm(BaseForm):
 
 CORRECTION_NOTE = TextAreaField(
     "What was wrong?",
-    [_required("Say what was wrong and why it is being corrected."), Length(max=4000)],
+    [_required("Say what was wrong and why it is being corrected."), TextLimit(NOTE_LIMIT)],
     description="For example: wrong day, Ben was at his nan's. The old values are kept.",
 )
 
@@ -262,8 +278,19 @@ class RatingCorrectionForm(RatingForm):
     version = HiddenField(validators=[Optional()])
 
 
+class WithdrawGoalForm(BaseForm):
+    """Withdrawing a goal asks why: the reason is kept and shown in the chronology."""
+
+    reason = TextAreaField(
+        "Why is the goal being withdrawn?",
+        [_required("Say why the goal is being withdrawn."), TextLimit(NOTE_LIMIT)],
+        description="For example: the family agreed to focus on the children's school attendance instead.",
+    )
+    version = HiddenField(validators=[Optional()])
+
+
 class ReopenForm(BaseForm):
     note = TextAreaField(
         "Why is the family being reopened?",
-        [_required("Say why the family is being reopened."), Length(max=4000)],
+        [_required("Say why the family is being reopened."), TextLimit(NOTE_LIMIT)],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, Form, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import Length, ValidationError
 
 # Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number names no row, and binding it
 # would overflow the database's integer (a 500), so it is read as 0, which names nothing either.
@@ -29,6 +30,42 @@ def _stripped(field) -> bool:
     return isinstance(field, STRIPPED_FIELDS) and not isinstance(field, PasswordField)
 
 
+# The limits of free text, shared by the pages and the API (which answers 422 naming the field).
+NOTE_LIMIT = 4000  # a note, a comment, a reason
+NOTES_LIMIT = 20000  # a visit's or a review's notes
+REASON_LIMIT = 2000  # why a family is allocated or transferred
+NEXT_STEP_LIMIT = 1000  # a goal's next step, printed for the family
+
+
+def too_long(label: str, limit: int, length: int) -> str:
+    return f"{label} must be {limit:,} characters or fewer (it has {length:,})."
+
+
+def _label(field) -> str:
+    text = str(field.label.text).replace("(optional)", "").strip().rstrip("?:")
+    return text[:1].upper() + text[1:]
+
+
+class TextLimit(Length):
+    """At most ``max`` characters, or an error naming the field. Never cut: the page shows the
+    limit and a counter near it (static/js/character-count.js); every form's Meta also keeps
+    WTForms from printing ``maxlength``, with which a browser cuts pasted text silently."""
+
+    def __init__(self, max: int):
+        super().__init__(max=max)
+
+    def __call__(self, form, field):
+        length = len(field.data or "")
+        if length > self.max:
+            raise ValidationError(too_long(_label(field), self.max, length))
+
+
+def limit_of(field) -> int | None:
+    """The most characters ``field`` takes (its Length or TextLimit), for the page to show."""
+    limits = [v.max for v in field.validators if isinstance(v, Length) and v.max not in (None, -1)]
+    return min(limits) if limits else None
+
+
 class StrippingMeta:
     """Every text and date field reads its input without leading and trailing spaces. The
     input itself is stripped (not only the data), so a value of only spaces counts as missing
@@ -47,6 +84,11 @@ class StrippingMeta:
                 value = value.strip()
             stripped.add(key, value)
         return stripped
+
+    def render_field(self, field, render_kw):
+        # No maxlength (nor minlength): a browser silently cuts what is pasted past it. The
+        # limit is checked on the server and shown with a counter instead.
+        return super().render_field(field, {"maxlength": False, "minlength": False, **render_kw})
 
 
 class EntryForm(Form):

@@ -4,9 +4,18 @@ also decide whether a chosen worker or team is allowed (and say why not)."""
 from __future__ import annotations
 
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
-from .fields import BaseForm, ChoiceField, MultiCheckboxField, id_number, optional_id
+from .fields import (
+    NOTE_LIMIT,
+    REASON_LIMIT,
+    BaseForm,
+    ChoiceField,
+    MultiCheckboxField,
+    TextLimit,
+    id_number,
+    optional_id,
+)
 
 _optional_int = optional_id
 
@@ -18,7 +27,7 @@ class AllocateForm(BaseForm):
         description="Choose “Unallocated” to leave the family waiting for a worker.",
     )
     reason = TextAreaField(
-        "Reason", [InputRequired("Give the reason for the allocation."), Length(max=2000)],
+        "Reason", [InputRequired("Give the reason for the allocation."), TextLimit(REASON_LIMIT)],
         description="Kept in the family's history, for example: Wendy's caseload is full.",
     )
     version = HiddenField(validators=[Optional()])
@@ -31,7 +40,7 @@ class TransferForm(BaseForm):
         invalid_message="Choose another team.",
     )
     reason = TextAreaField(
-        "Reason", [InputRequired("Say why the family is moving to another team."), Length(max=2000)],
+        "Reason", [InputRequired("Say why the family is moving to another team."), TextLimit(REASON_LIMIT)],
         description="The receiving team's manager reads this when deciding. Do not include case notes.",
     )
     version = HiddenField(validators=[Optional()])
@@ -56,21 +65,21 @@ class AcceptTransferForm(RepeatedForm):
 
 class DeclineTransferForm(RepeatedForm):
     comment = TextAreaField(
-        "Why are you declining?", [InputRequired("Say why the transfer is declined."), Length(max=2000)],
+        "Why are you declining?", [InputRequired("Say why the transfer is declined."), TextLimit(REASON_LIMIT)],
     )
 
 
 class ReturnClosureForm(RepeatedForm):
     comment = TextAreaField(
         "Comment for the family worker",
-        [InputRequired("Say why the closure is returned."), Length(max=4000)],
+        [InputRequired("Say why the closure is returned."), TextLimit(NOTE_LIMIT)],
         description="Say what needs to happen before the family can close.",
     )
 
 
 class ResolveFlagForm(RepeatedForm):
     note = TextAreaField(
-        "What was decided", [InputRequired("Say what was decided about this flag."), Length(max=4000)],
+        "What was decided", [InputRequired("Say what was decided about this flag."), TextLimit(NOTE_LIMIT)],
     )
 
 
@@ -105,7 +114,7 @@ class FilterForm(BaseForm):
 
 
 class FamilyExportForm(FilterForm):
-    q = StringField("Household name or reference", [Optional(), Length(max=100)])
+    q = StringField("Household name or reference", [Optional(), TextLimit(100)])
     phase = _ListChoice("Phase", message="Choose a phase from the list.")
     worker_id = _ListChoice("Family worker", message="Choose a family worker from the list.")
     flag = _ListChoice("Open flags", message="Choose an option for open flags.")

@@ -3,9 +3,9 @@ legal hold, and confirming an anonymisation by typing the family's reference."""
 from __future__ import annotations
 
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
-from .fields import BaseForm, MultiCheckboxField
+from .fields import REASON_LIMIT, BaseForm, MultiCheckboxField, TextLimit
 
 
 class SubjectAccessForm(BaseForm):
@@ -25,7 +25,7 @@ class LegalHoldForm(BaseForm):
     reason = TextAreaField(
         "Why must the record be kept?",
         [InputRequired("Say why the record must be kept (for example, the proceedings it is needed for)."),
-         Length(max=2000)],
+         TextLimit(REASON_LIMIT)],
         description="For example: care proceedings, a complaint or a claim. While the hold is on, the "
         "record cannot be anonymised.",
     )
@@ -39,6 +39,6 @@ class LiftHoldForm(BaseForm):
 class AnonymiseForm(BaseForm):
     confirm_reference = StringField(
         "Type the family's reference to confirm",
-        [InputRequired("Type the family's reference to confirm."), Length(max=40)],
+        [InputRequired("Type the family's reference to confirm."), TextLimit(40)],
     )
     version = HiddenField(validators=[Optional()])

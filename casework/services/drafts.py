@@ -26,7 +26,7 @@ FORM_FIELDS = {
     "visit": ("date", "kind", "outcome", "duration_minutes", "children_seen", "seen_alone",
               "goals_discussed", "notes"),
     "review": ("held_on", "decision", "reason", "attendees", "notes"),
-    "goal": ("title", "area", "baseline", "target", "start_date", "target_date"),
+    "goal": ("title", "area", "baseline", "target", "start_date", "target_date", "next_step"),
 }
 _KEY = re.compile(r"(visit|review|goal):new:family:([1-9][0-9]{0,17})")
 MAX_CHARACTERS = 100_000  # every value of a draft together; a visit's notes allow 20,000

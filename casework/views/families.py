@@ -61,19 +61,25 @@ bp = Blueprint("families", __name__)
 PER_PAGE = 25
 SEVERITY_TAGS = {"high": "govuk-tag--red", "medium": "govuk-tag--orange", "low": "govuk-tag--grey"}
 CHRONOLOGY_KINDS = {
+    "referral": "Referral",
     "visit": "Visits",
     "phase": "Phase moves",
     "review": "Reviews",
+    "goal": "Goals",
     "rating": "Progress ratings",
+    "assessment": "Assessments",
     "correction": "Corrections",
     "flag": "Flags",
     "allocation": "Allocations",
 }
 CHRONOLOGY_ENTRY_LABELS = {
+    "referral": "Referral",
     "visit": "Visit",
     "phase": "Phase",
     "review": "Review",
+    "goal": "Goal",
     "rating": "Progress rating",
+    "assessment": "Assessment",
     "correction": "Correction",
     "flag": "Flag",
     "allocation": "Allocation",
@@ -672,4 +678,5 @@ def plan(family_id):
         achieved_goals=[goal for goal in goals if goal.status == "achieved"],
         next_review=next_review_due(db.session, family),
         printed_on=clock.local_date(clock.current_time()),
+        area_label=area_label,
     )

@@ -1,5 +1,6 @@
 """The family plan: agreeing a goal, the goal page with its ratings and chart, recording
-progress, correcting a rating, changing a goal's status and editing its wording."""
+progress, correcting a rating, changing a goal's status (withdrawing asks why) and editing
+its wording."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, area_label
+from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, WithdrawGoalForm, area_label
 from ..models import GOAL_STATUSES
 from ..services import charts, clock, drafts, scope
 from ..services import corrections as corrections_service
@@ -53,7 +54,7 @@ def goal_or_abort(goal_id: int):
 
 
 def _goal_fields(form) -> dict:
-    return {name: getattr(form, name).data for name in goals_service.GOAL_FIELDS}
+    return {name: getattr(form, name).data for name in goals_service.GOAL_FIELDS + ("next_step",)}
 
 
 # --- Agreeing a goal ------------------------------------------------------------------------
@@ -80,7 +81,7 @@ def new(family_id):
     if not form.validate():
         return _render_new(form, family, 422)
     try:
-        goal = goals_service.agree_goal(db.session, family, _goal_fields(form), now)
+        goal = goals_service.agree_goal(db.session, family, _goal_fields(form), now, current_actor())
         drafts.discard(db.session, current_actor(), drafts.form_key("goal", family.id))
     except ValidationFailed as error:
         db.session.rollback()
@@ -146,11 +147,13 @@ def rate(goal_id):
 def status(goal_id):
     goal = goal_or_abort(goal_id)
     wanted = request.form.get("status", "")
+    if wanted == "withdrawn":  # withdrawing asks why, on a page of its own
+        return redirect(url_for("goals.withdraw", goal_id=goal.id), 303)
     changes = {"status": wanted, "version": parse_version(request.form.get("version"))}
     form = RatingForm(formdata=None)
     form.date.data = clock.local_date(clock.current_time())
     try:
-        goals_service.update_goal(db.session, goal, changes, clock.current_time())
+        goals_service.update_goal(db.session, goal, changes, clock.current_time(), current_actor())
         db.session.commit()
     except (StaleVersion, StaleDataError):
         db.session.rollback()
@@ -185,10 +188,39 @@ def edit(goal_id):
         return _render_edit(form, goal, 422)
     changes = _goal_fields(form)
     changes["version"] = parse_version(form.version.data)
-    status = save_form(form, goal, lambda: goals_service.update_goal(db.session, goal, changes, clock.current_time()))
+    status = save_form(form, goal, lambda: goals_service.update_goal(
+        db.session, goal, changes, clock.current_time(), current_actor()))
     if status:
         return _render_edit(form, goal, status)
     flash_done("The goal has been saved.")
+    return redirect(url_for("goals.show", goal_id=goal.id))
+
+
+# --- Withdrawing a goal: a confirmation that asks why ---------------------------------------
+
+
+def _render_withdraw(form, goal, status=200):
+    return render_template("goals/withdraw.html", form=form, goal=goal, family=goal.family), status
+
+
+@bp.route("/goals/<int:goal_id>/withdraw", methods=["GET", "POST"])
+@case_worker_required
+def withdraw(goal_id):
+    goal = goal_or_abort(goal_id)
+    if request.method == "GET" and (goal.family.is_closed or not goal.is_active):
+        return redirect(url_for("goals.show", goal_id=goal.id))
+    form = WithdrawGoalForm()
+    if request.method == "GET":
+        form.version.data = str(goal.version)
+        return _render_withdraw(form, goal)
+    if not form.validate():
+        return _render_withdraw(form, goal, 422)
+    changes = {"status": "withdrawn", "reason": form.reason.data, "version": parse_version(form.version.data)}
+    status = save_form(form, goal, lambda: goals_service.update_goal(
+        db.session, goal, changes, clock.current_time(), current_actor()))
+    if status:
+        return _render_withdraw(form, goal, status)
+    flash_done(STATUS_DONE["withdrawn"])
     return redirect(url_for("goals.show", goal_id=goal.id))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from ...extensions import db
+from ...forms.fields import NOTE_LIMIT
 from ...models import Family
 from ...services import families as family_service
 from ...services.errors import Forbidden
@@ -38,7 +39,8 @@ def approve_closure(family_id: int):
 @bp.post("/families/<int:family_id>/closure/return")
 def return_closure(family_id: int):
     family, body = _family_for_decision(family_id, "Only a manager can return a closure.")
-    family_service.return_closure(db.session, case_user(), family, body_text(body, "comment"), api_now())
+    comment = body_text(body, "comment", limit=NOTE_LIMIT)
+    family_service.return_closure(db.session, case_user(), family, comment, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -46,6 +48,6 @@ def return_closure(family_id: int):
 @bp.post("/families/<int:family_id>/reopen")
 def reopen_family(family_id: int):
     family, body = _family_for_decision(family_id, "Only a manager can reopen a family.")
-    family_service.reopen_family(db.session, case_user(), family, body_text(body, "note"), api_now())
+    family_service.reopen_family(db.session, case_user(), family, body_text(body, "note", limit=NOTE_LIMIT), api_now())
     db.session.commit()
     return jsonify(family_payload(family))

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from werkzeug.routing import RequestRedirect
 
 from ...extensions import db
+from ...forms.fields import too_long
 from ...services import accounts, audit, totp
 from ...services.clock import current_time
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
@@ -273,15 +274,19 @@ def read_version(body: dict) -> int | None:
     return value
 
 
-def body_text(body: dict, name: str) -> str:
+def body_text(body: dict, name: str, *, limit: int | None = None) -> str:
     """A text member of the body, stripped ("" when absent or null). A number or boolean is
-    read as its text, as the forms read it."""
+    read as its text, as the forms read it. Longer than ``limit``: 422 naming it (never cut)."""
     value = body.get(name)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value).strip()
+    text = str(value).strip()
+    if limit is not None and len(text) > limit:
+        message = too_long(name.replace("_", " ").capitalize(), limit, len(text))
+        raise ValidationFailed(message, {name: [message]})
+    return text
 
 
 def body_id(body: dict, name: str, message: str, *, required: bool = True) -> int | None:

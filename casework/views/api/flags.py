@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ...extensions import db
+from ...forms.fields import NOTE_LIMIT
 from ...services import flags as flag_service
 from ...services.errors import Forbidden, ValidationFailed
 from . import bp, schemas
@@ -43,6 +44,6 @@ def resolve_flag(flag_id: int):
     if not user.is_manager:
         raise Forbidden("Only a manager can resolve a flag.")
     body = read_body({"note": VALUE}, optional=True)
-    flag_service.resolve(db.session, user, flag, body_text(body, "note"), api_now())
+    flag_service.resolve(db.session, user, flag, body_text(body, "note", limit=NOTE_LIMIT), api_now())
     db.session.commit()
     return jsonify(schemas.flag(flag))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import GoalForm, RatingForm
+from ...forms.fields import NOTE_LIMIT
 from ...models import Family, Goal, GoalRating
 from ...services import goals as goal_service
 from ...services import scope
@@ -29,8 +30,8 @@ from .core import (
 from .families import family_in_scope
 from .visits import NOTE_MESSAGE, corrections_of
 
-GOAL_SPEC = {name: VALUE for name in goal_service.GOAL_FIELDS}
-GOAL_EDIT_SPEC = {**GOAL_SPEC, "status": VALUE, "version": VALUE}
+GOAL_SPEC = {name: VALUE for name in goal_service.GOAL_FIELDS + ("next_step",)}
+GOAL_EDIT_SPEC = {**GOAL_SPEC, "status": VALUE, "version": VALUE, "reason": VALUE}
 RATING_SPEC = {"date": VALUE, "rating": VALUE, "note": VALUE}
 RATING_CORRECTION_SPEC = {**RATING_SPEC, "version": VALUE, "correction_note": VALUE}
 
@@ -53,8 +54,8 @@ def create_goal(family_id: int):
     family = family_in_scope(family_id)
     ensure_open(family)
     form = check_form(from_json(GoalForm, body))
-    data = {name: getattr(form, name).data for name in goal_service.GOAL_FIELDS}
-    goal = goal_service.agree_goal(db.session, family, data, api_now())
+    data = {name: getattr(form, name).data for name in GOAL_SPEC}
+    goal = goal_service.agree_goal(db.session, family, data, api_now(), case_user())
     db.session.commit()
     return created(schemas.goal(goal))
 
@@ -67,6 +68,7 @@ def _current_values(goal: Goal) -> dict:
         "target": goal.target,
         "start_date": schemas.date(goal.start_date),
         "target_date": schemas.date(goal.target_date),
+        "next_step": goal.next_step,
         "status": goal.status,
     }
 
@@ -78,11 +80,13 @@ def update_goal(goal_id: int):
     version = read_version(body)
     check_version(goal, version)
     ensure_open(goal.family)
-    merged = {**_current_values(goal), **{k: v for k, v in body.items() if k != "version"}}
+    reason = body_text(body, "reason", limit=NOTE_LIMIT)
+    merged = {**_current_values(goal), **{k: v for k, v in body.items() if k in GOAL_SPEC or k == "status"}}
     form = check_form(from_json(GoalForm, merged))
-    changes = {name: getattr(form, name).data for name in body if name != "version"}
+    changes = {name: getattr(form, name).data for name in body if name in GOAL_SPEC or name == "status"}
     changes["version"] = version
-    goal_service.update_goal(db.session, goal, changes, api_now())
+    changes["reason"] = reason
+    goal_service.update_goal(db.session, goal, changes, api_now(), case_user())
     db.session.commit()
     return jsonify(schemas.goal(goal))
 
@@ -126,7 +130,7 @@ def correct_progress_rating(rating_id: int):
     current = {"date": schemas.date(rating.date), "rating": rating.rating, "note": rating.note}
     form = from_json(RatingForm, {**current, **sent})
     problems = {} if form.validate() else form.flat_errors()
-    note = body_text(body, "correction_note")
+    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
     if not note:
         problems["correction_note"] = [NOTE_MESSAGE]
     if problems:

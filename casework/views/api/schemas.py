@@ -104,6 +104,7 @@ def goal(value: Goal) -> dict:
         "target_date": date(value.target_date),
         "status": value.status,
         "status_changed_on": date(value.status_changed_on),
+        "next_step": value.next_step,
         "latest_rating": latest.rating if latest else None,
         "latest_rating_on": date(latest.date) if latest else None,
         "ratings": [rating(r) for r in value.ratings],
@@ -247,7 +248,9 @@ def review(value: Review) -> dict:
 
 
 def chronology_entry(entry) -> dict:
-    return {"date": date(entry.date), "kind": entry.kind, "summary": entry.summary, "ref_id": entry.ref_id}
+    """``by``: who recorded it, or None for the system's own entries (flags)."""
+    return {"date": date(entry.date), "kind": entry.kind, "summary": entry.summary, "ref_id": entry.ref_id,
+            "by": person(entry.by)}
 
 
 def child_match(match: ChildMatch) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, url_for
 
 from ...extensions import db
+from ...forms.fields import REASON_LIMIT
 from ...services import families as family_service
 from ...services.errors import Forbidden, ValidationFailed
 from . import bp, schemas
@@ -46,7 +47,8 @@ def allocate(family_id: int):
         message = ("The family is already unallocated." if worker_id is None
                    else "The family is already allocated to this worker.")
         raise ValidationFailed(message, {"worker_id": [message]})
-    family_service.allocate(db.session, case_user(), family, worker_id, body_text(body, "reason"), api_now())
+    reason = body_text(body, "reason", limit=REASON_LIMIT)
+    family_service.allocate(db.session, case_user(), family, worker_id, reason, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -62,7 +64,7 @@ def request_transfer(family_id: int):
     except ValidationFailed:
         to_team_id = 0  # the service names every problem at once: no such team, no reason
     transfer = family_service.request_transfer(
-        db.session, case_user(), family, to_team_id, body_text(body, "reason"), api_now()
+        db.session, case_user(), family, to_team_id, body_text(body, "reason", limit=REASON_LIMIT), api_now()
     )
     db.session.commit()
     return created(schemas.transfer(transfer), url_for("api.list_transfers"))
@@ -94,6 +96,7 @@ def accept_transfer(transfer_id: int):
 def decline_transfer(transfer_id: int):
     user, transfer = _incoming(transfer_id)
     body = read_body({"comment": VALUE}, optional=True)
-    family_service.decline_transfer(db.session, user, transfer, body_text(body, "comment"), api_now())
+    comment = body_text(body, "comment", limit=REASON_LIMIT)
+    family_service.decline_transfer(db.session, user, transfer, comment, api_now())
     db.session.commit()
     return jsonify(schemas.transfer(transfer))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import VisitForm
+from ...forms.fields import NOTE_LIMIT
 from ...models import Correction, Goal, Visit
 from ...services import scope
 from ...services.corrections import correct_visit
@@ -134,7 +135,7 @@ def correct(visit_id: int):
     ).all()
     form = from_json(VisitForm, {**_current_values(visit), **sent}).set_family(visit.family, goals)
     problems = {} if form.validate() else form.flat_errors()
-    note = body_text(body, "correction_note")
+    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
     if not note:
         problems["correction_note"] = [NOTE_MESSAGE]
     if problems:
