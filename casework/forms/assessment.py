@@ -6,7 +6,7 @@ from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from ..models import ASSESSMENT_STAGES
-from .fields import NOTE_LIMIT, BaseForm, ChoiceField, LocalDateField, TextLimit
+from .fields import NOTE_LIMIT, BaseForm, ChoiceField, CreatesRecord, LocalDateField, TextLimit
 
 
 def _optional_int(value):
@@ -15,7 +15,7 @@ def _optional_int(value):
     return int(value)
 
 
-class AssessmentFormBase(BaseForm):
+class AssessmentFormBase(CreatesRecord, BaseForm):
     framework = HiddenField()
     stage = RadioField(
         "Stage", validators=[InputRequired("Choose initial, review or closing.")],

@@ -33,6 +33,7 @@ from .fields import (
     NOTES_LIMIT,
     BaseForm,
     ChoiceField,
+    CreatesRecord,
     EntryForm,
     LocalDateField,
     MultiCheckboxField,
@@ -117,7 +118,7 @@ class FamilyDetailsForm(BaseForm):
         return data
 
 
-class ReferralForm(FamilyDetailsForm):
+class ReferralForm(CreatesRecord, FamilyDetailsForm):
     previous_family_id = IntegerField("Earlier case",
                                       [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")])
     children = FieldList(FormField(ChildEntry), "Children", min_entries=1)
@@ -148,7 +149,7 @@ class PhaseMoveForm(BaseForm):
     version = HiddenField(validators=[Optional()])
 
 
-class VisitForm(BaseForm):
+class VisitForm(CreatesRecord, BaseForm):
     date = LocalDateField("Date of the visit", [_required("Enter the date of the visit.")])
     kind = RadioField("Kind of visit", choices=dict(VISIT_KINDS),
                       validators=[_required("Choose the kind of visit.")])
@@ -171,7 +172,7 @@ class VisitForm(BaseForm):
         return self
 
 
-class GoalForm(BaseForm):
+class GoalForm(CreatesRecord, BaseForm):
     title = StringField(
         "Goal, in the family's words", [_required("Enter the goal."), TextLimit(200)],
         description="For example: the children have a regular bedtime.",
@@ -207,7 +208,7 @@ class GoalForm(BaseForm):
             raise ValidationError("The target must be higher than the rating now.")
 
 
-class RatingForm(BaseForm):
+class RatingForm(CreatesRecord, BaseForm):
     date = LocalDateField("Date", [_required("Enter the date of the rating.")])
     rating = IntegerField(
         "Rating (1 to 10)",
@@ -217,7 +218,7 @@ class RatingForm(BaseForm):
     note = TextAreaField("Note (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
 
 
-class ReviewForm(BaseForm):
+class ReviewForm(CreatesRecord, BaseForm):
     """A review of the family plan. A decision to step up or down is its own closing reason;
     ``close`` needs a reason (the service says so, as it knows the decision)."""
 
@@ -242,7 +243,7 @@ def area_label(code: str) -> str:
 # --- Keeping the record true (HTML pages) ---------------------------------------------------
 
 
-class ChildForm(BaseForm):
+class ChildForm(CreatesRecord, BaseForm):
     """Adding a child to the family record, or correcting one."""
 
     first_name = ChildEntry.first_name
@@ -252,7 +253,7 @@ class ChildForm(BaseForm):
     version = HiddenField(validators=[Optional()])
 
 
-class CarerForm(BaseForm):
+class CarerForm(CreatesRecord, BaseForm):
     """Adding a parent or carer to the family record, or correcting one."""
 
     first_name = CarerEntry.first_name
@@ -270,11 +271,13 @@ CORRECTION_NOTE = TextAreaField(
 
 class VisitCorrectionForm(VisitForm):
     correction_note = CORRECTION_NOTE
+    submission_key = None  # a correction changes a record; it creates none
     version = HiddenField(validators=[Optional()])
 
 
 class RatingCorrectionForm(RatingForm):
     correction_note = CORRECTION_NOTE
+    submission_key = None  # a correction changes a record; it creates none
     version = HiddenField(validators=[Optional()])
 
 

@@ -1,10 +1,21 @@
 """Field types and the JSON adapter shared by every form."""
 from __future__ import annotations
 
+import secrets
+
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, Form, PasswordField, SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import Length, ValidationError
+from wtforms import (
+    DateField,
+    Form,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import Length, Optional, ValidationError
 
 # Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number names no row, and binding it
 # would overflow the database's integer (a 500), so it is read as 0, which names nothing either.
@@ -110,6 +121,15 @@ class BaseForm(FlaskForm):
         for field in self:
             _collect(field, flat)
         return flat
+
+
+class CreatesRecord:
+    """A form that creates a record carries a one-time submission key, made when the form is
+    drawn: sent twice (Back, then Save again), the second creates nothing (services.submissions,
+    views.helpers.saved_before)."""
+
+    submission_key = HiddenField(default=lambda: secrets.token_urlsafe(18),
+                                 validators=[Optional(), TextLimit(255)])
 
 
 def _collect(field, flat):

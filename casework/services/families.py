@@ -464,6 +464,10 @@ def _record_allocation(session, actor, family, from_worker, to_worker, reason, n
     if to_worker is not None and to_worker.id != actor.id:
         notify(session, to_worker.id, "allocated", family.id, f"{family.reference} has been allocated to you.",
                f"allocated:{allocation.id}", now)
+    if from_worker is not None and from_worker != to_worker and from_worker.id != actor.id:
+        notify(session, from_worker.id, "family_reallocated", family.id,
+               f"{family.reference} is no longer allocated to you: it is now with another worker or team.",
+               f"family_reallocated:{allocation.id}", now)
     return allocation
 
 

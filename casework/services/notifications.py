@@ -6,9 +6,10 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Notification, User
+from ..models import Family, Notification, User
 from .clock import local_date
 from .errors import NotFound
+from .scope import family_scope
 
 
 def notify(session: Session, user_id: int | None, kind: str, family_id: int | None, message: str, key: str,
@@ -50,3 +51,24 @@ def mark_read(session: Session, user: User, notification_id: int, now: dt.dateti
         note.read_at = now
         session.flush()
     return note
+
+
+def household_names(session: Session, user: User, notes: list[Notification]) -> dict[int, str]:
+    """``{family_id: household name}`` for the families these notifications name that ``user``
+    may see now (their own): one query. Notifications themselves stay reference-only, as they
+    may be e-mailed."""
+    ids = {note.family_id for note in notes if note.family_id is not None}
+    if not ids or not user.works_cases:
+        return {}
+    return dict(session.execute(
+        select(Family.id, Family.household_name).where(Family.id.in_(ids), family_scope(user))
+    ).all())
+
+
+def told_about(session: Session, user: User, family_id: int) -> str | None:
+    """The reference of a family ``user`` was once notified about (None if never): an old link
+    to a family they may no longer see explains instead of answering 404."""
+    return session.scalar(
+        select(Family.reference).join(Notification, Notification.family_id == Family.id)
+        .where(Notification.user_id == user.id, Family.id == family_id).limit(1)
+    )

@@ -21,6 +21,8 @@ from .helpers import (
     flash_done,
     form_failed,
     refused_on_closed,
+    save_once,
+    saved_before,
 )
 
 bp = Blueprint("assessments", __name__)
@@ -78,6 +80,8 @@ def new(family_id):
         form.date.data = clock.local_date(clock.current_time())
         return _render_new(form, family, framework, frameworks)
     form.framework.data = framework.code
+    if (page := saved_before(form)) is not None:
+        return page
     if not form.validate():
         return _render_new(form, family, framework, frameworks, 422)
     data = {
@@ -89,7 +93,10 @@ def new(family_id):
         "evidence": {d.code: form[evidence_field_name(d.code)].data or "" for d in framework.domains},
     }
     try:
-        assessments_service.record_assessment(db.session, actor, family, data, clock.current_time())
+        assessment = assessments_service.record_assessment(db.session, actor, family, data, clock.current_time())
+        save_once(form, "assessment", assessment, url_for(
+            "assessments.family", family_id=family.id, framework=framework.code,
+            **({"child": data["child_id"]} if data["child_id"] else {})))
         db.session.commit()
     except ValidationFailed as error:
         db.session.rollback()

@@ -16,6 +16,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from ..extensions import db
 from ..forms.fields import MAX_ID
 from ..services import clock
+from ..services.submissions import AlreadySubmitted
+from .helpers import submitted_again
 
 ERROR_MESSAGES = {
     400: "Bad request.",
@@ -115,6 +117,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
     app.register_error_handler(500, server_error)
+    app.register_error_handler(AlreadySubmitted, submitted_again)
     logger = logging.getLogger("werkzeug")
     if not any(isinstance(existing, RedactSearchTerms) for existing in logger.filters):
         logger.addFilter(RedactSearchTerms())

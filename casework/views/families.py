@@ -34,13 +34,14 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..services import assessments as assessments_service
-from ..services import audit, clock
+from ..services import audit, clock, scope
 from ..services import chronology as chronology_service
 from ..services import families as families_service
 from ..services import goals as goals_service
+from ..services import notifications as notifications_service
 from ..services import visits as visits_service
 from ..services.charts import assessment_chart_summary, chart_summary
-from ..services.errors import Forbidden, ServiceError, ValidationFailed
+from ..services.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from ..services.schedule import next_review_due
 from .helpers import (
     case_worker_required,
@@ -53,6 +54,8 @@ from .helpers import (
     refuse,
     refused_on_closed,
     save_form,
+    save_once,
+    saved_before,
 )
 from .visits import correction_lines
 
@@ -285,6 +288,8 @@ def new():
     if request.form.get("remove_carer"):
         _remove_entry(form.carers, request.form["remove_carer"], keep_at_least=0)
         return _render_referral(form)
+    if (page := saved_before(form)) is not None:
+        return page
 
     if not form.validate():
         return _render_referral(form, 422)
@@ -331,6 +336,7 @@ def new():
             clock.current_time(),
             prefix=current_app.config["CASEWORK_REFERENCE_PREFIX"],
         )
+        save_once(form, "referral", family, url_for("families.show", family_id=family.id))
     except ValidationFailed as error:
         db.session.rollback()
         form_failed(form, error)
@@ -362,7 +368,15 @@ class WithoutErrors:
 @bp.get("/families/<int:family_id>")
 @case_worker_required
 def show(family_id):
-    family = family_or_abort(family_id)
+    try:
+        family = scope.get_family(db.session, current_actor(), family_id)
+    except NotFound as error:
+        # An old link (a notification, an e-mail) to a family now with another worker or team
+        # explains that, without any detail; a family the reader was never told about is 404.
+        reference = notifications_service.told_about(db.session, current_actor(), family_id)
+        if reference is None:
+            refuse(error)
+        return render_template("families/moved.html", reference=reference)
     audit.viewed(db.session, family.id)
     db.session.commit()
     return _render_show(family)
@@ -553,18 +567,26 @@ def _person_page(pages, family, person=None):
         if person is None:
             del form.version
         else:
+            del form.submission_key
             form.version.data = str(person.version)
             pages.prefill(form, person)
         return _render_person(pages, form, family, person)
     form = pages.form_class()
     if person is None:
         del form.version
+        if (page := saved_before(form)) is not None:
+            return page
+    else:
+        del form.submission_key  # correcting creates nothing
     if not form.validate():
         return _render_person(pages, form, family, person, 422)
-    data = {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "version")}
+    data = {name: field.data for name, field in form._fields.items()
+            if name not in ("csrf_token", "version", "submission_key")}
     now = clock.current_time()
     if person is None:
-        status = save_form(form, family, lambda: pages.add(db.session, family, data, now))
+        location = url_for("families.show", family_id=family.id, _anchor="people")
+        status = save_form(form, family, lambda: save_once(
+            form, pages.kind, pages.add(db.session, family, data, now), location))
     else:
         data["version"] = parse_version(form.version.data)
         status = save_form(form, person, lambda: pages.update(db.session, person, data, now))

@@ -25,6 +25,8 @@ from .helpers import (
     refuse,
     refused_on_closed,
     save_form,
+    save_once,
+    saved_before,
 )
 from .visits import restore_draft
 
@@ -78,10 +80,13 @@ def new(family_id):
     if request.method == "GET":
         form.start_date.data = clock.local_date(now)
         return _render_new(form, family, draft=restore_draft(form, "goal", family, now))
+    if (page := saved_before(form)) is not None:
+        return page
     if not form.validate():
         return _render_new(form, family, 422)
     try:
         goal = goals_service.agree_goal(db.session, family, _goal_fields(form), now, current_actor())
+        save_once(form, "goal", goal, url_for("goals.show", goal_id=goal.id))
         drafts.discard(db.session, current_actor(), drafts.form_key("goal", family.id))
     except ValidationFailed as error:
         db.session.rollback()
@@ -126,6 +131,8 @@ def show(goal_id):
 def rate(goal_id):
     goal = goal_or_abort(goal_id)
     form = RatingForm()
+    if (page := saved_before(form)) is not None:
+        return page
     if not form.validate():
         return _render_show(goal, form, 422)
     try:
@@ -133,6 +140,7 @@ def rate(goal_id):
             db.session, current_actor(), goal, form.date.data, form.rating.data, form.note.data,
             clock.current_time(),
         )
+        save_once(form, "rating", entry, url_for("goals.show", goal_id=goal.id, _anchor=f"rating-{entry.id}"))
     except ValidationFailed as error:
         db.session.rollback()
         form_failed(form, error)
@@ -182,6 +190,7 @@ def edit(goal_id):
         return refused_on_closed(goal.family)
     form = GoalForm(obj=goal) if request.method == "GET" else GoalForm()
     del form.status
+    del form.submission_key  # editing creates nothing
     if request.method == "GET":
         return _render_edit(form, goal)
     if not form.validate():

@@ -2,12 +2,12 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..services import scope
+from ..services import clock, scope, submissions
 from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
 
 STALE_MESSAGE = (
@@ -141,3 +141,48 @@ def refused_on_closed(family):
     """A write page opened for a closed family: back to the family page, which says why."""
     flash(CLOSED_MESSAGE, "info")
     return redirect(url_for("families.show", family_id=family.id))
+
+
+# --- Forms that create a record: once per submission key -----------------------------------
+
+# What each kind of record created by a form is called when it is submitted again.
+ALREADY_SAVED = {
+    "referral": ("This referral was already opened", "Go to the family"),
+    "visit": ("This visit was already saved", "Go to the visit"),
+    "goal": ("This goal was already agreed", "Go to the goal"),
+    "rating": ("This rating was already saved", "Go to the rating"),
+    "review": ("This review was already saved", "Go to the review"),
+    "assessment": ("This assessment was already saved", "Go to the assessment"),
+    "child": ("This child was already added", "Go to the family"),
+    "carer": ("This parent or carer was already added", "Go to the family"),
+}
+
+
+def already_saved_page(submission):
+    heading, link = ALREADY_SAVED[submission.record_type]
+    return render_template("already_saved.html", heading=heading, link=link, location=submission.location), 200
+
+
+def saved_before(form):
+    """When the user already sent this form with its submission key (Back, then Save again),
+    the page that says so and links to what was saved; None otherwise."""
+    field = getattr(form, "submission_key", None)
+    earlier = submissions.find(db.session, current_actor(), field.data if field else None, clock.current_time())
+    return None if earlier is None else already_saved_page(earlier)
+
+
+def save_once(form, record_type: str, record, location: str) -> None:
+    """Keep, with the record in its transaction, that this form's submission key created it."""
+    key = form.submission_key.data
+    if key:
+        submissions.remember(db.session, current_actor(), key, clock.current_time(),
+                             record_type=record_type, record_id=record.id, location=location)
+
+
+def submitted_again(error: submissions.AlreadySubmitted):
+    """Another request with the same key saved first: nothing of this one is kept."""
+    db.session.rollback()
+    earlier = submissions.find(db.session, current_actor(), error.key, clock.current_time())
+    if earlier is None or earlier.record_type not in ALREADY_SAVED:
+        abort(409)
+    return already_saved_page(earlier)

@@ -39,6 +39,7 @@ def index():
     return render_template(
         "notifications/index.html",
         notifications=notes,
+        households=notifications_service.household_names(db.session, current_actor(), notes),
         unread=sum(1 for note in notes if note.read_at is None),
     )
 

@@ -10,7 +10,16 @@ from ..services import clock, drafts
 from ..services import families as families_service
 from ..services import reviews as reviews_service
 from ..services.errors import Conflict, ValidationFailed
-from .helpers import case_worker_required, current_actor, family_or_abort, flash_done, form_failed, refused_on_closed
+from .helpers import (
+    case_worker_required,
+    current_actor,
+    family_or_abort,
+    flash_done,
+    form_failed,
+    refused_on_closed,
+    save_once,
+    saved_before,
+)
 from .visits import restore_draft
 
 bp = Blueprint("reviews", __name__)
@@ -55,6 +64,8 @@ def new(family_id):
     if request.method == "GET":
         form.held_on.data = clock.local_date(now)
         return _render(form, family, draft=restore_draft(form, "review", family, now))
+    if (page := saved_before(form)) is not None:
+        return page
     if not form.validate():
         return _render(form, family, 422)
     data = {
@@ -66,6 +77,7 @@ def new(family_id):
     }
     try:
         review = reviews_service.hold_review(db.session, actor, family, data, now)
+        save_once(form, "review", review, url_for("families.show", family_id=family.id, _anchor="reviews"))
         drafts.discard(db.session, actor, drafts.form_key("review", family.id))
         db.session.commit()
     except (ValidationFailed, Conflict) as error:

@@ -25,6 +25,8 @@ from .helpers import (
     refuse,
     refused_on_closed,
     save_form,
+    save_once,
+    saved_before,
 )
 
 bp = Blueprint("visits", __name__)
@@ -85,10 +87,13 @@ def new(family_id):
     if request.method == "GET":
         form.date.data = clock.local_date(now)
         return _render(form, family, draft=restore_draft(form, "visit", family, now))
+    if (page := saved_before(form)) is not None:
+        return page
     if not form.validate():
         return _render(form, family, 422)
     try:
         visit = visits_service.log_visit(db.session, actor, family, _visit_data(form), now)
+        save_once(form, "visit", visit, url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
         drafts.discard(db.session, actor, drafts.form_key("visit", family.id))
     except ValidationFailed as error:
         db.session.rollback()
