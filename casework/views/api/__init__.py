@@ -20,6 +20,7 @@ from . import (  # noqa: E402,F401
     flags,
     goals,
     history,
+    idempotency,
     notifications,
     openapi,
     records,
@@ -28,3 +29,5 @@ from . import (  # noqa: E402,F401
     transfers,
     visits,
 )
+
+idempotency.install()
