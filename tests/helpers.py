@@ -84,7 +84,7 @@ def assert_every_input_labelled(response) -> None:
     """Every visible field, checkbox and radio has a <label for> naming it."""
     body = response.get_data(as_text=True)
     for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", body):
-        if 'type="hidden"' in tag or 'type="submit"' in tag:
+        if 'type="hidden"' in tag or 'type="submit"' in tag or re.search(r"\shidden[\s>]", tag):
             continue
         field_id = re.search(r'\bid="([^"]+)"', tag)
         assert field_id, tag

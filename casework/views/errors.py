@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 
 from ..extensions import db
-from ..forms.fields import MAX_ID
+from ..forms.fields import MAX_ID, limit_of
 from ..services import clock
 from ..services.submissions import AlreadySubmitted
 from .helpers import submitted_again
@@ -112,6 +112,7 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_time, "time")
+    app.add_template_global(limit_of, "text_limit")
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(400, bad_request)
     app.register_error_handler(403, forbidden)
