@@ -86,6 +86,8 @@ ROUTES = {
     ("POST", "/goals/<int:goal_id>/edit"): "family_record",
     ("POST", "/goals/<int:goal_id>/ratings"): "family_record",
     ("POST", "/goals/<int:goal_id>/status"): "family_record",
+    ("GET", "/goals/<int:goal_id>/withdraw"): "family_record",
+    ("POST", "/goals/<int:goal_id>/withdraw"): "family_record",
     ("GET", "/families/<int:family_id>/reviews/new"): "family_record",
     ("POST", "/families/<int:family_id>/reviews/new"): "family_record",
     ("POST", "/families/<int:family_id>/reopen"): "manager_family",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
+from ...forms.fields import NEXT_STEP_LIMIT, NOTE_LIMIT
 from ...models import (
     CLOSURE_REASONS,
     CONCERNS,
@@ -187,6 +188,8 @@ def components(goal_areas: list[str]) -> dict:
             "target_date": DATE,
             "status": {"type": "string", "enum": list(GOAL_STATUSES)},
             "status_changed_on": nullable(DATE),
+            "next_step": nullable({"type": "string", "description": "The next step agreed with "
+                                   "the family (shown on their printed plan)."}),
             "latest_rating": nullable({**RATING, "description": "The latest rating by date."}),
             "latest_rating_on": nullable(DATE),
             "ratings": {"type": "array", "items": ref("Rating")},
@@ -202,6 +205,9 @@ def components(goal_areas: list[str]) -> dict:
         "target": {**RATING, "description": "Higher than the baseline."},
         "start_date": DATE,
         "target_date": DATE,
+        "next_step": nullable({"type": "string", "maxLength": NEXT_STEP_LIMIT, "description":
+                               "The next step agreed with the family, in their words: the one "
+                               "free text of a goal the parents' printed plan shows."}),
     }
     family = obj(
         {
@@ -456,9 +462,12 @@ def components(goal_areas: list[str]) -> dict:
                                ["date", "rating"]),
             "RatingCreated": {"allOf": [ref("Rating"), obj({"goal": ref("Goal")}, ["goal"])]},
             "Goal": goal,
-            "GoalInput": obj(goal_input_props, list(goal_input_props)),
+            "GoalInput": obj(goal_input_props, [name for name in goal_input_props if name != "next_step"]),
             "GoalUpdate": obj(
                 {**goal_input_props, "status": {"type": "string", "enum": list(GOAL_STATUSES)},
+                 "reason": {"type": "string", "maxLength": NOTE_LIMIT, "description":
+                            "Why the status changes (say, why a goal is withdrawn): kept and shown "
+                            "in the chronology."},
                  "version": VERSION},
                 description="Any goal field; those left out keep their values.",
             ),
@@ -494,9 +503,12 @@ def components(goal_areas: list[str]) -> dict:
                 {"date": DATE,
                  "kind": {"type": "string", "enum": list(chronology_service.KINDS)},
                  "summary": {"type": "string"},
-                 "ref_id": {**ID, "description": "The id of the visit, phase move, review, "
-                            "rating or correction."}},
-                ["date", "kind", "summary", "ref_id"],
+                 "ref_id": {**ID, "description": "The id of the record: the family (referral), "
+                            "visit, phase move, review, goal, rating, assessment, correction, "
+                            "flag or allocation."},
+                 "by": nullable({**ref("Person"), "description": "Who recorded it; null for "
+                                 "the system's own entries (a flag raised or cleared by the rules)."})},
+                ["date", "kind", "summary", "ref_id", "by"],
             ),
             "Chronology": items_of("ChronologyEntry"),
             "ChildMatch": obj(
@@ -531,6 +543,7 @@ def components(goal_areas: list[str]) -> dict:
                 {"id": ID,
                  "kind": {"type": "string", "example": "review_due", "description":
                           "review_due, review_overdue, flag_raised, flag_escalated, allocated, "
+                          "family_reallocated (to the previous worker), "
                           "closure_proposed, closure_approved, closure_returned, "
                           "transfer_offered, transfer_accepted, transfer_declined, ..."},
                  "family_id": nullable(ID),
@@ -954,7 +967,11 @@ def document() -> dict:
             "description": "Case management for early-help family support. Dates are "
             "YYYY-MM-DD in the service's local time zone; instants are ISO 8601 with an "
             "offset. Every error answers {\"error\": message, \"fields\": {field: "
-            "[messages]}}. Writes take an optional version and answer 409 when it is stale.",
+            "[messages]}}. Writes take an optional version and answer 409 when it is stale. "
+            "Every POST accepts an Idempotency-Key header (1 to 255 characters): the same key "
+            "from the same user with the same body within 24 hours answers the same status and "
+            "body again and creates nothing more; the same key with another body answers 422. "
+            "Text longer than a field's limit answers 422 naming the field; nothing is cut.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
