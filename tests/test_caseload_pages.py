@@ -502,7 +502,11 @@ def test_a_transfer_is_offered_then_accepted_by_the_other_team(client, login, ma
     assert "transfer_accepted" in [n.kind for n in notes_for(manager)]
     assert "allocated" in [n.kind for n in notes_for(their_worker)]
     login(manager)
-    assert client.get(f"/families/{family.id}").status_code == 404  # no longer the sender's
+    # No longer the sender's: their notification's link explains that, without any detail.
+    moved = client.get(f"/families/{family.id}")
+    assert moved.status_code == 200 and "now with another worker or team" in text_of(moved)
+    assert family.household_name not in text_of(moved)
+    assert client.get(f"/families/{family.id}/chronology").status_code == 404
 
 
 def test_a_transfer_declined_with_a_comment_stays_with_the_sending_team(client, login, manager, other_team,

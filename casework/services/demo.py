@@ -723,6 +723,7 @@ def _family_rows(rng, today, plan: FamilyPlan, rows: Rows, manager_id: int) -> N
         "reference": plan.reference,
         "team_id": plan.team.id,
         "worker_id": worker_id,
+        "opened_by_id": acting_id,
         "household_name": f"{plan.surname} household",
         "postcode": plan.postcode,
         "referral_date": plan.referral_date,
@@ -793,7 +794,7 @@ def _goal_rows(rng, today, plan, story, rows, worker_id) -> list[dict]:
             "family_id": plan.id, "title": rng.choice(GOAL_TITLES[area]), "area": area,
             "baseline": baseline, "target": target, "start_date": start,
             "target_date": start + rng.choice((20, 22, 24)) * 7 * DAY, "status": "active",
-            "status_changed_on": None, "version": 1, "created_at": rows.stamp(start),
+            "status_changed_on": None, "agreed_by_id": worker_id, "version": 1, "created_at": rows.stamp(start),
         })
         goals.append(goal)
         _rating_rows(rng, today, plan, story, rows, worker_id, goal, mode)

@@ -225,12 +225,16 @@ def anonymise(session: Session, family: Family, by: User, now: dt.datetime, vers
     for visit in session.scalars(select(Visit).where(Visit.family_id == fid)):
         visit.notes = ""
     goals = session.scalars(
-        select(Goal).where(Goal.family_id == fid).order_by(Goal.start_date, Goal.id).options(selectinload(Goal.ratings))
+        select(Goal).where(Goal.family_id == fid).order_by(Goal.start_date, Goal.id)
+        .options(selectinload(Goal.ratings), selectinload(Goal.status_changes))
     ).all()
     for number, goal in enumerate(goals, start=1):
         goal.title = f"Goal {number}: {goal.area.replace('_', ' ').capitalize()}"
+        goal.next_step = None
         for rating in goal.ratings:
             rating.note = ""
+        for change in goal.status_changes:
+            change.reason = None
     for review in session.scalars(select(Review).where(Review.family_id == fid)):
         review.notes = ""
         review.attendees = ""

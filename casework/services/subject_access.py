@@ -161,7 +161,7 @@ class _Record:
         ))
         self.goals = list(session.scalars(
             select(Goal).where(Goal.family_id == fid).order_by(Goal.start_date, Goal.id)
-            .options(selectinload(Goal.ratings))
+            .options(selectinload(Goal.ratings), selectinload(Goal.status_changes))
         ))
         self.reviews = list(session.scalars(
             select(Review).where(Review.family_id == fid).order_by(Review.held_on, Review.id)
@@ -378,6 +378,9 @@ class _Builder:
             "area_label": goal.area.replace("_", " ").capitalize(),
             "baseline": goal.baseline, "target": goal.target, "start_date": goal.start_date,
             "target_date": goal.target_date, "status": goal.status, "status_changed_on": goal.status_changed_on,
+            "next_step": self.x.text(goal.next_step),
+            "status_changes": [{"status": change.status, "date": change.date, "reason": self.x.text(change.reason),
+                                "by": self.x.staff(change.by_id)} for change in goal.status_changes],
             "ratings": [{"id": rating.id, "date": rating.date, "rating": rating.rating,
                          "note": self.x.text(rating.note), "recorded_by": self.x.staff(rating.recorded_by_id)}
                         for rating in goal.ratings],
