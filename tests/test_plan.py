@@ -160,3 +160,16 @@ def test_the_api_takes_and_gives_the_next_step_and_the_ratings(api, worker, fami
     assert cleared["next_step"] is None
     too_long = calls.patch(f"/api/v1/goals/{goal['id']}", json={"next_step": "x" * 1001})
     assert too_long.status_code == 422 and "next_step" in too_long.get_json()["fields"]
+
+
+def test_the_subject_access_export_holds_the_next_step_and_why_a_goal_was_withdrawn(app, api, worker, manager,
+                                                                                    family):
+    goal = factories.GoalFactory(family=family, next_step="Bath, book, bed.")
+    _db.session.commit()
+    api(worker).patch(f"/api/v1/goals/{goal.id}", json={"status": "withdrawn", "reason": "Mum asked to pause it."})
+    export = signed_in(app, manager).get(f"/families/{family.id}/subject-access.json").get_json()
+    [held] = [g for g in export["goals"] if g["id"] == goal.id]
+    assert held["next_step"] == "Bath, book, bed."
+    assert [(c["status"], c["reason"]) for c in held["status_changes"]] == [("withdrawn", "Mum asked to pause it.")]
+    page = page_text(signed_in(app, manager).get(f"/families/{family.id}/subject-access"))
+    assert "Next step agreed with the family: Bath, book, bed." in page and "Mum asked to pause it." in page
