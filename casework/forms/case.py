@@ -6,7 +6,6 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -26,7 +25,18 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
-from .fields import MAX_ID, BaseForm, ChoiceField, EntryForm, LocalDateField, MultiCheckboxField, optional_id
+from ..services.goals import area_label
+from .fields import (
+    MAX_ID,
+    BaseForm,
+    ChoiceField,
+    EntryForm,
+    EntryRequired,
+    LocalDateField,
+    MultiCheckboxField,
+    WholeNumberField,
+    optional_id,
+)
 
 # A UK postcode, loosely: outward code, optional space, inward code.
 POSTCODE = Regexp(
@@ -42,23 +52,24 @@ def _required(message):
 _optional_int = optional_id
 
 
-def _area_label(code: str) -> str:
-    return code.replace("_", " ").capitalize()
-
-
 class ChildEntry(EntryForm):
-    first_name = StringField("First name", [_required("Enter the child's first name."), Length(max=80)])
+    first_name = StringField("First name", [
+        EntryRequired("Enter the first name of {entry}.", "Enter the child's first name.", "child"), Length(max=80)])
     last_name = StringField("Last name (optional)", [Optional(), Length(max=80)])
-    date_of_birth = LocalDateField("Date of birth", [_required("Enter the child's date of birth.")])
+    date_of_birth = LocalDateField("Date of birth", [
+        EntryRequired("Enter the date of birth of {entry}.", "Enter the child's date of birth.", "child")])
     school = StringField("School or nursery (optional)", [Optional(), Length(max=120)])
 
 
 class CarerEntry(EntryForm):
-    first_name = StringField("First name", [_required("Enter the carer's first name."), Length(max=80)])
+    first_name = StringField("First name", [
+        EntryRequired("Enter the first name of {entry}.", "Enter the carer's first name.", "parent or carer"),
+        Length(max=80)])
     last_name = StringField("Last name (optional)", [Optional(), Length(max=80)])
-    relationship = StringField(
-        "Relationship to the children", [_required("Say how the carer is related to the children."), Length(max=80)]
-    )
+    relationship = StringField("Relationship to the children", [
+        EntryRequired("Say how {entry} is related to the children.", "Say how the carer is related to the children.",
+                      "parent or carer"),
+        Length(max=80)])
 
 
 class FamilyDetailsForm(BaseForm):
@@ -106,8 +117,9 @@ class FamilyDetailsForm(BaseForm):
 
 
 class ReferralForm(FamilyDetailsForm):
-    previous_family_id = IntegerField("Earlier case",
-                                      [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")])
+    previous_family_id = WholeNumberField("Earlier case",
+                                          [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")],
+                                          invalid_message="No earlier case has that id.")
     children = FieldList(FormField(ChildEntry), "Children", min_entries=1)
     carers = FieldList(FormField(CarerEntry), "Parents and carers", min_entries=0)
     add_child = SubmitField("Add another child")
@@ -142,9 +154,10 @@ class VisitForm(BaseForm):
                       validators=[_required("Choose the kind of visit.")])
     outcome = RadioField("Outcome", choices=dict(VISIT_OUTCOMES),
                          validators=[_required("Choose the outcome of the visit.")])
-    duration_minutes = IntegerField(
+    duration_minutes = WholeNumberField(
         "Duration in minutes (optional)",
         [Optional(), NumberRange(min=1, max=24 * 60, message="Enter minutes between 1 and 1440.")],
+        invalid_message="Enter the duration as a number of minutes, such as 45.",
     )
     children_seen = MultiCheckboxField("Children seen", coerce=int)
     seen_alone = MultiCheckboxField("Children seen on their own", coerce=int)
@@ -165,15 +178,17 @@ class GoalForm(BaseForm):
         description="For example: the children have a regular bedtime.",
     )
     area = SelectField("Outcome area", validators=[_required("Choose an outcome area.")])
-    baseline = IntegerField(
+    baseline = WholeNumberField(
         "Rating now (1 to 10)",
         [_required("Enter the rating now, from 1 to 10."),
          NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        invalid_message="Enter the rating now as a number from 1 to 10, such as 3.",
     )
-    target = IntegerField(
+    target = WholeNumberField(
         "Target rating (1 to 10)",
         [_required("Enter the target rating, from 1 to 10."),
          NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        invalid_message="Enter the target rating as a number from 1 to 10, such as 8.",
     )
     start_date = LocalDateField("Start date", [_required("Enter the start date.")])
     target_date = LocalDateField("Target date", [_required("Enter the target date.")])
@@ -183,7 +198,7 @@ class GoalForm(BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.area.choices = [("", "Choose an area")] + [
-            (code, _area_label(code)) for code in current_app.config["CASEWORK_GOAL_AREAS"]
+            (code, area_label(code)) for code in current_app.config["CASEWORK_GOAL_AREAS"]
         ]
 
     def validate_target(self, field):
@@ -193,10 +208,11 @@ class GoalForm(BaseForm):
 
 class RatingForm(BaseForm):
     date = LocalDateField("Date", [_required("Enter the date of the rating.")])
-    rating = IntegerField(
+    rating = WholeNumberField(
         "Rating (1 to 10)",
         [_required("Enter a rating from 1 to 10."),
          NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        invalid_message="Enter the rating as a number from 1 to 10, such as 5.",
     )
     note = TextAreaField("Note (optional)", [Optional(), Length(max=4000)])
 
@@ -217,10 +233,6 @@ class ReviewForm(BaseForm):
     )
     attendees = TextAreaField("Who attended (optional)", [Optional(), Length(max=4000)])
     notes = TextAreaField("Notes", [Optional(), Length(max=20000)])
-
-
-def area_label(code: str) -> str:
-    return _area_label(code)
 
 
 # --- Keeping the record true (HTML pages) ---------------------------------------------------

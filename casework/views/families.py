@@ -19,7 +19,6 @@ from ..forms.case import (
     PhaseMoveForm,
     ReferralForm,
     ReopenForm,
-    area_label,
 )
 from ..forms.fields import MAX_ID
 from ..forms.manager import FLAG_CHOICES, OVERDUE_CHOICES, OVERDUE_VALUES, UNALLOCATED, seen_choices
@@ -40,7 +39,7 @@ from ..services import chronology as chronology_service
 from ..services import families as families_service
 from ..services import goals as goals_service
 from ..services import visits as visits_service
-from ..services.charts import assessment_chart_summary, chart_summary
+from ..services.charts import assessment_chart_height, assessment_chart_summary, chart_summary
 from ..services.errors import Forbidden, ServiceError, ValidationFailed
 from ..services.family_filters import FLAG_FILTERS, FamilyFilters
 from ..services.schedule import next_review_due
@@ -430,9 +429,10 @@ def _render_show(family, status=200, reopen_form=None):
         severity_tags=SEVERITY_TAGS,
         visit_kinds=VISIT_KINDS,
         visit_outcomes=VISIT_OUTCOMES,
-        area_label=area_label,
+        area_label=goals_service.area_label,
         chart_summary=chart_summary,
         assessment_chart_summary=assessment_chart_summary,
+        assessment_chart_height=assessment_chart_height,
         seen_words=seen_words,
         seen_alone_words=seen_alone_words,
         correction_lines=correction_lines,
@@ -500,7 +500,9 @@ def _phase_choice(family, phase):
 
 
 def _render_phase(form, family, status=200):
-    return render_template("families/phase.html", form=form, family=family), status
+    # The reason for closing is asked for only where closing is one of the moves offered.
+    closing = any(value == "closed" for value, _label in form.phase.choices)
+    return render_template("families/phase.html", form=form, family=family, closing=closing), status
 
 
 @bp.route("/families/<int:family_id>/phase", methods=["GET", "POST"])
@@ -599,7 +601,7 @@ def _person_page(pages, family, person=None):
         flash_done(f"{form.first_name.data} has been added to the family record.")
     else:
         flash_done(f"{form.first_name.data}'s details have been saved.")
-    return redirect(url_for("families.show", family_id=family.id, _anchor="people"))
+    return redirect(url_for("families.show", family_id=family.id))
 
 
 def _person_or_abort(pages, person_id):
