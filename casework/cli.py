@@ -184,7 +184,6 @@ def run_jobs(now_text, as_json):
 
 
 @click.command("scheduler")
-@needs_schema
 def scheduler_command():
     """Run the scheduler in the foreground (the one process that owns scheduled jobs)."""
     from . import scheduler
