@@ -1,4 +1,5 @@
 """Command-line interface: ``flask --app casework COMMAND``."""
+import functools
 import json
 import os
 import random
@@ -28,6 +29,39 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
 
 
+def _schema_problem() -> str | None:
+    """Why the database cannot be used yet, in words, or None: it has no schema (init-db has
+    not been run) or an older one than this version of casework (init-db upgrades it)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    wanted = set(ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config()).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if not current:
+        return ("the database has no tables yet. Run `flask --app casework init-db` first to create them, "
+                "then run this command again.")
+    if current != wanted:
+        return ("the database is not up to date with this version of casework. Run `flask --app casework init-db` "
+                "to upgrade it, then run this command again.")
+    return None
+
+
+def needs_schema(command):
+    """For a command that reads or writes records: on a database that ``init-db`` has not
+    created (or upgraded), say so and exit with status 1, instead of an SQL traceback."""
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        problem = _schema_problem()
+        if problem:
+            click.echo(f"Error: {problem}", err=True)
+            raise SystemExit(1)
+        return command(*args, **kwargs)
+
+    return checked
+
+
 @click.command("init-db")
 def init_db():
     """Create or upgrade the schema (safe to run again)."""
@@ -41,6 +75,7 @@ def init_db():
 @click.option("--role", required=True, type=click.Choice(["worker", "manager", "admin"]))
 @click.option("--team", "team_name", required=True, help="Their team; created if new.")
 @click.option("--password", help="Prompted for when absent.")
+@needs_schema
 def create_user(email, name, role, team_name, password):
     """Create a user (and their team if it is new)."""
     if password is None:
@@ -63,6 +98,7 @@ def create_user(email, name, role, team_name, password):
               help="How many families, open and closed (about a fifth closed).")
 @click.option("--seed", type=int, default=2026, show_default=True,
               help="The same seed gives the same demo service (dated from today).")
+@needs_schema
 def seed_demo(family_count, seed):
     """Fill the database with a realistic demo service (alongside any data already there)."""
     try:
@@ -138,6 +174,7 @@ def parse_now(value: str | None) -> datetime:
 @click.command("run-jobs")
 @click.option("--now", "now_text", metavar="ISO_DATE_OR_DATETIME", help="Run as if it were this moment.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@needs_schema
 def run_jobs(now_text, as_json):
     """Run the daily sweep once: reminders, overdue reviews, flags, e-mail."""
     from .services.sweep import run_daily

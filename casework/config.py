@@ -29,12 +29,28 @@ GOAL_AREAS = (
     "money_housing",
     "parental_wellbeing",
 )
+# How each area reads on the pages, in reports and on printed plans. An area added to
+# CASEWORK_GOAL_AREAS without a label here reads as its code in words ("play_and_leisure":
+# "Play and leisure"); give it one in CASEWORK_GOAL_AREA_LABELS where that reads badly.
+GOAL_AREA_LABELS = {
+    "family_routine": "Family routine",
+    "home_conditions": "Home conditions",
+    "health": "Health",
+    "emotional_wellbeing": "Emotional wellbeing",
+    "safety": "Safety",
+    "education": "Education",
+    "boundaries_behaviour": "Boundaries and behaviour",
+    "relationships": "Relationships",
+    "money_housing": "Money and housing",
+    "parental_wellbeing": "Parental wellbeing",
+}
 
 
 class Config:
     CASEWORK_TIMEZONE = "Europe/London"
     CASEWORK_REFERENCE_PREFIX = "FP"
     CASEWORK_GOAL_AREAS = GOAL_AREAS
+    CASEWORK_GOAL_AREA_LABELS = GOAL_AREA_LABELS
     CASEWORK_REVIEW_INTERVAL_DAYS = 42
     # A worker's closing (a move from moving on, or a review's decision) waits for a manager.
     CASEWORK_CLOSURE_APPROVAL = True

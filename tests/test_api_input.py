@@ -20,7 +20,7 @@ def test_a_name_of_only_spaces_is_missing(api, worker, today):
     body["carers"][0]["relationship"] = "  "
     errors = assert_error(calls.post("/api/v1/families", json=body), 422)["fields"]
     assert errors["household_name"] == ["Enter the household name."]
-    assert errors["children-0-first_name"] == ["Enter the child's first name."]
+    assert errors["children-0-first_name"] == ["Enter the first name of child 1."]
     assert "carers-0-relationship" in errors
 
 
@@ -102,7 +102,7 @@ def test_posted_referral_strips_children_and_names_a_bad_worker(app, today):
     assert form.household_name.data == "Smith household"
     assert form.flat_errors() == {
         "worker_id": ["Choose a family worker."],
-        "children-0-first_name": ["Enter the child's first name."],
+        "children-0-first_name": ["Enter the first name of child 1."],
     }
 
 

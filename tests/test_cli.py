@@ -151,3 +151,43 @@ def test_seed_demo_refuses_a_silly_count(cli):
     result = cli("seed-demo", "--families", "0")
     assert result.exit_code == 2
     assert "--families" in result.output
+
+
+def test_commands_before_init_db_say_to_run_it_first(tmp_path):
+    """On a database init-db has not created: a clear message and status 1, never an SQL
+    traceback, and nothing is created (the command does not half-build a schema)."""
+    from casework import create_app
+    from casework.config import TestingConfig
+    from casework.extensions import db as _db
+
+    class EmptyDatabase(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(tmp_path / "never-initialised.sqlite3")
+
+    app = create_app(EmptyDatabase)
+    runner = app.test_cli_runner()
+    # Commands run in the current application context: this app's, not the suite's.
+    context = app.app_context()
+    context.push()
+    try:
+        for args in (
+            ["create-user", "ada@example.org", "--name", "Ada Admin", "--role", "admin", "--team", "Office",
+             "--password", "a long enough password"],
+            ["create-user", "ada@example.org", "--name", "Ada Admin", "--role", "admin", "--team", "Office"],
+            ["seed-demo", "--families", "5"],
+            ["run-jobs"],
+        ):
+            result = runner.invoke(args=args, input="typed password\ntyped password\n")
+            assert result.exit_code == 1, (args, result.output)
+            assert "Run `flask --app casework init-db` first" in result.output, result.output
+            assert "Traceback" not in result.output and "sqlite3" not in result.output.lower()
+            assert "Password" not in result.output  # told before being asked for anything
+        assert inspect(_db.engine).get_table_names() == []
+        # Once init-db has run, the same command works.
+        assert runner.invoke(args=["init-db"]).exit_code == 0
+        result = runner.invoke(args=["create-user", "ada@example.org", "--name", "Ada Admin", "--role", "admin",
+                                     "--team", "Office", "--password", "a long enough password"])
+        assert result.exit_code == 0, result.output
+    finally:
+        _db.session.remove()
+        _db.engine.dispose()
+        context.pop()

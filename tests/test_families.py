@@ -312,7 +312,7 @@ def test_a_referral_with_mistakes_shows_them_and_keeps_the_text(login, worker, t
     )
     assert response.status_code == 422
     assert_field_error(response, "household_name", "Enter the household name.")
-    assert_field_error(response, "children-0-date_of_birth", "Enter the child's date of birth.")
+    assert_field_error(response, "children-0-date_of_birth", "Enter the date of birth of child 1.")
     assert "Choose at least one concern." in page_text(response)
     assert 'href="#concerns"' in squash(response) and 'id="concerns"' in squash(response)
     # The concern message shows once, beside the first group: no duplicate ids.
@@ -774,7 +774,7 @@ def test_a_new_baby_joins_the_family_page_and_the_visit_form(login, worker, fami
     assert_every_input_labelled(page)
     response = client.post(f"/families/{family.id}/children/new", data=child_form(first_name="  Cody "))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/families/{family.id}#people")
+    assert response.headers["Location"].endswith(f"/families/{family.id}")
     text = page_text(client.get(f"/families/{family.id}"))
     assert "Cody has been added to the family record." in text
     assert "Amy" in text and "Cody" in text
@@ -1009,3 +1009,30 @@ def test_form_inputs_carry_no_unset_attributes(login, worker):
     # An unset attribute used to be printed as the text "None" (inputmode="None").
     page = login(worker).get("/families/new").get_data(as_text=True)
     assert '"None"' not in page
+
+
+def test_the_reason_for_closing_is_asked_only_when_closing_is_offered(app, worker, manager, family, db):
+    # A worker in engagement cannot close: no "Reason for closing" to fill in.
+    response = signed_in(app, worker).get(f"/families/{family.id}/phase")
+    assert "closed" not in phase_options(response)
+    assert "Reason for closing" not in page_text(response) and 'id="reason"' not in squash(response)
+    # A manager can close from any phase, and a worker from moving on: the reason is asked for.
+    assert 'id="reason"' in squash(signed_in(app, manager).get(f"/families/{family.id}/phase"))
+    family.phase = "moving_on"
+    db.session.commit()
+    response = signed_in(app, worker).get(f"/families/{family.id}/phase")
+    assert "closed" in phase_options(response) and "Reason for closing" in page_text(response)
+
+
+def test_a_referral_error_says_which_child_or_carer(login, worker, today, db):
+    client = login(worker)
+    response = client.post("/families/new", data=referral_form(
+        today, **{"children-1-first_name": "", "children-1-date_of_birth": "2021-03-04",
+                  "children-2-first_name": "Eli", "children-2-date_of_birth": "",
+                  "carers-0-relationship": ""}))
+    assert response.status_code == 422
+    assert_field_error(response, "children-1-first_name", "Enter the first name of child 2.")
+    assert_field_error(response, "children-2-date_of_birth", "Enter the date of birth of child 3.")
+    assert_field_error(response, "carers-0-relationship", "Say how parent or carer 1 is related to the children.")
+    assert "Enter the child's first name." not in page_text(response)
+    assert db.session.scalar(select(Family).where(Family.household_name == "Jones household")) is None

@@ -348,7 +348,7 @@ def test_correcting_a_rating_keeps_what_it_said(login, worker, rating, today, db
     response = client.post(f"/ratings/{rating.id}/correct",
                            data=rating_correction(rating, rating="4", correction_note="Agreed 4 with mum, not 5."))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/goals/{rating.goal_id}#rating-{rating.id}")
+    assert response.headers["Location"].endswith(f"/goals/{rating.goal_id}")
     assert db.session.get(GoalRating, rating.id).rating == 4
     text = page_text(client.get(f"/goals/{rating.goal_id}"))
     assert "The rating has been corrected." in text
@@ -391,3 +391,64 @@ def test_who_may_correct_a_rating(app, worker, colleague, manager, outsider, adm
                            data=rating_correction(rating, rating="4", correction_note="x"))
     assert response.status_code == 422
     assert db.session.get(GoalRating, rating.id).rating == 5
+
+
+# --- Small things a newcomer noticed ------------------------------------------------------------------
+
+
+def test_a_rating_in_words_gets_one_clear_message(login, worker, family, today, db):
+    goal = factories.GoalFactory(family=family)
+    response = login(worker).post(f"/goals/{goal.id}/ratings", data={"date": today.isoformat(), "rating": "five"})
+    assert response.status_code == 422
+    assert_field_error(response, "rating", "Enter the rating as a number from 1 to 10, such as 5.")
+    body = squash(response)
+    assert body.count('class="govuk-error-message"') == 1
+    assert "Not a valid integer" not in body and "Enter a rating from 1 to 10." not in body
+    assert db.session.scalar(select(GoalRating).where(GoalRating.goal_id == goal.id)) is None
+    # A number out of range still says so, once.
+    response = login(worker).post(f"/goals/{goal.id}/ratings", data={"date": today.isoformat(), "rating": "11"})
+    assert_field_error(response, "rating", "Enter a rating from 1 to 10.")
+    assert squash(response).count('class="govuk-error-message"') == 1
+
+
+def test_every_goal_area_has_a_real_label(app, login, worker, family):
+    body = squash(login(worker).get(f"/families/{family.id}/goals/new"))
+    options = dict(re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', body))
+    assert set(options) == set(app.config["CASEWORK_GOAL_AREAS"])
+    assert options["money_housing"] == "Money and housing"
+    assert options["boundaries_behaviour"] == "Boundaries and behaviour"
+    assert all("_" not in label and label[0].isupper() for label in options.values())
+
+
+def test_an_area_without_a_label_reads_as_its_code_in_words(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CASEWORK_GOAL_AREAS", (*app.config["CASEWORK_GOAL_AREAS"], "play_and_leisure"))
+    assert goals_service.area_label("play_and_leisure") == "Play and leisure"
+    assert goals_service.area_label("money_housing") == "Money and housing"
+
+
+def test_a_rating_note_starts_on_its_rows_line(login, worker, family, today):
+    goal = factories.GoalFactory(family=family)
+    factories.RatingFactory(goal=goal, date=today, rating=5, note="Bedtime by eight\non most nights")
+    body = login(worker).get(f"/goals/{goal.id}").get_data(as_text=True)
+    # The note keeps its own line breaks (white-space: pre-line), so nothing may come before it
+    # in its element: a line break there would push it a line below the row's other cells.
+    assert '<span class="cw-notes">Bedtime by eight\non most nights</span>' in body
+    for inside in re.findall(r'class="[^"]*\bcw-notes\b[^"]*">(.*?)<', body, flags=re.S):
+        assert inside == inside.strip(), repr(inside)
+
+
+@pytest.mark.parametrize("size, width", [("small", 320), ("medium", 460), ("large", 640), ("huge", 640)])
+def test_the_chart_is_drawn_at_the_width_it_is_shown(login, worker, family, size, width):
+    goal = factories.GoalFactory(family=family)
+    svg = login(worker).get(f"/goals/{goal.id}/chart.svg?size={size}").get_data(as_text=True)
+    assert re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1) == str(width)
+
+
+def test_the_pages_ask_for_the_chart_they_show(login, worker, family):
+    goal = factories.GoalFactory(family=family)
+    client = login(worker)
+    family_page = squash(client.get(f"/families/{family.id}"))
+    assert f'<source srcset="/goals/{goal.id}/chart.svg?size=small">' in family_page  # shown at 320 px at most
+    goal_page = squash(client.get(f"/goals/{goal.id}"))
+    assert f'srcset="/goals/{goal.id}/chart.svg?size=medium"' in goal_page  # beside the details
+    assert f'srcset="/goals/{goal.id}/chart.svg?size=small"' in goal_page  # on a phone

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -111,3 +112,12 @@ def test_an_empty_list(login, colleague):
 def test_a_stranger_is_sent_to_sign_in(client):
     assert "/login" in client.get("/notifications").headers["Location"]
     assert "/login" in client.post("/notifications/read").headers["Location"]
+
+
+def test_mark_as_read_is_a_govuk_secondary_button(login, worker, notes):
+    body = squash(login(worker).get("/notifications"))
+    buttons = re.findall(r'<button type="submit" class="([^"]+)"[^>]*>Mark as read<', body)
+    assert len(buttons) == 2  # one for each unread notification
+    # A GOV.UK button (its own font and colours), not an unstyled <button> in the browser's serif.
+    assert all(classes.split() == ["govuk-button", "govuk-button--secondary", "govuk-!-margin-bottom-0"]
+               for classes in buttons), buttons

@@ -69,7 +69,7 @@ def test_continuing_lists_the_review_and_moves_the_next_one(login, worker, famil
     client = login(worker)
     response = client.post(new_review(family), data=review_form(today))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/families/{family.id}#reviews")
+    assert response.headers["Location"].endswith(f"/families/{family.id}")
     review = db.session.scalar(select(Review))
     assert (review.decision, review.recorded_by_id, review.attendees) == (
         "continue", worker.id, "Dana (mum), Wendy (family worker)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -57,7 +58,7 @@ def test_logging_a_visit_shows_it_on_the_family_page(login, worker, family, toda
         f"/families/{family.id}/visits/new", data=visit_form(today, family, goals_discussed=[str(goal.id)])
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/families/{family.id}#visits")
+    assert response.headers["Location"].endswith(f"/families/{family.id}")
     visit = db.session.scalar(select(Visit).where(Visit.family_id == family.id))
     assert visit.recorded_by_id == worker.id and visit.duration_minutes == 50
     assert visit.all_children_seen is False
@@ -199,7 +200,7 @@ def test_a_corrected_visit_shows_who_when_why_and_what_it_said(login, worker, fa
         visit, date=new_day.isoformat(), children_seen=[str(amy.id)],
         correction_note="Wrong day; Ben was at his nan's."))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/families/{family.id}#visit-{visit.id}")
+    assert response.headers["Location"].endswith(f"/families/{family.id}")
     visit = db.session.get(Visit, visit.id)
     assert visit.date == new_day and visit.children_seen_ids == [amy.id] and visit.all_children_seen is False
 
@@ -264,3 +265,15 @@ def test_a_closed_familys_visit_cannot_be_corrected(login, worker, family, visit
                            data=correction_form(visit, kind="office", correction_note="x"))
     assert response.status_code == 422 and "The family is closed" in page_text(response)
     assert "Correct this visit" not in page_text(client.get(f"/families/{family.id}"))
+
+
+def test_the_visit_forms_radios_and_checkboxes_are_one_size(login, worker, family, today):
+    factories.GoalFactory(family=family, title="Regular bedtime")
+    visit = factories.VisitFactory(family=family, date=today)
+    client = login(worker)
+    for path in (f"/families/{family.id}/visits/new", f"/visits/{visit.id}/correct"):
+        body = client.get(path).get_data(as_text=True)
+        groups = re.findall(r'<div class="(govuk-(?:radios|checkboxes)[^"]*)">', body)
+        # Kind, outcome, children seen, seen on their own, goals discussed: all at the regular size.
+        assert len(groups) >= 5, groups
+        assert all("--small" not in group for group in groups), groups

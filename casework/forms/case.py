@@ -6,7 +6,6 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -26,6 +25,7 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
+from ..services.goals import area_label
 from .fields import (
     MAX_ID,
     NEXT_STEP_LIMIT,
@@ -35,9 +35,11 @@ from .fields import (
     ChoiceField,
     CreatesRecord,
     EntryForm,
+    EntryRequired,
     LocalDateField,
     MultiCheckboxField,
     TextLimit,
+    WholeNumberField,
     optional_id,
 )
 
@@ -55,23 +57,24 @@ def _required(message):
 _optional_int = optional_id
 
 
-def _area_label(code: str) -> str:
-    return code.replace("_", " ").capitalize()
-
-
 class ChildEntry(EntryForm):
-    first_name = StringField("First name", [_required("Enter the child's first name."), TextLimit(80)])
+    first_name = StringField("First name", [
+        EntryRequired("Enter the first name of {entry}.", "Enter the child's first name.", "child"), TextLimit(80)])
     last_name = StringField("Last name (optional)", [Optional(), TextLimit(80)])
-    date_of_birth = LocalDateField("Date of birth", [_required("Enter the child's date of birth.")])
+    date_of_birth = LocalDateField("Date of birth", [
+        EntryRequired("Enter the date of birth of {entry}.", "Enter the child's date of birth.", "child")])
     school = StringField("School or nursery (optional)", [Optional(), TextLimit(120)])
 
 
 class CarerEntry(EntryForm):
-    first_name = StringField("First name", [_required("Enter the carer's first name."), TextLimit(80)])
+    first_name = StringField("First name", [
+        EntryRequired("Enter the first name of {entry}.", "Enter the carer's first name.", "parent or carer"),
+        TextLimit(80)])
     last_name = StringField("Last name (optional)", [Optional(), TextLimit(80)])
-    relationship = StringField(
-        "Relationship to the children", [_required("Say how the carer is related to the children."), TextLimit(80)]
-    )
+    relationship = StringField("Relationship to the children", [
+        EntryRequired("Say how {entry} is related to the children.", "Say how the carer is related to the children.",
+                      "parent or carer"),
+        TextLimit(80)])
 
 
 class FamilyDetailsForm(BaseForm):
@@ -119,8 +122,9 @@ class FamilyDetailsForm(BaseForm):
 
 
 class ReferralForm(CreatesRecord, FamilyDetailsForm):
-    previous_family_id = IntegerField("Earlier case",
-                                      [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")])
+    previous_family_id = WholeNumberField("Earlier case",
+                                          [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")],
+                                          invalid_message="No earlier case has that id.")
     children = FieldList(FormField(ChildEntry), "Children", min_entries=1)
     carers = FieldList(FormField(CarerEntry), "Parents and carers", min_entries=0)
     add_child = SubmitField("Add another child")
@@ -155,9 +159,10 @@ class VisitForm(CreatesRecord, BaseForm):
                       validators=[_required("Choose the kind of visit.")])
     outcome = RadioField("Outcome", choices=dict(VISIT_OUTCOMES),
                          validators=[_required("Choose the outcome of the visit.")])
-    duration_minutes = IntegerField(
+    duration_minutes = WholeNumberField(
         "Duration in minutes (optional)",
         [Optional(), NumberRange(min=1, max=24 * 60, message="Enter minutes between 1 and 1440.")],
+        invalid_message="Enter the duration as a number of minutes, such as 45.",
     )
     children_seen = MultiCheckboxField("Children seen", coerce=int)
     seen_alone = MultiCheckboxField("Children seen on their own", coerce=int)
@@ -178,15 +183,17 @@ class GoalForm(CreatesRecord, BaseForm):
         description="For example: the children have a regular bedtime.",
     )
     area = SelectField("Outcome area", validators=[_required("Choose an outcome area.")])
-    baseline = IntegerField(
+    baseline = WholeNumberField(
         "Rating now (1 to 10)",
         [_required("Enter the rating now, from 1 to 10."),
          NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        invalid_message="Enter the rating now as a number from 1 to 10, such as 3.",
     )
-    target = IntegerField(
+    target = WholeNumberField(
         "Target rating (1 to 10)",
         [_required("Enter the target rating, from 1 to 10."),
          NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        invalid_message="Enter the target rating as a number from 1 to 10, such as 8.",
     )
     start_date = LocalDateField("Start date", [_required("Enter the start date.")])
     target_date = LocalDateField("Target date", [_required("Enter the target date.")])
@@ -200,7 +207,7 @@ class GoalForm(CreatesRecord, BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.area.choices = [("", "Choose an area")] + [
-            (code, _area_label(code)) for code in current_app.config["CASEWORK_GOAL_AREAS"]
+            (code, area_label(code)) for code in current_app.config["CASEWORK_GOAL_AREAS"]
         ]
 
     def validate_target(self, field):
@@ -210,10 +217,11 @@ class GoalForm(CreatesRecord, BaseForm):
 
 class RatingForm(CreatesRecord, BaseForm):
     date = LocalDateField("Date", [_required("Enter the date of the rating.")])
-    rating = IntegerField(
+    rating = WholeNumberField(
         "Rating (1 to 10)",
         [_required("Enter a rating from 1 to 10."),
          NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+        invalid_message="Enter the rating as a number from 1 to 10, such as 5.",
     )
     note = TextAreaField("Note (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
 
@@ -234,10 +242,6 @@ class ReviewForm(CreatesRecord, BaseForm):
     )
     attendees = TextAreaField("Who attended (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
     notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
-
-
-def area_label(code: str) -> str:
-    return _area_label(code)
 
 
 # --- Keeping the record true (HTML pages) ---------------------------------------------------

@@ -1,6 +1,7 @@
 """Field types and the JSON adapter shared by every form."""
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask_wtf import FlaskForm
@@ -9,13 +10,14 @@ from wtforms import (
     DateField,
     Form,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     widgets,
 )
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 # Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number names no row, and binding it
 # would overflow the database's integer (a 500), so it is read as 0, which names nothing either.
@@ -102,6 +104,29 @@ class StrippingMeta:
         return super().render_field(field, {"maxlength": False, "minlength": False, **render_kw})
 
 
+def entry_name(form, noun: str) -> str | None:
+    """Which entry of a list ``form`` is, in words: "child 2" for a referral's second child
+    (from the entry's prefix, ``children-1-``); None for a form of its own."""
+    found = re.search(r"-(\d+)-$", getattr(form, "_prefix", "") or "")
+    return f"{noun} {int(found.group(1)) + 1}" if found else None
+
+
+class EntryRequired(InputRequired):
+    """Required, with a message that says which entry of a list is missing it ("Enter the
+    first name of child 2"), or ``alone`` on a form of its own (adding one child)."""
+
+    def __init__(self, numbered: str, alone: str, noun: str):
+        super().__init__(alone)
+        self.numbered, self.noun = numbered, noun
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except StopValidation as stopped:
+            entry = entry_name(form, self.noun)
+            raise (StopValidation(self.numbered.format(entry=entry)) if entry else stopped) from None
+
+
 class EntryForm(Form):
     """A form repeated inside another (a child, a carer): stripped like every ``BaseForm``."""
 
@@ -160,6 +185,30 @@ class LocalDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a real date in the form YYYY-MM-DD.") from None
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box. Input that is not one ("five") gets one clear
+    message, ``invalid_message``, and nothing else: WTForms would say "Not a valid integer
+    value" and then its range validator would add a second message about the same mistake."""
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a whole number, such as 5.", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0] or "").strip():
+            self.data = None  # missing, not wrong: Optional or InputRequired says what to do
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the one message is already there
 
 
 class ChoiceField(SelectField):

@@ -113,12 +113,28 @@ class FilterForm(BaseForm):
         csrf = False
 
 
+# The options of the filters a list of families shares with the team's CSV export
+# (services/family_filters.py applies them).
+UNALLOCATED = "none"  # the family worker filter's value for families with no worker
+FLAG_CHOICES = [
+    ("", "Any (with or without flags)"), ("any", "At least one open flag"), ("high", "A high flag"),
+    ("medium", "A medium flag"), ("low", "A low flag"), ("none", "No open flags"),
+]
+OVERDUE_CHOICES = [("", "Any"), ("yes", "Review overdue"), ("no", "Review not overdue")]
+OVERDUE_VALUES = {"yes": True, "no": False}
+
+
+def seen_choices(days: int) -> list[tuple[str, str]]:
+    return [("", "Any"), ("no", f"A child not seen in the last {days} days")]
+
+
 class FamilyExportForm(FilterForm):
     q = StringField("Household name or reference", [Optional(), TextLimit(100)])
     phase = _ListChoice("Phase", message="Choose a phase from the list.")
     worker_id = _ListChoice("Family worker", message="Choose a family worker from the list.")
     flag = _ListChoice("Open flags", message="Choose an option for open flags.")
     overdue = _ListChoice("Review", message="Choose an option for reviews.")
+    seen = _ListChoice("Children seen", message="Choose an option for children seen.")
 
 
 class FlagFilterForm(FilterForm):

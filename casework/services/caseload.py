@@ -6,26 +6,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import (
     OPEN_PHASES,
-    Child,
     ClosureProposal,
     Family,
     Flag,
-    Review,
     Team,
     Transfer,
     User,
     Visit,
-    VisitChild,
 )
+from . import family_filters
 from .clock import local_date
 from .errors import Forbidden
-from .flag_rules import SEEING_KINDS
+from .family_filters import FamilyFilters, last_review_held, review_overdue
 from .schedule import review_interval
 
 
@@ -93,12 +91,8 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
 
     # Each family's last review and last visit, looked up per family (the indexes on
     # (family_id, held_on) and (family_id, date)): the cost is the team's, not the service's.
-    last_review = (
-        select(func.max(Review.held_on))
-        .where(Review.family_id == Family.id, Review.held_on <= today)
-        .correlate(Family)
-        .scalar_subquery()
-    )
+    # Overdue by the same rule as the list's filter, so the count and its list agree.
+    overdue = case((review_overdue(today), 1), else_=0)
     last_visit = (
         select(func.max(Visit.date))
         .where(Visit.family_id == Family.id, Visit.date <= today)
@@ -106,19 +100,17 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
         .scalar_subquery()
     )
     families = session.execute(
-        select(Family.id, Family.worker_id, Family.phase, Family.opened_on, last_review, last_visit)
+        select(Family.id, Family.worker_id, Family.phase, Family.opened_on, overdue, last_visit)
         .where(*team_open)
     ).all()
-    interval = review_interval()
     worker_of = {}
-    for family_id, worker_id, phase, opened_on, held_on, visited_on in families:
+    for family_id, worker_id, phase, opened_on, is_overdue, visited_on in families:
         load = row_for(worker_id)
         worker_of[family_id] = load
         load.open_families += 1
         load.by_phase[phase] += 1
         load.weighted_load += phase_weights[phase]
-        if (held_on or opened_on) + interval < today:
-            load.overdue_reviews += 1
+        load.overdue_reviews += is_overdue
         since = (today - (visited_on or opened_on)).days
         load.longest_days_since_visit = max(load.longest_days_since_visit or 0, since)
 
@@ -143,22 +135,10 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     ):
         worker_of[family_id].visits_last_28_days += visits
 
-    # Children not seen at a home, office or school visit in the window, in families open
-    # long enough for that to matter.
-    # (Each child's visits through the index on visit_children.child_id: the team's children.)
-    seen_recently = (
-        select(VisitChild.child_id)
-        .join(Visit)
-        .where(VisitChild.child_id == Child.id, Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS),
-               Visit.date > window_start, Visit.date <= today)
-        .correlate(Child)
-        .exists()
-    )
+    # Families with a child not seen at a home, office or school visit in the window (the
+    # same condition as the list's filter, so the count and the list it links to agree).
     for (family_id,) in session.execute(
-        select(Child.family_id)
-        .join(Family)
-        .where(*team_open, Family.opened_on <= window_start, ~seen_recently)
-        .distinct()
+        select(Family.id).where(*team_open, family_filters.child_not_seen(today))
     ):
         worker_of[family_id].families_with_child_not_seen += 1
 
@@ -203,30 +183,16 @@ class TeamOverview:
         return sum(self.open_flags.values())
 
 
-def _last_review_held():
-    """Each family's last review (the review schedule counts from it): a subquery correlated to
-    the family, read through the index on (family_id, held_on), so that it costs the team's
-    families and not the whole service's."""
-    return (
-        select(func.max(Review.held_on))
-        .where(Review.family_id == Family.id)
-        .correlate(Family)
-        .scalar_subquery()
-    )
-
-
 def team_overview(session: Session, manager: User, now: dt.datetime) -> TeamOverview:
     """What waits for the manager, in four queries whatever the team's size."""
     if not manager.is_manager:
         raise Forbidden("Only managers see the team's caseloads.")
     today = local_date(now)
-    overdue_before = today - review_interval()
-    due_from = func.coalesce(_last_review_held(), Family.opened_on)
     open_count, unallocated, overdue = session.execute(
         select(
             func.count(Family.id),
             func.coalesce(func.sum(case((Family.worker_id.is_(None), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((due_from < overdue_before, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((review_overdue(today), 1), else_=0)), 0),
         )
         .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES))
     ).one()
@@ -283,7 +249,6 @@ def sort_caseload(loads: list[WorkerLoad], sort: str, descending: bool) -> list[
 
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 RANK_SEVERITY = {rank: severity for severity, rank in SEVERITY_RANK.items()}
-FLAG_FILTERS = ("any", "none", "high", "medium", "low")
 
 
 @dataclass
@@ -313,56 +278,29 @@ def team_family_rows(
     q: str | None = None,
     flag: str | None = None,
     overdue: bool | None = None,
+    child_not_seen: bool = False,
 ) -> list[TeamFamilyRow]:
-    """The team's families (open ones unless ``phase`` is ``closed``), filtered, by household
-    name: one query whatever the team's size.
-
-    ``flag``: ``any`` (at least one open flag), ``none``, or a severity (at least one open flag
-    of that severity). ``overdue``: True for only the families whose review is overdue, False
-    for only those whose review is not. Open flags include acknowledged ones."""
+    """The team's families (open ones unless ``phase`` is ``closed``), filtered as
+    ``family_filters.FamilyFilters`` says, by household name: one query whatever the team's
+    size. Open flags include acknowledged ones."""
     from .families import postcode_district
 
     if not manager.is_manager:
         raise Forbidden("Only managers see the team's families.")
     today = local_date(now)
     interval = review_interval()
-    last_review = _last_review_held()
+    last_review = last_review_held()
     rank = case(*[(Flag.severity == severity, value) for severity, value in SEVERITY_RANK.items()], else_=0)
     flags = (
-        select(
-            Flag.family_id,
-            func.count(Flag.id).label("open_flags"),
-            func.max(rank).label("highest"),
-            *[func.sum(case((Flag.severity == severity, 1), else_=0)).label(severity) for severity in SEVERITY_RANK],
-        )
+        select(Flag.family_id, func.count(Flag.id).label("open_flags"), func.max(rank).label("highest"))
         .join(Family, Family.id == Flag.family_id)
         .where(Flag.status != "resolved", Family.team_id == manager.team_id)
         .group_by(Flag.family_id)
         .subquery()
     )
-    due_from = func.coalesce(last_review, Family.opened_on)
-    conditions = [Family.team_id == manager.team_id]
-    if phase:
-        conditions.append(Family.phase == phase)
-    else:
-        conditions.append(Family.phase.in_(OPEN_PHASES))
-    if unallocated:
-        conditions.append(Family.worker_id.is_(None))
-    elif worker_id is not None:
-        conditions.append(Family.worker_id == worker_id)
-    if q and q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        conditions.append(or_(func.lower(Family.household_name).like(pattern),
-                              func.lower(Family.reference).like(pattern)))
-    if flag == "any":
-        conditions.append(func.coalesce(flags.c.open_flags, 0) > 0)
-    elif flag == "none":
-        conditions.append(func.coalesce(flags.c.open_flags, 0) == 0)
-    elif flag in SEVERITY_RANK:
-        conditions.append(func.coalesce(getattr(flags.c, flag), 0) > 0)
-    if overdue is not None:
-        is_overdue = (Family.phase.in_(OPEN_PHASES)) & (due_from < today - interval)
-        conditions.append(is_overdue if overdue else ~is_overdue)
+    filters = FamilyFilters(phase=phase, worker_id=worker_id, unallocated=unallocated, q=q, flag=flag,
+                            overdue=overdue, child_not_seen=child_not_seen)
+    conditions = [Family.team_id == manager.team_id, *family_filters.conditions(filters, today)]
 
     rows = session.execute(
         select(

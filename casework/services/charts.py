@@ -75,9 +75,16 @@ def _without_scripts(root):
     return root
 
 
-def goal_chart_svg(goal, *, width: int = 640, height: int = 300) -> bytes:
+# A goal's chart is drawn at about the width a page shows it (the family page's small one,
+# the goal page's beside its details on a desktop or across a tablet), so that its 14 px text
+# is shown at about 14 px: an SVG drawn at 640 and shown at 320 would have 7 px text.
+GOAL_CHART_SIZES = {"small": (320, 200), "medium": (460, 260), "large": (640, 300)}
+
+
+def goal_chart_svg(goal, *, size: str = "large") -> bytes:
     """The goal's ratings over time as a line chart (y from 1 to 10), with its baseline and
-    target drawn as reference lines, as SVG bytes."""
+    target drawn as reference lines, as SVG bytes, at one of ``GOAL_CHART_SIZES``."""
+    width, height = GOAL_CHART_SIZES[size]
     points = progress_points(goal)
     start = points[0][0]
     end = max(goal.target_date, points[-1][0])
@@ -101,7 +108,8 @@ def goal_chart_svg(goal, *, width: int = 640, height: int = 300) -> bytes:
         truncate_legend=-1,
         dots_size=4,
         margin=8,
-        margin_right=32,
+        margin_left=36,
+        margin_right=40,
         spacing=8,
         tooltip_border_radius=0,
         disable_xml_declaration=False,

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import case, func, inspect, or_, select, update
+from sqlalchemy import case, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -34,8 +34,10 @@ from ..models import (
     User,
     Visit,
 )
+from . import family_filters
 from .clock import local_date
 from .errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
+from .family_filters import FamilyFilters
 from .flags import resolve_cleared
 from .notifications import managers_of, notify
 from .schedule import review_interval
@@ -580,30 +582,20 @@ def list_families(
     open_only: bool = False,
     page: int = 1,
     per_page: int = 50,
+    filters: FamilyFilters | None = None,
 ) -> tuple[list[FamilySummary], int]:
     """The families ``actor`` may see, filtered, one page at a time, in a fixed number of
-    queries whatever the caseload size."""
+    queries whatever the caseload size. ``filters`` (the Team families page's: unallocated,
+    open flags, overdue review...) replaces ``phase``, ``worker_id``, ``q`` and ``open_only``."""
     require_case_role(actor)
-    if worker_id is not None and actor.is_worker and worker_id != actor.id:
+    if filters is None:
+        filters = FamilyFilters(phase=phase, worker_id=worker_id, q=q, open_only=open_only)
+    if filters.worker_id is not None and actor.is_worker and filters.worker_id != actor.id:
         raise ValidationFailed(
             "A family worker can only list their own families.",
             {"worker_id": ["You can only see your own families."]},
         )
-    conditions = [family_scope(actor)]
-    if phase:
-        conditions.append(Family.phase == phase)
-    elif open_only:
-        conditions.append(Family.phase.in_(OPEN_PHASES))
-    if worker_id is not None:
-        conditions.append(Family.worker_id == worker_id)
-    if q and q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        conditions.append(
-            or_(
-                func.lower(Family.household_name).like(pattern),
-                func.lower(Family.reference).like(pattern),
-            )
-        )
+    conditions = [family_scope(actor), *family_filters.conditions(filters, local_date(now))]
     total = session.scalar(select(func.count(Family.id)).where(*conditions))
     families = session.scalars(
         select(Family)

@@ -21,6 +21,13 @@ def goal_areas() -> tuple[str, ...]:
     return tuple(current_app.config["CASEWORK_GOAL_AREAS"])
 
 
+def area_label(code: str) -> str:
+    """An outcome area as people read it: its label in CASEWORK_GOAL_AREA_LABELS, or else its
+    code in words."""
+    label = current_app.config.get("CASEWORK_GOAL_AREA_LABELS", {}).get(code)
+    return label or code.replace("_", " ").strip().capitalize()
+
+
 def _check_goal(values: dict, today: dt.date) -> None:
     problems: dict[str, list[str]] = {}
     if values["area"] not in goal_areas():

@@ -76,6 +76,7 @@ from ..models import (
 )
 from .assessments import load_frameworks
 from .families import load_family_record
+from .goals import area_label
 
 REDACTED = "[redacted]"
 ROLE_LABELS = {"worker": "Family worker", "manager": "Manager", "admin": "Administrator"}
@@ -375,7 +376,7 @@ class _Builder:
     def _goal(self, goal: Goal) -> dict:
         return {
             "id": goal.id, "title": self.x.text(goal.title), "area": goal.area,
-            "area_label": goal.area.replace("_", " ").capitalize(),
+            "area_label": area_label(goal.area),
             "baseline": goal.baseline, "target": goal.target, "start_date": goal.start_date,
             "target_date": goal.target_date, "status": goal.status, "status_changed_on": goal.status_changed_on,
             "next_step": self.x.text(goal.next_step),

@@ -11,10 +11,14 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..forms.manager import (
+    FLAG_CHOICES,
+    OVERDUE_CHOICES,
+    OVERDUE_VALUES,
+    UNALLOCATED,
     AcceptTransferForm,
     AllocateForm,
     BulkAcknowledgeForm,
@@ -24,6 +28,7 @@ from ..forms.manager import (
     ResolveFlagForm,
     ReturnClosureForm,
     TransferForm,
+    seen_choices,
 )
 from ..models import CLOSURE_REASONS, FLAG_RULES, OPEN_PHASES, PHASE_LABELS
 from ..services import caseload as caseload_service
@@ -55,7 +60,6 @@ SEVERITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}
 SEVERITY_TAGS = {"high": "govuk-tag--red", "medium": "govuk-tag--orange", "low": "govuk-tag--grey"}
 # The same image policy as a goal's chart: nothing in the SVG may run.
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-UNALLOCATED = "none"
 
 
 def _posted_next() -> str | None:
@@ -76,6 +80,7 @@ def _manager_helpers():
         "return_closure_form": lambda family: ReturnClosureForm(prefix=f"return-{family.id}", formdata=None),
         "severity_labels": SEVERITY_LABELS,
         "severity_tags": SEVERITY_TAGS,
+        "unallocated_worker": UNALLOCATED,
     }
 
 
@@ -143,11 +148,6 @@ CSV_COLUMNS = (
     "Reference", "Household", "Postcode district", "Family worker", "Phase", "Phase since",
     "Weeks in service", "Next review due", "Review overdue", "Open flags", "Highest severity",
 )
-FLAG_CHOICES = [
-    ("", "Any (with or without flags)"), ("any", "At least one open flag"), ("high", "A high flag"),
-    ("medium", "A medium flag"), ("low", "A low flag"), ("none", "No open flags"),
-]
-OVERDUE_CHOICES = [("", "Any"), ("yes", "Review overdue"), ("no", "Review not overdue")]
 
 
 def _export_form(actor, formdata):
@@ -161,6 +161,7 @@ def _export_form(actor, formdata):
     ]
     form.flag.choices = FLAG_CHOICES
     form.overdue.choices = OVERDUE_CHOICES
+    form.seen.choices = seen_choices(current_app.config["CASEWORK_CHILD_SEEN_DAYS"])
     return form
 
 
@@ -188,7 +189,8 @@ def families_csv():
         unallocated=worker == UNALLOCATED,
         q=form.q.data or None,
         flag=form.flag.data or None,
-        overdue={"yes": True, "no": False}.get(form.overdue.data),
+        overdue=OVERDUE_VALUES.get(form.overdue.data),
+        child_not_seen=form.seen.data == "no",
     )
     out = io.StringIO()
     writer = csv.writer(out)

@@ -19,9 +19,9 @@ from ..forms.case import (
     PhaseMoveForm,
     ReferralForm,
     ReopenForm,
-    area_label,
 )
 from ..forms.fields import MAX_ID
+from ..forms.manager import FLAG_CHOICES, OVERDUE_CHOICES, OVERDUE_VALUES, UNALLOCATED, seen_choices
 from ..models import (
     CLOSURE_REASONS,
     NEGLECT_CONCERNS,
@@ -40,8 +40,9 @@ from ..services import families as families_service
 from ..services import goals as goals_service
 from ..services import notifications as notifications_service
 from ..services import visits as visits_service
-from ..services.charts import assessment_chart_summary, chart_summary
+from ..services.charts import assessment_chart_height, assessment_chart_summary, chart_summary
 from ..services.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from ..services.family_filters import FLAG_FILTERS, FamilyFilters
 from ..services.schedule import next_review_due
 from .helpers import (
     case_worker_required,
@@ -153,26 +154,37 @@ def index():
         phase = ""
     show_closed = request.args.get("closed") == "1"
     workers = families_service.team_workers(db.session, actor) if actor.is_manager else []
-    worker_id = _positive_int(request.args.get("worker")) if actor.is_manager else None
+    worker = request.args.get("worker") or ""
+    unallocated = actor.is_manager and worker == UNALLOCATED
+    worker_id = _positive_int(worker) if actor.is_manager else None
     if worker_id not in {worker.id for worker in workers}:
         worker_id = None
+    # The same filters as the team's CSV export (services/family_filters.py), by the same values.
+    flag = request.args.get("flag") or ""
+    if flag not in FLAG_FILTERS:
+        flag = ""
+    overdue = request.args.get("overdue") or ""
+    if overdue not in OVERDUE_VALUES:
+        overdue = ""
+    seen = "no" if request.args.get("seen") == "no" else ""
     page = _positive_int(request.args.get("page")) or 1
 
     rows, total = families_service.list_families(
         db.session,
         actor,
         now,
-        phase=phase or None,
-        worker_id=worker_id,
-        q=q or None,
-        open_only=not show_closed,
+        filters=FamilyFilters(
+            phase=phase or None, open_only=not show_closed, worker_id=worker_id, unallocated=unallocated,
+            q=q or None, flag=flag or None, overdue=OVERDUE_VALUES.get(overdue), child_not_seen=bool(seen),
+        ),
         page=page,
         per_page=PER_PAGE,
     )
     filters = {
         key: value
         for key, value in (("q", q), ("phase", phase), ("closed", "1" if show_closed else ""),
-                           ("worker", worker_id or ""))
+                           ("worker", UNALLOCATED if unallocated else worker_id or ""), ("flag", flag),
+                           ("overdue", overdue), ("seen", seen))
         if value
     }
     pages = max(1, math.ceil(total / PER_PAGE))
@@ -193,10 +205,28 @@ def index():
         show_closed=show_closed,
         workers=workers,
         worker_id=worker_id,
+        unallocated=unallocated,
+        flag=flag,
+        flag_choices=FLAG_CHOICES,
+        overdue=overdue,
+        overdue_choices=OVERDUE_CHOICES,
+        seen=seen,
+        seen_choices=seen_choices(current_app.config["CASEWORK_CHILD_SEEN_DAYS"]),
+        csv_filters=_csv_filters(filters) if actor.is_manager else None,
         phase_labels=PHASE_LABELS,
         open_phases=OPEN_PHASES,
         today=clock.local_date(now),
     )
+
+
+def _csv_filters(filters: dict) -> dict | None:
+    """The team's CSV export of the families listed (its filters have the same values, but
+    ``worker`` is ``worker_id`` there); None where the CSV cannot say the same (closed
+    families of every phase)."""
+    if filters.get("closed") and not filters.get("phase"):
+        return None
+    names = {"worker": "worker_id", "closed": None, "page": None}
+    return {names.get(key, key): value for key, value in filters.items() if names.get(key, key)}
 
 
 # --- Opening a referral ---------------------------------------------------------------------
@@ -419,9 +449,10 @@ def _render_show(family, status=200, reopen_form=None):
         severity_tags=SEVERITY_TAGS,
         visit_kinds=VISIT_KINDS,
         visit_outcomes=VISIT_OUTCOMES,
-        area_label=area_label,
+        area_label=goals_service.area_label,
         chart_summary=chart_summary,
         assessment_chart_summary=assessment_chart_summary,
+        assessment_chart_height=assessment_chart_height,
         seen_words=seen_words,
         seen_alone_words=seen_alone_words,
         correction_lines=correction_lines,
@@ -489,7 +520,9 @@ def _phase_choice(family, phase):
 
 
 def _render_phase(form, family, status=200):
-    return render_template("families/phase.html", form=form, family=family), status
+    # The reason for closing is asked for only where closing is one of the moves offered.
+    closing = any(value == "closed" for value, _label in form.phase.choices)
+    return render_template("families/phase.html", form=form, family=family, closing=closing), status
 
 
 @bp.route("/families/<int:family_id>/phase", methods=["GET", "POST"])
@@ -596,7 +629,7 @@ def _person_page(pages, family, person=None):
         flash_done(f"{form.first_name.data} has been added to the family record.")
     else:
         flash_done(f"{form.first_name.data}'s details have been saved.")
-    return redirect(url_for("families.show", family_id=family.id, _anchor="people"))
+    return redirect(url_for("families.show", family_id=family.id))
 
 
 def _person_or_abort(pages, person_id):
@@ -700,5 +733,5 @@ def plan(family_id):
         achieved_goals=[goal for goal in goals if goal.status == "achieved"],
         next_review=next_review_due(db.session, family),
         printed_on=clock.local_date(clock.current_time()),
-        area_label=area_label,
+        area_label=goals_service.area_label,
     )

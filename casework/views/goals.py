@@ -9,7 +9,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, WithdrawGoalForm, area_label
+from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, WithdrawGoalForm
 from ..models import GOAL_STATUSES
 from ..services import charts, clock, drafts, scope
 from ..services import corrections as corrections_service
@@ -94,7 +94,7 @@ def new(family_id):
         return _render_new(form, family, 422)
     db.session.commit()
     flash_done(f"Goal agreed: {goal.title}")
-    return redirect(url_for("families.show", family_id=family.id, _anchor="plan"))
+    return redirect(url_for("families.show", family_id=family.id))
 
 
 # --- The goal page, progress ratings and status ---------------------------------------------
@@ -107,7 +107,7 @@ def _render_show(goal, form, status=200):
             goal=goal,
             family=goal.family,
             form=form,
-            area_label=area_label,
+            area_label=goals_service.area_label,
             statuses=GOAL_STATUSES,
             chart_alt=charts.chart_summary(goal),
             corrections=goals_service.rating_corrections(db.session, goal),
@@ -288,7 +288,7 @@ def correct_rating(rating_id):
     if status:
         return _render_correct(form, rating, status)
     flash_done("The rating has been corrected.")
-    return redirect(url_for("goals.show", goal_id=rating.goal_id, _anchor=f"rating-{rating.id}"))
+    return redirect(url_for("goals.show", goal_id=rating.goal_id))
 
 
 # --- The chart ------------------------------------------------------------------------------
@@ -298,7 +298,10 @@ def correct_rating(rating_id):
 @case_worker_required
 def chart(goal_id):
     goal = goal_or_abort(goal_id)
-    response = Response(charts.goal_chart_svg(goal), mimetype="image/svg+xml")
+    size = request.args.get("size") or "large"
+    if size not in charts.GOAL_CHART_SIZES:
+        size = "large"
+    response = Response(charts.goal_chart_svg(goal, size=size), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = CHART_POLICY
     return response

@@ -84,6 +84,8 @@ def refuse(error: ServiceError):
 
 
 def flash_done(message: str) -> None:
+    """The "Done" banner on the next page. Redirect to that page's top (no #fragment): the
+    banner is there, and static/js/pages.js moves focus to it, so it is never out of view."""
     flash(message, "success")
 
 

@@ -20,11 +20,11 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms.case import area_label
 from ..forms.fields import id_number
 from ..forms.reports import PeriodForm
 from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Team
 from ..services import charts, clock
+from ..services import goals as goals_service
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
 from ..services.errors import Forbidden
@@ -88,7 +88,7 @@ def _csv(rows, filename: str) -> Response:
 
 
 def _area_labels(report) -> dict:
-    return {row["area"]: area_label(row["area"]) for row in report["areas"]}
+    return {row["area"]: goals_service.area_label(row["area"]) for row in report["areas"]}
 
 
 def _pct(value) -> str:
@@ -214,9 +214,10 @@ def measure_title(measure, frameworks) -> str:
         whom = "families" if about[3] == "families" else "children in families"
         return f"{name}: {whom} better at the latest assessment than the first"
     if group == "area":
-        return {"goals": f"{area_label(about[1])}: goals improved",
-                "families": f"{area_label(about[1])}: families with a goal improved",
-                "children": f"{area_label(about[1])}: children in families with a goal improved"}[about[2]]
+        area = goals_service.area_label(about[1])
+        return {"goals": f"{area}: goals improved",
+                "families": f"{area}: families with a goal improved",
+                "children": f"{area}: children in families with a goal improved"}[about[2]]
     if group == "closure":
         return f"Closed: {CLOSURE_REASONS.get(about[1], about[1])}"
     if group == "weeks_in":
@@ -259,7 +260,7 @@ def outcome_rows(report: dict, scope: str) -> list[list]:
             ["Children", report["children"], "", ""],
             ["Goals achieved", report["goals"]["achieved"], report["goals"]["total"], report["goals"]["pct_achieved"]]]
     for row in report["areas"]:
-        name = area_label(row["area"])
+        name = goals_service.area_label(row["area"])
         rows.append([f"{name}: goals improved", row["improved"], row["goals"], row["pct_improved"]])
         rows.append([f"{name}: families improved", row["families_improved"], row["families"],
                      row["pct_families_improved"]])

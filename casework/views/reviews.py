@@ -92,4 +92,4 @@ def new(family_id):
     else:
         due = reviews_service.next_review_due(db.session, family)
         flash_done(f"{held} The next review is due on {due.day} {due:%b %Y}.")
-    return redirect(url_for("families.show", family_id=family.id, _anchor="reviews"))
+    return redirect(url_for("families.show", family_id=family.id))

@@ -101,7 +101,7 @@ def new(family_id):
         return _render(form, family, 422)
     db.session.commit()
     flash_done(f"Visit on {visit.date.day} {visit.date:%b %Y} recorded.")
-    return redirect(url_for("families.show", family_id=family.id, _anchor="visits"))
+    return redirect(url_for("families.show", family_id=family.id))
 
 
 # --- Drafts: what was typed into a long form and not yet saved ------------------------------
@@ -211,7 +211,7 @@ def correct(visit_id):
     if status:
         return _render_correct(form, visit, status)
     flash_done(f"The visit on {visit.date.day} {visit.date:%b %Y} has been corrected.")
-    return redirect(url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
+    return redirect(url_for("families.show", family_id=family.id))
 
 
 # --- Corrections in words -------------------------------------------------------------------

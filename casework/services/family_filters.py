@@ -1,0 +1,113 @@
+"""The filters of a list of families, in one place: Team families and My families (the pages
+and the API list) and the team's CSV export read families through the same conditions, so a
+count on the Team page or the caseload and the list it links to always agree.
+
+Each condition is a WHERE clause on ``Family`` (correlated subqueries read through the indexes
+on ``flags.family_id``, ``reviews (family_id, held_on)`` and ``visit_children.child_id``), so
+a list adds them to its own query whatever else it selects."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from ..models import OPEN_PHASES, Child, Family, Flag, Review, Visit, VisitChild
+from .flag_rules import SEEING_KINDS
+from .schedule import review_interval
+
+FLAG_FILTERS = ("any", "none", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class FamilyFilters:
+    """What a list of families is narrowed to. ``phase`` is a phase code (``closed`` too);
+    without one, ``open_only`` keeps the open phases. ``flag``: ``any`` (at least one open
+    flag, acknowledged ones included), ``none``, or a severity. ``overdue``: True for only the
+    families whose review is overdue, False for only those whose review is not.
+    ``child_not_seen``: only families open long enough in which a child has not been seen at
+    a completed home, office or school visit within the window (``CASEWORK_CHILD_SEEN_DAYS``)."""
+
+    phase: str | None = None
+    open_only: bool = True
+    worker_id: int | None = None
+    unallocated: bool = False
+    q: str | None = None
+    flag: str | None = None
+    overdue: bool | None = None
+    child_not_seen: bool = False
+
+    @property
+    def narrowed(self) -> bool:
+        """True when anything but the default (open families, everyone's) is asked for."""
+        return bool(self.phase or self.worker_id is not None or self.unallocated or (self.q or "").strip()
+                    or self.flag or self.overdue is not None or self.child_not_seen)
+
+
+def last_review_held():
+    """Each family's last review (the review schedule counts from it), correlated to the family."""
+    return (
+        select(func.max(Review.held_on))
+        .where(Review.family_id == Family.id)
+        .correlate(Family)
+        .scalar_subquery()
+    )
+
+
+def review_overdue(today: dt.date):
+    """An open family whose next review (six weeks after the last one, or after opening) is
+    before ``today``."""
+    due_from = func.coalesce(last_review_held(), Family.opened_on)
+    return Family.phase.in_(OPEN_PHASES) & (due_from < today - review_interval())
+
+
+def _open_flag(severity: str | None = None):
+    conditions = [Flag.family_id == Family.id, Flag.status != "resolved"]
+    if severity:
+        conditions.append(Flag.severity == severity)
+    return select(Flag.id).where(*conditions).correlate(Family).exists()
+
+
+def child_not_seen(today: dt.date):
+    """A family open for longer than the window with at least one child not seen at a
+    completed home, office or school visit in it."""
+    window_start = today - dt.timedelta(days=current_app.config["CASEWORK_CHILD_SEEN_DAYS"])
+    seen_recently = (
+        select(VisitChild.child_id)
+        .join(Visit)
+        .where(VisitChild.child_id == Child.id, Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS),
+               Visit.date > window_start, Visit.date <= today)
+        .correlate(Child)
+        .exists()
+    )
+    unseen_child = select(Child.id).where(Child.family_id == Family.id, ~seen_recently).correlate(Family).exists()
+    return (Family.opened_on <= window_start) & unseen_child
+
+
+def conditions(filters: FamilyFilters, today: dt.date) -> list:
+    """The WHERE clauses for ``filters`` (the caller adds who may see what)."""
+    found = []
+    if filters.phase:
+        found.append(Family.phase == filters.phase)
+    elif filters.open_only:
+        found.append(Family.phase.in_(OPEN_PHASES))
+    if filters.unallocated:
+        found.append(Family.worker_id.is_(None))
+    elif filters.worker_id is not None:
+        found.append(Family.worker_id == filters.worker_id)
+    q = (filters.q or "").strip()
+    if q:
+        pattern = f"%{q.lower()}%"
+        found.append(or_(func.lower(Family.household_name).like(pattern), func.lower(Family.reference).like(pattern)))
+    if filters.flag == "any":
+        found.append(_open_flag())
+    elif filters.flag == "none":
+        found.append(~_open_flag())
+    elif filters.flag in FLAG_FILTERS:
+        found.append(_open_flag(filters.flag))
+    if filters.overdue is not None:
+        found.append(review_overdue(today) if filters.overdue else ~review_overdue(today))
+    if filters.child_not_seen:
+        found.append(child_not_seen(today))
+    return found
