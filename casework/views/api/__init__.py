@@ -26,5 +26,6 @@ from . import (  # noqa: E402,F401
     reports,
     reviews,
     transfers,
+    users,
     visits,
 )
