@@ -280,7 +280,7 @@ def world(db, worker, colleague, manager, admin, other_team):
     ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=colleague.id, filename="casework.css",
                rating_id=rating.id, flag_id=flag.id, notification_id=notification.id, transfer_id=transfer.id,
                child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
-               token=setup_token)
+               token=setup_token, team_id=manager.team_id)
     db.session.commit()
     return people, ids
 

@@ -53,6 +53,6 @@ def other_world(db, world):
                      filename="casework.css", rating_id=rating.id, flag_id=flag.id,
                      notification_id=notification.id, transfer_id=transfer.id,
                      child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
-                     token=token)
+                     token=token, team_id=owen.team_id)
     _db.session.commit()
     return other_ids
