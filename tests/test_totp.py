@@ -163,6 +163,7 @@ def test_the_pending_sign_in_lasts_only_a_few_minutes(client, enrolled):
     db.session.commit()
     answer = client.post("/login/code", data={"code": code()})
     assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+    assert db.session.scalar(select(PendingSignIn)) is None  # used up by its expiry
     assert "not finished in time" in client.get("/login").get_data(as_text=True)
     assert not signed_in(client)
 

@@ -11,7 +11,17 @@ from flask import g, has_request_context
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, Draft, EmailDigest, LoginAttempt, Notification, ReferenceCounter, User, UserSession
+from ..models import (
+    AuditEvent,
+    Draft,
+    EmailDigest,
+    LoginAttempt,
+    Notification,
+    PendingSignIn,
+    ReferenceCounter,
+    User,
+    UserSession,
+)
 from ..models.base import utcnow
 
 # Column names whose values are personal and never copied into the audit.
@@ -24,7 +34,8 @@ PERSONAL_FIELDS = frozenset({
 })
 # Rows that are themselves bookkeeping: auditing them would only add noise. A draft (autosaved
 # every half a minute) would also copy unsaved notes into the append-only audit.
-NOT_AUDITED = (AuditEvent, LoginAttempt, UserSession, Notification, EmailDigest, ReferenceCounter, Draft)
+NOT_AUDITED = (AuditEvent, LoginAttempt, UserSession, PendingSignIn, Notification, EmailDigest, ReferenceCounter,
+               Draft)
 
 def set_actor(user_id: int | None, ip: str | None) -> None:
     """Who is acting in this request, set at the edge (the sign-in check)."""

@@ -182,6 +182,7 @@ def two_step_waiting(session: Session, token, now: dt.datetime) -> PendingSignIn
     user = pending.user
     if not 0 <= (now - pending.created_at).total_seconds() <= PENDING_MINUTES * 60 or not user.active \
             or not user.totp_secret:
+        session.delete(pending)  # used up by its expiry (the caller commits)
         return None
     return pending
 

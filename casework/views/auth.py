@@ -72,6 +72,7 @@ def login_code():
         return redirect(url_for("main.home"))
     pending = signin.two_step_waiting(db.session, session.get(PENDING_KEY), clock.current_time())
     if pending is None:
+        db.session.commit()  # an expired step is forgotten
         session.pop(PENDING_KEY, None)
         flash("Your sign-in was not finished in time. Sign in again.", "info")
         return redirect(url_for("auth.login"))

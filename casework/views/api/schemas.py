@@ -59,16 +59,7 @@ def me(user: User) -> dict:
 
 def account(user: User) -> dict:
     """A user as an administrator manages them (GET/POST /api/v1/users)."""
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role,
-        "team": team(user.team),
-        "agency": user.agency,
-        "status": user.status,
-        "totp_enabled": bool(user.totp_secret),
-    }
+    return {**me(user), "agency": user.agency, "status": user.status, "totp_enabled": bool(user.totp_secret)}
 
 
 def token(secret: str, record: ApiToken) -> dict:
