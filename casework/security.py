@@ -16,7 +16,7 @@ CONTENT_SECURITY_POLICY = (
 
 # What an administrator who must set up a second factor may still use.
 ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor", "auth.logout", "auth.keep_alive", "auth.login",
-                                 "auth.login_code", "static", "main.healthz"})
+                                 "auth.login_code", "auth.setup", "static", "main.healthz"})
 
 
 @login_manager.user_loader

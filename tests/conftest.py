@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -18,7 +20,7 @@ from casework.models import Carer, FamilyConcern, Flag, Notification, Transfer
 from casework.services.clock import current_time, local_date
 
 from . import factories
-from .helpers import closed_family, sign_in
+from .helpers import closed_family, pending_account, sign_in
 
 PASSWORD = factories.PASSWORD
 
@@ -126,6 +128,32 @@ def no_approval(app):
         yield
     finally:
         app.config["CASEWORK_CLOSURE_APPROVAL"] = before
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd) received: (recipients, message text) pairs."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on a free port, and the app set to send through it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    app.config.update(MAIL_SERVER="")
+    controller.stop()
 
 
 @pytest.fixture
@@ -247,10 +275,12 @@ def world(db, worker, colleague, manager, admin, other_team):
                         requested_by_id=other_manager.id, reason="The family moved.")
     db.session.add(transfer)
     db.session.flush()
+    setup_token = pending_account(manager.team, admin, "pat@example.org")
     people = dict(worker=worker, colleague=colleague, manager=manager, other_manager=other_manager, admin=admin)
     ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=colleague.id, filename="casework.css",
                rating_id=rating.id, flag_id=flag.id, notification_id=notification.id, transfer_id=transfer.id,
-               child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}")
+               child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
+               token=setup_token, team_id=manager.team_id)
     db.session.commit()
     return people, ids
 

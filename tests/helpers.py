@@ -27,7 +27,8 @@ from casework.models import (
     Transfer,
     VisitChild,
 )
-from casework.services import retention
+from casework.services import retention, setup_links
+from casework.services.clock import current_time
 
 from .factories import (
     PASSWORD,
@@ -126,6 +127,13 @@ def signed_in(app, user):
     client = app.test_client()
     sign_in(client, user)
     return client
+
+
+def pending_account(team, admin, email, role="worker"):
+    """An account ``admin`` added to ``team``, waiting to be confirmed; the secret of its live
+    setup link."""
+    user = UserFactory(team=team, role=role, email=email, active=False, pending=True, requested_by_id=admin.id)
+    return setup_links.issue(_db.session, user, current_time())
 
 
 # --- the database ----------------------------------------------------------------------------

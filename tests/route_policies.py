@@ -37,6 +37,11 @@ POLICIES = {
     # users and teams
     "administration": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=FORBIDDEN,
                            other_manager=FORBIDDEN, admin=OK),
+    # confirming an account an administrator added: a manager of its team; for a team without
+    # an active manager (not the world's), an administrator other than the one who added it;
+    # anyone else 403
+    "account_confirmation": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=OK,
+                                 other_manager=FORBIDDEN, admin=FORBIDDEN),
 }
 
 ROUTES = {
@@ -61,7 +66,13 @@ ROUTES = {
     ("GET", "/admin/users"): "administration",
     ("GET", "/admin/users/new"): "administration",
     ("POST", "/admin/users/new"): "administration",
-    ("POST", "/admin/teams"): "administration",
+    ("GET", "/admin/teams/new"): "administration",
+    ("POST", "/admin/teams/new"): "administration",
+    # Accounts an administrator added (views/accounts.py), and choosing a password by link
+    ("GET", "/team/accounts"): "manager_only",
+    ("POST", "/accounts/<int:user_id>/confirm"): "account_confirmation",
+    ("GET", "/setup/<token>"): "public",
+    ("POST", "/setup/<token>"): "public",
     ("POST", "/admin/training"): "administration",
     ("POST", "/admin/training/remove"): "administration",
     ("POST", "/admin/users/<int:user_id>/activate"): "administration",
@@ -159,6 +170,14 @@ ROUTES = {
     ("POST", "/api/v1/tokens"): "public",
     ("DELETE", "/api/v1/tokens/current"): "signed_in",
     ("GET", "/api/v1/me"): "signed_in",
+    ("POST", "/api/v1/me/password"): "signed_in",
+    ("GET", "/api/v1/users"): "administration",
+    ("POST", "/api/v1/users"): "administration",
+    ("POST", "/api/v1/users/<int:user_id>/confirm"): "account_confirmation",
+    ("POST", "/api/v1/users/<int:user_id>/password-reset"): "administration",
+    ("POST", "/api/v1/users/<int:user_id>/deactivate"): "administration",
+    ("GET", "/api/v1/teams"): "administration",
+    ("POST", "/api/v1/teams"): "administration",
     ("GET", "/api/v1/families"): "case_work",
     ("POST", "/api/v1/families"): "case_work",
     ("GET", "/api/v1/families/<int:family_id>"): "family_record",

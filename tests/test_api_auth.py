@@ -55,7 +55,10 @@ def test_a_wrong_password_or_unknown_e_mail_answers_401(client, db, worker):
 def test_a_deactivated_user_gets_no_token(client, db, worker):
     worker.active = False
     db.session.commit()
-    assert_error(token_for(client, worker), 401)
+    body = assert_error(token_for(client, worker), 403)
+    assert "deactivated" in body["error"]
+    # Only the right password learns that: a wrong one answers as for anyone.
+    assert_error(token_for(client, worker, "not the password"), 401)
 
 
 def test_a_malformed_token_request_answers_400(client, db, worker):

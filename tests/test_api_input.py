@@ -6,7 +6,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from casework.forms import from_json
-from casework.forms.accounts import LoginForm, TeamForm, UserForm
+from casework.forms.accounts import ChangePasswordForm, LoginForm, TeamForm, UserForm
 from casework.forms.case import GoalForm, ReferralForm, VisitForm
 
 from . import factories
@@ -85,10 +85,11 @@ def posted(app, form_class, data):
 
 def test_posted_forms_strip_text_too(app):
     form = posted(app, UserForm, {"name": "   ", "email": " ada@example.org ", "role": "worker",
-                                  "team": "  North ", "password": "  spaced password  "})
+                                  "agency": "  Leeds City Council "})
     assert form.errors["name"] == ["Enter the person's name."]
-    assert (form.email.data, form.team.data) == ("ada@example.org", "North")
-    assert form.password.data == "  spaced password  "  # passwords are taken exactly as typed
+    assert (form.email.data, form.agency.data) == ("ada@example.org", "Leeds City Council")
+    form = posted(app, ChangePasswordForm, {"current_password": " old one ", "new_password": "  spaced password  "})
+    assert form.new_password.data == "  spaced password  "  # passwords are taken exactly as typed
     assert posted(app, TeamForm, {"name": "  "}).errors == {"name": ["Enter a team name."]}
 
 

@@ -46,6 +46,7 @@ def test_create_user_creates_the_user_and_a_new_team(cli, db):
     user = db.session.scalar(select(User).where(User.email == "wendy@example.org"))
     assert user.name == "Wendy Worker" and user.role == "worker" and user.team.name == "Leeds North"
     assert check_password_hash(user.password_hash, "a long enough password")
+    assert user.status == "active"  # the operator's accounts wait for nobody's confirmation
 
     # A second user joins the same team (matched regardless of case).
     result = cli("create-user", "mina@example.org", "--name", "Mina Manager", "--role", "manager",

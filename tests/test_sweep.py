@@ -2,11 +2,9 @@
 e-mail digests sent once, the scheduler's catch-up and lock, and the run-jobs command."""
 import datetime as dt
 import json
-import socket
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from casework.extensions import db
@@ -114,29 +112,6 @@ def test_review_reminders_before_and_after_the_due_date(app, worker, manager):
 
 
 # E-mail ----------------------------------------------------------------------------------------
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield inbox
-    app.config.update(MAIL_SERVER="")
-    controller.stop()
-
 
 def test_one_digest_a_day_by_reference_only(app, smtp, stalled_family, worker, manager):
     family, _ = stalled_family

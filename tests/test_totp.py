@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.extensions import db
-from casework.models import AuditEvent, Notification, UserSession
+from casework.models import AuditEvent, Notification, PendingSignIn, UserSession
 from casework.services import totp
 
 from .conftest import PASSWORD
@@ -91,6 +91,38 @@ def test_the_setup_code_cannot_then_be_used_to_sign_in(client, worker, login):
     assert not signed_in(client)
 
 
+def test_turning_it_on_ends_every_other_session_and_token(app, client, worker, login, api):
+    elsewhere = app.test_client()
+    password_step(elsewhere, worker)
+    token = api(worker).headers
+    login(worker)
+    client.get("/account/two-factor")
+    with client.session_transaction() as session:
+        secret = session["totp_enrol_secret"]
+    done = client.post("/account/two-factor", data={"code": code(secret)})
+    assert "signed out everywhere else" in client.get(done.headers["Location"], follow_redirects=True).get_data(
+        as_text=True)
+    assert signed_in(client)  # the session that turned it on continues
+    assert not signed_in(elsewhere)
+    assert app.test_client().get("/api/v1/me", headers=token).status_code == 401
+
+
+def test_turning_it_off_ends_every_other_session_too(app, client, enrolled):
+    others = [app.test_client() for _ in range(2)]
+    for browser in [client, *others]:
+        password_step(browser, enrolled)
+        db.session.refresh(enrolled)
+        enrolled.totp_last_step = None  # the code may be used again: as if minutes apart
+        db.session.commit()
+        assert browser.post("/login/code", data={"code": code()}).status_code == 302
+    db.session.refresh(enrolled)
+    enrolled.totp_last_step = None
+    db.session.commit()
+    assert client.post("/account/two-factor/disable", data={"password": PASSWORD, "code": code()}).status_code == 302
+    assert signed_in(client)
+    assert not any(signed_in(other) for other in others)
+
+
 # --- Signing in --------------------------------------------------------------------------------
 
 
@@ -126,14 +158,51 @@ def test_a_user_without_two_step_sign_in_goes_straight_in(client, worker):
 
 def test_the_pending_sign_in_lasts_only_a_few_minutes(client, enrolled):
     password_step(client, enrolled)
-    with client.session_transaction() as session:
-        pending = dict(session["pending_sign_in"])
-        pending["at"] -= 6 * 60
-        session["pending_sign_in"] = pending
+    waiting = db.session.scalar(select(PendingSignIn))
+    waiting.created_at -= dt.timedelta(minutes=6)
+    db.session.commit()
     answer = client.post("/login/code", data={"code": code()})
     assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+    assert db.session.scalar(select(PendingSignIn)) is None  # used up by its expiry
     assert "not finished in time" in client.get("/login").get_data(as_text=True)
     assert not signed_in(client)
+
+
+def test_the_password_step_cannot_be_replayed_for_a_second_session(app, client, enrolled):
+    """A copy of the cookie taken after the password step, sent again later with a later code,
+    used to open a second session without the password."""
+    password_step(client, enrolled)
+    captured = client.get_cookie("session").value
+    with client.session_transaction() as session:
+        assert set(session) == {"pending_sign_in"} and enrolled.email not in str(dict(session))
+    assert client.post("/login/code", data={"code": code()}).status_code == 302
+    assert signed_in(client)
+    replay = app.test_client()
+    replay.set_cookie("session", captured)
+    answer = replay.post("/login/code", data={"code": code(steps=1)})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+    assert not signed_in(replay)
+    assert db.session.scalar(select(PendingSignIn)) is None  # used up
+
+
+def test_each_password_step_is_its_own_attempt(app, client, enrolled):
+    first, second = app.test_client(), app.test_client()
+    password_step(first, enrolled)
+    password_step(second, enrolled)
+    assert first.post("/login/code", data={"code": code()}).status_code == 302
+    # The other browser's step is still its own (used once, by its own code)...
+    assert second.post("/login/code", data={"code": code(steps=1)}).status_code == 302
+    # ... and neither can be used again.
+    assert db.session.scalars(select(PendingSignIn)).all() == []
+
+
+def test_a_locked_code_step_must_start_again_from_the_password(client, enrolled):
+    password_step(client, enrolled)
+    for _ in range(5):
+        client.post("/login/code", data={"code": wrong()})
+    assert client.post("/login/code", data={"code": code()}).status_code == 429
+    assert db.session.scalar(select(PendingSignIn)) is None
+    assert client.post("/login/code", data={"code": code()}).headers["Location"] == "/login"
 
 
 def test_the_code_page_without_a_password_first_sends_to_sign_in(client, enrolled):
@@ -243,7 +312,7 @@ def test_an_admin_without_a_second_factor_must_set_it_up_first(client, admin, re
     for path in ("/admin/users", "/account/password", "/"):
         blocked = client.get(path)
         assert blocked.status_code == 302 and blocked.headers["Location"] == "/account/two-factor", path
-    assert client.post("/admin/teams", data={"name": "East"}).headers["Location"] == "/account/two-factor"
+    assert client.post("/admin/teams/new", data={"name": "East"}).headers["Location"] == "/account/two-factor"
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "requires two-step sign-in of administrators" in page
     with client.session_transaction() as session:

@@ -1,7 +1,7 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 from .allocation import Allocation, ClosureProposal, Transfer  # noqa: F401
 from .assessment import ASSESSMENT_STAGES, Assessment, AssessmentScore, FrameworkTraining  # noqa: F401
-from .audit import AuditEvent, Draft, LoginAttempt, UserSession  # noqa: F401
+from .audit import AuditEvent, Draft, LoginAttempt, PendingSignIn, UserSession  # noqa: F401
 from .correction import CORRECTED_RECORDS, Correction  # noqa: F401
 from .family import (  # noqa: F401
     CLOSURE_REASONS,
@@ -23,5 +23,5 @@ from .flag import FLAG_RULES, SEVERITIES, EmailDigest, Flag, Notification  # noq
 from .goal import GOAL_STATUSES, Goal, GoalRating, GoalStatusChange  # noqa: F401
 from .review import REVIEW_DECISIONS, Review  # noqa: F401
 from .submission import Submission  # noqa: F401
-from .user import ApiToken, Role, Team, User  # noqa: F401
+from .user import CASE_ROLES, USER_STATUSES, ApiToken, Role, SetupLink, Team, User  # noqa: F401
 from .visit import VISIT_KINDS, VISIT_OUTCOMES, Visit, VisitChild, VisitGoal  # noqa: F401

@@ -67,6 +67,21 @@ class UserSession(db.Model):
     user = relationship("User")
 
 
+class PendingSignIn(db.Model):
+    """The password step of a two-step sign-in, passed in one browser. The browser holds only a
+    random token; this row, found by the token's hash, is used up by the code step (or by a
+    lock) and lasts a few minutes, so a copied cookie cannot start a second session."""
+
+    __tablename__ = "pending_sign_ins"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    next_path: Mapped[str] = mapped_column(String(2000), default="")  # where to go once signed in
+
+    user = relationship("User")
+
+
 class Draft(db.Model):
     """Unsaved form text kept on the server (never in a shared device's browser storage), so a
     long visit write-up survives the idle time-out. One draft per user and form."""

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,6 +16,12 @@ class Role(enum.StrEnum):
     WORKER = "worker"
     MANAGER = "manager"
     ADMIN = "admin"
+
+
+# The roles that work cases: they belong to a team, and an account an administrator adds for
+# one of them waits for confirmation (services/provisioning.py).
+CASE_ROLES = frozenset({Role.WORKER.value, Role.MANAGER.value})
+USER_STATUSES = ("active", "pending", "deactivated")
 
 
 class Team(Versioned, Timestamped, db.Model):
@@ -36,7 +42,15 @@ class User(UserMixin, Versioned, Timestamped, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(256))
+    # May sign in. False while pending (below) and once deactivated.
     active: Mapped[bool] = mapped_column(default=True)
+    # An account an administrator added (or reactivated) for a worker or a manager waits here
+    # until a manager of its team, or another administrator, confirms it (separation of duties).
+    pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The administrator who added or reactivated it: never the one to confirm it. A plain id
+    # (users are deactivated, never deleted).
+    requested_by_id: Mapped[int | None]
+    agency: Mapped[str | None] = mapped_column(String(120))
     # TOTP second factor: the shared secret (base32) once enrolled, and the last 30-second step
     # accepted, so a code cannot be used twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -47,6 +61,11 @@ class User(UserMixin, Versioned, Timestamped, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def status(self) -> str:
+        """active, pending (waiting to be confirmed) or deactivated."""
+        return "active" if self.active else "pending" if self.pending else "deactivated"
 
     @property
     def is_worker(self) -> bool:
@@ -75,5 +94,21 @@ class ApiToken(Timestamped, db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class SetupLink(Timestamped, db.Model):
+    """A one-time link with which a person chooses their own password: for a new account, or
+    after an administrator's reset. Stored only as the SHA-256 hash of its secret; it works
+    once, within 24 hours (services/setup_links.py)."""
+
+    __tablename__ = "setup_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -4,14 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from ..models import ApiToken, Role, Team, User, UserSession
+from ..models import CASE_ROLES, ApiToken, Role, Team, User, UserSession
 from .errors import ValidationFailed
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
@@ -36,50 +37,82 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=method)
 
 
+def team_key(name: str) -> str:
+    """A team's name as compared for duplicates: without accents, case or repeated spaces, so
+    "Östra Team", "ostra  team" and "OSTRA TEAM" are one team. (In Python: SQLite's lower()
+    folds only ASCII letters, so "Ärzte" would otherwise slip past the check.)"""
+    letters = unicodedata.normalize("NFKD", name or "")
+    letters = "".join(c for c in letters if not unicodedata.combining(c))
+    return " ".join(letters.casefold().split())
+
+
 def find_team(session: Session, name: str) -> Team | None:
-    """The team of that name, in any case. The exact name is matched too: SQLite's lower()
-    folds only ASCII letters, so "Ärzte" would otherwise miss itself."""
-    name = name.strip()
-    return session.scalars(
-        select(Team).where(or_(Team.name == name, func.lower(Team.name) == name.lower())).order_by(Team.id)
-    ).first()
+    """The team of that name, in any case and with or without accents."""
+    key = team_key(name)
+    return next((team for team in session.scalars(select(Team).order_by(Team.id)) if team_key(team.name) == key),
+                None)
+
+
+def create_team(session: Session, name: str) -> Team:
+    """A new team; a name like an existing team's (in any case, with or without accents) is
+    refused, so a typo never makes a second team silently."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed("Enter a team name.", {"name": ["Enter a team name."]})
+    if len(name) > 120:
+        raise ValidationFailed("A team name is at most 120 characters.",
+                               {"name": ["A team name is at most 120 characters."]})
+    if existing := find_team(session, name):
+        message = f"There is already a team called {existing.name}."
+        raise ValidationFailed(message, {"name": [message]})
+    team = Team(name=name)
+    session.add(team)
+    session.flush()
+    return team
 
 
 def get_or_create_team(session: Session, name: str) -> Team:
-    team = find_team(session, name)
-    if team is None:
-        team = Team(name=name.strip())
-        session.add(team)
-        session.flush()
-    return team
+    """The operator's command line names a team; it is created if new."""
+    return find_team(session, name) or create_team(session, name)
 
 
 def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(
-    session: Session, email: str, name: str, role: str, team_name: str | None, password: str
-) -> User:
+def person_problems(session: Session, email: str, name: str, role: str, has_team: bool,
+                    team_field: str = "team") -> dict[str, list[str]]:
+    """What is wrong with a new account's e-mail, name, role and team (by field)."""
     problems: dict[str, list[str]] = {}
     email = (email or "").strip().lower()
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
+    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254:
         problems["email"] = ["Enter an e-mail address such as name@example.org."]
     elif find_user(session, email):
         problems["email"] = ["A user with this e-mail address already exists."]
     if not (name or "").strip():
         problems["name"] = ["Enter the person's name."]
-    if role not in {r.value for r in Role}:
-        problems["role"] = ["Choose worker, manager or admin."]
-    if role in (Role.WORKER.value, Role.MANAGER.value) and not (team_name or "").strip():
-        problems["team"] = ["Workers and managers belong to a team."]
+    elif len(name.strip()) > 120:
+        problems["name"] = ["A name is at most 120 characters."]
+    roles = [r.value for r in Role]
+    if role not in roles:
+        problems["role"] = [f"Choose {', '.join(roles[:-1])} or {roles[-1]}."]
+    elif role in CASE_ROLES and not has_team:
+        problems[team_field] = ["Workers and managers belong to a team."]
+    return problems
+
+
+def create_user(
+    session: Session, email: str, name: str, role: str, team_name: str | None, password: str
+) -> User:
+    """The server operator's account (``flask create-user``): active at once, with a password."""
+    problems = person_problems(session, email, name, role, bool((team_name or "").strip()))
     if bad := password_problems(password, [email, name]):
         problems["password"] = bad
     if problems:
         raise ValidationFailed("Check the user's details.", problems)
     team = get_or_create_team(session, team_name) if (team_name or "").strip() else None
     user = User(
-        email=email,
+        email=email.strip().lower(),
         name=name.strip(),
         role=role,
         team=team,
@@ -90,44 +123,51 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+def unusable_password() -> str:
+    """A hash nobody knows the password of: an account without a password of its own yet, or
+    whose password an administrator reset."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def check_password(session: Session, email: str, password: str) -> User | None:
+    """The user with this e-mail and password, whatever the account's status; or None."""
     global _DUMMY_HASH
     user = find_user(session, email or "")
     if user is None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        return None
-    return user
+    return user if check_password_hash(user.password_hash, password or "") else None
 
 
-def end_sessions(session: Session, user: User) -> None:
-    """Sign the user out everywhere: every browser session and every API token."""
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = check_password(session, email, password)
+    return user if user is not None and user.active else None
+
+
+def end_sessions(session: Session, user: User, *, keep_session: str | None = None,
+                 keep_token: int | None = None) -> None:
+    """Sign the user out everywhere: every browser session and every API token, but for the
+    session (its id) or the token (its id) the user is acting in, when one is named."""
     now = dt.datetime.now(dt.UTC)  # a bookkeeping stamp, not a rule's date
-    session.execute(
-        update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None)).values(ended_at=now)
-    )
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    sessions = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep_session is not None:
+        sessions = sessions.where(UserSession.id != keep_session)
+    session.execute(sessions.values(ended_at=now))
+    tokens = update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if keep_token is not None:
+        tokens = tokens.where(ApiToken.id != keep_token)
+    session.execute(tokens.values(revoked_at=now))
 
 
-def set_password(session: Session, user: User, new_password: str) -> None:
+def set_password(session: Session, user: User, new_password: str, *, keep_session: str | None = None,
+                 keep_token: int | None = None, field: str = "new_password") -> None:
+    """A new password of the user's own choosing: every other session and token ends."""
     if bad := password_problems(new_password, [user.email, user.name]):
-        raise ValidationFailed(bad[0], {"new_password": bad})
+        raise ValidationFailed(bad[0], {field: bad})
     user.password_hash = hash_password(new_password)
-    end_sessions(session, user)
-    session.flush()
-
-
-def set_active(session: Session, user: User, active: bool) -> None:
-    user.active = active
-    if not active:
-        end_sessions(session, user)
+    end_sessions(session, user, keep_session=keep_session, keep_token=keep_token)
     session.flush()
 
 

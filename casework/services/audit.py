@@ -17,6 +17,7 @@ from ..models import (
     EmailDigest,
     LoginAttempt,
     Notification,
+    PendingSignIn,
     ReferenceCounter,
     Submission,
     User,
@@ -36,8 +37,8 @@ PERSONAL_FIELDS = frozenset({
 # Rows that are themselves bookkeeping: auditing them would only add noise. A draft (autosaved
 # every half a minute) would also copy unsaved notes into the append-only audit; a submission
 # key keeps a copy of an answer (with its notes) for a day.
-NOT_AUDITED = (AuditEvent, LoginAttempt, UserSession, Notification, EmailDigest, ReferenceCounter, Draft,
-               Submission)
+NOT_AUDITED = (AuditEvent, LoginAttempt, UserSession, PendingSignIn, Notification, EmailDigest, ReferenceCounter,
+               Draft, Submission)
 
 def set_actor(user_id: int | None, ip: str | None) -> None:
     """Who is acting in this request, set at the edge (the sign-in check)."""

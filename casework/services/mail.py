@@ -1,4 +1,5 @@
-"""E-mail digests: at most one e-mail per person per day, naming families by reference only."""
+"""E-mail: digests (at most one e-mail per person per day, naming families by reference only),
+and the odd message that cannot wait for one (a link to choose a new password)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -29,6 +30,21 @@ def _send(messages: list[EmailMessage]) -> None:
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         for message in messages:
             smtp.send_message(message)
+
+
+def send_one(to: str, subject: str, body: str) -> bool:
+    """One e-mail, now. False (and logged) when it could not be sent."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config.get("MAIL_DEFAULT_SENDER") or "casework@localhost"
+    message["To"] = to
+    message.set_content(body)
+    try:
+        _send([message])
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("Could not send an e-mail: %s", error)
+        return False
+    return True
 
 
 def _team_summary(session: Session, team_id: int, today: dt.date) -> list[str]:

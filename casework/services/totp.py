@@ -91,9 +91,12 @@ def use_code(session: Session, user: User, code, now: dt.datetime) -> bool:
     return result.rowcount == 1
 
 
-def enrol(session: Session, user: User, secret: str, code, now: dt.datetime) -> None:
+def enrol(session: Session, user: User, secret: str, code, now: dt.datetime,
+          keep_session: str | None = None) -> None:
     """Turn the second factor on with ``secret``, once the user has shown a current code from
-    it (so the app is set up right)."""
+    it (so the app is set up right). Every other session and token of the user ends: one
+    opened with the password alone must not outlive the stronger sign-in (``keep_session``,
+    the id of the session doing this, continues)."""
     if not normalise_code(code):
         raise ValidationFailed(NO_CODE, {"code": [NO_CODE]})
     step = matching_step(secret, code, now) if secret else None
@@ -102,12 +105,15 @@ def enrol(session: Session, user: User, secret: str, code, now: dt.datetime) -> 
         raise ValidationFailed(WRONG_CODE, {"code": [WRONG_CODE]})
     user.totp_secret = secret
     user.totp_last_step = step
+    end_sessions(session, user, keep_session=keep_session)
     session.flush()
     audit.record(session, "totp_enrolled", user_id=user.id, record_type="users", record_id=user.id)
 
 
-def disable(session: Session, user: User, password: str, code, now: dt.datetime) -> None:
-    """Turn the second factor off: the password and a current code, both."""
+def disable(session: Session, user: User, password: str, code, now: dt.datetime,
+            keep_session: str | None = None) -> None:
+    """Turn the second factor off: the password and a current code, both. As any change to
+    how the user signs in, it ends every other session and token (``keep_session`` continues)."""
     problems = {}
     if not normalise_code(code):
         problems["code"] = [NO_CODE]
@@ -121,6 +127,7 @@ def disable(session: Session, user: User, password: str, code, now: dt.datetime)
         raise ValidationFailed("Check your password and the code.", problems)
     user.totp_secret = None
     user.totp_last_step = None
+    end_sessions(session, user, keep_session=keep_session)
     session.flush()
     audit.record(session, "totp_disabled", user_id=user.id, record_type="users", record_id=user.id)
 

@@ -23,3 +23,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     from .records import bp as records_bp  # data protection: subject access, retention, legal hold
     app.register_blueprint(records_bp)
+    from .accounts import bp as accounts_bp  # confirming accounts an administrator added
+    app.register_blueprint(accounts_bp)

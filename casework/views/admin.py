@@ -1,5 +1,7 @@
-"""Administrators manage users and teams (and never see case records), and record who is
-trained in the assessment frameworks that are restricted to trained staff."""
+"""Administrators manage users and teams (and never see case records: an account they add for
+a worker or a manager waits for a manager's confirmation, and they never choose anyone's
+password; see services/provisioning.py), and record who is trained in the assessment
+frameworks that are restricted to trained staff."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -7,13 +9,13 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from ..extensions import db
-from ..forms.accounts import ResetPasswordForm, TeamForm, UserForm
+from ..forms.accounts import ConfirmForm, TeamForm, UserForm
 from ..forms.fields import BaseForm, LocalDateField, id_number
 from ..models import Family, FrameworkTraining, Team, User
-from ..services import accounts, totp
+from ..services import accounts, clock, provisioning, totp
 from ..services.assessments import load_frameworks
-from ..services.errors import ValidationFailed
-from .helpers import form_failed, role_required
+from ..services.errors import ServiceError, ValidationFailed
+from .helpers import current_actor, form_failed, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_required = role_required("admin")
@@ -50,14 +52,18 @@ def _training_form() -> TrainingForm:
 @bp.get("/users")
 @admin_required
 def users():
-    people = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
+    people = db.session.scalars(select(User).order_by(User.active.desc(), User.pending.desc(), User.name)).all()
     teams = db.session.execute(
         select(Team, func.count(Family.id))
         .outerjoin(Family, (Family.team_id == Team.id) & Family.closed_on.is_(None))
         .group_by(Team.id)
         .order_by(Team.name)
     ).all()
-    return render_template("admin/users.html", people=people, teams=teams, team_form=TeamForm(), **_training_context())
+    admin = current_actor()
+    confirmable = {person.id for person in people
+                   if person.pending and provisioning.may_confirm(db.session, admin, person)}
+    return render_template("admin/users.html", people=people, teams=teams, confirmable=confirmable,
+                           confirm_form=ConfirmForm(), **_training_context())
 
 
 def _training_context() -> dict:
@@ -107,38 +113,62 @@ def remove_training():
     return redirect(url_for("admin.users"))
 
 
+def _user_form() -> UserForm:
+    form = UserForm()
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    form.team_id.choices = [("", "No team (administrators)")] + [(team.id, team.name) for team in teams]
+    return form
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
 def new_user():
-    form = UserForm()
+    """Add an account. No password: the page shows, once, the link with which the person
+    chooses theirs. A worker or a manager waits for a manager of the team to confirm it."""
+    form = _user_form()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(
-                db.session, form.email.data, form.name.data, form.role.data, form.team.data, form.password.data
-            )
+            user, setup_url = provisioning.create_account(
+                db.session, current_actor(), form.email.data, form.name.data, form.role.data, form.team_id.data,
+                form.agency.data, clock.current_time())
         except ValidationFailed as error:
             db.session.rollback()
             form_failed(form, error)
         else:
             db.session.commit()
-            flash(f"{user.name} can now sign in as {user.role}.", "success")
-            return redirect(url_for("admin.users"))
+            # Shown in this answer only (never in a redirect's flash, which the cookie would carry).
+            return render_template("admin/setup_link.html", person=user, setup_url=setup_url, added=True)
     return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
 
 
-@bp.post("/teams")
+@bp.route("/teams/new", methods=["GET", "POST"])
 @admin_required
 def new_team():
+    """Adding a team is a step of its own, so a typo in a team's name never adds one."""
     form = TeamForm()
     if form.validate_on_submit():
-        if accounts.find_team(db.session, form.name.data):
-            flash(f"There is already a team called {form.name.data}.", "info")
+        try:
+            team = accounts.create_team(db.session, form.name.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            form_failed(form, error)
         else:
-            accounts.get_or_create_team(db.session, form.name.data)
             db.session.commit()
-            flash(f"Team {form.name.data} created.", "success")
+            flash(f"Team {team.name} added. You can now add its people.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/team_form.html", form=form), 422 if form.errors else 200
+
+
+def _done_or_refused(action, success: str):
+    """Run a provisioning step on the users page: commit and say so, or say why not."""
+    try:
+        action()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "info")
     else:
-        flash("Enter a team name.", "info")
+        db.session.commit()
+        flash(success, "success")
     return redirect(url_for("admin.users"))
 
 
@@ -146,23 +176,21 @@ def new_team():
 @admin_required
 def deactivate(user_id):
     user = _user_or_404(user_id)
-    if user.id == current_user.id:
-        flash("You cannot deactivate your own account.", "info")
-        return redirect(url_for("admin.users"))
-    accounts.set_active(db.session, user, False)
-    db.session.commit()
-    flash(f"{user.name} is deactivated and has been signed out everywhere.", "success")
-    return redirect(url_for("admin.users"))
+    return _done_or_refused(lambda: provisioning.deactivate(db.session, current_actor(), user, clock.current_time()),
+                            f"{user.name} is deactivated and has been signed out everywhere.")
 
 
 @bp.post("/users/<int:user_id>/activate")
 @admin_required
 def activate(user_id):
     user = _user_or_404(user_id)
-    accounts.set_active(db.session, user, True)
-    db.session.commit()
-    flash(f"{user.name} can sign in again.", "success")
-    return redirect(url_for("admin.users"))
+
+    def reactivate():
+        provisioning.reactivate(db.session, current_actor(), user, clock.current_time())
+
+    done = ("can sign in again." if user.is_admin
+            else "is waiting for a manager of their team to confirm the account before they can sign in again.")
+    return _done_or_refused(reactivate, f"{user.name} {done}")
 
 
 @bp.post("/users/<int:user_id>/two-factor/reset")
@@ -184,15 +212,18 @@ def reset_two_factor(user_id):
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @admin_required
 def reset_password(user_id):
+    """Reset a password: never to one the administrator knows. The person is signed out
+    everywhere and chooses a new password with a one-time link."""
     user = _user_or_404(user_id)
-    form = ResetPasswordForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(db.session, user, form.new_password.data)
-        except ValidationFailed as error:
+            reset = provisioning.reset_password(db.session, current_actor(), user, clock.current_time())
+        except ServiceError as error:
+            db.session.rollback()
             form_failed(form, error)
         else:
             db.session.commit()
-            flash(f"{user.name}'s password is reset and their sessions have ended.", "success")
-            return redirect(url_for("admin.users"))
+            return render_template("admin/setup_link.html", person=user, setup_url=reset.setup_url,
+                                   emailed=reset.emailed)
     return render_template("admin/reset_password.html", form=form, person=user), 422 if form.errors else 200

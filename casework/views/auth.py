@@ -1,21 +1,20 @@
-"""Signing in (with the second factor's step for those who have one) and out, changing one's
-own password, setting up and turning off the second factor, and keeping a session alive."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+"""Signing in (with the second factor's step for those who have one) and out, choosing a
+password with a setup link, changing one's own password, setting up and turning off the
+second factor, and keeping a session alive."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..forms.accounts import ChangePasswordForm, LoginForm
+from ..forms.accounts import ChangePasswordForm, LoginForm, SetupPasswordForm
 from ..forms.second_factor import CodeForm, DisableSecondFactorForm
-from ..models import User
-from ..services import accounts, clock, signin, totp
-from ..services.errors import ValidationFailed
-from .helpers import form_failed, safe_next
+from ..services import accounts, clock, setup_links, signin, totp
+from ..services.errors import NotFound, ValidationFailed
+from .helpers import current_actor, form_failed, safe_next
 
 bp = Blueprint("auth", __name__)
 
-# A sign-in waiting for its code is kept (in the signed session cookie, never as signed in)
-# for this long after the password was accepted.
-PENDING_MINUTES = 5
+# The browser's half of a sign-in waiting for its code: a random token naming a row on the
+# server (services/signin.py), never the user's id, so a copied cookie cannot be replayed.
 PENDING_KEY = "pending_sign_in"
 ENROL_SECRET_KEY = "totp_enrol_secret"
 
@@ -41,6 +40,10 @@ def login():
             db.session.commit()  # the refusal is audited
             form.form_errors.append(error.message)
             status = 429
+        except signin.AccountNotActive as error:
+            db.session.commit()  # the refusal is audited
+            form.form_errors.append(error.message)
+            status = 403
         except ValidationFailed as error:
             db.session.commit()  # the failed attempt counts towards the limit
             form_failed(form, error)
@@ -48,10 +51,10 @@ def login():
         else:
             target = safe_next(request.args.get("next"))
             if user.totp_secret:
-                # Not signed in yet: only the fact that the password was right, for a few minutes.
+                # Not signed in yet: only the fact that the password was right, for a few
+                # minutes, kept on the server and used once by the code step.
                 session.clear()
-                session[PENDING_KEY] = {"user_id": user.id, "at": clock.current_time().timestamp(),
-                                        "next": target or ""}
+                session[PENDING_KEY] = signin.start_two_step(db.session, user, target or "", clock.current_time())
                 db.session.commit()
                 return redirect(url_for("auth.login_code"))
             _begin_session(user)
@@ -62,37 +65,27 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-def _pending_user():
-    """The user whose password was accepted in this browser in the last few minutes and who
-    has yet to give their code; None (and the pending sign-in forgotten) otherwise."""
-    pending = session.get(PENDING_KEY)
-    if not isinstance(pending, dict):
-        return None
-    started = pending.get("at")
-    age = clock.current_time().timestamp() - started if isinstance(started, (int, float)) else None
-    user = db.session.get(User, pending.get("user_id")) if isinstance(pending.get("user_id"), int) else None
-    if age is None or not 0 <= age <= PENDING_MINUTES * 60 or user is None or not user.active or not user.totp_secret:
-        session.pop(PENDING_KEY, None)
-        return None
-    return user
-
-
 @bp.route("/login/code", methods=["GET", "POST"])
 def login_code():
     """The second step of signing in: the code from the authenticator app."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    user = _pending_user()
-    if user is None:
+    pending = signin.two_step_waiting(db.session, session.get(PENDING_KEY), clock.current_time())
+    if pending is None:
+        db.session.commit()  # an expired step is forgotten
+        session.pop(PENDING_KEY, None)
         flash("Your sign-in was not finished in time. Sign in again.", "info")
         return redirect(url_for("auth.login"))
+    user = pending.user
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
         try:
             signin.second_factor(db.session, user, form.code.data, request.remote_addr, clock.current_time())
         except signin.TooManyAttempts as error:
+            signin.finish_two_step(db.session, pending)  # locked: the password step must be passed again
             db.session.commit()  # the refusal is audited
+            session.pop(PENDING_KEY, None)
             form.form_errors.append(error.message)
             status = 429
         except ValidationFailed as error:
@@ -100,13 +93,48 @@ def login_code():
             form_failed(form, error)
             status = 422
         else:
-            target = session[PENDING_KEY].get("next") or ""
+            target = pending.next_path
+            if not signin.finish_two_step(db.session, pending):  # another request used it first
+                db.session.rollback()
+                session.pop(PENDING_KEY, None)
+                return redirect(url_for("auth.login"))
             _begin_session(user)
             db.session.commit()
             return redirect(safe_next(target) or url_for("main.home"))
     elif form.errors:
         status = 422
     return render_template("auth/login_code.html", form=form), status
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+def setup(token):
+    """Choose one's password with a one-time link (a new account, or after a reset). A used,
+    expired or unknown link answers 404."""
+    now = clock.current_time()
+    try:
+        link = setup_links.live_link(db.session, token, now)
+    except NotFound:
+        abort(404)
+    person = link.user
+    form = SetupPasswordForm()
+    if form.validate_on_submit():
+        try:
+            setup_links.choose_password(db.session, token, form.password.data, form.password_confirm.data, now)
+        except NotFound:
+            db.session.rollback()
+            abort(404)
+        except ValidationFailed as error:
+            db.session.rollback()
+            form_failed(form, error)
+        else:
+            db.session.commit()
+            if person.pending:
+                flash("Your password is set. You can sign in once a manager of your team has confirmed your "
+                      "account.", "success")
+            else:
+                flash("Your password is set. Sign in with it now.", "success")
+            return redirect(url_for("auth.login"), 303)
+    return render_template("auth/setup.html", form=form, person=person), 422 if form.errors else 200
 
 
 @bp.post("/logout")
@@ -125,19 +153,31 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.authenticate(db.session, current_user.email, form.current_password.data) is None:
-            form.current_password.errors = ["Your current password is not right."]
+        user = current_actor()
+        try:
+            # Throttled like sign-in: the fifth wrong current password in 15 minutes locks
+            # the change and signs the user out everywhere (this browser too).
+            signin.check_current_password(db.session, user, form.current_password.data, request.remote_addr,
+                                          clock.current_time())
+            accounts.set_password(db.session, user, form.new_password.data)
+        except signin.PasswordChangeLocked as error:
+            db.session.commit()  # the lock, and the sessions it ended
+            logout_user()
+            session.clear()
+            return render_template("auth/locked.html", message=error.message), 429
+        except signin.TooManyAttempts as error:
+            db.session.commit()  # the refusal is audited
+            form.form_errors.append(error.message)
+            return render_template("auth/change_password.html", form=form), 429
+        except ValidationFailed as error:
+            db.session.commit()  # a wrong current password counts towards the lock (nothing else was written)
+            form_failed(form, error)
         else:
-            try:
-                accounts.set_password(db.session, current_user, form.new_password.data)
-            except ValidationFailed as error:
-                form_failed(form, error)
-            else:
-                # Every session has ended, this one too: start a fresh one here.
-                _begin_session(current_user._get_current_object())
-                db.session.commit()
-                flash("Your password has been changed. You have been signed out everywhere else.", "success")
-                return redirect(url_for("main.home"))
+            # Every session has ended, this one too: start a fresh one here.
+            _begin_session(user)
+            db.session.commit()
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
 
 
@@ -174,8 +214,9 @@ def two_factor():
         return _render_two_factor(code_form=form, status=422)
     secret = session.get(ENROL_SECRET_KEY)
     try:
+        # Every other session and token of the user ends; this one continues.
         totp.enrol(db.session, current_user._get_current_object(), secret if isinstance(secret, str) else "",
-                   form.code.data, clock.current_time())
+                   form.code.data, clock.current_time(), keep_session=signin.session_id(session.get("sid")))
     except ValidationFailed as error:
         db.session.commit()  # the failed confirmation is audited
         form_failed(form, error)
@@ -183,7 +224,7 @@ def two_factor():
     db.session.commit()
     session.pop(ENROL_SECRET_KEY, None)
     flash("Two-step sign-in is on. From now on you will be asked for a code from your authenticator app "
-          "after your password.", "success")
+          "after your password. You have been signed out everywhere else.", "success")
     return redirect(url_for("main.home"))
 
 
@@ -200,7 +241,8 @@ def disable_two_factor():
     if not form.validate_on_submit():
         return _render_two_factor(disable_form=form, status=422)
     try:
-        totp.disable(db.session, user, form.password.data, form.code.data, clock.current_time())
+        totp.disable(db.session, user, form.password.data, form.code.data, clock.current_time(),
+                     keep_session=signin.session_id(session.get("sid")))
     except ValidationFailed as error:
         db.session.commit()  # the failed attempt is audited
         form_failed(form, error)

@@ -32,7 +32,7 @@ from ..forms.manager import (
 )
 from ..models import CLOSURE_REASONS, FLAG_RULES, OPEN_PHASES, PHASE_LABELS
 from ..services import caseload as caseload_service
-from ..services import clock
+from ..services import clock, provisioning
 from ..services import families as families_service
 from ..services import flags as flags_service
 from ..services import supervision as supervision_service
@@ -92,7 +92,8 @@ def _manager_helpers():
 @reads_only
 def home():
     overview = caseload_service.team_overview(db.session, current_actor(), clock.current_time())
-    return render_template("caseload/home.html", overview=overview)
+    accounts_waiting = len(provisioning.waiting_for(db.session, current_actor()))
+    return render_template("caseload/home.html", overview=overview, accounts_waiting=accounts_waiting)
 
 
 # --- Caseloads per worker -------------------------------------------------------------------------

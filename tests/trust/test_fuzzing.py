@@ -41,12 +41,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from wtforms import Form
 from wtforms import fields as wtf
 
 from casework.extensions import db as _db
-from casework.models import User
+from casework.models import LoginAttempt, User
 from casework.services import accounts
 from casework.services.clock import current_time
 
@@ -420,16 +420,21 @@ def _fuzz_page(app, world, other_world, method, rule, today):
 
     generated()
     if method != "GET" and role and (saved or full()):
-        if rule == "/account/password":
-            # A generated body can change the password for real (the right current password and
-            # a strong new one): put it back, so the pages can be crawled as that user.
+        if rule in CURRENT_PASSWORD_RULES:
             _restore_password(people[role])
         _crawl(app, people, ids, where, role)
     _assert_clean(where)
 
 
+# Routes that ask for the current password: a generated body can change it for real (the right
+# current password and a strong new one), and five wrong ones lock the account (and end its
+# sessions and tokens). Put both back before the pages are crawled as that user.
+CURRENT_PASSWORD_RULES = ("/account/password", "/api/v1/me/password")
+
+
 def _restore_password(user):
     _db.session.execute(update(User).where(User.id == user.id).values(password_hash=accounts.hash_password(PASSWORD)))
+    _db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
     _db.session.commit()
 
 
@@ -618,6 +623,8 @@ def test_api_bodies_take_any_input(app, client, world, other_world, method, rule
 
     generated()
     if role and (saved or full()):
+        if rule in CURRENT_PASSWORD_RULES:
+            _restore_password(people[role])
         _crawl(app, people, ids, where, role)
     _assert_clean(where)
 
@@ -634,14 +641,16 @@ def _flask_rule(app, method, openapi_path):
     return None
 
 
-def _schemathesis_test(app, client, people, tokens, strategy, method, role, where, mode):
+def _schemathesis_test(app, client, people, tokens, strategy, method, role, where, mode, asks_password=False):
     """The Hypothesis test for one operation in one generation mode (``@given`` takes no
     default arguments, so the loop's values are bound here)."""
 
     @_settings(SCHEMATHESIS_EXAMPLES)
     @given(case=strategy)
     def generated(case):
-        if method == "DELETE" and role:  # revoking the token: a fresh one each time
+        if role and (method == "DELETE" or asks_password):  # revoking the token: a fresh one each time
+            if asks_password:  # five wrong current passwords lock the account and end its tokens
+                _restore_password(people[role])
             tokens[role] = _token(app, people[role])
         headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
         _stats["inputs"] += 1
@@ -674,12 +683,16 @@ def test_the_api_keeps_to_its_openapi_description(app, client, world, other_worl
         path_ids = {p.name: ids[p.name] for p in operation.path_parameters if p.name in ids}
         operations += 1
         _fuzzed["operations"].add((method, operation.path))
+        asks_password = rule in CURRENT_PASSWORD_RULES
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_ids)
             try:
-                _schemathesis_test(app, client, people, tokens, strategy, method, role, where, mode)()
+                _schemathesis_test(app, client, people, tokens, strategy, method, role, where, mode, asks_password)()
             except Unsatisfiable:
                 pass  # nothing to make negative (no parameters, no body)
+        if asks_password and role:  # the operations after it need a live token and an unlocked account
+            _restore_password(people[role])
+            tokens[role] = _token(app, people[role])
     assert operations, "schemathesis found no operations"
     _assert_clean("schemathesis")
 

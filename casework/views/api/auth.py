@@ -3,7 +3,7 @@ from flask import g, jsonify, request
 
 from ...extensions import db
 from ...forms import from_json
-from ...forms.accounts import LoginForm
+from ...forms.accounts import ChangePasswordForm, LoginForm
 from ...services import accounts, signin, totp
 from ...services.errors import Forbidden, ValidationFailed
 from . import bp, schemas
@@ -34,8 +34,8 @@ def create_token():
         # A wrong password answers as it always has; a wrong code names the field.
         fields = {"totp_code": error.fields["code"]} if "code" in error.fields else None
         raise Unauthorised(error.message, fields) from None
-    except signin.TooManyAttempts:
-        db.session.commit()
+    except (signin.TooManyAttempts, signin.AccountNotActive):
+        db.session.commit()  # the refusal is audited
         raise
     if totp.enrolment_required(user):
         db.session.commit()
@@ -55,3 +55,20 @@ def revoke_current_token():
 @bp.get("/me")
 def me():
     return jsonify(schemas.me(api_user()))
+
+
+@bp.post("/me/password")
+def change_password():
+    """The caller's own password (the current one, and a new one that keeps to the rules).
+    The current password is throttled as at sign-in: the fifth wrong one in 15 minutes answers
+    429 and ends every session and token of the caller, this one too."""
+    user = api_user()
+    form = check_form(from_json(ChangePasswordForm, read_body({"current_password": VALUE, "new_password": VALUE})))
+    try:
+        signin.check_current_password(db.session, user, form.current_password.data, request.remote_addr, api_now())
+    except (ValidationFailed, signin.TooManyAttempts):
+        db.session.commit()  # the failure counts towards the lock (and a lock ends the sessions)
+        raise
+    accounts.set_password(db.session, user, form.new_password.data, keep_token=g.api_token.id)
+    db.session.commit()
+    return "", 204

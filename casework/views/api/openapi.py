@@ -24,6 +24,8 @@ from ...services import chronology as chronology_service
 from . import bp
 from .families import PER_PAGE_DEFAULT, PER_PAGE_MAX
 from .records import openapi_paths as records_paths
+from .users import openapi_paths as users_paths
+from .users import openapi_schemas as users_schemas
 
 
 def ref(name: str) -> dict:
@@ -580,6 +582,10 @@ def components(goal_areas: list[str]) -> dict:
             ),
             "TransferDecline": obj({"comment": {"type": "string"}}, ["comment"]),
             "Health": obj({"status": {"type": "string", "example": "ok"}}, ["status"]),
+            "PasswordChange": obj({"current_password": {"type": "string", "format": "password"},
+                                   "new_password": {"type": "string", "format": "password"}},
+                                  ["current_password", "new_password"]),
+            **users_schemas(obj, ref, nullable, ID),
         },
     }
 
@@ -613,8 +619,9 @@ def paths() -> dict:
                 "401": answer("Wrong e-mail or password; or, for a user with two-step sign-in, "
                               "totp_code missing, wrong or already used (fields names totp_code).",
                               "Error"),
-                "403": answer("An administrator without two-step sign-in, when the service "
-                              "requires it of administrators: set it up on the web first.", "Error"),
+                "403": answer("The password is right but the account is pending (waiting for a manager "
+                              "to confirm it) or deactivated; or an administrator without two-step "
+                              "sign-in, when the service requires it of administrators.", "Error"),
                 "422": error("Unprocessable"),
                 "429": answer("Too many failed attempts (passwords or codes) for the account or "
                               "the address: try again later.", "Error"),
@@ -634,6 +641,17 @@ def paths() -> dict:
                 "200": answer("The caller.", "Me"),
                 "401": error("Unauthorised"),
             }, tag="auth"),
+        },
+        "/api/v1/me/password": {
+            "post": operation("changePassword", "Change the caller's own password", {
+                "204": answer("Changed. Every other session and token of the caller has ended; this token "
+                              "continues."),
+                "400": error("BadRequest"), "401": error("Unauthorised"),
+                "422": answer("The current password is not right, or the new one is too weak.", "Error"),
+                "429": answer("Too many wrong current passwords (the fifth in 15 minutes): every session and "
+                              "token of the caller has ended, this one too.", "Error"),
+            }, tag="auth", body=json_body("PasswordChange"), description="A wrong current password counts "
+                "towards the same lock as a wrong password at sign-in."),
         },
         "/api/v1/families": {
             "get": operation(
@@ -896,6 +914,7 @@ def paths() -> dict:
         },
         **_report_paths(),
         **records_paths(operation, answer, path_id, query, error),
+        **users_paths(operation, answer, path_id, query, error, json_body),
     }
 
 
@@ -977,7 +996,7 @@ def document() -> dict:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": name} for name in
                  ("auth", "families", "closure", "allocation", "visits", "goals", "reviews",
-                  "flags", "notifications", "caseload", "reports", "service")],
+                  "flags", "notifications", "caseload", "reports", "accounts", "service")],
         "paths": paths(),
         "components": components(list(current_app.config["CASEWORK_GOAL_AREAS"])),
     }

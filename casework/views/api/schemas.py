@@ -57,6 +57,11 @@ def me(user: User) -> dict:
     }
 
 
+def account(user: User) -> dict:
+    """A user as an administrator manages them (GET/POST /api/v1/users)."""
+    return {**me(user), "agency": user.agency, "status": user.status, "totp_enabled": bool(user.totp_secret)}
+
+
 def token(secret: str, record: ApiToken) -> dict:
     return {"token": secret, "expires_at": instant(record.expires_at)}
 
