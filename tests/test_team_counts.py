@@ -28,7 +28,8 @@ def _flag(db, family, rule, severity, status="open"):
 def busy_team(db, worker, colleague, manager, other_team, today):
     """Wendy: an overdue family with a high and a low flag and an unseen child; a family in
     making changes seen last week; a closed one. Colin: one in moving on with a medium flag
-    (acknowledged). One unallocated family with an overdue review. Another team's family."""
+    (acknowledged). One unallocated family with an overdue review. Another team's family. A
+    new worker's account waiting to be confirmed."""
     overdue = FamilyFactory(worker=worker, household_name="Adams household", opened_on=today - dt.timedelta(days=60))
     _flag(db, overdue, "review_overdue", "high")
     _flag(db, overdue, "phase_overrun", "low")
@@ -42,6 +43,7 @@ def busy_team(db, worker, colleague, manager, other_team, today):
     FamilyFactory(worker=None, team=manager.team, household_name="Dunn household",
                   opened_on=today - dt.timedelta(days=50))
     FamilyFactory(worker=UserFactory(team=other_team), household_name="Elsewhere household")
+    UserFactory(team=manager.team, role="worker", active=False, pending=True, name="Newly Added")
     db.session.commit()
 
 
@@ -72,6 +74,8 @@ def listed(client, href: str) -> int:
         return int(re.search(r"\b(\d+) open flags?\b", text).group(1))
     if path == "/team/closures":
         return response.get_data(as_text=True).count("Approve closure")
+    if path == "/team/accounts":
+        return response.get_data(as_text=True).count("Confirm<span")
     if path == "/team/transfers":
         return response.get_data(as_text=True).count('action="/team/transfers/') // 2
     raise AssertionError(f"no list known at {href}")
@@ -85,7 +89,8 @@ def test_every_count_on_the_team_page_links_to_a_list_of_as_many(client, login, 
         r'<span class="cw-count__label">([^<]+)</span>', body)
     labels = {label: (int(number), html.unescape(href)) for href, number, label in counts}
     assert set(labels) == {"open families", "unallocated", "overdue reviews", "high flag", "medium flag",
-                           "low flag", "closures awaiting approval", "transfers offered to your team"}
+                           "low flag", "closures awaiting approval", "transfers offered to your team",
+                           "account to confirm"}
     assert labels["open families"][0] == 4 and labels["unallocated"][0] == 1 and labels["overdue reviews"][0] == 2
     assert labels["unallocated"][1] == "/families?worker=none"
     assert labels["overdue reviews"][1] == "/families?overdue=yes"
