@@ -5,9 +5,11 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from casework.database import WriteAfterRead, begin_write
 from casework.extensions import db
+from casework.models import Team
 from casework.services import families as family_service
 
 
@@ -84,3 +86,53 @@ def test_a_report_answers_while_another_process_holds_the_write_lock(app, login,
         writer.execute("ROLLBACK")
         writer.close()
     assert response.status_code == 200 and "Outcomes" in response.get_data(as_text=True)
+
+
+# --- Reads first, then one write (casework/database.py) --------------------------------------
+
+
+def test_a_request_that_writes_after_reading_without_begin_write_is_refused_while_testing(app):
+    """In WAL a deferred transaction that has read and then writes fails at once when another
+    request wrote in between; the suite refuses the pattern outright, so no view can keep it."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the guard watches SQLite's deferred transactions")
+    db.session.commit()
+    with app.test_request_context("/", method="POST"):
+        db.session.execute(select(Team.id)).all()
+        db.session.add(Team(name="Refused"))
+        with pytest.raises(WriteAfterRead):
+            db.session.flush()
+        db.session.rollback()
+        # After begin_write the transaction holds the lock from its start: reading then writing is fine.
+        begin_write()
+        db.session.execute(select(Team.id)).all()
+        db.session.add(Team(name="Written"))
+        db.session.commit()
+    assert db.session.scalar(select(Team.name)) == "Written"
+
+
+def _holding_the_write_lock():
+    """Another process's connection in the middle of a write (SQLite), waiting for nothing."""
+    writer = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+    writer.execute("PRAGMA busy_timeout = 0")
+    writer.execute("BEGIN IMMEDIATE")
+    return writer
+
+
+def test_the_api_signs_in_parses_and_validates_without_the_write_lock(app, api, worker, family):
+    """The token look-up, reading the family and checking the body all happen before the
+    write transaction: while another process holds SQLite's write lock, GET /api/v1/me and a
+    refused (422) write answer at once instead of queueing for the lock."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    caller, visits, email = api(worker), f"/api/v1/families/{family.id}/visits", worker.email
+    db.session.commit()  # the test itself holds nothing either
+    writer = _holding_the_write_lock()
+    try:
+        me = caller.get("/api/v1/me")
+        refused = caller.post(visits, json={"date": "not a date"})
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert me.status_code == 200 and me.get_json()["email"] == email
+    assert refused.status_code == 422 and "date" in refused.get_json()["fields"]

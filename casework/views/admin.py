@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.accounts import ResetPasswordForm, TeamForm, UserForm
 from ..forms.fields import BaseForm, LocalDateField, id_number
@@ -78,6 +79,7 @@ def record_training():
         flash("Choose a person and a framework restricted to trained staff, and enter a real date.", "info")
         return redirect(url_for("admin.users"))
     user = _user_or_404(form.person.data)
+    begin_write()
     record = db.session.get(FrameworkTraining, (user.id, form.framework.data))
     if record is None:
         db.session.add(FrameworkTraining(user_id=user.id, framework=form.framework.data,
@@ -97,6 +99,7 @@ def remove_training():
     if not form.validate_on_submit() or not (form.person.data or "").isdigit():
         flash("Choose a training record to remove.", "info")
         return redirect(url_for("admin.users"))
+    begin_write()
     record = db.session.get(FrameworkTraining, (id_number(form.person.data), form.framework.data or ""))
     if record is None:
         abort(404)
@@ -112,6 +115,7 @@ def remove_training():
 def new_user():
     form = UserForm()
     if form.validate_on_submit():
+        begin_write()
         try:
             user = accounts.create_user(
                 db.session, form.email.data, form.name.data, form.role.data, form.team.data, form.password.data
@@ -131,6 +135,7 @@ def new_user():
 def new_team():
     form = TeamForm()
     if form.validate_on_submit():
+        begin_write()
         if accounts.find_team(db.session, form.name.data):
             flash(f"There is already a team called {form.name.data}.", "info")
         else:
@@ -149,6 +154,7 @@ def deactivate(user_id):
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "info")
         return redirect(url_for("admin.users"))
+    begin_write()
     accounts.set_active(db.session, user, False)
     db.session.commit()
     flash(f"{user.name} is deactivated and has been signed out everywhere.", "success")
@@ -159,6 +165,7 @@ def deactivate(user_id):
 @admin_required
 def activate(user_id):
     user = _user_or_404(user_id)
+    begin_write()
     accounts.set_active(db.session, user, True)
     db.session.commit()
     flash(f"{user.name} can sign in again.", "success")
@@ -174,6 +181,7 @@ def reset_two_factor(user_id):
     if not user.totp_secret:
         flash(f"{user.name} does not use two-step sign-in.", "info")
         return redirect(url_for("admin.users"))
+    begin_write()
     totp.reset(db.session, current_user._get_current_object(), user)
     db.session.commit()
     flash(f"{user.name}'s two-step sign-in is reset and their sessions have ended. They sign in with their "
@@ -187,6 +195,7 @@ def reset_password(user_id):
     user = _user_or_404(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        begin_write()
         try:
             accounts.set_password(db.session, user, form.new_password.data)
         except ValidationFailed as error:

@@ -3,6 +3,7 @@ own password, setting up and turning off the second factor, and keeping a sessio
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.accounts import ChangePasswordForm, LoginForm
 from ..forms.second_factor import CodeForm, DisableSecondFactorForm
@@ -34,6 +35,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        begin_write()
         try:
             user = signin.sign_in(db.session, form.email.data, form.password.data, request.remote_addr,
                                   clock.current_time())
@@ -89,6 +91,7 @@ def login_code():
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
+        begin_write()
         try:
             signin.second_factor(db.session, user, form.code.data, request.remote_addr, clock.current_time())
         except signin.TooManyAttempts as error:
@@ -112,6 +115,7 @@ def login_code():
 @bp.post("/logout")
 @login_required
 def logout():
+    begin_write()
     signin.end_session(db.session, session.get("sid"), clock.current_time())
     db.session.commit()
     logout_user()
@@ -125,6 +129,7 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        begin_write()
         if accounts.authenticate(db.session, current_user.email, form.current_password.data) is None:
             form.current_password.errors = ["Your current password is not right."]
         else:
@@ -173,6 +178,7 @@ def two_factor():
     if not form.validate_on_submit():
         return _render_two_factor(code_form=form, status=422)
     secret = session.get(ENROL_SECRET_KEY)
+    begin_write()
     try:
         totp.enrol(db.session, current_user._get_current_object(), secret if isinstance(secret, str) else "",
                    form.code.data, clock.current_time())
@@ -199,6 +205,7 @@ def disable_two_factor():
         return _render_two_factor(disable_form=form, status=403)
     if not form.validate_on_submit():
         return _render_two_factor(disable_form=form, status=422)
+    begin_write()
     try:
         totp.disable(db.session, user, form.password.data, form.code.data, clock.current_time())
     except ValidationFailed as error:
@@ -218,6 +225,7 @@ def disable_two_factor():
 def keep_alive():
     """The "Stay signed in" button of the time-out warning: the session's idle time starts
     again. 204; a session that has already ended is sent to sign in like any other request."""
+    begin_write()
     signin.touch(db.session, session.get("sid"), clock.current_time())
     db.session.commit()
     return "", 204

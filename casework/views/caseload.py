@@ -13,6 +13,7 @@ import io
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.manager import (
     AcceptTransferForm,
@@ -39,7 +40,6 @@ from .helpers import (
     flash_done,
     form_failed,
     parse_version,
-    reads_only,
     refuse,
     refused_on_closed,
     role_required,
@@ -84,7 +84,6 @@ def _manager_helpers():
 
 @bp.get("/team")
 @manager_required
-@reads_only
 def home():
     overview = caseload_service.team_overview(db.session, current_actor(), clock.current_time())
     return render_template("caseload/home.html", overview=overview)
@@ -105,7 +104,6 @@ def _sort_arguments():
 
 @bp.get("/team/caseload")
 @manager_required
-@reads_only
 def caseload():
     actor = current_actor()
     sort, direction = _sort_arguments()
@@ -127,7 +125,6 @@ def caseload():
 
 @bp.get("/team/caseload/chart.svg")
 @manager_required
-@reads_only
 def load_chart():
     loads = caseload_service.team_caseload(db.session, current_actor(), clock.current_time())
     workers = [load for load in loads if load.id != 0]
@@ -319,7 +316,6 @@ def _render_transfers(status=200, bound=None):
 
 @bp.get("/team/transfers")
 @manager_required
-@reads_only
 def transfers():
     return _render_transfers()
 
@@ -337,6 +333,7 @@ def accept_transfer(transfer_id):
     form.worker_id.choices = [("", "Leave unallocated for now")]
     if not form.validate():
         return _render_transfers(422, (transfer_id, "accept", form))
+    begin_write()
     try:
         family = families_service.accept_transfer(db.session, actor, offered, form.worker_id.data, clock.current_time())
         db.session.commit()
@@ -357,6 +354,7 @@ def decline_transfer(transfer_id):
     form = DeclineTransferForm(prefix=f"decline-{transfer_id}")
     if not form.validate():
         return _render_transfers(422, (transfer_id, "decline", form))
+    begin_write()
     try:
         families_service.decline_transfer(db.session, actor, offered, form.comment.data, clock.current_time())
         reference = offered.family.reference
@@ -374,7 +372,6 @@ def decline_transfer(transfer_id):
 
 @bp.get("/team/closures")
 @manager_required
-@reads_only
 def closures():
     proposals = caseload_service.pending_closures(db.session, current_actor())
     forms = {}
@@ -393,6 +390,7 @@ def approve_closure(family_id):
     actor = current_actor()
     family = family_or_abort(family_id)
     back = _posted_next() or url_for("families.show", family_id=family.id)
+    begin_write()
     try:
         move = families_service.approve_closure(db.session, actor, family, clock.current_time())
         db.session.commit()
@@ -475,7 +473,6 @@ def _render_flags(bulk=None, status=200):
 
 @bp.get("/team/flags")
 @manager_required
-@reads_only
 def flags():
     return _render_flags()
 
@@ -488,6 +485,7 @@ def acknowledge_flag(flag_id):
     actor = current_actor()
     flag = _or_refuse(flags_service.get_flag, db.session, actor, flag_id)
     back = _posted_next() or url_for("families.show", family_id=flag.family_id)
+    begin_write()
     try:
         flags_service.acknowledge(db.session, actor, flag, clock.current_time())
         db.session.commit()
@@ -524,6 +522,7 @@ def bulk_acknowledge():
     if not form.validate():
         return _render_flags(bulk=form, status=422)
     now = clock.current_time()
+    begin_write()
     chosen = caseload_service.flags_in_scope(db.session, actor, form.flag_ids.data)
     done = 0
     for flag in chosen:
@@ -543,7 +542,6 @@ def bulk_acknowledge():
 
 @bp.get("/team/workers/<int:user_id>")
 @manager_required
-@reads_only
 def supervision(user_id):
     view = _or_refuse(supervision_service.supervision, db.session, current_actor(), user_id, clock.current_time())
     return render_template("caseload/supervision.html", view=view, phase_labels=PHASE_LABELS)

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import re
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 
@@ -21,6 +21,7 @@ ERROR_MESSAGES = {
     400: "Bad request.",
     403: "Your role does not allow this.",
     404: "Not found.",
+    413: "The request body is too large.",
     500: "Something went wrong.",
 }
 
@@ -41,7 +42,7 @@ def format_time(value: dt.datetime) -> str:
 
 def _error_answer(status: int, template: str, **context):
     if request.path.startswith("/api/"):
-        return jsonify(error=ERROR_MESSAGES[status]), status
+        return jsonify(error=ERROR_MESSAGES[status], fields={}), status
     return render_template(template, **context), status
 
 
@@ -59,6 +60,12 @@ def forbidden(error):
 
 def not_found(error):
     return _error_answer(404, "errors/404.html")
+
+
+def too_large(error):
+    """A body over MAX_CONTENT_LENGTH, refused before it was read (casework/limits.py)."""
+    megabytes = current_app.config["MAX_CONTENT_LENGTH"] / 1_000_000
+    return _error_answer(413, "errors/413.html", limit=f"{megabytes:g} MB")
 
 
 def server_error(error):
@@ -114,6 +121,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(400, bad_request)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
+    app.register_error_handler(413, too_large)
     app.register_error_handler(500, server_error)
     logger = logging.getLogger("werkzeug")
     if not any(isinstance(existing, RedactSearchTerms) for existing in logger.filters):

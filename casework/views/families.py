@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.case import (
     CarerForm,
@@ -49,7 +50,7 @@ from .helpers import (
     flash_done,
     form_failed,
     parse_version,
-    reads_only,
+    record_view,
     refuse,
     refused_on_closed,
     save_form,
@@ -133,7 +134,6 @@ def _worker_choices(form, actor, family=None) -> None:
 
 @bp.get("/families")
 @case_worker_required
-@reads_only
 def index():
     actor = current_actor()
     now = clock.current_time()
@@ -282,6 +282,7 @@ def new():
 
     if not form.validate():
         return _render_referral(form, 422)
+    begin_write()
     previous_family_id = form.previous_family_id.data
     if previous_family_id is None:
         # A child already known: say so, and let the user link this referral to the earlier
@@ -357,8 +358,7 @@ class WithoutErrors:
 @case_worker_required
 def show(family_id):
     family = family_or_abort(family_id)
-    audit.viewed(db.session, family.id)
-    db.session.commit()
+    record_view(family_id)
     return _render_show(family)
 
 

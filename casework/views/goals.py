@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, area_label
 from ..models import GOAL_STATUSES
@@ -79,6 +80,7 @@ def new(family_id):
         return _render_new(form, family, draft=restore_draft(form, "goal", family, now))
     if not form.validate():
         return _render_new(form, family, 422)
+    begin_write()
     try:
         goal = goals_service.agree_goal(db.session, family, _goal_fields(form), now)
         drafts.discard(db.session, current_actor(), drafts.form_key("goal", family.id))
@@ -127,6 +129,7 @@ def rate(goal_id):
     form = RatingForm()
     if not form.validate():
         return _render_show(goal, form, 422)
+    begin_write()
     try:
         entry = goals_service.rate_progress(
             db.session, current_actor(), goal, form.date.data, form.rating.data, form.note.data,
@@ -149,6 +152,7 @@ def status(goal_id):
     changes = {"status": wanted, "version": parse_version(request.form.get("version"))}
     form = RatingForm(formdata=None)
     form.date.data = clock.local_date(clock.current_time())
+    begin_write()
     try:
         goals_service.update_goal(db.session, goal, changes, clock.current_time())
         db.session.commit()

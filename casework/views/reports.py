@@ -28,14 +28,13 @@ from ..services import charts, clock
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
 from ..services.errors import Forbidden
-from .helpers import current_actor, reads_only, role_required
+from .helpers import current_actor, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def reports_required(view):
-    """Managers and admins; the reports only read, so on SQLite they never queue for the
-    write lock behind other requests (or hold it up)."""
-    return role_required("manager", "admin")(reads_only(view))
+    """Managers and admins."""
+    return role_required("manager", "admin")(view)
 
 
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"

@@ -5,6 +5,7 @@ from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import GoalForm, RatingForm
@@ -54,6 +55,7 @@ def create_goal(family_id: int):
     ensure_open(family)
     form = check_form(from_json(GoalForm, body))
     data = {name: getattr(form, name).data for name in goal_service.GOAL_FIELDS}
+    begin_write()
     goal = goal_service.agree_goal(db.session, family, data, api_now())
     db.session.commit()
     return created(schemas.goal(goal))
@@ -82,6 +84,7 @@ def update_goal(goal_id: int):
     form = check_form(from_json(GoalForm, merged))
     changes = {name: getattr(form, name).data for name in body if name != "version"}
     changes["version"] = version
+    begin_write()
     goal_service.update_goal(db.session, goal, changes, api_now())
     db.session.commit()
     return jsonify(schemas.goal(goal))
@@ -94,6 +97,7 @@ def rate_progress(goal_id: int):
     goal = scope.get_goal(db.session, user, goal_id)
     ensure_open(goal.family)
     form = check_form(from_json(RatingForm, body))
+    begin_write()
     entry = goal_service.rate_progress(
         db.session, user, goal, form.date.data, form.rating.data, form.note.data, api_now()
     )
@@ -135,6 +139,7 @@ def correct_progress_rating(rating_id: int):
     if "note" in changes:
         changes["note"] = changes["note"] or ""
     changes["version"] = version
+    begin_write()
     correct_rating(db.session, user, rating, changes, note, api_now())
     db.session.commit()
     return jsonify({

@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import jsonify, request
 
+from ...database import begin_write
 from ...extensions import db
 from ...services import audit
 from ...services import chronology as chronology_service
@@ -25,10 +26,11 @@ def chronology(family_id: int):
     if kind is not None and kind not in kinds:
         message = "Choose a kind: " + ", ".join(kinds) + "."
         raise ValidationFailed(message, {"kind": [message]})
-    entries = chronology_service.chronology(db.session, family, kind)
-    audit.viewed(db.session, family.id, "chronology")
+    entries = [schemas.chronology_entry(e) for e in chronology_service.chronology(db.session, family, kind)]
+    begin_write()
+    audit.viewed(db.session, family_id, "chronology")
     db.session.commit()
-    return jsonify(items=[schemas.chronology_entry(e) for e in entries])
+    return jsonify(items=entries)
 
 
 @bp.get("/children/matches")
