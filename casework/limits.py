@@ -22,9 +22,9 @@ MAX_CONCERNS = len(CONCERNS)
 MAX_FLAGS_AT_ONCE = 200
 
 
-def too_many(what: str, bound: int) -> str:
+def too_many(what: str, bound: int, verb: str = "add") -> str:
     """The message for a list over its bound: "Add at most 20 children."."""
-    return f"Add at most {bound} {what}."
+    return f"{verb.capitalize()} at most {bound} {what}."
 
 
 def read_whole_body() -> None:

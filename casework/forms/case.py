@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app
 from wtforms import (
-    FieldList,
     FormField,
     HiddenField,
     IntegerField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from .. import limits
 from ..models import (
     CLOSURE_REASONS,
     GOAL_STATUSES,
@@ -26,7 +26,17 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
-from .fields import MAX_ID, BaseForm, ChoiceField, EntryForm, LocalDateField, MultiCheckboxField, optional_id
+from ..services.families import NO_EARLIER_CASE
+from .fields import (
+    MAX_ID,
+    BaseForm,
+    BoundedFieldList,
+    ChoiceField,
+    EntryForm,
+    LocalDateField,
+    MultiCheckboxField,
+    optional_id,
+)
 
 # A UK postcode, loosely: outward code, optional space, inward code.
 POSTCODE = Regexp(
@@ -80,6 +90,8 @@ class FamilyDetailsForm(BaseForm):
         "Concerns",
         choices={**NEGLECT_CONCERNS, **PARENTAL_FACTORS},
         validators=[InputRequired("Choose at least one concern.")],
+        max_items=limits.MAX_CONCERNS,
+        too_many=f"Choose each concern once: at most {limits.MAX_CONCERNS}.",
     )
     consent_recorded_on = LocalDateField(
         "Consent to work together recorded on (optional)", [Optional()]
@@ -106,10 +118,12 @@ class FamilyDetailsForm(BaseForm):
 
 
 class ReferralForm(FamilyDetailsForm):
-    previous_family_id = IntegerField("Earlier case",
-                                      [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")])
-    children = FieldList(FormField(ChildEntry), "Children", min_entries=1)
-    carers = FieldList(FormField(CarerEntry), "Parents and carers", min_entries=0)
+    previous_family_id = IntegerField("Earlier case", [Optional(), NumberRange(1, MAX_ID, NO_EARLIER_CASE)])
+    children = BoundedFieldList(FormField(ChildEntry), "Children", min_entries=1, max_items=limits.MAX_CHILDREN,
+                                too_many=limits.too_many("children", limits.MAX_CHILDREN))
+    carers = BoundedFieldList(FormField(CarerEntry), "Parents and carers", min_entries=0,
+                              max_items=limits.MAX_CARERS,
+                              too_many=limits.too_many("parents and carers", limits.MAX_CARERS))
     add_child = SubmitField("Add another child")
     add_carer = SubmitField("Add a parent or carer")
 
@@ -146,9 +160,12 @@ class VisitForm(BaseForm):
         "Duration in minutes (optional)",
         [Optional(), NumberRange(min=1, max=24 * 60, message="Enter minutes between 1 and 1440.")],
     )
-    children_seen = MultiCheckboxField("Children seen", coerce=int)
-    seen_alone = MultiCheckboxField("Children seen on their own", coerce=int)
-    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int)
+    children_seen = MultiCheckboxField("Children seen", coerce=int, max_items=limits.MAX_CHILDREN_SEEN,
+                                       too_many=limits.too_many("children", limits.MAX_CHILDREN_SEEN, "choose"))
+    seen_alone = MultiCheckboxField("Children seen on their own", coerce=int, max_items=limits.MAX_CHILDREN_SEEN,
+                                    too_many=limits.too_many("children", limits.MAX_CHILDREN_SEEN, "choose"))
+    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int, max_items=limits.MAX_GOALS_DISCUSSED,
+                                         too_many=limits.too_many("goals", limits.MAX_GOALS_DISCUSSED, "choose"))
     notes = TextAreaField("Notes", [Optional(), Length(max=20000)])
 
     def set_family(self, family, goals):

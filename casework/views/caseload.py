@@ -485,6 +485,8 @@ def acknowledge_flag(flag_id):
     actor = current_actor()
     flag = _or_refuse(flags_service.get_flag, db.session, actor, flag_id)
     back = _posted_next() or url_for("families.show", family_id=flag.family_id)
+    if refused := _flag_read_only(flag, back):
+        return refused
     begin_write()
     try:
         flags_service.acknowledge(db.session, actor, flag, clock.current_time())
@@ -503,6 +505,8 @@ def resolve_flag(flag_id):
     actor = current_actor()
     flag = _or_refuse(flags_service.get_flag, db.session, actor, flag_id)
     back = _posted_next() or url_for("caseload.flags")
+    if refused := _flag_read_only(flag, back):
+        return refused
     if flag.status == "resolved":
         flash("This flag is already resolved.", "info")
         return redirect(back)
@@ -512,6 +516,15 @@ def resolve_flag(flag_id):
         flash_done(f"Flag resolved: {flag.rule_label.lower()} for {flag.family.reference}.")
         return redirect(back)
     return render_template("caseload/resolve_flag.html", form=form, flag=flag, back=back), 422
+
+
+def _flag_read_only(flag, back):
+    """The page (422) for a flag of a closed family, whose record is read-only; None for others."""
+    try:
+        flags_service.check_writable(flag)
+    except ValidationFailed as error:
+        return render_template("caseload/flag_read_only.html", flag=flag, message=error.message, back=back), 422
+    return None
 
 
 @bp.post("/team/flags/acknowledge")
@@ -525,10 +538,15 @@ def bulk_acknowledge():
     begin_write()
     chosen = caseload_service.flags_in_scope(db.session, actor, form.flag_ids.data)
     done = 0
-    for flag in chosen:
-        if flag.status == "open":
-            flags_service.acknowledge(db.session, actor, flag, now)
-            done += 1
+    try:
+        for flag in chosen:
+            if flag.status == "open":
+                flags_service.acknowledge(db.session, actor, flag, now)
+                done += 1
+    except ValidationFailed as error:  # a closed family's flag: nothing is acknowledged
+        db.session.rollback()
+        form.flag_ids.errors = [error.message]
+        return _render_flags(bulk=form, status=422)
     db.session.commit()
     if done:
         flash_done(f"{done} {'flag' if done == 1 else 'flags'} acknowledged.")

@@ -27,9 +27,12 @@ ERROR_MESSAGES = {
 
 
 def format_date(value) -> str:
-    """27 Nov 2026."""
-    if value is None:
+    """27 Nov 2026: every date the pages, their CSVs' headings and prints show. Takes a date, an
+    instant (its local date) or a date as a report's JSON carries it ("2026-11-27")."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
     if isinstance(value, dt.datetime):
         value = clock.local_date(value)
     return f"{value.day} {value:%b %Y}"

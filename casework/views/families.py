@@ -35,7 +35,7 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..services import assessments as assessments_service
-from ..services import audit, clock
+from ..services import audit, child_search, clock
 from ..services import chronology as chronology_service
 from ..services import families as families_service
 from ..services import goals as goals_service
@@ -217,15 +217,10 @@ SAME_FAMILY_MESSAGE = "Say whether this referral is about the family already kno
 def _known_children(actor, form) -> list[tuple]:
     """``[(child entry, [matches])]`` for the children of the referral already known to the
     service (same first name and date of birth): a possible re-referral."""
-    known = []
-    for entry in form.children:
-        child = entry.form
-        matches = families_service.known_child_matches(
-            db.session, actor, child.first_name.data, child.date_of_birth.data
-        )
-        if matches:
-            known.append((child, matches))
-    return known
+    children = [entry.form for entry in form.children]
+    found = child_search.search(db.session, actor, [(child.first_name.data, child.date_of_birth.data)
+                                                    for child in children], clock.current_time(), via="referral")
+    return [(child, matches) for child, matches in zip(children, found, strict=True) if matches]
 
 
 def _known_families(known) -> list:
@@ -265,14 +260,16 @@ def new():
     if request.method == "GET":
         return _render_referral(form)
 
+    if any(entries.sent > entries.max_entries for entries in (form.children, form.carers)):
+        form.validate()  # more than a family holds: say so (only the first ones were read)
+        return _render_referral(form, 422)
     # "Add another child", "Add a parent or carer" and "Remove": the same page again, one
     # entry more or less, nothing lost, nothing checked yet.
-    if form.add_child.data:
-        form.children.append_entry()
-        return _render_referral(form)
-    if form.add_carer.data:
-        form.carers.append_entry()
-        return _render_referral(form)
+    for wanted, entries in ((form.add_child.data, form.children), (form.add_carer.data, form.carers)):
+        if wanted:
+            if not entries.full:  # a full list's page offers no "Add"; nor is one added
+                entries.append_entry()
+            return _render_referral(form)
     if request.form.get("remove_child"):
         _remove_entry(form.children, request.form["remove_child"], keep_at_least=1)
         return _render_referral(form)
@@ -282,12 +279,19 @@ def new():
 
     if not form.validate():
         return _render_referral(form, 422)
-    begin_write()
     previous_family_id = form.previous_family_id.data
     if previous_family_id is None:
         # A child already known: say so, and let the user link this referral to the earlier
-        # case or say it is not the same family, before anything is saved.
-        known = _known_children(actor, form)
+        # case or say it is not the same family, before anything is saved. Each child looked
+        # for is a search, counted and audited like the API's (services/child_search.py).
+        begin_write()
+        try:
+            known = _known_children(actor, form)
+        except child_search.TooManySearches as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return _render_referral(form, 429)
+        db.session.commit()
         if known:
             answered, previous_family_id = _earlier_case_choice(known)
             if not answered:
@@ -318,6 +322,7 @@ def new():
         )
         for entry in form.carers
     ]
+    begin_write()
     try:
         family = families_service.open_referral(
             db.session,

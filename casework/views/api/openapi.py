@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
+from ... import limits
 from ...models import (
     CLOSURE_REASONS,
     CONCERNS,
@@ -95,6 +96,9 @@ WRITE_ERRORS = {
 def operation(operation_id: str, summary: str, responses: dict, *, tag: str,
               parameters=(), body: dict | None = None, public: bool = False,
               description: str | None = None) -> dict:
+    if body:
+        # Every request body is bounded (casework/limits.py, config.py's MAX_CONTENT_LENGTH).
+        responses = {**responses, "413": error("TooLarge")}
     op = {"operationId": operation_id, "summary": summary, "tags": [tag], "responses": responses}
     if description:
         op["description"] = description
@@ -126,7 +130,8 @@ def components(goal_areas: list[str]) -> dict:
         },
         ["first_name", "relationship"],
     )
-    concerns = {"type": "array", "items": {"type": "string", "enum": list(CONCERNS)}, "minItems": 1}
+    concerns = {"type": "array", "items": {"type": "string", "enum": list(CONCERNS)}, "minItems": 1,
+                "maxItems": limits.MAX_CONCERNS}
     details = {
         "household_name": {"type": "string", "maxLength": 120},
         "postcode": {"type": "string", "example": "LS6 2AB"},
@@ -285,11 +290,11 @@ def components(goal_areas: list[str]) -> dict:
             "kind": {"type": "string", "enum": list(VISIT_KINDS)},
             "outcome": {"type": "string", "enum": list(VISIT_OUTCOMES)},
             "duration_minutes": nullable({"type": "integer", "minimum": 1, "maximum": 1440}),
-            "children_seen": {"type": "array", "items": ID,
+            "children_seen": {"type": "array", "items": ID, "maxItems": limits.MAX_CHILDREN_SEEN,
                               "description": "Children of this family seen (completed visits only)."},
-            "seen_alone": {"type": "array", "items": ID,
+            "seen_alone": {"type": "array", "items": ID, "maxItems": limits.MAX_CHILDREN_SEEN,
                            "description": "Children seen on their own (they count as seen)."},
-            "goals_discussed": {"type": "array", "items": ID},
+            "goals_discussed": {"type": "array", "items": ID, "maxItems": limits.MAX_GOALS_DISCUSSED},
             "notes": {"type": "string", "maxLength": 20000},
         },
         ["date", "kind", "outcome"],
@@ -395,7 +400,11 @@ def components(goal_areas: list[str]) -> dict:
             "Conflict": error_response("The version sent is stale: someone else changed the record."),
             "Unprocessable": error_response(
                 "Validation failed, or a rule of the practice refuses it (a closed family, a "
-                "phase move that is not allowed); fields name the problems."),
+                "phase move that is not allowed, a list longer than its maxItems); fields name "
+                "the problems."),
+            "TooLarge": error_response(
+                f"The request body is over {current_app.config['MAX_CONTENT_LENGTH']:,} bytes: refused "
+                "before it is read, signed in or not."),
         },
         "schemas": {
             "Error": error_schema,
@@ -430,8 +439,9 @@ def components(goal_areas: list[str]) -> dict:
                     **details,
                     "previous_family_id": nullable({
                         **ID, "description": "An earlier case of the same family, in any team."}),
-                    "children": {"type": "array", "items": ref("ChildInput"), "minItems": 1},
-                    "carers": {"type": "array", "items": ref("CarerInput")},
+                    "children": {"type": "array", "items": ref("ChildInput"), "minItems": 1,
+                                 "maxItems": limits.MAX_CHILDREN},
+                    "carers": {"type": "array", "items": ref("CarerInput"), "maxItems": limits.MAX_CARERS},
                 },
                 ["household_name", "postcode", "referral_date", "concerns", "children"],
             ),
