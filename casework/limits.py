@@ -5,7 +5,11 @@ publishes them as ``maxItems``, and ``init_app`` has a body over the size limit 
 before anything else reads it."""
 from __future__ import annotations
 
-from flask import Flask, request
+import io
+
+from flask import Flask, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import get_content_length
 
 from .models import CONCERNS
 
@@ -27,15 +31,40 @@ def too_many(what: str, bound: int, verb: str = "add") -> str:
     return f"{verb.capitalize()} at most {bound} {what}."
 
 
-def read_whole_body() -> None:
-    """Read a request's body (at most MAX_CONTENT_LENGTH; werkzeug answers 413 beyond it,
-    from the Content-Length header before reading anything, or once a chunked body without
-    one passes the limit), before any view, sign-in check or database work: every route,
-    signed in or not, whether or not it reads a body."""
-    if request.content_length or request.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        request.get_data(cache=True)
+def refuse_large_bodies() -> None:
+    """413 for a body over MAX_CONTENT_LENGTH, before any view, sign-in check or database work,
+    on every route, signed in or not, whether or not it reads a body. A Content-Length over
+    the limit is refused from the header, reading nothing. A chunked body without one is read
+    here, to one byte past the limit at most, and handed on as a body of known length:
+    werkzeug would otherwise cut it silently at the limit."""
+    environ = request.environ
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    length = get_content_length(environ)
+    if length is not None:
+        if length > limit:
+            raise RequestEntityTooLarge()
+        return
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if not chunked or "wsgi.input_terminated" not in environ:
+        return  # no length and no end the server vouches for: werkzeug reads no body at all
+    body = _read_at_most(environ["wsgi.input"], limit + 1)
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    del environ["HTTP_TRANSFER_ENCODING"], environ["wsgi.input_terminated"]
+
+
+def _read_at_most(stream, size: int) -> bytes:
+    body = bytearray()
+    while len(body) < size:
+        chunk = stream.read(min(64 * 1024, size - len(body)))
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
 
 
 def init_app(app: Flask) -> None:
     # First of all (CSRFProtect's check, which parses the form, comes before the app's own).
-    app.before_request_funcs.setdefault(None, []).insert(0, read_whole_body)
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_large_bodies)
