@@ -169,7 +169,9 @@ def open_referral(session: Session, actor: User, data: dict, now: dt.datetime, p
     if previous_id is not None and not holds_one_of(session, previous_id, data["children"]):
         problems["previous_family_id"] = [NO_EARLIER_CASE]
     if problems:
-        raise ValidationFailed("Check the referral details.", problems)
+        # One problem in its own words, as the forms' summaries put it; several: a summary.
+        message = next(iter(problems.values()))[0] if len(problems) == 1 else "Check the referral details."
+        raise ValidationFailed(message, problems)
     worker = allocatable_worker(session, actor, data.get("worker_id"))
 
     family = Family(
