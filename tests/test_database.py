@@ -136,3 +136,52 @@ def test_the_api_signs_in_parses_and_validates_without_the_write_lock(app, api, 
         writer.close()
     assert me.status_code == 200 and me.get_json()["email"] == email
     assert refused.status_code == 422 and "date" in refused.get_json()["fields"]
+
+
+def test_the_upgrade_records_when_each_closed_family_was_closed(tmp_path):
+    """The migration adding ``closure_recorded_on`` fills it in for families closed before it:
+    the service's local day of the move that closed them (never before ``closed_on``); the day
+    of the upgrade when no such move is known; nothing for an open family."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from flask_migrate import upgrade
+    from sqlalchemy import MetaData, Table, insert
+
+    from casework import create_app
+    from casework.config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="b12a9db5a48d")
+        with db.engine.begin() as connection:
+            tables = MetaData()
+            table = {name: Table(name, tables, autoload_with=connection)
+                     for name in ("teams", "users", "families", "phase_moves")}
+            now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+            connection.execute(insert(table["teams"]).values(id=1, name="North", version=1, created_at=now))
+            connection.execute(insert(table["users"]).values(
+                id=1, email="m@example.org", name="M", role="manager", team_id=1, password_hash="x", active=True,
+                version=1, created_at=now))
+            for family_id, phase, closed_on in ((1, "closed", dt.date(2026, 6, 1)), (2, "closed", dt.date(2020, 3, 1)),
+                                                (3, "engagement", None)):
+                connection.execute(insert(table["families"]).values(
+                    id=family_id, reference=f"FP-2026-000{family_id}", team_id=1, household_name="H",
+                    postcode="LS6 2AB", referral_date=dt.date(2019, 1, 1), opened_on=dt.date(2019, 1, 1),
+                    phase=phase, phase_since=closed_on or dt.date(2019, 1, 1), closed_on=closed_on,
+                    closure_reason="step_down" if closed_on else None, version=1, created_at=now))
+            # Family 1 was closed (dated 1 June) at 23:30 UTC on 9 June: 10 June in London (BST).
+            connection.execute(insert(table["phase_moves"]).values(
+                family_id=1, from_phase="moving_on", to_phase="closed", date=dt.date(2026, 6, 1), by_id=1,
+                made_at=dt.datetime(2026, 6, 9, 23, 30)))
+        upgrade()
+        recorded = dict(db.session.execute(text("SELECT id, closure_recorded_on FROM families")).all())
+        db.session.remove()
+    today = dt.datetime.now(ZoneInfo("Europe/London")).date()
+    assert recorded[1] == "2026-06-10"
+    # No move: the day of the upgrade (or the day before, should midnight have passed since).
+    assert recorded[2] in {today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}
+    assert recorded[3] is None
