@@ -22,7 +22,7 @@ from ..forms.case import (
     ReopenForm,
     area_label,
 )
-from ..forms.fields import MAX_ID
+from ..forms.fields import MAX_ID, id_number
 from ..models import (
     CLOSURE_REASONS,
     NEGLECT_CONCERNS,
@@ -232,18 +232,6 @@ def _known_families(known) -> list:
     return list(seen.values())
 
 
-def _earlier_case_choice(known):
-    """The user's answer to "is this the family already known?": ``(answered, family id or
-    None)``."""
-    raw = request.form.get("same_family", "")
-    if raw == "no":
-        return True, None
-    ids = {match.family_id for match in _known_families(known)}
-    if raw.isdigit() and int(raw) in ids:
-        return True, int(raw)
-    return False, None
-
-
 def _remove_entry(field_list, raw_index, keep_at_least):
     """Drop the entry a "Remove" button named (no JavaScript: the page is posted back)."""
     name = f"{field_list.name}-{raw_index}"
@@ -280,7 +268,12 @@ def new():
     if not form.validate():
         return _render_referral(form, 422)
     previous_family_id = form.previous_family_id.data
-    if previous_family_id is None:
+    answer = request.form.get("same_family", "")
+    if previous_family_id is None and answer.isdigit():
+        # The earlier case the page offered was chosen: the service checks that it holds one
+        # of these children, so the children are not searched for again.
+        previous_family_id = id_number(answer)
+    elif previous_family_id is None and answer != "no":
         # A child already known: say so, and let the user link this referral to the earlier
         # case or say it is not the same family, before anything is saved. Each child looked
         # for is a search, counted and audited like the API's (services/child_search.py).
@@ -293,15 +286,11 @@ def new():
             return _render_referral(form, 429)
         db.session.commit()
         if known:
-            answered, previous_family_id = _earlier_case_choice(known)
-            if not answered:
-                asked_before = bool(request.form.get("known_checked"))
-                error = SAME_FAMILY_MESSAGE if asked_before else None
-                if error:
-                    form.form_errors.append(error)
-                return _render_referral(form, 422 if error else 200, known=known,
-                                        same_family=request.form.get("same_family", ""),
-                                        same_family_error=error)
+            error = SAME_FAMILY_MESSAGE if request.form.get("known_checked") else None
+            if error:
+                form.form_errors.append(error)
+            return _render_referral(form, 422 if error else 200, known=known, same_family=answer,
+                                    same_family_error=error)
     data = form.details()
     data["worker_id"] = form.worker_id.data if actor.is_manager else None
     data["previous_family_id"] = previous_family_id

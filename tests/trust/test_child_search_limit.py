@@ -20,7 +20,7 @@ import time_machine
 from sqlalchemy import select
 
 from casework.extensions import db as _db
-from casework.models import AuditEvent
+from casework.models import AuditEvent, Family
 from casework.services import child_search
 
 from ..factories import FamilyFactory
@@ -80,3 +80,23 @@ def test_the_referral_pages_known_child_check_counts_and_is_refused_too(app, cli
     assert refused.status_code == 429 and "30 times in 15 minutes" in refused.get_data(as_text=True)
     rows = _db.session.scalars(select(AuditEvent).where(AuditEvent.action == child_search.SEARCHED)).all()
     assert len(rows) == child_search.SEARCH_LIMIT and {row.detail["via"] for row in rows} == {"referral"}
+
+
+def test_answering_whether_it_is_the_known_family_searches_no_more(app, client, worker, outsider, today):
+    """A referral of many children, some already known: the question is asked once (one search
+    per child) and answering it searches nothing more, so a large family is not held up."""
+    earlier = FamilyFactory(worker=outsider)
+    _db.session.commit()
+    sign_in(client, worker)
+    form = {"household_name": "Smith household", "postcode": "LS6 2AB", "referral_date": today.isoformat(),
+            "concerns": "housing", "children-0-first_name": "Amy", "children-0-date_of_birth": "2018-03-01"}
+    for n in range(1, 20):
+        form[f"children-{n}-first_name"] = f"Child{n}"
+        form[f"children-{n}-date_of_birth"] = "2016-01-01"
+    assert "may already be known" in client.post("/families/new", data=form).get_data(as_text=True)
+    answered = client.post("/families/new", data={**form, "known_checked": "1", "same_family": str(earlier.id)})
+    assert answered.status_code == 302
+    searches = _db.session.scalars(select(AuditEvent).where(AuditEvent.action == child_search.SEARCHED)).all()
+    assert len(searches) == 20
+    linked = _db.session.scalar(select(Family).where(Family.previous_family_id == earlier.id))
+    assert linked is not None and len(linked.children) == 20
