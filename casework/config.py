@@ -77,6 +77,10 @@ class Config:
     # carers, every field full) is about a tenth of it.
     MAX_CONTENT_LENGTH = 1_000_000
     MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH  # werkzeug's own default (500 kB) is less
+    # Fields in one posted form (werkzeug counts multipart parts; casework/limits.py counts the
+    # fields of an ordinary form too): the largest page form (the flag queue of a team with a
+    # thousand open flags) has about two thousand.
+    MAX_FORM_PARTS = 10_000
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

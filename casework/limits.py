@@ -22,8 +22,8 @@ MAX_CHILDREN_SEEN = MAX_CHILDREN
 MAX_GOALS_DISCUSSED = 20
 # Concerns are chosen from a fixed list, each at most once.
 MAX_CONCERNS = len(CONCERNS)
-# Flags acknowledged at once from the team's queue: more than a queue shows at a time.
-MAX_FLAGS_AT_ONCE = 200
+# Flags acknowledged at once from the team's queue: more than a team's queue ever holds.
+MAX_FLAGS_AT_ONCE = 1000
 
 
 def too_many(what: str, bound: int, verb: str = "add") -> str:
@@ -36,14 +36,19 @@ def refuse_large_bodies() -> None:
     on every route, signed in or not, whether or not it reads a body. A Content-Length over
     the limit is refused from the header, reading nothing. A chunked body without one is read
     here, to one byte past the limit at most, and handed on as a body of known length:
-    werkzeug would otherwise cut it silently at the limit."""
+    werkzeug would otherwise cut it silently at the limit. A form of too many fields is refused
+    too (``_count_form_fields``)."""
     environ = request.environ
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     length = get_content_length(environ)
-    if length is not None:
-        if length > limit:
-            raise RequestEntityTooLarge()
-        return
+    if length is None:
+        _read_chunked(environ, limit)
+    elif length > limit:
+        raise RequestEntityTooLarge()
+    _count_form_fields()
+
+
+def _read_chunked(environ, limit: int) -> None:
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     if not chunked or "wsgi.input_terminated" not in environ:
         return  # no length and no end the server vouches for: werkzeug reads no body at all
@@ -53,6 +58,15 @@ def refuse_large_bodies() -> None:
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     del environ["HTTP_TRANSFER_ENCODING"], environ["wsgi.input_terminated"]
+
+
+def _count_form_fields() -> None:
+    """An ordinary (url-encoded) form of more than MAX_FORM_PARTS fields answers 413 before it
+    is parsed, as werkzeug answers a multipart one: a megabyte of empty fields would otherwise
+    take a second to parse."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        if request.get_data(cache=True).count(b"&") >= current_app.config["MAX_FORM_PARTS"]:
+            raise RequestEntityTooLarge()
 
 
 def _read_at_most(stream, size: int) -> bytes:
