@@ -42,8 +42,9 @@ def create_app(config=None):
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import database
+    from . import database, limits
 
+    limits.init_app(app)
     database.init_app(app)
 
     from .views import register_blueprints

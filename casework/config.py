@@ -88,6 +88,15 @@ class Config:
     CASEWORK_FRAMEWORKS_DIR = None
     # Client addresses come from this many trusted proxies in front of the app (ProxyFix).
     CASEWORK_TRUSTED_PROXIES = 0
+    # A request body over 1 MB answers 413, signed in or not, before it is read into memory
+    # (casework/limits.py). The largest form anyone fills in (a referral of 20 children and 20
+    # carers, every field full) is about a tenth of it.
+    MAX_CONTENT_LENGTH = 1_000_000
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH  # werkzeug's own default (500 kB) is less
+    # Fields in one posted form (werkzeug counts multipart parts; casework/limits.py counts the
+    # fields of an ordinary form too): the largest page form (the flag queue of a team with a
+    # thousand open flags) has about two thousand.
+    MAX_FORM_PARTS = 10_000
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

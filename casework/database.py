@@ -1,9 +1,65 @@
-"""Engine settings that make SQLite safe for a small multi-user web application."""
-from flask import Flask, g, has_app_context, request
+"""Transactions: a request reads first, then writes once, and never holds the write lock while
+it parses or validates what it was sent.
+
+**Reads.** Within a request every transaction begins deferred (SQLite: ``BEGIN``): who is
+asking (the API token, the session cookie) and the records the request names are read that
+way. In WAL such a transaction takes no lock: it runs beside other readers and beside a writer.
+
+**The write.** A view that writes first reads, parses and validates, then calls
+``begin_write()``: the read transaction ends (what was loaded is read again, fresh, when next
+used) and the next transaction takes the write lock as it begins (SQLite: ``BEGIN IMMEDIATE``,
+waiting up to busy_timeout for it). After that transaction ends, the request reads deferred
+again.
+
+**Why not simply write in the read transaction.** In WAL a deferred transaction that has read
+and then writes fails at once, without waiting, when another request wrote in between
+(SQLITE_BUSY_SNAPSHOT, "database is locked"). So on SQLite a request that writes after reading
+in the same deferred transaction is refused while testing (``_guard``) and logged in
+production. (A deferred transaction whose *first* statement writes is safe: SQLite waits for
+the lock and reads from the state it finds.)
+
+Outside a request (the scheduler, the CLI) every transaction begins with the write lock, as
+it may write at any point. On PostgreSQL (READ COMMITTED) ``begin_write`` ends the read
+transaction all the same, so both databases run the same steps."""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+
+log = logging.getLogger(__name__)
+
+# Statements that change the database (what a deferred transaction must not run after a read).
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_READS = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+
+
+class WriteAfterRead(RuntimeError):
+    """A deferred (read) transaction went on to write: call ``begin_write()`` first."""
+
+
+def begin_write() -> None:
+    """End the request's read transaction; the next transaction takes the write lock as it
+    begins. Call it once what was sent has been parsed and validated, before the service
+    that writes."""
+    db.session.commit()  # nothing is pending in a read; loaded rows are read again when used
+    g.casework_write_next = True
+
+
+def end_read() -> None:
+    """End the read transaction, keeping what was loaded as it was read: who is asking is
+    known before the body is parsed, and no transaction stays open meanwhile."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def init_app(app: Flask) -> None:
@@ -12,9 +68,13 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         _configure_sqlite(db.engine)
 
-    @app.before_request
-    def note_pages_that_only_read():
-        g.reads_only = getattr(app.view_functions.get(request.endpoint), "reads_only", False)
+
+def _takes_write_lock() -> bool:
+    """Whether the transaction beginning now takes the write lock at once (and uses up a
+    ``begin_write``)."""
+    if not has_request_context():
+        return True
+    return bool(g.pop("casework_write_next", False))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -31,10 +91,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        # BEGIN IMMEDIATE takes the write lock up front, waiting up to busy_timeout for it.
-        # A deferred transaction that reads and then writes can instead fail at once with
-        # "database is locked" when another request wrote in between. Pages that only read
-        # (views.helpers.reads_only) begin deferred: in WAL they run beside each other and
-        # beside a writer instead of queueing for the write lock.
-        deferred = has_app_context() and g.get("reads_only", False)
-        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        immediate = _takes_write_lock()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # What the guard needs: whether this transaction reads without the lock, and has read.
+        connection.info["casework_deferred"] = not immediate
+        connection.info["casework_has_read"] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _guard(connection, _cursor, statement, _parameters, _context, _executemany):
+        if not connection.info.get("casework_deferred"):
+            return
+        if _READS.match(statement):
+            connection.info["casework_has_read"] = True
+        elif _WRITES.match(statement) and connection.info["casework_has_read"]:
+            message = f"A read transaction went on to write ({statement.split()[0]}): call begin_write() first."
+            if current_app.testing:
+                raise WriteAfterRead(message)
+            log.warning(message)

@@ -1,9 +1,9 @@
 """Sign-in plumbing, the audit of who is acting, and the HTTP headers every answer carries."""
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .database import begin_write
 from .extensions import db, login_manager
 from .services import audit, clock, totp
 from .services.signin import current_session
@@ -24,15 +24,15 @@ def load_user(user_id: str):
     """The signed cookie names the user and a server-side session; the user is signed in only
     while that session lives (not ended, not idle for 30 minutes, not older than 12 hours)."""
     now = clock.current_time()
-    record = current_session(db.session, session.get("sid"), now)
-    if db.session.dirty:  # the session was touched or timed out: keep that, whatever follows
-        try:
-            db.session.commit()
-        except OperationalError:
-            # Only on a page that reads only (SQLite, no write lock; see views.helpers.reads_only)
-            # when another request wrote meanwhile: the idle clock is touched by the next request.
-            db.session.rollback()
-            record = current_session(db.session, session.get("sid"), now)
+    token = session.get("sid")
+    record = current_session(db.session, token, now)
+    if db.session.dirty:
+        # The session is to be touched or ended: read it again and write that under the write
+        # lock (a read transaction must not go on to write; see database.py), then read on.
+        db.session.rollback()
+        begin_write()
+        record = current_session(db.session, token, now)
+        db.session.commit()
     if record is None or str(record.user_id) != user_id:
         return None
     user = record.user

@@ -316,10 +316,11 @@ def referrals(worker):
 
 @pytest.fixture
 def quarterly(worker, outsider):
-    """Referrals around the period 2026-03-15 to 2026-07-10 (2026 Q1, Q2 and Q3, cut), by hand:
-    Q1: LS6 neglect_physical 5.  Q2: LS6 neglect_physical 2 and housing 2 (the same two
-    families); LS7 neglect_physical 6 (one on the quarter's last day).  Q3: BD3 1.
-    Outside the period: LS6 on 2026-03-14 and 2026-07-11.  Another team: LS7 in Q2."""
+    """Referrals around the period 2026-03-15 to 2026-07-10 (2026 Q1, Q2 and Q3, cut), by hand,
+    the same in its whole months (2026-03-01 to 2026-07-31): Q1: LS6 neglect_physical 5.  Q2:
+    LS6 neglect_physical 2 and housing 2 (the same two families); LS7 neglect_physical 6 (one on
+    the quarter's last day).  Q3: BD3 1.  Outside both: LS6 on 2026-02-28 and 2026-08-01.
+    Another team: LS7 in Q2."""
     def refer(postcode, day, who=worker, *extra):
         family = factories.FamilyFactory(worker=who, postcode=postcode, referral_date=day, opened_on=day)
         for code in extra:
@@ -334,7 +335,7 @@ def quarterly(worker, outsider):
         refer(f"LS7 {i}CD", dt.date(2026, 4, 1))
     refer("LS7 9CD", dt.date(2026, 6, 30))
     refer("BD3 9XY", dt.date(2026, 7, 10))
-    refer("LS6 1ZZ", dt.date(2026, 3, 14))
-    refer("LS6 2ZZ", dt.date(2026, 7, 11))
+    refer("LS6 1ZZ", dt.date(2026, 2, 28))
+    refer("LS6 2ZZ", dt.date(2026, 8, 1))
     refer("LS7 8CD", dt.date(2026, 5, 5), outsider)
     _db.session.flush()

@@ -64,6 +64,9 @@ class FamilyFactory(Base):
     referral_date = factory.LazyAttribute(lambda o: o.opened_on)
     phase = "engagement"
     phase_since = factory.LazyAttribute(lambda o: o.opened_on)
+    closed_on = None
+    # A closed family's closure recorded on the day it took effect, unless a test says otherwise.
+    closure_recorded_on = factory.LazyAttribute(lambda o: o.closed_on)
     concern_rows = factory.LazyFunction(lambda: [FamilyConcern(code="neglect_physical")])
     children = factory.LazyAttribute(
         lambda o: [

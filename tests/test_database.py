@@ -5,9 +5,11 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from casework.database import WriteAfterRead, begin_write
 from casework.extensions import db
+from casework.models import Team
 from casework.services import families as family_service
 
 
@@ -84,3 +86,102 @@ def test_a_report_answers_while_another_process_holds_the_write_lock(app, login,
         writer.execute("ROLLBACK")
         writer.close()
     assert response.status_code == 200 and "Outcomes" in response.get_data(as_text=True)
+
+
+# --- Reads first, then one write (casework/database.py) --------------------------------------
+
+
+def test_a_request_that_writes_after_reading_without_begin_write_is_refused_while_testing(app):
+    """In WAL a deferred transaction that has read and then writes fails at once when another
+    request wrote in between; the suite refuses the pattern outright, so no view can keep it."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the guard watches SQLite's deferred transactions")
+    db.session.commit()
+    with app.test_request_context("/", method="POST"):
+        db.session.execute(select(Team.id)).all()
+        db.session.add(Team(name="Refused"))
+        with pytest.raises(WriteAfterRead):
+            db.session.flush()
+        db.session.rollback()
+        # After begin_write the transaction holds the lock from its start: reading then writing is fine.
+        begin_write()
+        db.session.execute(select(Team.id)).all()
+        db.session.add(Team(name="Written"))
+        db.session.commit()
+    assert db.session.scalar(select(Team.name)) == "Written"
+
+
+def _holding_the_write_lock():
+    """Another process's connection in the middle of a write (SQLite), waiting for nothing."""
+    writer = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+    writer.execute("PRAGMA busy_timeout = 0")
+    writer.execute("BEGIN IMMEDIATE")
+    return writer
+
+
+def test_the_api_signs_in_parses_and_validates_without_the_write_lock(app, api, worker, family):
+    """The token look-up, reading the family and checking the body all happen before the
+    write transaction: while another process holds SQLite's write lock, GET /api/v1/me and a
+    refused (422) write answer at once instead of queueing for the lock."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    caller, visits, email = api(worker), f"/api/v1/families/{family.id}/visits", worker.email
+    db.session.commit()  # the test itself holds nothing either
+    writer = _holding_the_write_lock()
+    try:
+        me = caller.get("/api/v1/me")
+        refused = caller.post(visits, json={"date": "not a date"})
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert me.status_code == 200 and me.get_json()["email"] == email
+    assert refused.status_code == 422 and "date" in refused.get_json()["fields"]
+
+
+def test_the_upgrade_records_when_each_closed_family_was_closed(tmp_path):
+    """The migration adding ``closure_recorded_on`` fills it in for families closed before it:
+    the service's local day of the move that closed them (never before ``closed_on``); the day
+    of the upgrade when no such move is known; nothing for an open family."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from flask_migrate import upgrade
+    from sqlalchemy import MetaData, Table, insert
+
+    from casework import create_app
+    from casework.config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="b12a9db5a48d")
+        with db.engine.begin() as connection:
+            tables = MetaData()
+            table = {name: Table(name, tables, autoload_with=connection)
+                     for name in ("teams", "users", "families", "phase_moves")}
+            now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+            connection.execute(insert(table["teams"]).values(id=1, name="North", version=1, created_at=now))
+            connection.execute(insert(table["users"]).values(
+                id=1, email="m@example.org", name="M", role="manager", team_id=1, password_hash="x", active=True,
+                version=1, created_at=now))
+            for family_id, phase, closed_on in ((1, "closed", dt.date(2026, 6, 1)), (2, "closed", dt.date(2020, 3, 1)),
+                                                (3, "engagement", None)):
+                connection.execute(insert(table["families"]).values(
+                    id=family_id, reference=f"FP-2026-000{family_id}", team_id=1, household_name="H",
+                    postcode="LS6 2AB", referral_date=dt.date(2019, 1, 1), opened_on=dt.date(2019, 1, 1),
+                    phase=phase, phase_since=closed_on or dt.date(2019, 1, 1), closed_on=closed_on,
+                    closure_reason="step_down" if closed_on else None, version=1, created_at=now))
+            # Family 1 was closed (dated 1 June) at 23:30 UTC on 9 June: 10 June in London (BST).
+            connection.execute(insert(table["phase_moves"]).values(
+                family_id=1, from_phase="moving_on", to_phase="closed", date=dt.date(2026, 6, 1), by_id=1,
+                made_at=dt.datetime(2026, 6, 9, 23, 30)))
+        upgrade()
+        recorded = dict(db.session.execute(text("SELECT id, closure_recorded_on FROM families")).all())
+        db.session.remove()
+    today = dt.datetime.now(ZoneInfo("Europe/London")).date()
+    assert recorded[1] == "2026-06-10"
+    # No move: the day of the upgrade (or the day before, should midnight have passed since).
+    assert recorded[2] in {today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}
+    assert recorded[3] is None

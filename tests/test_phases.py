@@ -199,11 +199,18 @@ def test_a_manager_allocates_within_the_team_or_leaves_unallocated(manager, work
 
 def test_a_re_referral_links_to_an_earlier_case_even_in_another_team(worker, outsider):
     earlier = FamilyFactory(worker=outsider, phase="closed", closed_on=TODAY - dt.timedelta(days=200))
-    family = family_service.open_referral(db.session, worker, referral(previous_family_id=earlier.id), NOW, "FP")
+    # The earlier case holds Amy, born 1 March 2018 (the factory's children): the same child,
+    # whatever the case of her name.
+    amy = family_service.ReferralPerson("AMY", None, dt.date(2018, 3, 1))
+    family = family_service.open_referral(
+        db.session, worker, referral(previous_family_id=earlier.id, children=[amy]), NOW, "FP")
     assert family.previous_family == earlier
-    with pytest.raises(ValidationFailed) as unknown:
-        family_service.open_referral(db.session, worker, referral(previous_family_id=99999), NOW, "FP")
-    assert "previous_family_id" in unknown.value.fields
+    refusals = []
+    for previous_id in (99999, earlier.id):  # unknown; known but holding none of these children
+        with pytest.raises(ValidationFailed) as refused:
+            family_service.open_referral(db.session, worker, referral(previous_family_id=previous_id), NOW, "FP")
+        refusals.append(refused.value.fields["previous_family_id"])
+    assert refusals[0] == refusals[1] == [family_service.NO_EARLIER_CASE]
 
 
 # Listing ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app
 from wtforms import (
-    FieldList,
     FormField,
     HiddenField,
     RadioField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
 
+from .. import limits
 from ..models import (
     CLOSURE_REASONS,
     GOAL_STATUSES,
@@ -25,6 +25,7 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
+from ..services.families import NO_EARLIER_CASE
 from ..services.goals import area_label
 from .fields import (
     MAX_ID,
@@ -32,6 +33,7 @@ from .fields import (
     NOTE_LIMIT,
     NOTES_LIMIT,
     BaseForm,
+    BoundedFieldList,
     ChoiceField,
     CreatesRecord,
     EntryForm,
@@ -96,6 +98,8 @@ class FamilyDetailsForm(BaseForm):
         "Concerns",
         choices={**NEGLECT_CONCERNS, **PARENTAL_FACTORS},
         validators=[InputRequired("Choose at least one concern.")],
+        max_items=limits.MAX_CONCERNS,
+        too_many=f"Choose each concern once: at most {limits.MAX_CONCERNS}.",
     )
     consent_recorded_on = LocalDateField(
         "Consent to work together recorded on (optional)", [Optional()]
@@ -122,11 +126,13 @@ class FamilyDetailsForm(BaseForm):
 
 
 class ReferralForm(CreatesRecord, FamilyDetailsForm):
-    previous_family_id = WholeNumberField("Earlier case",
-                                          [Optional(), NumberRange(1, MAX_ID, "No earlier case has that id.")],
-                                          invalid_message="No earlier case has that id.")
-    children = FieldList(FormField(ChildEntry), "Children", min_entries=1)
-    carers = FieldList(FormField(CarerEntry), "Parents and carers", min_entries=0)
+    previous_family_id = WholeNumberField("Earlier case", [Optional(), NumberRange(1, MAX_ID, NO_EARLIER_CASE)],
+                                          invalid_message=NO_EARLIER_CASE)
+    children = BoundedFieldList(FormField(ChildEntry), "Children", min_entries=1, max_items=limits.MAX_CHILDREN,
+                                too_many=limits.too_many("children", limits.MAX_CHILDREN))
+    carers = BoundedFieldList(FormField(CarerEntry), "Parents and carers", min_entries=0,
+                              max_items=limits.MAX_CARERS,
+                              too_many=limits.too_many("parents and carers", limits.MAX_CARERS))
     add_child = SubmitField("Add another child")
     add_carer = SubmitField("Add a parent or carer")
 
@@ -164,9 +170,12 @@ class VisitForm(CreatesRecord, BaseForm):
         [Optional(), NumberRange(min=1, max=24 * 60, message="Enter minutes between 1 and 1440.")],
         invalid_message="Enter the duration as a number of minutes, such as 45.",
     )
-    children_seen = MultiCheckboxField("Children seen", coerce=int)
-    seen_alone = MultiCheckboxField("Children seen on their own", coerce=int)
-    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int)
+    children_seen = MultiCheckboxField("Children seen", coerce=int, max_items=limits.MAX_CHILDREN_SEEN,
+                                       too_many=limits.too_many("children", limits.MAX_CHILDREN_SEEN, "choose"))
+    seen_alone = MultiCheckboxField("Children seen on their own", coerce=int, max_items=limits.MAX_CHILDREN_SEEN,
+                                    too_many=limits.too_many("children", limits.MAX_CHILDREN_SEEN, "choose"))
+    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int, max_items=limits.MAX_GOALS_DISCUSSED,
+                                         too_many=limits.too_many("goals", limits.MAX_GOALS_DISCUSSED, "choose"))
     notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
 
     def set_family(self, family, goals):

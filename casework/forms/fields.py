@@ -8,7 +8,9 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
+    FieldList,
     Form,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -17,6 +19,7 @@ from wtforms import (
     StringField,
     widgets,
 )
+from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 # Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number names no row, and binding it
@@ -77,6 +80,29 @@ def limit_of(field) -> int | None:
     """The most characters ``field`` takes (its Length or TextLimit), for the page to show."""
     limits = [v.max for v in field.validators if isinstance(v, Length) and v.max not in (None, -1)]
     return min(limits) if limits else None
+class StrippedInput:
+    """Form data as one form reads it: its text and date fields' values without the spaces
+    around them. A view over the data (nothing is copied), so a form repeated for many entries
+    (each entry wraps the data again) reads it in time proportional to its size."""
+
+    def __init__(self, formdata, names: frozenset[str]):
+        self._formdata = formdata
+        self._names = names
+
+    def getlist(self, key):
+        values = self._formdata.getlist(key)
+        if key in self._names:
+            return [value.strip() if isinstance(value, str) else value for value in values]
+        return values
+
+    def __contains__(self, key) -> bool:
+        return key in self._formdata
+
+    def __iter__(self):
+        return iter(self._formdata)
+
+    def __len__(self) -> int:
+        return len(self._formdata)
 
 
 class StrippingMeta:
@@ -88,15 +114,8 @@ class StrippingMeta:
         formdata = super().wrap_formdata(form, formdata)
         if formdata is None:
             return None
-        names = {field.name for field in form if _stripped(field)}
-        if not names:
-            return formdata
-        stripped = MultiDict()
-        for key, value in formdata.items(multi=True):
-            if key in names and isinstance(value, str):
-                value = value.strip()
-            stripped.add(key, value)
-        return stripped
+        names = frozenset(field.name for field in form if _stripped(field))
+        return StrippedInput(formdata, names) if names else formdata
 
     def render_field(self, field, render_kw):
         # No maxlength (nor minlength): a browser silently cuts what is pasted past it. The
@@ -158,11 +177,11 @@ class CreatesRecord:
 
 
 def _collect(field, flat):
-    if field.type == "FormField":
+    if isinstance(field, FormField):
         for subfield in field.form:
             _collect(subfield, flat)
         return
-    if field.type == "FieldList":
+    if isinstance(field, FieldList):
         for entry in field.entries:
             _collect(entry, flat)
     # A FieldList's own errors are strings beside its entries' error lists.
@@ -228,8 +247,50 @@ class ChoiceField(SelectField):
 
 
 class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes (or a JSON array) choosing several options: at most ``max_items`` of them
+    (casework/limits.py); more is refused with ``too_many``, never cut short, and the values
+    beyond are not even read."""
+
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def __init__(self, label=None, validators=None, *, max_items: int, too_many: str, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.max_items = max_items
+        self.too_many = too_many
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) > self.max_items:
+            self.data = []
+            raise ValueError(self.too_many)
+        super().process_formdata(valuelist)
+
+
+class BoundedFieldList(FieldList):
+    """Repeated entries (children, carers) of at most ``max_items`` (casework/limits.py):
+    more is an error naming the list (``too_many``), never a silent cut. Only the first
+    ``max_items`` entries are built and checked, whatever was sent."""
+
+    def __init__(self, unbound_field, label=None, validators=None, *, max_items: int, too_many: str, **kwargs):
+        super().__init__(unbound_field, label, validators, max_entries=max_items, **kwargs)
+        self.too_many = too_many
+        self.sent = 0
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.sent = len(set(self._extract_indices(self.name, formdata))) if formdata else 0
+        super().process(formdata, data, extra_filters)
+
+    def validate(self, form, extra_validators=()):
+        valid = super().validate(form, extra_validators)
+        if self.sent > self.max_entries:
+            self.errors = [*self.errors, self.too_many]
+            return False
+        return valid
+
+    @property
+    def full(self) -> bool:
+        """Whether another entry would be one too many (the page then offers no "Add")."""
+        return len(self.entries) >= self.max_entries
 
 
 def _flatten(value, prefix, out):

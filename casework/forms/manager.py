@@ -6,6 +6,7 @@ from __future__ import annotations
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from .. import limits
 from .fields import (
     NOTE_LIMIT,
     REASON_LIMIT,
@@ -87,6 +88,8 @@ class BulkAcknowledgeForm(BaseForm):
     flag_ids = MultiCheckboxField(
         "Flags to acknowledge", coerce=id_number, validate_choice=False,
         validators=[InputRequired("Choose at least one flag to acknowledge.")],
+        max_items=limits.MAX_FLAGS_AT_ONCE,
+        too_many=limits.too_many("flags at once", limits.MAX_FLAGS_AT_ONCE, "acknowledge"),
     )
 
 

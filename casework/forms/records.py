@@ -16,7 +16,8 @@ class SubjectAccessForm(BaseForm):
 
     subject = RadioField("Whose information?", validate_choice=True,
                          description="A child's export holds only the records that concern that child.")
-    redact = MultiCheckboxField("Third parties", choices={"1": "Redact third parties"},
+    redact = MultiCheckboxField("Third parties", choices={"1": "Redact third parties"}, max_items=1,
+                                too_many="Tick the box once, or leave it empty.",
                                 description="Staff are shown by role only; the referral source and, in a "
                                 "child's export, the parents' and carers' names become [redacted].")
 

@@ -1,15 +1,22 @@
 """The reporting period of a report page, CSV or API call: ``?from=YYYY-MM-DD&to=YYYY-MM-DD``.
+Every report reads its period here, and only here.
 
-Both missing: the last full calendar quarter before today. Only ``from``: up to today. Only
-``to``: from the first day of that quarter. A date that is not real, or ``from`` after ``to``,
-is refused (422), never a server error."""
+Both missing: the last full calendar quarter before today. Only ``from``: up to today (for a
+report of whole months, to the end of today's month). Only ``to``: from the first day of that
+quarter. Refused (422, naming the field), never a server error: a date that is not real,
+``from`` after ``to``, a period longer than MAX_YEARS, and, for a report of whole months (the
+local-area counts), a ``from`` that is not the 1st or a ``to`` that is not a month's last day
+(comparing periods a day apart would show one family's referral)."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from wtforms.validators import Optional
 
 from .fields import BaseForm, LocalDateField
+
+MAX_YEARS = 10
 
 
 def quarter_start(day: dt.date) -> dt.date:
@@ -21,14 +28,39 @@ def last_full_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
     return quarter_start(end), end
 
 
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month (31 December 9999 included: nothing past it is made)."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The whole months covering [start, end]: from the 1st of the first to the end of the last."""
+    return start.replace(day=1), month_end(end)
+
+
+def latest_end(start: dt.date) -> dt.date | None:
+    """The last day a period from ``start`` may reach (MAX_YEARS); None past the calendar's end."""
+    try:
+        return start.replace(year=start.year + MAX_YEARS) - dt.timedelta(days=1)
+    except ValueError:  # 29 February, or a year past 9999
+        if start.year + MAX_YEARS > dt.MAXYEAR:
+            return None
+        return start.replace(year=start.year + MAX_YEARS, day=28)
+
+
 class PeriodForm(BaseForm):
-    """Read from the query string (a GET form): no CSRF token."""
+    """Read from the query string (a GET form): no CSRF token. ``whole_months``: a report whose
+    periods are whole months."""
 
     class Meta(BaseForm.Meta):
         csrf = False
 
     start = LocalDateField("From", [Optional()], name="from")
     end = LocalDateField("To", [Optional()], name="to")
+
+    def __init__(self, *args, whole_months: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.whole_months = whole_months
 
     def period(self, today: dt.date) -> tuple[dt.date, dt.date] | None:
         """The period asked for (with the defaults above), or None with the errors set."""
@@ -39,10 +71,29 @@ class PeriodForm(BaseForm):
             start, end = last_full_quarter(today)
         elif end is None:
             end = max(today, start)
+            if self.whole_months:
+                end = month_end(end)
         elif start is None:
             start = quarter_start(end)
-        if start > end:
-            self.end.errors = list(self.end.errors) + ["The end of the period must not be before its start."]
+        problems = self._problems(start, end)
+        for field, message in problems:
+            field.errors = [*field.errors, message]
+        if problems:
             return None
         self.start.data, self.end.data = start, end
         return start, end
+
+    def _problems(self, start: dt.date, end: dt.date) -> list[tuple]:
+        problems = []
+        if self.whole_months and start.day != 1:
+            problems.append((self.start, "Start the period on the first day of a month: the counts are of whole "
+                                         f"months, for example from {start.replace(day=1):%-d %b %Y}."))
+        if self.whole_months and end != month_end(end):
+            problems.append((self.end, "End the period on the last day of a month: the counts are of whole "
+                                       f"months, for example to {month_end(end):%-d %b %Y}."))
+        if start > end:
+            problems.append((self.end, "The end of the period must not be before its start."))
+        elif (latest := latest_end(start)) is not None and end > latest:
+            problems.append((self.end, f"A report covers at most {MAX_YEARS} years: end the period by "
+                                       f"{latest:%-d %b %Y}."))
+        return problems

@@ -80,6 +80,9 @@ class Family(Versioned, Timestamped, db.Model):
     phase: Mapped[str] = mapped_column(String(20), default=Phase.ENGAGEMENT.value)
     phase_since: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The day the closure was recorded (closed_on is the date it takes effect, which may be
+    # earlier): retention counts from the later of the two (services/retention.py).
+    closure_recorded_on: Mapped[dt.date | None] = mapped_column(Date)
     closure_reason: Mapped[str | None] = mapped_column(String(20))
     previous_family_id: Mapped[int | None] = mapped_column(
         ForeignKey("families.id"), index=True

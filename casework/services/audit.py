@@ -51,10 +51,12 @@ def _actor() -> tuple[int | None, str | None]:
 
 
 def record(session: Session, action: str, *, user_id=None, record_type=None, record_id=None,
-           family_id=None, detail=None, ip=None) -> None:
+           family_id=None, detail=None, ip=None, at: dt.datetime | None = None) -> None:
+    """One audit row; ``at`` when a rule counts these rows against its ``now`` (otherwise the
+    clock's time)."""
     actor_id, actor_ip = _actor()
     session.add(AuditEvent(
-        at=utcnow(), user_id=user_id if user_id is not None else actor_id, ip=ip or actor_ip, action=action,
+        at=at or utcnow(), user_id=user_id if user_id is not None else actor_id, ip=ip or actor_ip, action=action,
         record_type=record_type, record_id=record_id, family_id=family_id, detail=detail or {},
     ))
 

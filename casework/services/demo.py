@@ -733,6 +733,7 @@ def _family_rows(rng, today, plan: FamilyPlan, rows: Rows, manager_id: int) -> N
         "phase": last_move[2] if last_move else "engagement",
         "phase_since": last_move[0] if last_move else plan.opened_on,
         "closed_on": plan.closed_on,
+        "closure_recorded_on": plan.closed_on,  # each closure recorded on its day
         "closure_reason": plan.outcome if plan.is_closed else None,
         "previous_family_id": plan.previous.id if plan.previous else None,
         "version": 1,

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from .. import limits
 from ..models import (
     CLOSURE_REASONS,
     OPEN_PHASES,
@@ -36,6 +37,7 @@ from ..models import (
 )
 from . import family_filters
 from .clock import local_date
+from .closing import check_closing_date
 from .errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from .family_filters import FamilyFilters
 from .flags import resolve_cleared
@@ -121,6 +123,18 @@ def next_reference(session: Session, prefix: str, year: int) -> str:
     return f"{prefix}-{year}-{number:04d}"
 
 
+NO_EARLIER_CASE = ("No earlier case of this family has that id: the earlier case must hold one of these "
+                   "children (the same first name and date of birth).")
+
+
+def holds_one_of(session: Session, family_id: int, children: list) -> bool:
+    """Whether the family ``family_id`` holds a child with the same first name (any case) and
+    date of birth as one of ``children`` (a re-referral of a family already known)."""
+    wanted = {(child.first_name.strip().casefold(), child.date_of_birth) for child in children}
+    held = session.execute(select(Child.first_name, Child.date_of_birth).where(Child.family_id == family_id))
+    return any((first_name.strip().casefold(), born) in wanted for first_name, born in held)
+
+
 @dataclass
 class ReferralPerson:
     first_name: str
@@ -153,12 +167,14 @@ def open_referral(session: Session, actor: User, data: dict, now: dt.datetime, p
                 "A child's date of birth cannot be in the future."
             ]
     previous_id = data.get("previous_family_id")
-    # Linking to an earlier case is allowed across teams: only its existence is checked, and
-    # the answer is the same whether or not the caller may see it.
-    if previous_id is not None and session.get(Family, previous_id) is None:
-        problems["previous_family_id"] = ["No earlier case has that id."]
+    # Linking to an earlier case is allowed across teams, to a case that knows one of these
+    # children; any other id gets the answer an unknown one gets, so none is confirmed to exist.
+    if previous_id is not None and not holds_one_of(session, previous_id, data["children"]):
+        problems["previous_family_id"] = [NO_EARLIER_CASE]
     if problems:
-        raise ValidationFailed("Check the referral details.", problems)
+        # One problem in its own words, as the forms' summaries put it; several: a summary.
+        message = next(iter(problems.values()))[0] if len(problems) == 1 else "Check the referral details."
+        raise ValidationFailed(message, problems)
     worker = allocatable_worker(session, actor, data.get("worker_id"))
 
     family = Family(
@@ -342,15 +358,18 @@ def _record_move(session, actor, family, to_phase, on_date, note, now, reason=No
 
 def close_family(
     session: Session, actor: User, family: Family, on_date: dt.date, reason: str, now: dt.datetime,
-    note: str | None = None,
+    note: str | None = None, field: str | None = "date",
 ) -> PhaseMove:
-    """Close the family on ``on_date`` for ``reason``: by a phase move or a review's decision."""
+    """Close the family on ``on_date`` for ``reason``: by a phase move, a review's decision or
+    an approval. A refused date is named as ``field`` (None: the date was not typed here)."""
     ensure_open(family)
     if on_date < family.phase_since:
         message = f"The family cannot close before {family.phase_since:%-d %B %Y}, when its current phase began."
-        raise ValidationFailed(message, {"date": [message]})
+        raise ValidationFailed(message, {field: [message]} if field else {})
+    check_closing_date(session, family.id, on_date, field)
     move = _record_move(session, actor, family, Phase.CLOSED.value, on_date, note, now, reason)
     family.closed_on = on_date
+    family.closure_recorded_on = local_date(now)
     family.closure_reason = reason
     # A closure still waiting for approval is moot once the family is closed another way (a
     # manager's own move or review); left pending it would come back after a reopening.
@@ -376,6 +395,7 @@ def reopen_family(session: Session, actor: User, family: Family, note: str, now:
                                {"note": ["Say why the family is being reopened."]})
     move = _record_move(session, actor, family, Phase.ENGAGEMENT.value, local_date(now), note, now)
     family.closed_on = None
+    family.closure_recorded_on = None
     family.closure_reason = None
     return move
 
@@ -397,17 +417,20 @@ def close_or_propose(
     now: dt.datetime,
     note: str | None = None,
     review=None,
+    field: str = "date",
 ) -> PhaseMove | ClosureProposal:
     """A manager closes at once. A worker's closing (from moving on, or at a review) waits for
-    the manager's approval when approval is switched on, as it is by default."""
+    the manager's approval when approval is switched on, as it is by default. ``field`` names
+    the closing date in a refusal (a review's is ``held_on``)."""
     ensure_open(family)
     if actor.is_manager or not current_app.config["CASEWORK_CLOSURE_APPROVAL"]:
-        return close_family(session, actor, family, on_date, reason, now, note=note)
+        return close_family(session, actor, family, on_date, reason, now, note=note, field=field)
     if pending_closure(session, family) is not None:
         raise Conflict("A closure of this family is already waiting for approval.")
     if on_date < family.phase_since:
         message = f"The family cannot close before {family.phase_since:%-d %B %Y}, when its current phase began."
-        raise ValidationFailed(message, {"date": [message]})
+        raise ValidationFailed(message, {field: [message]})
+    check_closing_date(session, family.id, on_date, field)
     proposal = ClosureProposal(
         family_id=family.id, review_id=review.id if review is not None else None, proposed_on=on_date,
         reason=reason, note=note, by_id=actor.id, made_at=now, status="pending",
@@ -428,7 +451,8 @@ def approve_closure(session: Session, actor: User, family: Family, now: dt.datet
     if proposal is None:
         raise Conflict("No closure is waiting for approval.")
     proposer = session.get(User, proposal.by_id)
-    move = close_family(session, proposer, family, proposal.proposed_on, proposal.reason, now, note=proposal.note)
+    move = close_family(session, proposer, family, proposal.proposed_on, proposal.reason, now, note=proposal.note,
+                        field=None)
     proposal.status, proposal.decided_by_id, proposal.decided_at = "approved", actor.id, now
     notify(session, proposal.by_id, "closure_approved", family.id,
            f"Closure of {family.reference} approved.", f"closure_approved:{proposal.id}", now)
@@ -757,10 +781,17 @@ def _check_carer(values: dict) -> None:
         raise ValidationFailed("Check the carer's details.", problems)
 
 
+def _room_for(people: list, bound: int, what: str) -> None:
+    """A family holds at most ``bound`` children (or carers): 422 for one more."""
+    if len(people) >= bound:
+        raise ValidationFailed(f"The family record already holds {bound} {what}, the most it can.")
+
+
 def add_child(session: Session, family: Family, data: dict, now: dt.datetime) -> Child:
     """A child the family record did not have (a new baby, a child who came to live there).
     ``data``: first_name, last_name?, date_of_birth, school?."""
     ensure_open(family)
+    _room_for(family.children, limits.MAX_CHILDREN, "children")
     values = {name: data.get(name) for name in CHILD_FIELDS}
     for name in ("first_name", "last_name", "school"):
         values[name] = _text(values[name])
@@ -789,6 +820,7 @@ def add_carer(session: Session, family: Family, data: dict, now: dt.datetime) ->
     """A parent or carer the record did not have. ``data``: first_name, last_name?,
     relationship."""
     ensure_open(family)
+    _room_for(family.carers, limits.MAX_CARERS, "parents and carers")
     values = {name: _text(data.get(name)) for name in CARER_FIELDS}
     _check_carer(values)
     carer = Carer(family=family, first_name=values["first_name"], last_name=values["last_name"],

@@ -38,7 +38,15 @@ def list_flags(session: Session, actor: User, status: str | None = None, family_
     return sorted(flags, key=lambda f: (f.status == "resolved", severity_rank[f.severity]))
 
 
+def check_writable(flag: Flag) -> None:
+    """A closed family's record is read-only, its flags too (422); the sweep resolves them."""
+    if flag.family.is_closed:
+        message = f"{flag.family.reference} is closed: its record, flags included, is read-only."
+        raise ValidationFailed(message, {"status": [message]})
+
+
 def acknowledge(session: Session, actor: User, flag: Flag, now: dt.datetime) -> Flag:
+    check_writable(flag)
     if flag.status == "resolved":
         raise ValidationFailed("This flag is already resolved.", {"status": ["This flag is already resolved."]})
     if flag.status == "open":
@@ -54,6 +62,7 @@ def resolve(session: Session, actor: User, flag: Flag, note: str | None, now: dt
     again only after a full period counted from today."""
     if not actor.is_manager:
         raise Forbidden("Only a manager can resolve a flag.")
+    check_writable(flag)
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("Say what was decided.", {"note": ["Say what was decided about this flag."]})

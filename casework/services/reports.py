@@ -1,5 +1,6 @@
 """Outcome reports, the way these services report them: percentages with the number behind
-them, and counts of neglect by area with small numbers suppressed."""
+them, and counts of neglect by area with small numbers suppressed and, where published or seen
+beyond one's own team, rounded (services/disclosure.py)."""
 from __future__ import annotations
 
 import calendar
@@ -26,12 +27,10 @@ from ..models import (
     User,
 )
 from .assessments import load_frameworks
+from .disclosure import cell_rows, rounded_for
 from .errors import Forbidden
 from .families import postcode_district
 from .scope import family_scope
-
-# Counts from 1 to this are never shown (statistical disclosure control).
-SUPPRESS_AT_OR_BELOW = 4
 
 
 def report_scope(actor: User, team_id: int | None = None):
@@ -394,24 +393,19 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last_day))
 
 
-def local_area(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> dict:
+def local_area(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None,
+               published: bool = False) -> dict:
     """Families referred in [start, end] by postcode district and concern. Counts from 1 to 4
-    are suppressed; empty cells are left out."""
+    are suppressed, and others rounded to 5 when ``published`` (a CSV, a print) or seen by an
+    admin (services/disclosure.py); empty cells are left out."""
     rows = session.execute(
         select(Family.postcode, FamilyConcern.code)
         .join(FamilyConcern, FamilyConcern.family_id == Family.id)
         .where(report_scope(actor, team_id), Family.referral_date >= start, Family.referral_date <= end)
     ).all()
     cells = Counter((postcode_district(postcode), concern) for postcode, concern in rows)
-    return {"from": start.isoformat(), "to": end.isoformat(), "rows": _suppressed_rows(cells)}
-
-
-def _suppressed_rows(cells: Counter) -> list[dict]:
-    return [
-        {"district": district, "concern": concern, "count": None if count <= SUPPRESS_AT_OR_BELOW else count,
-         "suppressed": count <= SUPPRESS_AT_OR_BELOW}
-        for (district, concern), count in sorted(cells.items())
-    ]
+    return {"from": start.isoformat(), "to": end.isoformat(),
+            "rows": cell_rows(cells, rounded_for(actor, published))}
 
 
 def _quarter(day: dt.date) -> tuple[int, int]:
@@ -421,9 +415,9 @@ def _quarter(day: dt.date) -> tuple[int, int]:
 def local_area_by_quarter(session: Session, actor: User, start: dt.date, end: dt.date,
                           team_id: int | None = None) -> dict:
     """The local-area counts for each calendar quarter that [start, end] touches (the first and
-    last clipped to the period), each with its own rows suppressed as in ``local_area``. One
-    query; the district and the quarter are worked out here. Quarters without referrals are
-    listed with no rows."""
+    last clipped to the period), each with its own rows suppressed (and rounded) as in
+    ``local_area``. One query; the district and the quarter are worked out here. Quarters
+    without referrals are listed with no rows."""
     found = session.execute(
         select(Family.postcode, FamilyConcern.code, Family.referral_date)
         .join(FamilyConcern, FamilyConcern.family_id == Family.id)
@@ -432,12 +426,12 @@ def local_area_by_quarter(session: Session, actor: User, start: dt.date, end: dt
     buckets: dict[tuple[int, int], Counter] = defaultdict(Counter)
     for postcode, concern, referred in found:
         buckets[_quarter(referred)][(postcode_district(postcode), concern)] += 1
-    quarters = []
+    quarters, rounded = [], rounded_for(actor)
     year, number = _quarter(start)
     while (year, number) <= _quarter(end):
         first = dt.date(year, 3 * number - 2, 1)
-        last = dt.date(year + number // 4, 3 * number % 12 + 1, 1) - dt.timedelta(days=1)
+        last = dt.date(year, 3 * number, calendar.monthrange(year, 3 * number)[1])
         quarters.append({"quarter": f"{year} Q{number}", "from": max(first, start).isoformat(),
-                         "to": min(last, end).isoformat(), "rows": _suppressed_rows(buckets[(year, number)])})
+                         "to": min(last, end).isoformat(), "rows": cell_rows(buckets[(year, number)], rounded)})
         year, number = (year + 1, 1) if number == 4 else (year, number + 1)
     return {"from": start.isoformat(), "to": end.isoformat(), "quarters": quarters}

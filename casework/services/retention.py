@@ -1,9 +1,12 @@
 """Retention: closed families kept for CASEWORK_RETENTION_YEARS after closing, then listed for
 a manager to review and anonymise, unless a legal hold keeps them as they are.
 
-**Due for review.** A closed family is due once its ``closed_on`` is *more than* N years ago:
-closed on 10 March 2020 with N = 6, it is kept up to and including 10 March 2026 and due from
-11 March 2026. (A family closed on 29 February counts its anniversary on 28 February.)
+**Due for review.** A closed family is due once both its ``closed_on`` and the day its closure
+was recorded (``closure_recorded_on``) are *more than* N years ago: closed on 10 March 2020,
+recorded that day, with N = 6, it is kept up to and including 10 March 2026 and due from 11
+March 2026. A closure recorded later than the date it takes effect counts from the day it was
+recorded, so a back-dated closure never shortens the period. (A family closed on 29 February
+counts its anniversary on 28 February.)
 
 **Anonymising** removes the personal data and keeps the facts the outcome and local-area
 reports count, so the figures for any period are the same before and after:
@@ -34,7 +37,8 @@ deleted                   drafts of forms about the family
 ========================  ==========================================================
 
 The audit trail is not touched: it never holds personal values (only which personal fields
-changed), and the database refuses to change it. The anonymisation is itself audited.
+changed), and the database refuses to change it. The anonymisation is itself audited, with
+both dates it was allowed by (``closed_on`` and ``closure_recorded_on``).
 
 **Legal hold.** A manager may place a hold on a family of their team, with a reason, and lift
 it. A family under hold is listed as such and cannot be anonymised; nor can an open family, one
@@ -92,10 +96,12 @@ def years_after(day: dt.date, years: int) -> dt.date:
 
 
 def kept_until(family: Family, years: int | None = None) -> dt.date | None:
-    """The last day a closed family is kept before it is due for review (None while open)."""
+    """The last day a closed family is kept before it is due for review (None while open):
+    counted from the later of its closing date and the day the closure was recorded."""
     if family.closed_on is None or not family.is_closed:
         return None
-    return years_after(family.closed_on, retention_years() if years is None else years)
+    counted_from = max(family.closed_on, family.closure_recorded_on or family.closed_on)
+    return years_after(counted_from, retention_years() if years is None else years)
 
 
 def is_due(family: Family, today: dt.date, years: int | None = None) -> bool:
@@ -105,14 +111,16 @@ def is_due(family: Family, today: dt.date, years: int | None = None) -> bool:
 
 def due_for_review(session: Session, today: dt.date, team_id: int | None = None,
                    years: int | None = None) -> list[Family]:
-    """Closed families whose ``closed_on`` is more than the retention period before ``today``
-    and that are not yet anonymised, those under a legal hold included (the page shows the
-    hold); longest closed first. ``team_id`` limits the list to one team."""
+    """Closed families whose ``closed_on`` and ``closure_recorded_on`` are both more than the
+    retention period before ``today`` and that are not yet anonymised, those under a legal
+    hold included (the page shows the hold); longest closed first. ``team_id`` limits the list
+    to one team."""
     years = retention_years() if years is None else years
     cutoff = years_before(today, years)
     query = (
         select(Family)
         .where(Family.phase == "closed", Family.closed_on.is_not(None), Family.closed_on < cutoff,
+               Family.closure_recorded_on.is_not(None), Family.closure_recorded_on < cutoff,
                Family.anonymised_at.is_(None))
         .order_by(Family.closed_on, Family.id)
     )
@@ -185,7 +193,8 @@ def anonymise_refusal(family: Family, today: dt.date) -> str | None:
         return "The family is under a legal hold: lift the hold before anonymising the record."
     until = kept_until(family)
     if until is not None and today <= until:
-        return f"The record is kept until {until.day} {until:%b %Y}, {retention_years()} years after closing."
+        return (f"The record is kept until {until.day} {until:%b %Y}, {retention_years()} years after closing "
+                "(counted from the day the closure was recorded, when that was later).")
     return None
 
 
@@ -264,5 +273,7 @@ def anonymise(session: Session, family: Family, by: User, now: dt.datetime, vers
     session.execute(delete(Draft).where(Draft.family_id == fid))
     family.anonymised_at = now
     session.flush()
-    audit.record(session, "anonymise", user_id=by.id, record_type="family", record_id=fid, family_id=fid)
+    audit.record(session, "anonymise", user_id=by.id, record_type="family", record_id=fid, family_id=fid,
+                 detail={"closed_on": family.closed_on.isoformat(),
+                         "closure_recorded_on": family.closure_recorded_on.isoformat()})
     return family

@@ -52,6 +52,7 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
     resolve_cleared(session, family, now, review)
     if decision in CLOSING_DECISIONS:
         close_or_propose(session, actor, family, held_on, reason, now,
-                         note=f"Closing decided at the review held on {held_on:%-d %B %Y}.", review=review)
+                         note=f"Closing decided at the review held on {held_on:%-d %B %Y}.", review=review,
+                         field="held_on")
     session.flush()
     return review

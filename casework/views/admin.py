@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.accounts import ConfirmForm, TeamForm, UserForm
 from ..forms.fields import BaseForm, LocalDateField, id_number
@@ -84,6 +85,7 @@ def record_training():
         flash("Choose a person and a framework restricted to trained staff, and enter a real date.", "info")
         return redirect(url_for("admin.users"))
     user = _user_or_404(form.person.data)
+    begin_write()
     record = db.session.get(FrameworkTraining, (user.id, form.framework.data))
     if record is None:
         db.session.add(FrameworkTraining(user_id=user.id, framework=form.framework.data,
@@ -103,6 +105,7 @@ def remove_training():
     if not form.validate_on_submit() or not (form.person.data or "").isdigit():
         flash("Choose a training record to remove.", "info")
         return redirect(url_for("admin.users"))
+    begin_write()
     record = db.session.get(FrameworkTraining, (id_number(form.person.data), form.framework.data or ""))
     if record is None:
         abort(404)
@@ -127,6 +130,7 @@ def new_user():
     chooses theirs. A worker or a manager waits for a manager of the team to confirm it."""
     form = _user_form()
     if form.validate_on_submit():
+        begin_write()
         try:
             user, setup_url = provisioning.create_account(
                 db.session, current_actor(), form.email.data, form.name.data, form.role.data, form.team_id.data,
@@ -147,6 +151,7 @@ def new_team():
     """Adding a team is a step of its own, so a typo in a team's name never adds one."""
     form = TeamForm()
     if form.validate_on_submit():
+        begin_write()
         try:
             team = accounts.create_team(db.session, form.name.data)
         except ValidationFailed as error:
@@ -161,6 +166,7 @@ def new_team():
 
 def _done_or_refused(action, success: str):
     """Run a provisioning step on the users page: commit and say so, or say why not."""
+    begin_write()
     try:
         action()
     except ServiceError as error:
@@ -202,6 +208,7 @@ def reset_two_factor(user_id):
     if not user.totp_secret:
         flash(f"{user.name} does not use two-step sign-in.", "info")
         return redirect(url_for("admin.users"))
+    begin_write()
     totp.reset(db.session, current_user._get_current_object(), user)
     db.session.commit()
     flash(f"{user.name}'s two-step sign-in is reset and their sessions have ended. They sign in with their "
@@ -217,6 +224,7 @@ def reset_password(user_id):
     user = _user_or_404(user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
+        begin_write()
         try:
             reset = provisioning.reset_password(db.session, current_actor(), user, clock.current_time())
         except ServiceError as error:

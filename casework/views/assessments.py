@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.assessment import assessment_form_class, evidence_field_name, score_field_name
 from ..models import ASSESSMENT_STAGES, Assessment
@@ -92,6 +93,7 @@ def new(family_id):
         "scores": {d.code: int(form[score_field_name(d.code)].data) for d in framework.domains},
         "evidence": {d.code: form[evidence_field_name(d.code)].data or "" for d in framework.domains},
     }
+    begin_write()
     try:
         assessment = assessments_service.record_assessment(db.session, actor, family, data, clock.current_time())
         save_once(form, "assessment", assessment, url_for(

@@ -4,6 +4,7 @@ second factor, and keeping a session alive."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.accounts import ChangePasswordForm, LoginForm, SetupPasswordForm
 from ..forms.second_factor import CodeForm, DisableSecondFactorForm
@@ -33,6 +34,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        begin_write()
         try:
             user = signin.sign_in(db.session, form.email.data, form.password.data, request.remote_addr,
                                   clock.current_time())
@@ -80,6 +82,7 @@ def login_code():
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
+        begin_write()
         try:
             signin.second_factor(db.session, user, form.code.data, request.remote_addr, clock.current_time())
         except signin.TooManyAttempts as error:
@@ -140,6 +143,7 @@ def setup(token):
 @bp.post("/logout")
 @login_required
 def logout():
+    begin_write()
     signin.end_session(db.session, session.get("sid"), clock.current_time())
     db.session.commit()
     logout_user()
@@ -154,6 +158,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_actor()
+        begin_write()
         try:
             # Throttled like sign-in: the fifth wrong current password in 15 minutes locks
             # the change and signs the user out everywhere (this browser too).
@@ -213,6 +218,7 @@ def two_factor():
     if not form.validate_on_submit():
         return _render_two_factor(code_form=form, status=422)
     secret = session.get(ENROL_SECRET_KEY)
+    begin_write()
     try:
         # Every other session and token of the user ends; this one continues.
         totp.enrol(db.session, current_user._get_current_object(), secret if isinstance(secret, str) else "",
@@ -240,6 +246,7 @@ def disable_two_factor():
         return _render_two_factor(disable_form=form, status=403)
     if not form.validate_on_submit():
         return _render_two_factor(disable_form=form, status=422)
+    begin_write()
     try:
         totp.disable(db.session, user, form.password.data, form.code.data, clock.current_time(),
                      keep_session=signin.session_id(session.get("sid")))
@@ -260,6 +267,7 @@ def disable_two_factor():
 def keep_alive():
     """The "Stay signed in" button of the time-out warning: the session's idle time starts
     again. 204; a session that has already ended is sent to sign in like any other request."""
+    begin_write()
     signin.touch(db.session, session.get("sid"), clock.current_time())
     db.session.commit()
     return "", 204

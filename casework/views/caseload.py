@@ -13,6 +13,7 @@ import io
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.manager import (
     FLAG_CHOICES,
@@ -44,7 +45,6 @@ from .helpers import (
     flash_done,
     form_failed,
     parse_version,
-    reads_only,
     refuse,
     refused_on_closed,
     role_required,
@@ -89,7 +89,6 @@ def _manager_helpers():
 
 @bp.get("/team")
 @manager_required
-@reads_only
 def home():
     overview = caseload_service.team_overview(db.session, current_actor(), clock.current_time())
     accounts_waiting = len(provisioning.waiting_for(db.session, current_actor()))
@@ -111,7 +110,6 @@ def _sort_arguments():
 
 @bp.get("/team/caseload")
 @manager_required
-@reads_only
 def caseload():
     actor = current_actor()
     sort, direction = _sort_arguments()
@@ -133,7 +131,6 @@ def caseload():
 
 @bp.get("/team/caseload/chart.svg")
 @manager_required
-@reads_only
 def load_chart():
     loads = caseload_service.team_caseload(db.session, current_actor(), clock.current_time())
     workers = [load for load in loads if load.id != 0]
@@ -322,7 +319,6 @@ def _render_transfers(status=200, bound=None):
 
 @bp.get("/team/transfers")
 @manager_required
-@reads_only
 def transfers():
     return _render_transfers()
 
@@ -340,6 +336,7 @@ def accept_transfer(transfer_id):
     form.worker_id.choices = [("", "Leave unallocated for now")]
     if not form.validate():
         return _render_transfers(422, (transfer_id, "accept", form))
+    begin_write()
     try:
         family = families_service.accept_transfer(db.session, actor, offered, form.worker_id.data, clock.current_time())
         db.session.commit()
@@ -360,6 +357,7 @@ def decline_transfer(transfer_id):
     form = DeclineTransferForm(prefix=f"decline-{transfer_id}")
     if not form.validate():
         return _render_transfers(422, (transfer_id, "decline", form))
+    begin_write()
     try:
         families_service.decline_transfer(db.session, actor, offered, form.comment.data, clock.current_time())
         reference = offered.family.reference
@@ -377,7 +375,6 @@ def decline_transfer(transfer_id):
 
 @bp.get("/team/closures")
 @manager_required
-@reads_only
 def closures():
     proposals = caseload_service.pending_closures(db.session, current_actor())
     forms = {}
@@ -396,6 +393,7 @@ def approve_closure(family_id):
     actor = current_actor()
     family = family_or_abort(family_id)
     back = _posted_next() or url_for("families.show", family_id=family.id)
+    begin_write()
     try:
         move = families_service.approve_closure(db.session, actor, family, clock.current_time())
         db.session.commit()
@@ -478,7 +476,6 @@ def _render_flags(bulk=None, status=200):
 
 @bp.get("/team/flags")
 @manager_required
-@reads_only
 def flags():
     return _render_flags()
 
@@ -491,6 +488,9 @@ def acknowledge_flag(flag_id):
     actor = current_actor()
     flag = _or_refuse(flags_service.get_flag, db.session, actor, flag_id)
     back = _posted_next() or url_for("families.show", family_id=flag.family_id)
+    if refused := _flag_read_only(flag, back):
+        return refused
+    begin_write()
     try:
         flags_service.acknowledge(db.session, actor, flag, clock.current_time())
         db.session.commit()
@@ -508,6 +508,8 @@ def resolve_flag(flag_id):
     actor = current_actor()
     flag = _or_refuse(flags_service.get_flag, db.session, actor, flag_id)
     back = _posted_next() or url_for("caseload.flags")
+    if refused := _flag_read_only(flag, back):
+        return refused
     if flag.status == "resolved":
         flash("This flag is already resolved.", "info")
         return redirect(back)
@@ -519,6 +521,15 @@ def resolve_flag(flag_id):
     return render_template("caseload/resolve_flag.html", form=form, flag=flag, back=back), 422
 
 
+def _flag_read_only(flag, back):
+    """The page (422) for a flag of a closed family, whose record is read-only; None for others."""
+    try:
+        flags_service.check_writable(flag)
+    except ValidationFailed as error:
+        return render_template("caseload/flag_read_only.html", flag=flag, message=error.message, back=back), 422
+    return None
+
+
 @bp.post("/team/flags/acknowledge")
 @manager_required
 def bulk_acknowledge():
@@ -527,12 +538,18 @@ def bulk_acknowledge():
     if not form.validate():
         return _render_flags(bulk=form, status=422)
     now = clock.current_time()
+    begin_write()
     chosen = caseload_service.flags_in_scope(db.session, actor, form.flag_ids.data)
     done = 0
-    for flag in chosen:
-        if flag.status == "open":
-            flags_service.acknowledge(db.session, actor, flag, now)
-            done += 1
+    try:
+        for flag in chosen:
+            if flag.status == "open":
+                flags_service.acknowledge(db.session, actor, flag, now)
+                done += 1
+    except ValidationFailed as error:  # a closed family's flag: nothing is acknowledged
+        db.session.rollback()
+        form.flag_ids.errors = [error.message]
+        return _render_flags(bulk=form, status=422)
     db.session.commit()
     if done:
         flash_done(f"{done} {'flag' if done == 1 else 'flags'} acknowledged.")
@@ -546,7 +563,6 @@ def bulk_acknowledge():
 
 @bp.get("/team/workers/<int:user_id>")
 @manager_required
-@reads_only
 def supervision(user_id):
     view = _or_refuse(supervision_service.supervision, db.session, current_actor(), user_id, clock.current_time())
     return render_template("caseload/supervision.html", view=view, phase_labels=PHASE_LABELS)

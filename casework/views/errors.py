@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import re
 
-from flask import Flask, abort, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 
@@ -23,14 +23,18 @@ ERROR_MESSAGES = {
     400: "Bad request.",
     403: "Your role does not allow this.",
     404: "Not found.",
+    413: "The request body is too large.",
     500: "Something went wrong.",
 }
 
 
 def format_date(value) -> str:
-    """27 Nov 2026."""
-    if value is None:
+    """27 Nov 2026: every date the pages, their CSVs' headings and prints show. Takes a date, an
+    instant (its local date) or a date as a report's JSON carries it ("2026-11-27")."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
     if isinstance(value, dt.datetime):
         value = clock.local_date(value)
     return f"{value.day} {value:%b %Y}"
@@ -43,7 +47,7 @@ def format_time(value: dt.datetime) -> str:
 
 def _error_answer(status: int, template: str, **context):
     if request.path.startswith("/api/"):
-        return jsonify(error=ERROR_MESSAGES[status]), status
+        return jsonify(error=ERROR_MESSAGES[status], fields={}), status
     return render_template(template, **context), status
 
 
@@ -61,6 +65,12 @@ def forbidden(error):
 
 def not_found(error):
     return _error_answer(404, "errors/404.html")
+
+
+def too_large(error):
+    """A body over MAX_CONTENT_LENGTH, refused before it was read (casework/limits.py)."""
+    megabytes = current_app.config["MAX_CONTENT_LENGTH"] / 1_000_000
+    return _error_answer(413, "errors/413.html", limit=f"{megabytes:g} MB")
 
 
 def server_error(error):
@@ -117,6 +127,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(400, bad_request)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
+    app.register_error_handler(413, too_large)
     app.register_error_handler(500, server_error)
     app.register_error_handler(AlreadySubmitted, submitted_again)
     logger = logging.getLogger("werkzeug")

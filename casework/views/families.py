@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.case import (
     CarerForm,
@@ -20,7 +21,7 @@ from ..forms.case import (
     ReferralForm,
     ReopenForm,
 )
-from ..forms.fields import MAX_ID
+from ..forms.fields import MAX_ID, id_number
 from ..forms.manager import FLAG_CHOICES, OVERDUE_CHOICES, OVERDUE_VALUES, UNALLOCATED, seen_choices
 from ..models import (
     CLOSURE_REASONS,
@@ -34,7 +35,7 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..services import assessments as assessments_service
-from ..services import audit, clock, scope
+from ..services import audit, child_search, clock, scope
 from ..services import chronology as chronology_service
 from ..services import families as families_service
 from ..services import goals as goals_service
@@ -51,7 +52,7 @@ from .helpers import (
     flash_done,
     form_failed,
     parse_version,
-    reads_only,
+    record_view,
     refuse,
     refused_on_closed,
     save_form,
@@ -143,7 +144,6 @@ def _worker_choices(form, actor, family=None) -> None:
 
 @bp.get("/families")
 @case_worker_required
-@reads_only
 def index():
     actor = current_actor()
     now = clock.current_time()
@@ -256,15 +256,10 @@ SAME_FAMILY_MESSAGE = "Say whether this referral is about the family already kno
 def _known_children(actor, form) -> list[tuple]:
     """``[(child entry, [matches])]`` for the children of the referral already known to the
     service (same first name and date of birth): a possible re-referral."""
-    known = []
-    for entry in form.children:
-        child = entry.form
-        matches = families_service.known_child_matches(
-            db.session, actor, child.first_name.data, child.date_of_birth.data
-        )
-        if matches:
-            known.append((child, matches))
-    return known
+    children = [entry.form for entry in form.children]
+    found = child_search.search(db.session, actor, [(child.first_name.data, child.date_of_birth.data)
+                                                    for child in children], clock.current_time(), via="referral")
+    return [(child, matches) for child, matches in zip(children, found, strict=True) if matches]
 
 
 def _known_families(known) -> list:
@@ -274,18 +269,6 @@ def _known_families(known) -> list:
         for match in matches:
             seen.setdefault(match.family_id, match)
     return list(seen.values())
-
-
-def _earlier_case_choice(known):
-    """The user's answer to "is this the family already known?": ``(answered, family id or
-    None)``."""
-    raw = request.form.get("same_family", "")
-    if raw == "no":
-        return True, None
-    ids = {match.family_id for match in _known_families(known)}
-    if raw.isdigit() and int(raw) in ids:
-        return True, int(raw)
-    return False, None
 
 
 def _remove_entry(field_list, raw_index, keep_at_least):
@@ -304,14 +287,16 @@ def new():
     if request.method == "GET":
         return _render_referral(form)
 
+    if any(entries.sent > entries.max_entries for entries in (form.children, form.carers)):
+        form.validate()  # more than a family holds: say so (only the first ones were read)
+        return _render_referral(form, 422)
     # "Add another child", "Add a parent or carer" and "Remove": the same page again, one
     # entry more or less, nothing lost, nothing checked yet.
-    if form.add_child.data:
-        form.children.append_entry()
-        return _render_referral(form)
-    if form.add_carer.data:
-        form.carers.append_entry()
-        return _render_referral(form)
+    for wanted, entries in ((form.add_child.data, form.children), (form.add_carer.data, form.carers)):
+        if wanted:
+            if not entries.full:  # a full list's page offers no "Add"; nor is one added
+                entries.append_entry()
+            return _render_referral(form)
     if request.form.get("remove_child"):
         _remove_entry(form.children, request.form["remove_child"], keep_at_least=1)
         return _render_referral(form)
@@ -324,20 +309,29 @@ def new():
     if not form.validate():
         return _render_referral(form, 422)
     previous_family_id = form.previous_family_id.data
-    if previous_family_id is None:
+    answer = request.form.get("same_family", "")
+    if previous_family_id is None and answer.isdigit():
+        # The earlier case the page offered was chosen: the service checks that it holds one
+        # of these children, so the children are not searched for again.
+        previous_family_id = id_number(answer)
+    elif previous_family_id is None and answer != "no":
         # A child already known: say so, and let the user link this referral to the earlier
-        # case or say it is not the same family, before anything is saved.
-        known = _known_children(actor, form)
+        # case or say it is not the same family, before anything is saved. Each child looked
+        # for is a search, counted and audited like the API's (services/child_search.py).
+        begin_write()
+        try:
+            known = _known_children(actor, form)
+        except child_search.TooManySearches as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return _render_referral(form, 429)
+        db.session.commit()
         if known:
-            answered, previous_family_id = _earlier_case_choice(known)
-            if not answered:
-                asked_before = bool(request.form.get("known_checked"))
-                error = SAME_FAMILY_MESSAGE if asked_before else None
-                if error:
-                    form.form_errors.append(error)
-                return _render_referral(form, 422 if error else 200, known=known,
-                                        same_family=request.form.get("same_family", ""),
-                                        same_family_error=error)
+            error = SAME_FAMILY_MESSAGE if request.form.get("known_checked") else None
+            if error:
+                form.form_errors.append(error)
+            return _render_referral(form, 422 if error else 200, known=known, same_family=answer,
+                                    same_family_error=error)
     data = form.details()
     data["worker_id"] = form.worker_id.data if actor.is_manager else None
     data["previous_family_id"] = previous_family_id
@@ -358,6 +352,7 @@ def new():
         )
         for entry in form.carers
     ]
+    begin_write()
     try:
         family = families_service.open_referral(
             db.session,
@@ -407,8 +402,7 @@ def show(family_id):
         if reference is None:
             refuse(error)
         return render_template("families/moved.html", reference=reference)
-    audit.viewed(db.session, family.id)
-    db.session.commit()
+    record_view(family.id)
     return _render_show(family)
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, WithdrawGoalForm
 from ..models import GOAL_STATUSES
@@ -84,6 +85,7 @@ def new(family_id):
         return page
     if not form.validate():
         return _render_new(form, family, 422)
+    begin_write()
     try:
         goal = goals_service.agree_goal(db.session, family, _goal_fields(form), now, current_actor())
         save_once(form, "goal", goal, url_for("goals.show", goal_id=goal.id))
@@ -135,6 +137,7 @@ def rate(goal_id):
         return page
     if not form.validate():
         return _render_show(goal, form, 422)
+    begin_write()
     try:
         entry = goals_service.rate_progress(
             db.session, current_actor(), goal, form.date.data, form.rating.data, form.note.data,
@@ -160,6 +163,7 @@ def status(goal_id):
     changes = {"status": wanted, "version": parse_version(request.form.get("version"))}
     form = RatingForm(formdata=None)
     form.date.data = clock.local_date(clock.current_time())
+    begin_write()
     try:
         goals_service.update_goal(db.session, goal, changes, clock.current_time(), current_actor())
         db.session.commit()

@@ -6,8 +6,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..database import begin_write
 from ..extensions import db
-from ..services import clock, scope, submissions
+from ..services import audit, clock, scope, submissions
 from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
 
 STALE_MESSAGE = (
@@ -52,15 +53,6 @@ def role_required(*roles):
         return wrapped
 
     return decorator
-
-
-def reads_only(view):
-    """Mark a page that only reads: on SQLite its transactions begin without the write lock
-    (see database.py), so a long report neither waits behind writers nor holds them up. It
-    must not write: a write after a read in such a transaction fails if another request wrote
-    in between. Put it inside the role check (whose wrappers keep the mark)."""
-    view.reads_only = True
-    return view
 
 
 def case_worker_required(view):
@@ -122,9 +114,11 @@ def stale_form(form, current_version: int) -> None:
 
 
 def save_form(form, record, action) -> int | None:
-    """Run ``action()`` and commit. None when saved; otherwise roll back, say why on ``form``
-    (keeping what was typed) and answer the status to render it with: 409 when ``record`` was
-    changed meanwhile (the form then carries its current version), the refusal's own otherwise."""
+    """Begin the write (the form is validated), run ``action()`` and commit. None when saved;
+    otherwise roll back, say why on ``form`` (keeping what was typed) and answer the status to
+    render it with: 409 when ``record`` was changed meanwhile (the form then carries its current
+    version), the refusal's own otherwise."""
+    begin_write()
     try:
         action()
         db.session.commit()
@@ -137,6 +131,14 @@ def save_form(form, record, action) -> int | None:
         form_failed(form, error)
         return error.status
     return None
+
+
+def record_view(family_id: int, what: str = "family") -> None:
+    """Audit that the caller is seeing a family's record (found in their scope): a short write
+    of its own (see database.py), before the page reads the record."""
+    begin_write()
+    audit.viewed(db.session, family_id, what)
+    db.session.commit()
 
 
 def refused_on_closed(family):

@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import begin_write
 from ..extensions import db
 from ..services import clock
 from ..services import notifications as notifications_service
@@ -47,6 +48,7 @@ def index():
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def read(notification_id):
+    begin_write()
     try:
         notifications_service.mark_read(db.session, current_actor(), notification_id, clock.current_time())
     except ServiceError as error:
@@ -59,6 +61,7 @@ def read(notification_id):
 @login_required
 def read_all():
     now = clock.current_time()
+    begin_write()
     unread = notifications_service.notifications_for(db.session, current_actor(), unread_only=True, limit=None)
     for note in unread:
         note.read_at = now

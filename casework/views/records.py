@@ -12,6 +12,7 @@ import json
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
 from ..models import Family
@@ -50,6 +51,8 @@ def parse_redact(raw: str | None) -> bool | None:
 
 
 def audit_export(family_id: int, record_type: str, record_id: int, fmt: str, redacted: bool, via: str = "web") -> None:
+    """Audit an export once it is made: the request's write (the caller commits)."""
+    begin_write()
     audit.record(db.session, "export", record_type=record_type, record_id=record_id, family_id=family_id,
                  detail={"format": fmt, "redacted": redacted, "via": via})
 
@@ -116,7 +119,7 @@ def family_subject_access(family_id):
             return _render_subject_access(family, form, status=422)
         return redirect(url_for("records.child_subject_access", child_id=child_ids[subject], redact=int(redact)))
     export = subject_access.family_export(db.session, family, redact=redact, now=clock.current_time())
-    audit_export(family.id, "family", family.id, "html", redact)
+    audit_export(family_id, "family", family_id, "html", redact)
     db.session.commit()
     return _render_subject_access(
         family, _subject_form(family, "family", redact), export,
@@ -132,7 +135,7 @@ def family_subject_access_json(family_id):
     if refused:
         return refused
     export = subject_access.family_export(db.session, family, redact=redact, now=clock.current_time())
-    audit_export(family.id, "family", family.id, "json", redact)
+    audit_export(family_id, "family", family_id, "json", redact)
     db.session.commit()
     return json_download(export)
 

@@ -21,21 +21,21 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..forms.fields import id_number
-from ..forms.reports import PeriodForm
+from ..forms.reports import PeriodForm, whole_months
 from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Team
-from ..services import charts, clock
+from ..services import charts, clock, disclosure
 from ..services import goals as goals_service
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
 from ..services.errors import Forbidden
-from .helpers import current_actor, reads_only, role_required
+from .errors import format_date
+from .helpers import current_actor, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def reports_required(view):
-    """Managers and admins; the reports only read, so on SQLite they never queue for the
-    write lock behind other requests (or hold it up)."""
-    return role_required("manager", "admin")(reads_only(view))
+    """Managers and admins."""
+    return role_required("manager", "admin")(view)
 
 
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
@@ -65,8 +65,8 @@ def _team_context(actor, team) -> dict:
     return {"teams": teams, "team_id": team.id if team is not None else None, "scope": _scope_name(actor, team)}
 
 
-def _period():
-    form = PeriodForm(formdata=request.args)
+def _period(whole_months: bool = False):
+    form = PeriodForm(formdata=request.args, whole_months=whole_months)
     period = form.period(clock.local_date(clock.current_time()))
     return form, period
 
@@ -184,7 +184,9 @@ def outcomes_print():
     team_id = team.id if team else None
     now = clock.current_time()
     sustained = reports_service.sustained_outcomes(db.session, actor, clock.local_date(now), team_id=team_id)
-    local = reports_service.local_area(db.session, actor, *_dates(report), team_id=team_id)
+    # The local-area counts are of whole months (forms/reports.py): those the period touches.
+    local = reports_service.local_area(db.session, actor, *whole_months(*_dates(report)), team_id=team_id,
+                                       published=True)
     return render_template(
         "reports/board.html", **{**_outcomes_context(actor, team, report), "drill": False}, sustained=sustained,
         local=local, table=local_area_table(local["rows"]), concern_labels=CONCERNS, shown=_shown,
@@ -254,7 +256,8 @@ def outcome_families():
 
 def outcome_rows(report: dict, scope: str) -> list[list]:
     """The outcomes report as CSV rows: measure, number, out of, percentage."""
-    rows = [["Outcomes", scope, f"families closed {report['from']} to {report['to']}", ""],
+    rows = [["Outcomes", scope,
+             f"families closed {format_date(report['from'])} to {format_date(report['to'])}", ""],
             ["Measure", "Number", "Out of", "Percentage"],
             ["Families closed", report["families_closed"], "", ""],
             ["Children", report["children"], "", ""],
@@ -314,7 +317,8 @@ def sustained():
 def local_area_table(rows: list[dict]) -> dict:
     """District × concern with suppressed cells as "<5". A row or column total is shown only
     when no cell in it is suppressed (else it is "<5"-style hidden as "suppressed"), so no hidden
-    cell can be worked out from a total; the grand total likewise."""
+    cell can be worked out from a total; the grand total likewise. Totals add up the cells as
+    shown (rounded ones rounded: services/disclosure.py)."""
     districts = sorted({row["district"] for row in rows})
     order = list(CONCERNS)
     concerns = sorted({row["concern"] for row in rows}, key=lambda c: (order.index(c) if c in order else len(order), c))
@@ -325,7 +329,7 @@ def local_area_table(rows: list[dict]) -> dict:
         if any(cell["suppressed"] for cell in found):
             return None
         value = sum(cell["count"] for cell in found)
-        return None if 0 < value <= reports_service.SUPPRESS_AT_OR_BELOW else value
+        return None if 0 < value <= disclosure.SUPPRESS_AT_OR_BELOW else value
 
     return {
         "districts": districts,
@@ -342,15 +346,16 @@ def _shown(value):
     return "suppressed" if value is None else value
 
 
-def _local_area_report():
+def _local_area_report(published: bool = False):
     """The caller, the team, the period form and the period's local-area report (None when
-    the period is not valid): what the page and its CSV share."""
+    the period is not valid): what the page and its CSV (``published``) share."""
     actor = current_actor()
     team = _team(actor)
-    form, period = _period()
+    form, period = _period(whole_months=True)
     report = None
     if period is not None:
-        report = reports_service.local_area(db.session, actor, *period, team_id=team.id if team else None)
+        report = reports_service.local_area(db.session, actor, *period, team_id=team.id if team else None,
+                                            published=published)
     return actor, team, form, report
 
 
@@ -366,18 +371,19 @@ def local_area():
     return render_template(
         "reports/local_area.html", form=form, report=report, table=local_area_table(report["rows"]),
         quarters=quarters, **_team_context(actor, team), concern_labels=CONCERNS, shown=_shown,
-        period_args=_period_args(report, team.id if team else None),
+        period_args=_period_args(report, team.id if team else None), rounded=disclosure.rounded_for(actor),
     )
 
 
 @bp.get("/local-area.csv")
 @reports_required
 def local_area_csv():
-    actor, team, form, report = _local_area_report()
+    actor, team, form, report = _local_area_report(published=True)
     if report is None:
         return render_template("reports/local_area.html", form=form, report=None, **_team_context(actor, team)), 422
     table = local_area_table(report["rows"])
-    rows = [["Families referred", _scope_name(actor, team), report["from"], report["to"]],
+    rows = [["Families referred", _scope_name(actor, team), format_date(report["from"]), format_date(report["to"]),
+             "Counts from 1 to 4 suppressed; others rounded to the nearest 5"],
             ["District"] + [CONCERNS.get(c, c) for c in table["concerns"]] + ["Total"]]
     for district in table["districts"]:
         rows.append([district] + [table["cell"](district, c) for c in table["concerns"]]

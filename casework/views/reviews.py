@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.case import ReviewForm
 from ..models import CLOSURE_REASONS
@@ -75,6 +76,7 @@ def new(family_id):
         "attendees": form.attendees.data,
         "notes": form.notes.data,
     }
+    begin_write()
     try:
         review = reviews_service.hold_review(db.session, actor, family, data, now)
         save_once(form, "review", review, url_for("families.show", family_id=family.id, _anchor="reviews"))

@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.case import VisitCorrectionForm, VisitForm
 from ..models import VISIT_KINDS, VISIT_OUTCOMES
@@ -91,6 +92,7 @@ def new(family_id):
         return page
     if not form.validate():
         return _render(form, family, 422)
+    begin_write()
     try:
         visit = visits_service.log_visit(db.session, actor, family, _visit_data(form), now)
         save_once(form, "visit", visit, url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
@@ -116,8 +118,10 @@ DRAFT_PAGES = {"visit": "visits.new", "review": "reviews.new", "goal": "goals.ne
 def restore_draft(form, kind, family, now):
     """Fill ``form`` from the signed-in user's draft of it, if they have one; the draft (for
     the notice "We kept your unsaved draft from 14:05"), or None."""
-    draft = drafts.load(db.session, current_actor(), drafts.form_key(kind, family.id), now)
-    db.session.commit()  # stale drafts were purged
+    key = drafts.form_key(kind, family.id)
+    begin_write()  # stale drafts are purged
+    draft = drafts.load(db.session, current_actor(), key, now)
+    db.session.commit()
     if draft is not None:
         draft.saved_on_another_day = clock.local_date(draft.saved_at) != clock.local_date(now)
         form.process(formdata=MultiDict([(name, value) for name, values in draft.data.items() for value in values]))
@@ -130,6 +134,7 @@ def save_draft(form_key):
     """Keep the posted form as the caller's draft of ``form_key``: 204. 404 for a form or
     family outside the caller's scope (nobody can write into anyone else's draft: a draft
     belongs to the caller alone), 422 when it cannot be kept."""
+    begin_write()
     try:
         drafts.save(db.session, current_actor(), form_key, request.form, clock.current_time())
     except ValidationFailed as error:
@@ -147,6 +152,7 @@ def discard_draft(form_key):
     """The "Discard draft" button: the form opens empty again."""
     try:
         kind, family_id = drafts.parse_key(form_key)
+        begin_write()
         found = drafts.discard(db.session, current_actor(), form_key)
     except ServiceError as error:
         refuse(error)

@@ -6,8 +6,13 @@ teams' ids, markup and script. Each route also gets bodies that are valid except
 payload in every free-text field, so a payload that is *saved* is then looked for on the pages
 that show it.
 
+The bounds are fuzzed too (casework/limits.py, config.py): every body at the size limit and one
+byte over it (which must answer 413), every list at its maxItems and one item over it, every
+form's repeated entries and checkbox groups past their bounds, and huge numbers.
+
 Checked for every request:
 - no server error (no 500, no exception escaping the app);
+- a body one byte over the limit answers 413 (a ``limit_violation`` otherwise);
 - an API error (400, 401, 403, 404, 409, 422, 429) is JSON ``{"error": str, "fields": {...}}``
   and a success is JSON; schemathesis checks status codes, content types and response bodies
   against ``/api/v1/openapi.json``: each departure is a schema violation;
@@ -28,6 +33,7 @@ import json
 import re
 import types
 from collections import Counter
+from urllib.parse import urlencode
 
 import pytest
 import schemathesis
@@ -45,6 +51,7 @@ from sqlalchemy import delete, update
 from wtforms import Form
 from wtforms import fields as wtf
 
+from casework import limits
 from casework.extensions import db as _db
 from casework.models import LoginAttempt, User
 from casework.services import accounts
@@ -402,6 +409,14 @@ def _fuzz_page(app, world, other_world, method, rule, today):
                 saved.append(body)
                 _stats["saved"] += 1
 
+    if method != "GET":
+        # Bodies at the size limit and one byte over it; every list past its bound.
+        for size in _limit_sizes(app):
+            response = _send(client, method, path, f"{where} a body of {size} bytes",
+                             data=_padded_form(_valid_body(spec, today, "Fuzzed text"), size),
+                             content_type="application/x-www-form-urlencoded")
+            _check_limit(app, response, size, where)
+        attempt(_long_lists(spec, today), {})
     # Valid forms carrying each payload in every free-text field; nothing at all; and the
     # hostile classics in every field at once.
     for text in _some(XSS + ("😀 \u202eSmith\u202c مرحبا", "Amy\x00Smith")):
@@ -426,6 +441,40 @@ def _fuzz_page(app, world, other_world, method, rule, today):
     _assert_clean(where)
 
 
+def _limit_sizes(app) -> tuple[int, int]:
+    return app.config["MAX_CONTENT_LENGTH"], app.config["MAX_CONTENT_LENGTH"] + 1
+
+
+def _check_limit(app, response, size, where) -> None:
+    if response is not None and size > app.config["MAX_CONTENT_LENGTH"] and response.status_code != 413:
+        _note("limit_violations", f"{where}: a body of {size} bytes answered {response.status_code}, not 413")
+
+
+def _padded_json(body: dict, size: int) -> bytes:
+    """``body`` as JSON of exactly ``size`` bytes (an ignored member takes up the rest)."""
+    padded = {**body, "fuzz_padding": ""}
+    padded["fuzz_padding"] = "x" * max(0, size - len(json.dumps(padded).encode()))
+    return json.dumps(padded).encode()
+
+
+def _padded_form(body: dict, size: int) -> bytes:
+    """``body`` url-encoded, exactly ``size`` bytes (an ignored field takes up the rest)."""
+    encoded = urlencode(body, doseq=True).encode() + b"&fuzz_padding="
+    return encoded + b"x" * max(0, size - len(encoded))
+
+
+def _long_lists(spec, today) -> dict:
+    """A valid form with every repeated entry and every choice sent past the largest bound."""
+    body = _valid_body(spec, today, "Fuzzed text")
+    over = max(limits.MAX_CHILDREN, limits.MAX_CARERS, limits.MAX_FLAGS_AT_ONCE) + 1
+    for name, entry in spec.items():
+        prefix, _, field = name.partition("-0-")
+        if field:  # children-0-first_name: entries 0 to 20
+            for index in range(limits.MAX_CHILDREN + 1):
+                body[f"{prefix}-{index}-{field}"] = body.get(name, "Fuzzed text")
+        elif entry["kind"] == "choice" and entry["values"]:
+            body[name] = [entry["values"][0]] * over
+    return body
 # Routes that ask for the current password: a generated body can change it for real (the right
 # current password and a strong new one), and five wrong ones lock the account (and end its
 # sessions and tokens). Put both back before the pages are crawled as that user.
@@ -503,7 +552,11 @@ def _json_strategy(schema, document, name, ids, other_ids, today, depth=0):
         )
     elif kind == "array":
         items = _json_strategy(schema.get("items", {}), document, name, ids, other_ids, today, depth + 1)
-        return st.one_of(st.lists(items, max_size=3), st.lists(items, max_size=3), nasty)
+        lists = [st.lists(items, max_size=3), st.lists(items, max_size=3)]
+        if "maxItems" in schema:  # at the bound, and one over it
+            lists += [st.lists(items, min_size=size, max_size=size)
+                      for size in (schema["maxItems"], schema["maxItems"] + 1)]
+        return st.one_of(*lists, nasty)
     elif (kind == "integer" and name.endswith(("_id", "_ids", "seen", "alone", "discussed"))
           or name in ("children_seen", "seen_alone")):
         real = [v for k, v in {**ids}.items() if k != "filename"] + [v for k, v in other_ids.items() if k != "filename"]
@@ -607,6 +660,12 @@ def test_api_bodies_take_any_input(app, client, world, other_world, method, rule
         attempt(_valid_json(schema, document, "", ids, today, text) if schema else {}, {})
     for raw in RAW_BODIES if full() else RAW_BODIES[-4:]:
         attempt(raw, {})
+    valid = _valid_json(schema, document, "", ids, today, "Fuzzed text") if schema else {}
+    for size in _limit_sizes(app):
+        body = _padded_json(valid if isinstance(valid, dict) else {}, size)
+        response = _send(client, method, path, f"{where} a body of {size} bytes", data=body,
+                         content_type="application/json", headers=headers)
+        _check_limit(app, response, size, where)
     if full():
         attempt(b'{"a": 1}', {}, content_type="text/plain")
         attempt(b"household_name=x", {}, content_type="application/x-www-form-urlencoded")
@@ -707,9 +766,10 @@ def test_fuzzing_figures(app):
     missed = sorted((page_writes - _fuzzed["pages"]) | (api_writes - _fuzzed["api"]))
     inputs = _stats["inputs"]
     ok = (not missed and not _stats["server_errors"] and not _stats["schema_violations"]
-          and not _stats["unescaped"] and (inputs >= MINIMUM_FULL or not full()))
+          and not _stats["unescaped"] and not _stats["limit_violations"] and (inputs >= MINIMUM_FULL or not full()))
     record("fuzzing", inputs=inputs, server_errors=_stats["server_errors"],
            schema_violations=_stats["schema_violations"], unescaped=_stats["unescaped"],
+           limit_violations=_stats["limit_violations"],
            accepted_writes=_stats["saved"],
            page_routes=len(_fuzzed["pages"]), api_bodies=len(_fuzzed["api"]),
            api_operations=len(_fuzzed["operations"]), bound_ok=ok)

@@ -1,6 +1,7 @@
 """API tokens and the caller's own account."""
 from flask import g, jsonify, request
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.accounts import ChangePasswordForm, LoginForm
@@ -19,6 +20,7 @@ ENROLMENT_NEEDED = ("Administrators must set up two-step sign-in before using ca
 def create_token():
     body = read_body({"email": VALUE, "password": VALUE, "totp_code": VALUE})
     form = check_form(from_json(LoginForm, body))
+    begin_write()
     try:
         # The same throttling and audit as the sign-in page: 429 while locked.
         user = signin.sign_in(db.session, form.email.data, form.password.data, request.remote_addr, api_now())
@@ -47,6 +49,7 @@ def create_token():
 
 @bp.delete("/tokens/current")
 def revoke_current_token():
+    begin_write()
     accounts.revoke_token(g.api_token, api_now())
     db.session.commit()
     return "", 204

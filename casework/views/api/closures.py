@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms.fields import NOTE_LIMIT
 from ...models import Family
@@ -25,6 +26,7 @@ def _family_for_decision(family_id: int, message: str) -> tuple[Family, dict]:
         raise Forbidden(message)
     body = read_body(DECISION_SPEC, optional=True)
     family_service.check_version(family, read_version(body))
+    begin_write()
     return family, body
 
 

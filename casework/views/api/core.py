@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
+from ...database import end_read
 from ...extensions import db
 from ...forms.fields import too_long
 from ...services import accounts, audit, totp
@@ -94,6 +95,7 @@ def _authenticate():
     if totp.enrolment_required(g.api_user):  # a token issued before the service required it
         raise Forbidden("Administrators must set up two-step sign-in before using casework: "
                         "sign in on the web and follow the steps.")
+    end_read()  # the view parses and validates what was sent holding no transaction
     return None
 
 

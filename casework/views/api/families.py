@@ -5,6 +5,7 @@ from flask import current_app, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
@@ -163,6 +164,7 @@ def create_family():
         family_service.ReferralPerson(**entry.data) for entry in form.children.entries
     ]
     data["carers"] = [family_service.ReferralPerson(**entry.data) for entry in form.carers.entries]
+    begin_write()
     family = family_service.open_referral(
         db.session, user, data, api_now(), prefix=current_app.config["CASEWORK_REFERENCE_PREFIX"]
     )
@@ -173,7 +175,8 @@ def create_family():
 @bp.get("/families/<int:family_id>", endpoint="get_family")
 def get_family_record(family_id: int):
     family = family_in_scope(family_id)
-    audit.viewed(db.session, family.id)
+    begin_write()
+    audit.viewed(db.session, family_id)
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -212,6 +215,7 @@ def update_family(family_id: int):
     if "worker_id" in changes:
         changes["worker_id"] = bounded_id(changes["worker_id"])
     changes["version"] = version
+    begin_write()
     family_service.update_family(db.session, user, family, changes, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
@@ -226,6 +230,7 @@ def move_phase(family_id: int):
     family_service.check_version(family, version)
     family_service.ensure_open(family)
     form = check_form(from_json(PhaseMoveForm, body))
+    begin_write()
     result = family_service.move_phase(
         db.session,
         user,

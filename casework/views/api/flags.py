@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms.fields import NOTE_LIMIT
 from ...services import flags as flag_service
@@ -32,6 +33,7 @@ def list_flags():
 def acknowledge_flag(flag_id: int):
     user = case_user()
     flag = flag_service.get_flag(db.session, user, flag_id)
+    begin_write()
     flag_service.acknowledge(db.session, user, flag, api_now())
     db.session.commit()
     return jsonify(schemas.flag(flag))
@@ -44,6 +46,7 @@ def resolve_flag(flag_id: int):
     if not user.is_manager:
         raise Forbidden("Only a manager can resolve a flag.")
     body = read_body({"note": VALUE}, optional=True)
+    begin_write()
     flag_service.resolve(db.session, user, flag, body_text(body, "note", limit=NOTE_LIMIT), api_now())
     db.session.commit()
     return jsonify(schemas.flag(flag))

@@ -5,6 +5,7 @@ from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import GoalForm, RatingForm
@@ -55,6 +56,7 @@ def create_goal(family_id: int):
     ensure_open(family)
     form = check_form(from_json(GoalForm, body))
     data = {name: getattr(form, name).data for name in GOAL_SPEC}
+    begin_write()
     goal = goal_service.agree_goal(db.session, family, data, api_now(), case_user())
     db.session.commit()
     return created(schemas.goal(goal))
@@ -86,6 +88,7 @@ def update_goal(goal_id: int):
     changes = {name: getattr(form, name).data for name in body if name in GOAL_SPEC or name == "status"}
     changes["version"] = version
     changes["reason"] = reason
+    begin_write()
     goal_service.update_goal(db.session, goal, changes, api_now(), case_user())
     db.session.commit()
     return jsonify(schemas.goal(goal))
@@ -98,6 +101,7 @@ def rate_progress(goal_id: int):
     goal = scope.get_goal(db.session, user, goal_id)
     ensure_open(goal.family)
     form = check_form(from_json(RatingForm, body))
+    begin_write()
     entry = goal_service.rate_progress(
         db.session, user, goal, form.date.data, form.rating.data, form.note.data, api_now()
     )
@@ -139,6 +143,7 @@ def correct_progress_rating(rating_id: int):
     if "note" in changes:
         changes["note"] = changes["note"] or ""
     changes["version"] = version
+    begin_write()
     correct_rating(db.session, user, rating, changes, note, api_now())
     db.session.commit()
     return jsonify({

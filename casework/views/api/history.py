@@ -5,13 +5,13 @@ import datetime as dt
 
 from flask import jsonify, request
 
+from ...database import begin_write
 from ...extensions import db
-from ...services import audit
+from ...services import audit, child_search
 from ...services import chronology as chronology_service
-from ...services import families as family_service
 from ...services.errors import ValidationFailed
 from . import bp, schemas
-from .core import case_user
+from .core import api_now, case_user
 from .families import family_in_scope
 
 FIRST_NAME_MAX = 80
@@ -25,16 +25,18 @@ def chronology(family_id: int):
     if kind is not None and kind not in kinds:
         message = "Choose a kind: " + ", ".join(kinds) + "."
         raise ValidationFailed(message, {"kind": [message]})
-    entries = chronology_service.chronology(db.session, family, kind)
-    audit.viewed(db.session, family.id, "chronology")
+    entries = [schemas.chronology_entry(e) for e in chronology_service.chronology(db.session, family, kind)]
+    begin_write()
+    audit.viewed(db.session, family_id, "chronology")
     db.session.commit()
-    return jsonify(items=[schemas.chronology_entry(e) for e in entries])
+    return jsonify(items=entries)
 
 
 @bp.get("/children/matches")
 def child_matches():
     """Across the whole service, by reference only: any worker or manager may ask whether a
-    child is already known, and learns no name or detail of a case outside their scope."""
+    child is already known, and learns no name or detail of a case outside their scope. Each
+    search is audited, and the 31st within 15 minutes answers 429."""
     user = case_user()
     problems: dict[str, list[str]] = {}
     first_name = (request.args.get("first_name") or "").strip()
@@ -55,5 +57,7 @@ def child_matches():
         message = next(iter(problems.values()))[0] if len(problems) == 1 else (
             "Give the child's first name and date of birth.")
         raise ValidationFailed(message, problems)
-    matches = family_service.known_child_matches(db.session, user, first_name, date_of_birth)
+    begin_write()  # the search is counted and audited (services/child_search.py)
+    (matches,) = child_search.search(db.session, user, [(first_name, date_of_birth)], api_now(), via="api")
+    db.session.commit()
     return jsonify(items=[schemas.child_match(m) for m in matches])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from ...database import begin_write
 from ...extensions import db
 from ...services import notifications as notification_service
 from ...services.errors import ValidationFailed
@@ -28,6 +29,7 @@ def list_notifications():
 
 @bp.post("/notifications/<int:notification_id>/read")
 def read_notification(notification_id: int):
+    begin_write()
     note = notification_service.mark_read(db.session, api_user(), notification_id, api_now())
     db.session.commit()
     return jsonify(schemas.notification(note))

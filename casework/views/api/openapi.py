@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
+from ... import limits
 from ...forms.fields import NEXT_STEP_LIMIT, NOTE_LIMIT
+from ...forms.reports import MAX_YEARS
 from ...models import (
     CLOSURE_REASONS,
     CONCERNS,
@@ -20,6 +22,7 @@ from ...models import (
 )
 from ...models.flag import FLAG_STATUSES
 from ...models.goal import RATING_MAX, RATING_MIN
+from ...services import child_search
 from ...services import chronology as chronology_service
 from . import bp
 from .families import PER_PAGE_DEFAULT, PER_PAGE_MAX
@@ -98,6 +101,9 @@ WRITE_ERRORS = {
 def operation(operation_id: str, summary: str, responses: dict, *, tag: str,
               parameters=(), body: dict | None = None, public: bool = False,
               description: str | None = None) -> dict:
+    if body:
+        # Every request body is bounded (casework/limits.py, config.py's MAX_CONTENT_LENGTH).
+        responses = {**responses, "413": error("TooLarge")}
     op = {"operationId": operation_id, "summary": summary, "tags": [tag], "responses": responses}
     if description:
         op["description"] = description
@@ -129,7 +135,8 @@ def components(goal_areas: list[str]) -> dict:
         },
         ["first_name", "relationship"],
     )
-    concerns = {"type": "array", "items": {"type": "string", "enum": list(CONCERNS)}, "minItems": 1}
+    concerns = {"type": "array", "items": {"type": "string", "enum": list(CONCERNS)}, "minItems": 1,
+                "maxItems": limits.MAX_CONCERNS}
     details = {
         "household_name": {"type": "string", "maxLength": 120},
         "postcode": {"type": "string", "example": "LS6 2AB"},
@@ -293,11 +300,11 @@ def components(goal_areas: list[str]) -> dict:
             "kind": {"type": "string", "enum": list(VISIT_KINDS)},
             "outcome": {"type": "string", "enum": list(VISIT_OUTCOMES)},
             "duration_minutes": nullable({"type": "integer", "minimum": 1, "maximum": 1440}),
-            "children_seen": {"type": "array", "items": ID,
+            "children_seen": {"type": "array", "items": ID, "maxItems": limits.MAX_CHILDREN_SEEN,
                               "description": "Children of this family seen (completed visits only)."},
-            "seen_alone": {"type": "array", "items": ID,
+            "seen_alone": {"type": "array", "items": ID, "maxItems": limits.MAX_CHILDREN_SEEN,
                            "description": "Children seen on their own (they count as seen)."},
-            "goals_discussed": {"type": "array", "items": ID},
+            "goals_discussed": {"type": "array", "items": ID, "maxItems": limits.MAX_GOALS_DISCUSSED},
             "notes": {"type": "string", "maxLength": 20000},
         },
         ["date", "kind", "outcome"],
@@ -403,7 +410,11 @@ def components(goal_areas: list[str]) -> dict:
             "Conflict": error_response("The version sent is stale: someone else changed the record."),
             "Unprocessable": error_response(
                 "Validation failed, or a rule of the practice refuses it (a closed family, a "
-                "phase move that is not allowed); fields name the problems."),
+                "phase move that is not allowed, a list longer than its maxItems); fields name "
+                "the problems."),
+            "TooLarge": error_response(
+                f"The request body is over {current_app.config['MAX_CONTENT_LENGTH']:,} bytes: refused "
+                "before it is read, signed in or not."),
         },
         "schemas": {
             "Error": error_schema,
@@ -437,9 +448,12 @@ def components(goal_areas: list[str]) -> dict:
                 {
                     **details,
                     "previous_family_id": nullable({
-                        **ID, "description": "An earlier case of the same family, in any team."}),
-                    "children": {"type": "array", "items": ref("ChildInput"), "minItems": 1},
-                    "carers": {"type": "array", "items": ref("CarerInput")},
+                        **ID, "description": "An earlier case of the same family, in any team: one "
+                        "holding a child with the same first name (any case) and date of birth as one "
+                        "of children. Any other id answers 422, the same as an unknown one."}),
+                    "children": {"type": "array", "items": ref("ChildInput"), "minItems": 1,
+                                 "maxItems": limits.MAX_CHILDREN},
+                    "carers": {"type": "array", "items": ref("CarerInput"), "maxItems": limits.MAX_CARERS},
                 },
                 ["household_name", "postcode", "referral_date", "concerns", "children"],
             ),
@@ -699,14 +713,18 @@ def paths() -> dict:
             }, tag="families", body=json_body("PhaseMove"),
                 description="Moving to making_changes needs consent and an active goal; "
                 "moving back needs a note; closing needs a reason and, for a worker, the "
-                "family to be in moving_on. A refused move answers 422 with the reason; a "
-                "closing while another is waiting for approval answers 409."),
+                "family to be in moving_on, and is never dated before the family's latest "
+                "visit, rating, review, assessment or phase move. A refused move answers 422 "
+                "with the reason; a closing while another is waiting for approval answers 409."),
         },
         "/api/v1/families/{family_id}/closure/approve": {
             "parameters": [family_id],
             "post": operation("approveClosure", "Approve the closure waiting for approval", {
                 "200": answer("The family, now closed on the proposal's date.", "Family"),
                 **manager_errors,
+                "422": answer("The proposal's date is before the family's latest visit, rating, review, "
+                              "assessment or phase move (return it instead), or the family is closed.",
+                              "Error"),
                 "409": answer("No closure is waiting for approval, or the version is stale.",
                               "Error"),
             }, tag="closure", body=json_body("ClosureApproval", required=False)),
@@ -792,12 +810,15 @@ def paths() -> dict:
                 "200": answer("Matching cases, by reference only (no names, no details).",
                               "ChildMatchList"),
                 **LIST_ERRORS,
+                "429": answer(f"{child_search.SEARCH_LIMIT} searches by this user in the last "
+                              f"{child_search.SEARCH_WINDOW.seconds // 60} minutes: try again later.", "Error"),
             }, tag="families", parameters=[
                 {**query("first_name", "The child's first name (any case).", {"type": "string"}),
                  "required": True},
                 {**query("date_of_birth", "The child's date of birth.", DATE), "required": True},
             ], description="For linking a new referral to an earlier case with "
-                "previous_family_id, also one in another team."),
+                "previous_family_id, also one in another team. Each search is audited (who, when, "
+                "how many matches; never the name or date asked about)."),
         },
         "/api/v1/families/{family_id}/visits": {
             "parameters": [family_id],
@@ -877,7 +898,8 @@ def paths() -> dict:
             "post": operation("acknowledgeFlag", "Acknowledge a flag: someone has seen it", {
                 "200": answer("The flag, acknowledged (still open).", "Flag"),
                 **{k: v for k, v in WRITE_ERRORS.items() if k not in ("400", "409")},
-            }, tag="flags", description="422 when the flag is already resolved."),
+            }, tag="flags", description="422 when the flag is already resolved, or its family is "
+                "closed (a closed family's record is read-only)."),
         },
         "/api/v1/flags/{flag_id}/resolve": {
             "parameters": [flag_id],
@@ -886,7 +908,8 @@ def paths() -> dict:
                 **{k: v for k, v in WRITE_ERRORS.items() if k != "409"},
                 "403": answer("An admin or a worker: only a manager resolves flags.", "Error"),
             }, tag="flags", body=json_body("FlagResolution"),
-                description="422 without a note, or when the flag is already resolved."),
+                description="422 without a note, when the flag is already resolved, or when its "
+                "family is closed."),
         },
         "/api/v1/notifications": {
             "get": operation("listNotifications", "The caller's own notifications, newest first", {
@@ -923,7 +946,15 @@ def _report_paths() -> dict:
     period = [
         query("from", "First day (YYYY-MM-DD). Both missing: the last full calendar quarter; "
               "only to: from the first day of its quarter.", {"type": "string", "format": "date"}),
-        query("to", "Last day (YYYY-MM-DD). Only from: up to today.", {"type": "string", "format": "date"}),
+        query("to", f"Last day (YYYY-MM-DD), at most {MAX_YEARS} years on from from (422 beyond). "
+              "Only from: up to today.", {"type": "string", "format": "date"}),
+    ]
+    months = [
+        query("from", "The first day of a month (YYYY-MM-DD; 422 otherwise). Both missing: the last "
+              "full calendar quarter; only to: from the first day of its quarter.",
+              {"type": "string", "format": "date"}),
+        query("to", f"The last day of a month (YYYY-MM-DD; 422 otherwise), at most {MAX_YEARS} years on "
+              "from from. Only from: to the end of this month.", {"type": "string", "format": "date"}),
     ]
     pct = nullable({"type": "number"})
     count = {"type": "integer"}
@@ -956,7 +987,8 @@ def _report_paths() -> dict:
         "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
         "rows": {"type": "array", "items": obj({
             "district": {"type": "string"}, "concern": {"type": "string"},
-            "count": nullable({"type": "integer", "description": "null when suppressed (1 to 4)"}),
+            "count": nullable({"type": "integer", "description": "null when suppressed (1 to 4); in an "
+                               "admin's answer, 5 or more rounded to the nearest 5; a manager's own team: exact"}),
             "suppressed": {"type": "boolean"}}, ["district", "concern", "count", "suppressed"])},
     }, ["from", "to", "rows"])
     errors = {"401": error("Unauthorised"), "403": answer("A worker: reports are for managers and admins.", "Error"),
@@ -970,9 +1002,11 @@ def _report_paths() -> dict:
         },
         "/api/v1/reports/local-area": {
             "get": operation("reportLocalArea", "Families referred in a period by district and concern", {
-                "200": answer("District x concern cells; counts from 1 to 4 suppressed.", local_area),
+                "200": answer("District x concern cells; counts from 1 to 4 suppressed; an admin's "
+                              "rounded to the nearest 5.", local_area),
                 **errors,
-            }, tag="reports", parameters=period),
+            }, tag="reports", parameters=months,
+                description="Periods are whole months: from the 1st of a month to a month's last day."),
         },
     }
 

@@ -39,7 +39,7 @@ def family_subject_access(family_id: int):
     _manager()
     redact = _redact()
     export = subject_access.family_export(db.session, family, redact=redact, now=api_now())
-    audit_export(family.id, "family", family.id, "json", redact, via="api")
+    audit_export(family_id, "family", family_id, "json", redact, via="api")
     db.session.commit()
     return json_download(export)
 
@@ -50,7 +50,7 @@ def child_subject_access(child_id: int):
     _manager()
     redact = _redact()
     export = subject_access.child_export(db.session, child, redact=redact, now=api_now())
-    audit_export(child.family_id, "child", child.id, "json", redact, via="api")
+    audit_export(child.family_id, "child", child_id, "json", redact, via="api")
     db.session.commit()
     return json_download(export)
 

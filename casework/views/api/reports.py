@@ -1,8 +1,9 @@
 """Reports for managers (their own team) and admins (the whole service); workers get 403.
 
-``?from=&to=`` (YYYY-MM-DD). Both missing: the last full calendar quarter; only ``from``: up to
-today; only ``to``: from the first day of its quarter. The answer names the period used in
-``from`` and ``to``. A date that is not real, or ``from`` after ``to``: 422."""
+``?from=&to=`` (YYYY-MM-DD), read by forms/reports.py: both missing, the last full calendar
+quarter; only ``from``, up to today; only ``to``, from the first day of its quarter. The answer
+names the period used in ``from`` and ``to``. 422 for a date that is not real, ``from`` after
+``to``, more than 10 years, or (local-area) a period that is not whole months."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -22,8 +23,8 @@ def _reporter():
     return user
 
 
-def _period():
-    form = PeriodForm(formdata=request.args)
+def _period(whole_months: bool = False):
+    form = PeriodForm(formdata=request.args, whole_months=whole_months)
     period = form.period(local_date(api_now()))
     if period is None:
         fields = form.flat_errors()
@@ -40,4 +41,4 @@ def report_outcomes():
 @bp.get("/reports/local-area")
 def report_local_area():
     user = _reporter()
-    return jsonify(reports_service.local_area(db.session, user, *_period()))
+    return jsonify(reports_service.local_area(db.session, user, *_period(whole_months=True)))

@@ -6,6 +6,7 @@ from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import ReviewForm
@@ -42,6 +43,7 @@ def create_review(family_id: int):
     ensure_open(family)
     form = check_form(from_json(ReviewForm, body))
     data = {name: getattr(form, name).data for name in REVIEW_SPEC}
+    begin_write()
     review = hold_review(db.session, user, family, data, api_now())
     db.session.commit()
     return created(schemas.review(review))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms.fields import REASON_LIMIT
 from ...services import families as family_service
@@ -48,6 +49,7 @@ def allocate(family_id: int):
                    else "The family is already allocated to this worker.")
         raise ValidationFailed(message, {"worker_id": [message]})
     reason = body_text(body, "reason", limit=REASON_LIMIT)
+    begin_write()
     family_service.allocate(db.session, case_user(), family, worker_id, reason, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
@@ -63,6 +65,7 @@ def request_transfer(family_id: int):
         to_team_id = body_id(body, "to_team_id", TEAM_MESSAGE) or 0
     except ValidationFailed:
         to_team_id = 0  # the service names every problem at once: no such team, no reason
+    begin_write()
     transfer = family_service.request_transfer(
         db.session, case_user(), family, to_team_id, body_text(body, "reason", limit=REASON_LIMIT), api_now()
     )
@@ -87,6 +90,7 @@ def accept_transfer(transfer_id: int):
     user, transfer = _incoming(transfer_id)
     body = read_body({"worker_id": VALUE}, optional=True)
     worker_id = body_id(body, "worker_id", WORKER_MESSAGE, required=False)
+    begin_write()
     family = family_service.accept_transfer(db.session, user, transfer, worker_id, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
@@ -97,6 +101,7 @@ def decline_transfer(transfer_id: int):
     user, transfer = _incoming(transfer_id)
     body = read_body({"comment": VALUE}, optional=True)
     comment = body_text(body, "comment", limit=REASON_LIMIT)
+    begin_write()
     family_service.decline_transfer(db.session, user, transfer, comment, api_now())
     db.session.commit()
     return jsonify(schemas.transfer(transfer))

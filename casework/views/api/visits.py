@@ -5,6 +5,7 @@ from flask import jsonify, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import VisitForm
@@ -94,6 +95,7 @@ def create_visit(family_id: int):
     ).all()
     form = check_form(from_json(VisitForm, body).set_family(family, goals))
     data = {name: getattr(form, name).data for name in VISIT_SPEC}
+    begin_write()
     visit = log_visit(db.session, user, family, data, api_now())
     db.session.commit()
     return created(visit_payload(visit), url_for("api.get_visit", visit_id=visit.id))
@@ -151,6 +153,7 @@ def correct(visit_id: int):
         alone = changes.get("seen_alone", visit.seen_alone_ids)
         changes["children_seen"] = sorted(set(changes["children_seen"]) | set(alone))
     changes["version"] = version
+    begin_write()
     correct_visit(db.session, user, visit, changes, note, api_now())
     db.session.commit()
     return jsonify(visit_payload(visit))
