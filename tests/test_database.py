@@ -156,7 +156,7 @@ def test_the_upgrade_records_when_each_closed_family_was_closed(tmp_path):
 
     app = create_app(Config)
     with app.app_context():
-        upgrade(revision="b12a9db5a48d")
+        upgrade(revision=_parent_of("df5b0684e920"))
         with db.engine.begin() as connection:
             tables = MetaData()
             table = {name: Table(name, tables, autoload_with=connection)
@@ -185,3 +185,57 @@ def test_the_upgrade_records_when_each_closed_family_was_closed(tmp_path):
     # No move: the day of the upgrade (or the day before, should midnight have passed since).
     assert recorded[2] in {today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}
     assert recorded[3] is None
+
+
+def _parent_of(revision: str) -> str:
+    """The revision a migration follows (the chain is re-ordered when branches merge)."""
+    from alembic.script import ScriptDirectory
+
+    from casework.extensions import migrate
+
+    return ScriptDirectory.from_config(migrate.get_config()).get_revision(revision).down_revision
+
+
+def test_an_upgrade_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(tmp_path):
+    """On SQLite a migration that adds a foreign key to ``families`` rebuilds the table (copy,
+    drop, rename). With foreign keys enforced, dropping the old table deleted every row that
+    refers to a family ON DELETE CASCADE: its children, visits and phase moves."""
+    import datetime as dt
+
+    from flask_migrate import upgrade
+    from sqlalchemy import MetaData, Table, insert
+
+    from casework import create_app
+    from casework.config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="b12a9db5a48d")  # before every migration that rebuilds ``families``
+        with db.engine.begin() as connection:
+            tables = MetaData()
+            table = {name: Table(name, tables, autoload_with=connection)
+                     for name in ("teams", "users", "families", "children", "phase_moves")}
+            now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+            connection.execute(insert(table["teams"]).values(id=1, name="North", version=1, created_at=now))
+            connection.execute(insert(table["users"]).values(
+                id=1, email="m@example.org", name="M", role="manager", team_id=1, password_hash="x", active=True,
+                version=1, created_at=now))
+            connection.execute(insert(table["families"]).values(
+                id=1, reference="FP-2026-0001", team_id=1, household_name="H", postcode="LS6 2AB",
+                referral_date=dt.date(2026, 1, 5), opened_on=dt.date(2026, 1, 5), phase="making_changes",
+                phase_since=dt.date(2026, 3, 1), version=1, created_at=now))
+            connection.execute(insert(table["children"]).values(
+                id=1, family_id=1, first_name="Amy", date_of_birth=dt.date(2019, 4, 1), version=1, created_at=now))
+            connection.execute(insert(table["phase_moves"]).values(
+                family_id=1, from_phase="engagement", to_phase="making_changes", date=dt.date(2026, 3, 1), by_id=1,
+                made_at=now))
+        upgrade()
+        counts = {name: db.session.execute(text(f"SELECT count(*) FROM {name}")).scalar()
+                  for name in ("families", "children", "phase_moves")}
+        enforced = db.session.execute(text("PRAGMA foreign_keys")).scalar()
+        db.session.remove()
+    assert counts == {"families": 1, "children": 1, "phase_moves": 1}
+    assert enforced == 1  # and the app's connections enforce foreign keys again afterwards

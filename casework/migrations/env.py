@@ -112,14 +112,41 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            _enforce_foreign_keys(connection, False)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                _enforce_foreign_keys(connection, True)
+
+
+def _enforce_foreign_keys(connection, enforced):
+    """SQLite: a batch migration rebuilds a table (copy, drop, rename). With foreign keys
+    enforced, dropping the old table deletes every row that refers to it ON DELETE CASCADE (a
+    family's children, visits, ...), so they are off while migrating. SQLite changes this only
+    outside a transaction: on the driver's connection, before the migrations begin and after
+    they end (the connection goes back to the pool enforcing them again)."""
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
+
+
+def _check_foreign_keys(connection):
+    """What SQLite would have refused had foreign keys been enforced: stop the upgrade."""
+    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
+    if broken:
+        raise RuntimeError(f'The migrations left rows whose foreign keys name nothing: {broken[:10]}')
 
 
 if context.is_offline_mode():
