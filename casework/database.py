@@ -47,7 +47,7 @@ def begin_write() -> None:
     """End the request's read transaction; the next transaction takes the write lock as it
     begins. Call it once what was sent has been parsed and validated, before the service
     that writes."""
-    db.session.commit()  # nothing is pending in a read; loaded rows are read again when used
+    _commit_read(db.session())  # nothing is pending in a read; loaded rows are read again when used
     g.casework_write_next = True
 
 
@@ -57,9 +57,24 @@ def end_read() -> None:
     session = db.session()
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
-        session.commit()
+        _commit_read(session)
     finally:
         session.expire_on_commit = keep
+
+
+def ending_read() -> bool:
+    """Whether the commit under way only ends a read (``begin_write``, ``end_read``). A
+    ``before_commit`` hook that adds rows of its own skips it: they belong with the write that
+    follows, in its transaction (a read transaction must not write)."""
+    return has_request_context() and g.get("casework_ending_read", False)
+
+
+def _commit_read(session) -> None:
+    g.casework_ending_read = True
+    try:
+        session.commit()
+    finally:
+        g.casework_ending_read = False
 
 
 def init_app(app: Flask) -> None:

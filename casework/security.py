@@ -79,9 +79,10 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def audit_refusals(response):
         if response.status_code in (401, 403, 404, 429) and not request.path.startswith("/static/"):
-            # A refused request saves nothing of its own: only the audit row. The path only:
-            # search terms in the query string are never kept.
+            # A refused request saves nothing of its own: only the audit row, a short write of
+            # its own. The path only: search terms in the query string are never kept.
             db.session.rollback()
+            begin_write()
             audit.record(db.session, "refused", detail={"status": response.status_code, "method": request.method,
                                                         "path": request.path})
             db.session.commit()

@@ -196,6 +196,21 @@ def test_a_refused_request_keeps_no_key(api, worker, family, today):
                       headers=headers).status_code == 201
 
 
+def test_a_request_refused_once_its_write_has_begun_keeps_no_key(api, admin, worker, team):
+    """The e-mail address is taken: the service refuses it after the view has begun its write.
+    The commit that ended the view's read claimed nothing, so the key is kept by neither
+    database and a corrected body may use it."""
+    calls = api(admin)
+    headers = {"Idempotency-Key": "add-nia"}
+    taken = {"email": worker.email, "name": "Nia New", "role": "worker", "team_id": team.id}
+    body = assert_error(calls.post("/api/v1/users", json=taken, headers=headers), 422)
+    assert "email" in body["fields"]
+    assert _count(Submission) == 0
+    added = calls.post("/api/v1/users", json={**taken, "email": "nia@example.org"}, headers=headers)
+    assert added.status_code == 201 and added.get_json()["email"] == "nia@example.org"
+    assert _count(Submission) == 1
+
+
 def test_a_referral_repeated_is_opened_once(api, worker, today):
     calls = api(worker)
     headers = {"Idempotency-Key": "referral-1"}

@@ -4,8 +4,9 @@ and creates nothing more; the same key with another body answers 422.
 
 The key is claimed in the transaction that creates the record (a ``before_commit`` hook adds
 its row, services.submissions), so a record and its key are kept together or not at all; the
-answer is stored once it is known. Two requests racing with one key: the second's commit meets
-the unique (user, key) and it answers what the first did."""
+commit with which ``begin_write`` ends the view's read claims nothing (database.py). The answer
+is stored once it is known, in a short write of its own. Two requests racing with one key: the
+second's commit meets the unique (user, key) and it answers what the first did."""
 from __future__ import annotations
 
 import hashlib
@@ -14,6 +15,7 @@ from flask import Response, g, has_request_context, request
 from sqlalchemy import event, inspect, update
 from sqlalchemy.exc import IntegrityError
 
+from ...database import begin_write, end_read, ending_read
 from ...extensions import db
 from ...models import Submission
 from ...services import submissions
@@ -53,7 +55,7 @@ def _repeat_or_claim():
         return error_response(422, message, {HEADER: [message]})
     digest = _digest()
     earlier = submissions.find(db.session, api_user(), key, api_now())
-    db.session.commit()
+    end_read()
     if earlier is None:
         g.idempotency = {"key": key, "digest": digest, "claim": None}
         return None
@@ -64,8 +66,8 @@ def _repeat_or_claim():
 
 
 def _claim(session):
-    """``before_commit``: the first commit of a request with a new key claims it."""
-    if not has_request_context():
+    """``before_commit``: the first commit of a request's write with a new key claims it."""
+    if not has_request_context() or ending_read():
         return
     pending = g.get("idempotency")
     if not pending or pending["claim"] is not None:
@@ -88,6 +90,7 @@ def _keep_answer(response):
     claim = pending["claim"] if pending else None
     if claim is not None and inspect(claim).persistent and response.status_code < 500:
         db.session.rollback()
+        begin_write()
         db.session.execute(
             update(Submission).where(Submission.id == pending["claim"].id)
             .values(response_status=response.status_code, response_body=response.get_data(as_text=True))
