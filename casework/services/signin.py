@@ -173,7 +173,8 @@ def start_two_step(session: Session, user: User, next_path: str, now: dt.datetim
 
 def two_step_waiting(session: Session, token, now: dt.datetime) -> PendingSignIn | None:
     """The password step this token stands for, if it is still waiting for its code: not used,
-    not older than a few minutes, for an active user with a second factor."""
+    not older than a few minutes, for an active user with a second factor. Only reads: a step
+    that is no longer waiting is used up by ``forget_two_step``."""
     if not isinstance(token, str) or not token:
         return None
     pending = session.get(PendingSignIn, _digest(token))
@@ -182,15 +183,21 @@ def two_step_waiting(session: Session, token, now: dt.datetime) -> PendingSignIn
     user = pending.user
     if not 0 <= (now - pending.created_at).total_seconds() <= PENDING_MINUTES * 60 or not user.active \
             or not user.totp_secret:
-        session.delete(pending)  # used up by its expiry (the caller commits)
         return None
     return pending
 
 
-def finish_two_step(session: Session, pending: PendingSignIn) -> bool:
+def forget_two_step(session: Session, token: str) -> None:
+    """The password step this token stands for is used up (expired, or its user can no longer
+    use it)."""
+    if isinstance(token, str):
+        finish_two_step(session, _digest(token))
+
+
+def finish_two_step(session: Session, pending_id: str) -> bool:
     """Use the password step up (after the right code, or a lock). False when another request
     used it first."""
-    return session.execute(delete(PendingSignIn).where(PendingSignIn.id == pending.id)
+    return session.execute(delete(PendingSignIn).where(PendingSignIn.id == pending_id)
                            .execution_options(synchronize_session=False)).rowcount == 1
 
 

@@ -72,13 +72,18 @@ def login_code():
     """The second step of signing in: the code from the authenticator app."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    pending = signin.two_step_waiting(db.session, session.get(PENDING_KEY), clock.current_time())
+    token = session.get(PENDING_KEY)
+    pending = signin.two_step_waiting(db.session, token, clock.current_time())
     if pending is None:
-        db.session.commit()  # an expired step is forgotten
+        if token:  # an expired step is used up: a short write of its own
+            begin_write()
+            signin.forget_two_step(db.session, token)
+            db.session.commit()
         session.pop(PENDING_KEY, None)
         flash("Your sign-in was not finished in time. Sign in again.", "info")
         return redirect(url_for("auth.login"))
-    user = pending.user
+    # Read before the write begins: once it has, another request may have used the step up.
+    user, pending_id, target = pending.user, pending.id, pending.next_path
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
@@ -86,7 +91,7 @@ def login_code():
         try:
             signin.second_factor(db.session, user, form.code.data, request.remote_addr, clock.current_time())
         except signin.TooManyAttempts as error:
-            signin.finish_two_step(db.session, pending)  # locked: the password step must be passed again
+            signin.finish_two_step(db.session, pending_id)  # locked: the password step must be passed again
             db.session.commit()  # the refusal is audited
             session.pop(PENDING_KEY, None)
             form.form_errors.append(error.message)
@@ -96,8 +101,7 @@ def login_code():
             form_failed(form, error)
             status = 422
         else:
-            target = pending.next_path
-            if not signin.finish_two_step(db.session, pending):  # another request used it first
+            if not signin.finish_two_step(db.session, pending_id):  # another request used it first
                 db.session.rollback()
                 session.pop(PENDING_KEY, None)
                 return redirect(url_for("auth.login"))
