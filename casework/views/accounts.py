@@ -3,6 +3,7 @@ their team, and the confirmation itself (a manager of the account's team; for a 
 an active manager, an administrator other than the one who added it: services/provisioning.py)."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
+from ..database import begin_write
 from ..extensions import db
 from ..forms.accounts import ConfirmForm
 from ..models import User
@@ -26,6 +27,7 @@ def confirm(user_id):
     user = db.session.get(User, user_id) or abort(404)
     actor = current_actor()
     back = url_for("admin.users") if actor.is_admin else url_for("accounts.waiting")
+    begin_write()
     try:
         provisioning.confirm(db.session, actor, user, clock.current_time())
     except Forbidden:

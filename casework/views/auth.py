@@ -125,6 +125,7 @@ def setup(token):
     person = link.user
     form = SetupPasswordForm()
     if form.validate_on_submit():
+        begin_write()  # the link is read again under the write lock: used once
         try:
             setup_links.choose_password(db.session, token, form.password.data, form.password_confirm.data, now)
         except NotFound:

@@ -67,6 +67,7 @@ def change_password():
     429 and ends every session and token of the caller, this one too."""
     user = api_user()
     form = check_form(from_json(ChangePasswordForm, read_body({"current_password": VALUE, "new_password": VALUE})))
+    begin_write()  # a wrong current password is counted (and may end every session)
     try:
         signin.check_current_password(db.session, user, form.current_password.data, request.remote_addr, api_now())
     except (ValidationFailed, signin.TooManyAttempts):

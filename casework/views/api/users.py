@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import select
 
+from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.accounts import TeamForm, UserForm
@@ -59,6 +60,7 @@ def create_user():
     admin = _admin()
     body = read_body({"email": VALUE, "name": VALUE, "role": VALUE, "team_id": VALUE, "agency": VALUE})
     form = check_form(from_json(UserForm, body))
+    begin_write()
     user, setup_url = provisioning.create_account(db.session, admin, form.email.data, form.name.data,
                                                   form.role.data, form.team_id.data, form.agency.data, api_now())
     db.session.commit()
@@ -70,7 +72,9 @@ def confirm_user(user_id: int):
     actor = api_user()
     if not (actor.is_manager or actor.is_admin):
         raise Forbidden(provisioning.NOT_YOURS_TO_CONFIRM)
-    user = provisioning.confirm(db.session, actor, _user_or_404(user_id), api_now())
+    user = _user_or_404(user_id)
+    begin_write()
+    user = provisioning.confirm(db.session, actor, user, api_now())
     db.session.commit()
     return jsonify(schemas.account(user))
 
@@ -78,7 +82,9 @@ def confirm_user(user_id: int):
 @bp.post("/users/<int:user_id>/password-reset")
 def reset_password(user_id: int):
     admin = _admin()
-    reset = provisioning.reset_password(db.session, admin, _user_or_404(user_id), api_now())
+    user = _user_or_404(user_id)
+    begin_write()
+    reset = provisioning.reset_password(db.session, admin, user, api_now())
     db.session.commit()
     response = jsonify(setup_url=reset.setup_url, emailed=reset.emailed)
     response.status_code = 202
@@ -88,7 +94,9 @@ def reset_password(user_id: int):
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate_user(user_id: int):
     admin = _admin()
-    user = provisioning.deactivate(db.session, admin, _user_or_404(user_id), api_now())
+    user = _user_or_404(user_id)
+    begin_write()
+    user = provisioning.deactivate(db.session, admin, user, api_now())
     db.session.commit()
     return jsonify(schemas.account(user))
 
@@ -104,6 +112,7 @@ def list_teams():
 def create_team():
     _admin()
     form = check_form(from_json(TeamForm, read_body({"name": VALUE})))
+    begin_write()
     team = accounts.create_team(db.session, form.name.data)
     db.session.commit()
     return created(schemas.team(team))
