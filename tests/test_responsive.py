@@ -18,6 +18,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from casework.forms.reports import month_end
 from casework.models import CONCERNS, FamilyConcern, Notification
 from casework.services import families as families_service
 
@@ -137,7 +138,9 @@ def service(db, today, now):
         "family": family.id, "child": family.children[0].id, "carer": carer.id, "visit": visit.id,
         "goal": goal.id, "rating": rating.id, "old": old.family.id, "old_child": old.zephyrine.id,
         "closed": recent.id, "worker": worker.id, "colleague": colleague.id,
-        "from": (today - dt.timedelta(days=180)).isoformat(), "to": today.isoformat(),
+        # whole months: the local-area counts refuse any other period
+        "from": (today.replace(day=1) - dt.timedelta(days=150)).replace(day=1).isoformat(),
+        "to": month_end(today).isoformat(),
     }
     emails = {"worker": worker.email, "manager": manager.email, "admin": admin.email}
     db.session.commit()  # and read nothing more through the test's session while the server works
