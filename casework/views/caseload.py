@@ -32,11 +32,13 @@ from ..forms.manager import (
     seen_choices,
 )
 from ..models import CLOSURE_REASONS, FLAG_RULES, OPEN_PHASES, PHASE_LABELS
+from ..services import allocation as allocation_service
 from ..services import caseload as caseload_service
-from ..services import clock, provisioning
-from ..services import families as families_service
+from ..services import charts, clock, editing, provisioning
+from ..services import closures as closures_service
 from ..services import flags as flags_service
 from ..services import supervision as supervision_service
+from ..services import transfers as transfers_service
 from ..services.errors import Conflict, ServiceError, ValidationFailed
 from .helpers import (
     case_worker_required,
@@ -122,7 +124,7 @@ def caseload():
         columns={key: heading for key, (heading, _) in caseload_service.CASELOAD_COLUMNS.items()},
         sort=sort,
         direction=direction,
-        chart_alt=caseload_service.load_chart_summary(workers),
+        chart_alt=charts.load_chart_summary(workers),
         chart_height=max(160, 60 + 36 * len(workers)),
         has_workers=bool(workers),
         export_form=_export_form(actor, formdata=None),
@@ -134,7 +136,7 @@ def caseload():
 def load_chart():
     loads = caseload_service.team_caseload(db.session, current_actor(), clock.current_time())
     workers = [load for load in loads if load.id != 0]
-    response = Response(caseload_service.load_chart_svg(workers), mimetype="image/svg+xml")
+    response = Response(charts.load_chart_svg(workers), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = CHART_POLICY
     return response
@@ -153,7 +155,7 @@ def _export_form(actor, formdata):
     form.phase.choices = [("", "Open families, every phase")] + [
         (phase, PHASE_LABELS[phase]) for phase in OPEN_PHASES
     ] + [("closed", "Closed families")]
-    workers = families_service.team_workers(db.session, actor)
+    workers = allocation_service.team_workers(db.session, actor)
     form.worker_id.choices = [("", "All family workers"), (UNALLOCATED, "Unallocated")] + [
         (str(worker.id), worker.name if worker.active else f"{worker.name} (no longer active)") for worker in workers
     ]
@@ -229,7 +231,7 @@ def allocate(family_id):
     if family.is_closed:
         return refused_on_closed(family)
     form = AllocateForm()
-    workers = families_service.allocatable_workers(db.session, actor)
+    workers = allocation_service.allocatable_workers(db.session, actor)
     form.worker_id.choices = [("", "Unallocated")] + [(worker.id, worker.name) for worker in workers]
     if request.method == "GET":
         form.worker_id.data = family.worker_id
@@ -243,8 +245,8 @@ def allocate(family_id):
         form.worker_id.errors = [message]
         return _render_allocate(form, family, 422)
     def allocate():
-        families_service.check_version(family, parse_version(form.version.data))
-        families_service.allocate(db.session, actor, family, form.worker_id.data, form.reason.data,
+        editing.check_version(family, parse_version(form.version.data))
+        allocation_service.allocate(db.session, actor, family, form.worker_id.data, form.reason.data,
                                   clock.current_time())
 
     status = save_form(form, family, allocate)
@@ -268,10 +270,10 @@ def transfer(family_id):
     family = family_or_abort(family_id)
     if family.is_closed:
         return refused_on_closed(family)
-    pending = caseload_service.pending_transfer(db.session, family)
+    pending = transfers_service.pending_transfer(db.session, family)
     form = TransferForm()
     form.to_team_id.choices = [("", "Choose a team")] + [
-        (team.id, team.name) for team in caseload_service.transfer_teams(db.session, actor)
+        (team.id, team.name) for team in transfers_service.transfer_teams(db.session, actor)
     ]
     if request.method == "GET":
         form.version.data = str(family.version)
@@ -279,14 +281,14 @@ def transfer(family_id):
     if not form.validate():
         return _render_transfer(form, family, pending, 422)
     def offer():
-        families_service.check_version(family, parse_version(form.version.data))
-        families_service.request_transfer(db.session, actor, family, form.to_team_id.data, form.reason.data,
+        editing.check_version(family, parse_version(form.version.data))
+        transfers_service.request_transfer(db.session, actor, family, form.to_team_id.data, form.reason.data,
                                           clock.current_time())
 
     status = save_form(form, family, offer)
     if status:
         return _render_transfer(form, family, pending, status)
-    offered = caseload_service.pending_transfer(db.session, family)
+    offered = transfers_service.pending_transfer(db.session, family)
     team_name = offered.to_team.name if offered and offered.to_team else "the team"
     flash_done(f"{family.reference} is offered to {team_name}. It stays with your team until their manager accepts it.")
     return redirect(url_for("families.show", family_id=family.id))
@@ -296,8 +298,8 @@ def _render_transfers(status=200, bound=None):
     """The transfers offered to the team, each with its accept and decline forms; ``bound``
     replaces one of them with the form just posted (kept input and its errors)."""
     actor = current_actor()
-    transfers = families_service.incoming_transfers(db.session, actor)
-    workers = families_service.allocatable_workers(db.session, actor)
+    transfers = transfers_service.incoming_transfers(db.session, actor)
+    workers = allocation_service.allocatable_workers(db.session, actor)
     choices = [("", "Leave unallocated for now")] + [(worker.id, worker.name) for worker in workers]
     forms = {}
     for offered in transfers:
@@ -324,7 +326,7 @@ def transfers():
 
 
 def _incoming(transfer_id):
-    return _or_refuse(families_service.incoming_transfer, db.session, current_actor(), transfer_id)
+    return _or_refuse(transfers_service.incoming_transfer, db.session, current_actor(), transfer_id)
 
 
 @bp.post("/team/transfers/<int:transfer_id>/accept")
@@ -338,7 +340,8 @@ def accept_transfer(transfer_id):
         return _render_transfers(422, (transfer_id, "accept", form))
     begin_write()
     try:
-        family = families_service.accept_transfer(db.session, actor, offered, form.worker_id.data, clock.current_time())
+        family = transfers_service.accept_transfer(db.session, actor, offered, form.worker_id.data,
+                                                   clock.current_time())
         db.session.commit()
     except ValidationFailed as error:
         db.session.rollback()
@@ -359,7 +362,7 @@ def decline_transfer(transfer_id):
         return _render_transfers(422, (transfer_id, "decline", form))
     begin_write()
     try:
-        families_service.decline_transfer(db.session, actor, offered, form.comment.data, clock.current_time())
+        transfers_service.decline_transfer(db.session, actor, offered, form.comment.data, clock.current_time())
         reference = offered.family.reference
         db.session.commit()
     except ValidationFailed as error:
@@ -376,7 +379,7 @@ def decline_transfer(transfer_id):
 @bp.get("/team/closures")
 @manager_required
 def closures():
-    proposals = caseload_service.pending_closures(db.session, current_actor())
+    proposals = closures_service.pending_closures(db.session, current_actor())
     forms = {}
     for proposal in proposals:
         form = ReturnClosureForm(prefix=f"return-{proposal.family_id}", formdata=None)
@@ -395,7 +398,7 @@ def approve_closure(family_id):
     back = _posted_next() or url_for("families.show", family_id=family.id)
     begin_write()
     try:
-        move = families_service.approve_closure(db.session, actor, family, clock.current_time())
+        move = closures_service.approve_closure(db.session, actor, family, clock.current_time())
         db.session.commit()
     except (Conflict, ValidationFailed) as error:
         db.session.rollback()
@@ -412,12 +415,12 @@ def return_closure(family_id):
     actor = current_actor()
     family = family_or_abort(family_id)
     back = _posted_next() or url_for("families.show", family_id=family.id)
-    proposal = None if family.is_closed else families_service.pending_closure(db.session, family)
+    proposal = None if family.is_closed else closures_service.pending_closure(db.session, family)
     if proposal is None:
         flash("No closure of this family is waiting for approval.", "info")
         return redirect(back)
     form = ReturnClosureForm(prefix=f"return-{family.id}")
-    if form.validate() and not save_form(form, family, lambda: families_service.return_closure(
+    if form.validate() and not save_form(form, family, lambda: closures_service.return_closure(
             db.session, actor, family, form.comment.data, clock.current_time())):
         flash_done(f"Closure of {family.reference} returned: {proposal.by.name} has been told.")
         return redirect(back)
@@ -435,7 +438,7 @@ def _flag_filters(actor, formdata):
     form.severity.choices = [("", "All severities")] + [(key, label) for key, label in SEVERITY_LABELS.items()]
     form.worker_id.choices = [("", "All family workers"), (UNALLOCATED, "Unallocated")] + [
         (str(worker.id), worker.name if worker.active else f"{worker.name} (no longer active)")
-        for worker in families_service.team_workers(db.session, actor)
+        for worker in allocation_service.team_workers(db.session, actor)
     ]
     return form
 
@@ -447,7 +450,7 @@ def _render_flags(bulk=None, status=200):
     if request.method == "GET" and not filters.validate():
         filter_status = 422
     worker = filters.worker_id.data
-    flags = caseload_service.flag_queue(
+    flags = flags_service.flag_queue(
         db.session,
         actor,
         severity=filters.severity.data or None,
@@ -539,7 +542,7 @@ def bulk_acknowledge():
         return _render_flags(bulk=form, status=422)
     now = clock.current_time()
     begin_write()
-    chosen = caseload_service.flags_in_scope(db.session, actor, form.flag_ids.data)
+    chosen = flags_service.flags_in_scope(db.session, actor, form.flag_ids.data)
     done = 0
     try:
         for flag in chosen:

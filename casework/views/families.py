@@ -34,12 +34,19 @@ from ..models import (
     VISIT_KINDS,
     VISIT_OUTCOMES,
 )
+from ..services import allocation as allocation_service
 from ..services import assessments as assessments_service
 from ..services import audit, child_search, clock, scope
 from ..services import chronology as chronology_service
+from ..services import closures as closures_service
 from ..services import families as families_service
+from ..services import flags as flags_service
 from ..services import goals as goals_service
 from ..services import notifications as notifications_service
+from ..services import people as people_service
+from ..services import phases as phases_service
+from ..services import referrals as referrals_service
+from ..services import reviews as reviews_service
 from ..services import visits as visits_service
 from ..services.charts import assessment_chart_height, assessment_chart_summary, chart_summary
 from ..services.errors import Forbidden, NotFound, ServiceError, ValidationFailed
@@ -130,7 +137,7 @@ def _worker_choices(form, actor, family=None) -> None:
     if not actor.is_manager:
         del form.worker_id
         return
-    workers = families_service.allocatable_workers(db.session, actor)
+    workers = allocation_service.allocatable_workers(db.session, actor)
     choices = [("", "Unallocated")] + [(worker.id, worker.name) for worker in workers]
     if family is not None and family.worker is not None and family.worker not in workers:
         # Keep the current holder selectable, or saving other details would unallocate.
@@ -153,7 +160,7 @@ def index():
     if phase not in PHASE_LABELS:
         phase = ""
     show_closed = request.args.get("closed") == "1"
-    workers = families_service.team_workers(db.session, actor) if actor.is_manager else []
+    workers = allocation_service.team_workers(db.session, actor) if actor.is_manager else []
     worker = request.args.get("worker") or ""
     unallocated = actor.is_manager and worker == UNALLOCATED
     worker_id = _positive_int(worker) if actor.is_manager else None
@@ -188,7 +195,7 @@ def index():
         if value
     }
     pages = max(1, math.ceil(total / PER_PAGE))
-    flag_summaries = families_service.open_flag_summaries(db.session, [row.family.id for row in rows])
+    flag_summaries = flags_service.open_flag_summaries(db.session, [row.family.id for row in rows])
     return render_template(
         "families/index.html",
         flag_summaries=flag_summaries,
@@ -336,7 +343,7 @@ def new():
     data["worker_id"] = form.worker_id.data if actor.is_manager else None
     data["previous_family_id"] = previous_family_id
     data["children"] = [
-        families_service.ReferralPerson(
+        referrals_service.ReferralPerson(
             first_name=entry.form.first_name.data,
             last_name=entry.form.last_name.data,
             date_of_birth=entry.form.date_of_birth.data,
@@ -345,7 +352,7 @@ def new():
         for entry in form.children
     ]
     data["carers"] = [
-        families_service.ReferralPerson(
+        referrals_service.ReferralPerson(
             first_name=entry.form.first_name.data,
             last_name=entry.form.last_name.data,
             relationship=entry.form.relationship.data,
@@ -354,7 +361,7 @@ def new():
     ]
     begin_write()
     try:
-        family = families_service.open_referral(
+        family = referrals_service.open_referral(
             db.session,
             actor,
             data,
@@ -413,7 +420,7 @@ def _render_show(family, status=200, reopen_form=None):
     summary = families_service.summarise(db.session, [family], now)[0]
     today = clock.local_date(now)
     goals = goals_service.family_plan(db.session, family)
-    flags = families_service.family_flags(db.session, family)
+    flags = flags_service.family_flags(db.session, family)
     if reopen_form is None and family.is_closed and actor.is_manager:
         reopen_form = ReopenForm(formdata=None)
     earlier = family.previous_family
@@ -422,16 +429,16 @@ def _render_show(family, status=200, reopen_form=None):
         family=family,
         summary=summary,
         today=today,
-        pending_closure=None if family.is_closed else families_service.pending_closure(db.session, family),
+        pending_closure=None if family.is_closed else closures_service.pending_closure(db.session, family),
         goals=goals,
         goals_by_id={goal.id: goal for goal in goals},
         visits=visits_service.visit_history(db.session, family),
         visit_corrections=visits_service.visit_corrections(db.session, family),
-        reviews=families_service.reviews_held(db.session, family),
+        reviews=reviews_service.reviews_held(db.session, family),
         open_flags=[flag for flag in flags if flag.is_open],
         resolved_flags=[flag for flag in flags if not flag.is_open],
         earlier_case=earlier,
-        earlier_case_visible=earlier is not None and families_service.may_see(actor, earlier),
+        earlier_case_visible=earlier is not None and scope.may_see(actor, earlier),
         reopen_form=reopen_form,
         opened_by=audit.who_opened(db.session, family.id) if actor.is_manager else None,
         assessment=assessments_service.latest_family_change(db.session, family),
@@ -528,7 +535,7 @@ def phase(family_id):
         return refused_on_closed(family)
     now = clock.current_time()
     form = PhaseMoveForm()
-    offered = [] if family.is_closed else families_service.phases_offered(actor, family)
+    offered = [] if family.is_closed else phases_service.phases_offered(actor, family)
     form.phase.choices = [_phase_choice(family, phase) for phase in offered]
     # The service decides and explains a refused move; the form only draws sensible options.
     form.phase.validate_choice = False
@@ -540,7 +547,7 @@ def phase(family_id):
         return _render_phase(form, family)
     if not form.validate():
         return _render_phase(form, family, 422)
-    status = save_form(form, family, lambda: families_service.move_phase(
+    status = save_form(form, family, lambda: phases_service.move_phase(
         db.session, actor, family, form.phase.data, form.date.data, now,
         note=form.note.data, reason=form.reason.data or None, version=parse_version(form.version.data),
     ))
@@ -572,10 +579,10 @@ class PersonPages:
 
 
 PEOPLE = {
-    "child": PersonPages("child", ChildForm, families_service.get_child, families_service.add_child,
-                         families_service.update_child),
+    "child": PersonPages("child", ChildForm, scope.get_child, people_service.add_child,
+                         people_service.update_child),
     "carer": PersonPages(
-        "carer", CarerForm, families_service.get_carer, families_service.add_carer, families_service.update_carer,
+        "carer", CarerForm, scope.get_carer, people_service.add_carer, people_service.update_carer,
         prefill=lambda form, carer: setattr(form.relationship, "data", carer.relationship_to_children),
     ),
 }
@@ -676,7 +683,7 @@ def reopen(family_id):
     form = ReopenForm()
     if not form.validate():
         return _render_reopen(form, family, 422)
-    status = save_form(form, family, lambda: families_service.reopen_family(
+    status = save_form(form, family, lambda: closures_service.reopen_family(
         db.session, current_actor(), family, form.note.data, clock.current_time()))
     if status:
         return _render_reopen(form, family, status)
