@@ -64,3 +64,13 @@ def get_child(session: Session, user: User, child_id: int) -> Child:
 
 def get_carer(session: Session, user: User, carer_id: int) -> Carer:
     return record_in_scope(session, user, Carer, carer_id, "Carer")
+
+
+def report_scope(actor: User, team_id: int | None = None):
+    """Managers report on their own team (``team_id`` is ignored: never another team's),
+    admins on the whole service, or on one team when ``team_id`` is given; workers not at all."""
+    if actor.is_manager:
+        return family_scope(actor)
+    if actor.is_admin:
+        return Family.id.is_not(None) if team_id is None else Family.team_id == team_id
+    raise Forbidden("Reports are for managers and administrators.")
