@@ -1,34 +1,34 @@
 """Blueprints, one per area of work."""
 from flask import Flask
 
+from . import (
+    accounts,
+    admin,
+    api,
+    assessments,
+    auth,
+    chronology,
+    closures,
+    context,
+    errors,
+    families,
+    flags,
+    goals,
+    main,
+    notifications,
+    people,
+    phases,
+    records,
+    referrals,
+    reports,
+    reviews,
+    team,
+    transfers,
+    visits,
+)
+
 
 def register_blueprints(app: Flask) -> None:
-    from . import (
-        accounts,
-        admin,
-        api,
-        assessments,
-        auth,
-        chronology,
-        closures,
-        context,
-        errors,
-        families,
-        flags,
-        goals,
-        main,
-        notifications,
-        people,
-        phases,
-        records,
-        referrals,
-        reports,
-        reviews,
-        team,
-        transfers,
-        visits,
-    )
-
     errors.init_app(app)
     context.init_app(app)
     app.register_blueprint(main.bp)
