@@ -102,7 +102,8 @@ def update_family(
 
 
 def record_move(session, actor, family, to_phase, on_date, note, now, reason=None) -> PhaseMove:
-    """Every phase move (closing and reopening included); it clears an overrun flag at once."""
+    """Record a phase move, every one (phases.py moves a family, closures.py closes and reopens
+    it); it clears an overrun flag at once."""
     move = PhaseMove(
         family=family, from_phase=family.phase, to_phase=to_phase, date=on_date, note=note, reason=reason, by=actor
     )
