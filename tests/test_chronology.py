@@ -7,6 +7,7 @@ import pytest
 from casework.extensions import db
 from casework.services import corrections, reviews
 from casework.services import families as family_service
+from casework.services import phases as phase_service
 from casework.services.chronology import chronology
 from casework.services.errors import StaleVersion, ValidationFailed
 
@@ -25,7 +26,7 @@ def test_everything_recorded_appears_newest_first(worker, family):
     VisitFactory(family=family, date=dt.date(2026, 3, 5))
     VisitFactory(family=family, date=dt.date(2026, 4, 1), outcome="no_access")
     RatingFactory(goal=goal, date=dt.date(2026, 3, 20), rating=5)
-    family_service.move_phase(db.session, worker, family, "making_changes", dt.date(2026, 3, 30), NOW)
+    phase_service.move_phase(db.session, worker, family, "making_changes", dt.date(2026, 3, 30), NOW)
     reviews.hold_review(db.session, worker, family, {"held_on": dt.date(2026, 4, 10), "decision": "continue"}, NOW)
     entries = chronology(db.session, family)
     assert [(e.date, e.kind) for e in entries] == [

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from casework.extensions import db
 from casework.models import AuditEvent, Draft, Flag
-from casework.services import reports, retention, subject_access
+from casework.services import redaction, reports, retention, subject_access
 from casework.services.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 
 from .factories import FamilyFactory, UserFactory
@@ -129,10 +129,10 @@ def test_redacting_a_child_export_hides_everyone_but_the_child(rich, now):
 
 
 def test_redaction_is_a_word_match_that_spares_the_subjects_own_names():
-    redactor = subject_access.Redactor(True, third_parties=["Ann Smith", "Jo Lee-Park"], subject_names=["Amy Smith"])
+    redactor = redaction.Redactor(True, third_parties=["Ann Smith", "Jo Lee-Park"], subject_names=["Amy Smith"])
     assert redactor.text("Ann and Annabel met Jo; Park, Lee-Park and Smith") == (
         "[redacted] and Annabel met [redacted]; [redacted], [redacted] and Smith")
-    assert subject_access.Redactor(False, third_parties=["Ann"]).text("Ann") == "Ann"
+    assert redaction.Redactor(False, third_parties=["Ann"]).text("Ann") == "Ann"
 
 
 # --- Retention ------------------------------------------------------------------------------------

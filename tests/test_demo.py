@@ -29,7 +29,7 @@ from casework.models import (
 )
 from casework.services import demo
 from casework.services.errors import ValidationFailed
-from casework.services.families import next_reference
+from casework.services.referrals import next_reference
 
 from . import factories
 

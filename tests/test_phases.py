@@ -6,6 +6,8 @@ import pytest
 
 from casework.extensions import db
 from casework.services import families as family_service
+from casework.services import phases as phase_service
+from casework.services import referrals as referral_service
 from casework.services.errors import StaleVersion, ValidationFailed
 
 from .factories import FamilyFactory, GoalFactory
@@ -21,7 +23,7 @@ def open_family(worker):
 
 
 def move(actor, family, phase, on=TODAY, **kwargs):
-    return family_service.move_phase(db.session, actor, family, phase, on, NOW, **kwargs)
+    return phase_service.move_phase(db.session, actor, family, phase, on, NOW, **kwargs)
 
 
 def ready_for_changes(family):
@@ -62,7 +64,7 @@ def test_today_is_the_local_date(worker, open_family):
     # the future, because the service's dates are London dates.
     ready_for_changes(open_family)
     just_after_midnight = dt.datetime(2026, 6, 16, 0, 30, tzinfo=LONDON)
-    family_service.move_phase(
+    phase_service.move_phase(
         db.session, worker, open_family, "making_changes", dt.date(2026, 6, 16), just_after_midnight
     )
     assert open_family.phase_since == dt.date(2026, 6, 16)
@@ -137,15 +139,15 @@ def referral(**overrides):
         "postcode": "ls6 2ab",
         "referral_date": TODAY - dt.timedelta(days=2),
         "concerns": ["neglect_physical", "housing"],
-        "children": [family_service.ReferralPerson("Amy", "Smith", dt.date(2019, 5, 4), "Park Primary")],
-        "carers": [family_service.ReferralPerson("Jo", "Smith", relationship="Mother")],
+        "children": [referral_service.ReferralPerson("Amy", "Smith", dt.date(2019, 5, 4), "Park Primary")],
+        "carers": [referral_service.ReferralPerson("Jo", "Smith", relationship="Mother")],
     }
     return {**data, **overrides}
 
 
 def test_a_referral_opens_in_engagement_with_a_readable_reference(worker):
-    family = family_service.open_referral(db.session, worker, referral(), NOW, "FP")
-    second = family_service.open_referral(db.session, worker, referral(), NOW, "FP")
+    family = referral_service.open_referral(db.session, worker, referral(), NOW, "FP")
+    second = referral_service.open_referral(db.session, worker, referral(), NOW, "FP")
     assert family.reference == "FP-2026-0001"
     assert second.reference == "FP-2026-0002"
     assert (family.phase, family.phase_since, family.opened_on) == ("engagement", TODAY, TODAY)
@@ -157,60 +159,60 @@ def test_a_referral_opens_in_engagement_with_a_readable_reference(worker):
 
 
 def test_references_restart_each_year(worker):
-    last_year = family_service.open_referral(
+    last_year = referral_service.open_referral(
         db.session, worker, referral(referral_date=dt.date(2025, 12, 1), opened_on=dt.date(2025, 12, 2)), NOW, "FP"
     )
     assert last_year.reference == "FP-2025-0001"
-    assert family_service.open_referral(db.session, worker, referral(), NOW, "FP").reference == "FP-2026-0001"
+    assert referral_service.open_referral(db.session, worker, referral(), NOW, "FP").reference == "FP-2026-0001"
 
 
 def test_a_referral_refuses_future_and_inconsistent_dates(worker):
     with pytest.raises(ValidationFailed) as refused:
-        family_service.open_referral(
+        referral_service.open_referral(
             db.session,
             worker,
             referral(
                 referral_date=TODAY + dt.timedelta(days=1),
-                children=[family_service.ReferralPerson("Amy", None, TODAY + dt.timedelta(days=9))],
+                children=[referral_service.ReferralPerson("Amy", None, TODAY + dt.timedelta(days=9))],
             ),
             NOW,
             "FP",
         )
     assert set(refused.value.fields) >= {"referral_date", "children-0-date_of_birth"}
     with pytest.raises(ValidationFailed) as before:
-        family_service.open_referral(db.session, worker, referral(opened_on=TODAY - dt.timedelta(days=5)), NOW, "FP")
+        referral_service.open_referral(db.session, worker, referral(opened_on=TODAY - dt.timedelta(days=5)), NOW, "FP")
     assert "opened_on" in before.value.fields
 
 
 def test_a_worker_cannot_allocate_to_a_colleague(worker, colleague):
     with pytest.raises(ValidationFailed) as refused:
-        family_service.open_referral(db.session, worker, referral(worker_id=colleague.id), NOW, "FP")
+        referral_service.open_referral(db.session, worker, referral(worker_id=colleague.id), NOW, "FP")
     assert "worker_id" in refused.value.fields
 
 
 def test_a_manager_allocates_within_the_team_or_leaves_unallocated(manager, worker, outsider):
-    allocated = family_service.open_referral(db.session, manager, referral(worker_id=worker.id), NOW, "FP")
+    allocated = referral_service.open_referral(db.session, manager, referral(worker_id=worker.id), NOW, "FP")
     assert allocated.worker == worker
-    unallocated = family_service.open_referral(db.session, manager, referral(), NOW, "FP")
+    unallocated = referral_service.open_referral(db.session, manager, referral(), NOW, "FP")
     assert unallocated.worker is None and unallocated.team == manager.team
     with pytest.raises(ValidationFailed):
-        family_service.open_referral(db.session, manager, referral(worker_id=outsider.id), NOW, "FP")
+        referral_service.open_referral(db.session, manager, referral(worker_id=outsider.id), NOW, "FP")
 
 
 def test_a_re_referral_links_to_an_earlier_case_even_in_another_team(worker, outsider):
     earlier = FamilyFactory(worker=outsider, phase="closed", closed_on=TODAY - dt.timedelta(days=200))
     # The earlier case holds Amy, born 1 March 2018 (the factory's children): the same child,
     # whatever the case of her name.
-    amy = family_service.ReferralPerson("AMY", None, dt.date(2018, 3, 1))
-    family = family_service.open_referral(
+    amy = referral_service.ReferralPerson("AMY", None, dt.date(2018, 3, 1))
+    family = referral_service.open_referral(
         db.session, worker, referral(previous_family_id=earlier.id, children=[amy]), NOW, "FP")
     assert family.previous_family == earlier
     refusals = []
     for previous_id in (99999, earlier.id):  # unknown; known but holding none of these children
         with pytest.raises(ValidationFailed) as refused:
-            family_service.open_referral(db.session, worker, referral(previous_family_id=previous_id), NOW, "FP")
+            referral_service.open_referral(db.session, worker, referral(previous_family_id=previous_id), NOW, "FP")
         refusals.append(refused.value.fields["previous_family_id"])
-    assert refusals[0] == refusals[1] == [family_service.NO_EARLIER_CASE]
+    assert refusals[0] == refusals[1] == [referral_service.NO_EARLIER_CASE]
 
 
 # Listing ---------------------------------------------------------------------------------

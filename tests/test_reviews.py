@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from casework.extensions import db
-from casework.services import families as family_service
+from casework.services import closures as closure_service
 from casework.services import reviews
 from casework.services.errors import Forbidden, ValidationFailed
 
@@ -96,10 +96,10 @@ def test_no_review_for_a_closed_family(worker, open_family):
 def test_a_manager_reopens_with_a_note(worker, manager, open_family):
     hold(worker, open_family, dt.date(2026, 6, 1), "close", reason="disengaged")
     with pytest.raises(Forbidden):
-        family_service.reopen_family(db.session, worker, open_family, "Back", NOW)
+        closure_service.reopen_family(db.session, worker, open_family, "Back", NOW)
     with pytest.raises(ValidationFailed):
-        family_service.reopen_family(db.session, manager, open_family, " ", NOW)
-    family_service.reopen_family(db.session, manager, open_family, "Mother asked for help again.", NOW)
+        closure_service.reopen_family(db.session, manager, open_family, " ", NOW)
+    closure_service.reopen_family(db.session, manager, open_family, "Mother asked for help again.", NOW)
     assert (open_family.phase, open_family.phase_since) == ("engagement", TODAY)
     assert open_family.closed_on is None and open_family.closure_reason is None
     assert [m.to_phase for m in open_family.phase_moves][-2:] == ["closed", "engagement"]
@@ -107,4 +107,4 @@ def test_a_manager_reopens_with_a_note(worker, manager, open_family):
 
 def test_reopening_an_open_family_is_refused(manager, open_family):
     with pytest.raises(ValidationFailed):
-        family_service.reopen_family(db.session, manager, open_family, "note", NOW)
+        closure_service.reopen_family(db.session, manager, open_family, "note", NOW)

@@ -25,8 +25,8 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
-from ..services.families import NO_EARLIER_CASE
 from ..services.goals import area_label
+from ..services.referrals import NO_EARLIER_CASE
 from .fields import (
     MAX_ID,
     NEXT_STEP_LIMIT,

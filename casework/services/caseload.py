@@ -7,22 +7,13 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
-from ..models import (
-    OPEN_PHASES,
-    ClosureProposal,
-    Family,
-    Flag,
-    Team,
-    Transfer,
-    User,
-    Visit,
-)
+from ..models import OPEN_PHASES, ClosureProposal, Family, Flag, Transfer, User, Visit
 from . import family_filters
 from .clock import local_date
 from .errors import Forbidden
+from .families import postcode_district
 from .family_filters import FamilyFilters, last_review_held, review_overdue
 from .schedule import review_interval
 
@@ -283,8 +274,6 @@ def team_family_rows(
     """The team's families (open ones unless ``phase`` is ``closed``), filtered as
     ``family_filters.FamilyFilters`` says, by household name: one query whatever the team's
     size. Open flags include acknowledged ones."""
-    from .families import postcode_district
-
     if not manager.is_manager:
         raise Forbidden("Only managers see the team's families.")
     today = local_date(now)
@@ -333,125 +322,3 @@ def team_family_rows(
             highest_severity=RANK_SEVERITY.get(highest or 0),
         ))
     return result
-
-
-# --- Lists a manager acts on ----------------------------------------------------------------------
-
-def pending_closures(session: Session, manager: User) -> list[ClosureProposal]:
-    """The team's closure proposals waiting for approval, oldest first, with the family and the
-    proposer loaded (one query)."""
-    if not manager.is_manager:
-        raise Forbidden("Only managers approve closures.")
-    return list(session.scalars(
-        select(ClosureProposal)
-        .join(Family, Family.id == ClosureProposal.family_id)
-        .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES), ClosureProposal.status == "pending")
-        .options(joinedload(ClosureProposal.family), joinedload(ClosureProposal.by))
-        .order_by(ClosureProposal.made_at, ClosureProposal.id)
-    ))
-
-
-def flag_queue(
-    session: Session,
-    manager: User,
-    *,
-    severity: str | None = None,
-    worker_id: int | None = None,
-    unallocated: bool = False,
-) -> list[Flag]:
-    """The team's open flags (acknowledged ones included), most severe and oldest first, with
-    each flag's family, worker and acknowledger loaded: three queries whatever the number."""
-    from .flags import list_flags
-
-    if not manager.is_manager:
-        raise Forbidden("Only managers see the team's flag queue.")
-    flags = list_flags(session, manager, status="open")
-    family_ids = {flag.family_id for flag in flags}
-    families = {}
-    if family_ids:
-        families = {family.id: family for family in session.scalars(
-            select(Family).where(Family.id.in_(family_ids)).options(joinedload(Family.worker))
-        )}
-    acknowledgers = {flag.acknowledged_by_id for flag in flags} - {None}
-    people = {}
-    if acknowledgers:
-        people = {user.id: user for user in session.scalars(select(User).where(User.id.in_(acknowledgers)))}
-    for flag in flags:
-        # Loaded above: ``flag.family`` and ``flag.acknowledged_by`` then need no query each.
-        set_committed_value(flag, "family", families[flag.family_id])
-        set_committed_value(flag, "acknowledged_by", people.get(flag.acknowledged_by_id))
-    if severity:
-        flags = [flag for flag in flags if flag.severity == severity]
-    if unallocated:
-        flags = [flag for flag in flags if flag.family.worker_id is None]
-    elif worker_id is not None:
-        flags = [flag for flag in flags if flag.family.worker_id == worker_id]
-    return flags
-
-
-def flags_in_scope(session: Session, actor: User, flag_ids: list[int]) -> list[Flag]:
-    """The flags among ``flag_ids`` that ``actor`` may see (one query); others are left out."""
-    from .scope import family_scope
-
-    if not flag_ids:
-        return []
-    return list(session.scalars(
-        select(Flag).join(Family).where(Flag.id.in_(flag_ids), family_scope(actor)).order_by(Flag.id)
-    ))
-
-
-def transfer_teams(session: Session, manager: User) -> list[Team]:
-    """The teams a family may be offered to: every team but the manager's own, by name."""
-    return list(session.scalars(select(Team).where(Team.id != manager.team_id).order_by(Team.name)))
-
-
-# --- The weighted-load chart ------------------------------------------------------------------------
-
-def load_chart_summary(loads: list[WorkerLoad]) -> str:
-    """What the chart shows, in words, for its alt text."""
-    if not loads:
-        return "Weighted load by family worker: the team has no workers."
-    parts = [f"{load.name} {load.weighted_load:.1f}" for load in loads]
-    heaviest = max(loads, key=lambda load: load.weighted_load)
-    return (
-        "Weighted load by family worker: " + "; ".join(parts) + "."
-        + (f" Heaviest: {heaviest.name}." if heaviest.weighted_load > 0 else "")
-    )
-
-
-def load_chart_svg(loads: list[WorkerLoad], *, width: int = 640) -> bytes:
-    """A horizontal bar of weighted load per worker (in the order given), as SVG bytes with no
-    script in it."""
-    import pygal
-
-    from .charts import CHART_STYLE, _without_scripts
-
-    height = max(160, 60 + 36 * len(loads))
-    chart = pygal.HorizontalBar(
-        width=width,
-        height=height,
-        style=CHART_STYLE,
-        js=[],
-        show_legend=False,
-        print_values=False,
-        value_formatter=lambda value: f"{value:.1f}",
-        x_labels=[load.name for load in loads],
-        truncate_label=-1,
-        show_x_guides=True,
-        margin=8,
-        spacing=8,
-        disable_xml_declaration=False,
-    )
-    chart.xml_filters.append(_without_scripts)
-    chart.add("Weighted load", [round(load.weighted_load, 1) for load in loads])
-    svg = chart.render()
-    return svg if isinstance(svg, bytes) else svg.encode("utf-8")
-
-
-def pending_transfer(session: Session, family: Family) -> Transfer | None:
-    """The transfer of ``family`` to another team still waiting for an answer, if any."""
-    return session.scalar(
-        select(Transfer)
-        .where(Transfer.family_id == family.id, Transfer.status == "pending")
-        .options(joinedload(Transfer.to_team))
-    )

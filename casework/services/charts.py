@@ -1,5 +1,5 @@
 """Small server-rendered charts: a goal's progress ratings, an assessment's change, a report's
-percentages.
+percentages, a team's weighted load per worker.
 
 Pure functions of what they draw: no database access, no request. The SVG
 carries no script at all, so it needs no JavaScript and nothing from a CDN."""
@@ -288,3 +288,42 @@ def domains_chart_summary(report: dict) -> str:
     return "Families better at the latest assessment than the first, by domain: " + "; ".join(
         f"{row['label']} {row['pct_improved']:g}% of {row['families']} families" for row in report["assessment_domains"]
     )
+
+
+# --- The weighted-load chart of a team's caseloads -------------------------------------------------
+
+def load_chart_summary(loads) -> str:
+    """What the chart of ``loads`` (``caseload.WorkerLoad`` rows) shows, in words, for its alt text."""
+    if not loads:
+        return "Weighted load by family worker: the team has no workers."
+    parts = [f"{load.name} {load.weighted_load:.1f}" for load in loads]
+    heaviest = max(loads, key=lambda load: load.weighted_load)
+    return (
+        "Weighted load by family worker: " + "; ".join(parts) + "."
+        + (f" Heaviest: {heaviest.name}." if heaviest.weighted_load > 0 else "")
+    )
+
+
+def load_chart_svg(loads, *, width: int = 640) -> bytes:
+    """A horizontal bar of weighted load per worker (in the order given), as SVG bytes with no
+    script in it."""
+    height = max(160, 60 + 36 * len(loads))
+    chart = pygal.HorizontalBar(
+        width=width,
+        height=height,
+        style=CHART_STYLE,
+        js=[],
+        show_legend=False,
+        print_values=False,
+        value_formatter=lambda value: f"{value:.1f}",
+        x_labels=[load.name for load in loads],
+        truncate_label=-1,
+        show_x_guides=True,
+        margin=8,
+        spacing=8,
+        disable_xml_declaration=False,
+    )
+    chart.xml_filters.append(_without_scripts)
+    chart.add("Weighted load", [round(load.weighted_load, 1) for load in loads])
+    svg = chart.render()
+    return svg if isinstance(svg, bytes) else svg.encode("utf-8")

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Correction, GoalRating, User, Visit, VisitChild
 from .clock import local_date
+from .editing import check_version, ensure_open
 from .errors import ValidationFailed
-from .families import check_version, ensure_open
 from .flags import resolve_cleared
 from .visits import check_visit
 

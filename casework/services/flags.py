@@ -1,26 +1,25 @@
-"""Acting on flags: a worker acknowledges, a manager resolves with a note; and a record saved
-resolves at once the flags whose condition it cleared."""
+"""Acting on flags: a worker acknowledges, a manager resolves with a note; a record saved
+resolves at once the flags whose condition it cleared; and the flags as the family page, the
+family lists and a manager's flag queue show them."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import PHASE_LABELS, Family, Flag, GoalRating, GoalStatusChange, PhaseMove, Review, User, Visit
 from .clock import local_date
-from .errors import Forbidden, NotFound, ValidationFailed
+from .errors import Forbidden, ValidationFailed
 from .flag_rules import evaluate, restart_days
-from .scope import family_scope, require_case_role
+from .scope import family_scope, record_in_scope, require_case_role
 
 
 def get_flag(session: Session, actor: User, flag_id: int) -> Flag:
-    require_case_role(actor)
-    flag = session.scalar(select(Flag).join(Family).where(Flag.id == flag_id, family_scope(actor)))
-    if flag is None:
-        raise NotFound("Flag not found.")
-    return flag
+    return record_in_scope(session, actor, Flag, flag_id, "Flag")
 
 
 def list_flags(session: Session, actor: User, status: str | None = None, family_id: int | None = None) -> list[Flag]:
@@ -143,3 +142,89 @@ def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_recor
         flag.resolved_on = today
     session.flush()
     return cleared
+
+
+# What the family page and the lists show, and the team's flag queue ------------------------------
+
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def family_flags(session: Session, family: Family) -> list[Flag]:
+    """Every flag of the family: open ones first, most severe and oldest first; then resolved
+    ones, the latest resolved first. Who acknowledged and resolved each is loaded: one query."""
+    flags = session.scalars(
+        select(Flag)
+        .where(Flag.family_id == family.id)
+        .options(joinedload(Flag.acknowledged_by), joinedload(Flag.resolved_by))
+        .order_by(Flag.raised_on, Flag.id)
+    ).unique().all()
+    still_open = sorted((f for f in flags if f.is_open), key=lambda f: SEVERITY_RANK.get(f.severity, 3))
+    resolved = sorted((f for f in flags if not f.is_open),
+                      key=lambda f: (f.resolved_on or f.raised_on, f.id), reverse=True)
+    return still_open + resolved
+
+
+@dataclass
+class FlagSummary:
+    open_flags: int
+    highest_severity: str
+
+
+def open_flag_summaries(session: Session, family_ids: list[int]) -> dict[int, FlagSummary]:
+    """``{family_id: FlagSummary}`` for the families with open (or acknowledged) flags: one
+    query, whatever the number of families."""
+    if not family_ids:
+        return {}
+    rank = case({"high": 0, "medium": 1}, value=Flag.severity, else_=2)
+    rows = session.execute(
+        select(Flag.family_id, func.count(Flag.id), func.min(rank))
+        .where(Flag.family_id.in_(family_ids), Flag.status != "resolved")
+        .group_by(Flag.family_id)
+    )
+    names = {0: "high", 1: "medium", 2: "low"}
+    return {family_id: FlagSummary(count, names[int(best)]) for family_id, count, best in rows}
+
+
+def flag_queue(
+    session: Session,
+    manager: User,
+    *,
+    severity: str | None = None,
+    worker_id: int | None = None,
+    unallocated: bool = False,
+) -> list[Flag]:
+    """The team's open flags (acknowledged ones included), most severe and oldest first, with
+    each flag's family, worker and acknowledger loaded: three queries whatever the number."""
+    if not manager.is_manager:
+        raise Forbidden("Only managers see the team's flag queue.")
+    flags = list_flags(session, manager, status="open")
+    family_ids = {flag.family_id for flag in flags}
+    families = {}
+    if family_ids:
+        families = {family.id: family for family in session.scalars(
+            select(Family).where(Family.id.in_(family_ids)).options(joinedload(Family.worker))
+        )}
+    acknowledgers = {flag.acknowledged_by_id for flag in flags} - {None}
+    people = {}
+    if acknowledgers:
+        people = {user.id: user for user in session.scalars(select(User).where(User.id.in_(acknowledgers)))}
+    for flag in flags:
+        # Loaded above: ``flag.family`` and ``flag.acknowledged_by`` then need no query each.
+        set_committed_value(flag, "family", families[flag.family_id])
+        set_committed_value(flag, "acknowledged_by", people.get(flag.acknowledged_by_id))
+    if severity:
+        flags = [flag for flag in flags if flag.severity == severity]
+    if unallocated:
+        flags = [flag for flag in flags if flag.family.worker_id is None]
+    elif worker_id is not None:
+        flags = [flag for flag in flags if flag.family.worker_id == worker_id]
+    return flags
+
+
+def flags_in_scope(session: Session, actor: User, flag_ids: list[int]) -> list[Flag]:
+    """The flags among ``flag_ids`` that ``actor`` may see (one query); others are left out."""
+    if not flag_ids:
+        return []
+    return list(session.scalars(
+        select(Flag).join(Family).where(Flag.id.in_(flag_ids), family_scope(actor)).order_by(Flag.id)
+    ))

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import GOAL_STATUSES, Correction, Family, Goal, GoalRating, GoalStatusChange, User
 from .clock import local_date
+from .editing import check_version, ensure_open
 from .errors import NotFound, ValidationFailed
-from .families import check_version, ensure_open
 from .flags import resolve_cleared
 from .scope import family_scope, require_case_role
 

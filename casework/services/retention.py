@@ -69,8 +69,9 @@ from ..models import (
 )
 from . import audit
 from .clock import local_date
+from .editing import check_version
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .families import check_version, postcode_district
+from .families import postcode_district
 
 ANONYMISED_HOUSEHOLD = "Anonymised family"
 HOLD_REASON_MAX = 2000

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import CLOSURE_REASONS, REVIEW_DECISIONS, Family, Review, User
 from .clock import local_date
+from .closures import close_or_propose
+from .editing import ensure_open
 from .errors import ValidationFailed
-from .families import close_or_propose, ensure_open
 from .flags import resolve_cleared
 from .schedule import next_review_dates, next_review_due  # noqa: F401  (the schedule of reviews)
 
@@ -56,3 +58,14 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
                          field="held_on")
     session.flush()
     return review
+
+
+def reviews_held(session: Session, family: Family) -> list[Review]:
+    """The family's reviews, newest first, with who recorded each and any closure proposal
+    they made: one query."""
+    return list(session.scalars(
+        select(Review)
+        .where(Review.family_id == family.id)
+        .options(joinedload(Review.recorded_by), joinedload(Review.closure_proposal))
+        .order_by(Review.held_on.desc(), Review.id.desc())
+    ))

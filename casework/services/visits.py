@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import Correction, Family, Goal, User, Visit, VisitChild
 from .clock import local_date
+from .editing import ensure_open
 from .errors import ValidationFailed
-from .families import ensure_open
 from .flags import resolve_cleared
 
 SEEING_OUTCOMES = ("completed",)

@@ -2,7 +2,7 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -60,6 +60,11 @@ def case_worker_required(view):
     return role_required("worker", "manager")(view)
 
 
+def manager_required(view):
+    """Managers only: workers and admins get 403."""
+    return role_required("manager")(view)
+
+
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site: never an absolute URL or a scheme-relative one."""
     if not target:
@@ -73,6 +78,19 @@ def safe_next(target: str | None) -> str | None:
 def refuse(error: ServiceError):
     """Turn a 403/404 service error into the HTTP answer."""
     abort(error.status)
+
+
+def or_refuse(call, *args, **kwargs):
+    """``call(*args, **kwargs)``, or its service error (403, 404) as the HTTP answer."""
+    try:
+        return call(*args, **kwargs)
+    except ServiceError as error:
+        refuse(error)
+
+
+def posted_next() -> str | None:
+    """Where a posted form asks to go back to (its ``next`` field), if a path on this site."""
+    return safe_next(request.form.get("next"))
 
 
 def flash_done(message: str) -> None:

@@ -16,7 +16,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
 from ..models import Family
-from ..services import audit, clock, subject_access
+from ..services import audit, clock, editing, scope, subject_access
 from ..services import families as families_service
 from ..services import retention as retention_service
 from ..services.errors import ServiceError
@@ -69,7 +69,7 @@ def json_download(export: dict) -> Response:
 
 def _child_or_abort(child_id: int):
     try:
-        return families_service.get_child(db.session, current_actor(), child_id)
+        return scope.get_child(db.session, current_actor(), child_id)
     except ServiceError as error:
         refuse(error)
 
@@ -249,7 +249,7 @@ def lift_hold(family_id):
 
 
 def _anonymise(family, form):
-    families_service.check_version(family, parse_version(form.version.data))
+    editing.check_version(family, parse_version(form.version.data))
     retention_service.check_confirmation(family, form.confirm_reference.data)
     retention_service.anonymise(db.session, family, current_actor(), clock.current_time())
 

@@ -23,7 +23,7 @@ from ..extensions import db
 from ..forms.fields import id_number
 from ..forms.reports import PeriodForm, whole_months
 from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Team
-from ..services import charts, clock, disclosure
+from ..services import charts, clock, disclosure, outcome_measures
 from ..services import goals as goals_service
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
@@ -121,7 +121,7 @@ def _outcomes_context(actor, team, report) -> dict:
     return dict(
         report=report, **_team_context(actor, team), area_labels=labels,
         closure_reasons=CLOSURE_REASONS, phase_labels=PHASE_LABELS, pct=_pct,
-        frameworks=load_frameworks(), key=reports_service.measure_key,
+        frameworks=load_frameworks(), key=outcome_measures.measure_key,
         period_args=_period_args(report, team.id if team else None),
         chart_alt=charts.outcomes_chart_summary(report, labels),
         chart_height=charts.percent_chart_height(report["areas"]),

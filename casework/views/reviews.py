@@ -8,7 +8,7 @@ from ..extensions import db
 from ..forms.case import ReviewForm
 from ..models import CLOSURE_REASONS
 from ..services import clock, drafts
-from ..services import families as families_service
+from ..services import closures as closures_service
 from ..services import reviews as reviews_service
 from ..services.errors import Conflict, ValidationFailed
 from .helpers import (
@@ -89,7 +89,7 @@ def new(family_id):
     held = f"Review held on {review.held_on.day} {review.held_on:%b %Y} recorded."
     if family.is_closed:
         flash_done(f"{held} {family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
-    elif families_service.pending_closure(db.session, family) is not None and review.decision != "continue":
+    elif closures_service.pending_closure(db.session, family) is not None and review.decision != "continue":
         flash_done(f"{held} {PROPOSED_MESSAGE}")
     else:
         due = reviews_service.next_review_due(db.session, family)

@@ -9,7 +9,8 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms.fields import NOTE_LIMIT
 from ...models import Family
-from ...services import families as family_service
+from ...services import closures as closure_service
+from ...services.editing import check_version
 from ...services.errors import Forbidden
 from . import bp
 from .core import VALUE, api_now, body_text, case_user, read_body, read_version
@@ -25,7 +26,7 @@ def _family_for_decision(family_id: int, message: str) -> tuple[Family, dict]:
     if not case_user().is_manager:
         raise Forbidden(message)
     body = read_body(DECISION_SPEC, optional=True)
-    family_service.check_version(family, read_version(body))
+    check_version(family, read_version(body))
     begin_write()
     return family, body
 
@@ -33,7 +34,7 @@ def _family_for_decision(family_id: int, message: str) -> tuple[Family, dict]:
 @bp.post("/families/<int:family_id>/closure/approve")
 def approve_closure(family_id: int):
     family, _body = _family_for_decision(family_id, "Only a manager can approve a closure.")
-    family_service.approve_closure(db.session, case_user(), family, api_now())
+    closure_service.approve_closure(db.session, case_user(), family, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -42,7 +43,7 @@ def approve_closure(family_id: int):
 def return_closure(family_id: int):
     family, body = _family_for_decision(family_id, "Only a manager can return a closure.")
     comment = body_text(body, "comment", limit=NOTE_LIMIT)
-    family_service.return_closure(db.session, case_user(), family, comment, api_now())
+    closure_service.return_closure(db.session, case_user(), family, comment, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -50,6 +51,6 @@ def return_closure(family_id: int):
 @bp.post("/families/<int:family_id>/reopen")
 def reopen_family(family_id: int):
     family, body = _family_for_decision(family_id, "Only a manager can reopen a family.")
-    family_service.reopen_family(db.session, case_user(), family, body_text(body, "note", limit=NOTE_LIMIT), api_now())
+    closure_service.reopen_family(db.session, case_user(), family, body_text(body, "note", limit=NOTE_LIMIT), api_now())
     db.session.commit()
     return jsonify(family_payload(family))

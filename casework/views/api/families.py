@@ -11,7 +11,11 @@ from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
 from ...models import PHASE_ORDER, Family, Flag, Goal, PhaseMove
 from ...services import audit
+from ...services import closures as closure_service
 from ...services import families as family_service
+from ...services import phases as phase_service
+from ...services import referrals as referral_service
+from ...services.editing import check_version, ensure_open
 from ...services.errors import ValidationFailed
 from ...services.reviews import next_review_due
 from ...services.scope import get_family
@@ -80,7 +84,7 @@ def family_payload(family: Family) -> dict:
         .options(selectinload(Goal.ratings))
         .order_by(Goal.start_date, Goal.id)
     ).all()
-    proposal = None if family.is_closed else family_service.pending_closure(db.session, family)
+    proposal = None if family.is_closed else closure_service.pending_closure(db.session, family)
     return schemas.family(
         family,
         goals,
@@ -161,11 +165,11 @@ def create_family():
     data["worker_id"] = bounded_id(form.worker_id.data)
     data["previous_family_id"] = bounded_id(form.previous_family_id.data)
     data["children"] = [
-        family_service.ReferralPerson(**entry.data) for entry in form.children.entries
+        referral_service.ReferralPerson(**entry.data) for entry in form.children.entries
     ]
-    data["carers"] = [family_service.ReferralPerson(**entry.data) for entry in form.carers.entries]
+    data["carers"] = [referral_service.ReferralPerson(**entry.data) for entry in form.carers.entries]
     begin_write()
-    family = family_service.open_referral(
+    family = referral_service.open_referral(
         db.session, user, data, api_now(), prefix=current_app.config["CASEWORK_REFERENCE_PREFIX"]
     )
     db.session.commit()
@@ -201,8 +205,8 @@ def update_family(family_id: int):
     body = read_body(EDIT_SPEC)
     family = family_in_scope(family_id)
     version = read_version(body)
-    family_service.check_version(family, version)
-    family_service.ensure_open(family)
+    check_version(family, version)
+    ensure_open(family)
     if "phase" in body and body["phase"] != family.phase:
         message = "Move a family between phases with POST /api/v1/families/{id}/phase."
         raise ValidationFailed(message, {"phase": [message]})
@@ -227,11 +231,11 @@ def move_phase(family_id: int):
     body = read_body(PHASE_SPEC)
     family = family_in_scope(family_id)
     version = read_version(body)
-    family_service.check_version(family, version)
-    family_service.ensure_open(family)
+    check_version(family, version)
+    ensure_open(family)
     form = check_form(from_json(PhaseMoveForm, body))
     begin_write()
-    result = family_service.move_phase(
+    result = phase_service.move_phase(
         db.session,
         user,
         family,

@@ -14,8 +14,8 @@ from ...models import Family, Goal, GoalRating
 from ...services import goals as goal_service
 from ...services import scope
 from ...services.corrections import correct_rating
+from ...services.editing import check_version, ensure_open
 from ...services.errors import NotFound, ValidationFailed
-from ...services.families import check_version, ensure_open
 from . import bp, schemas
 from .core import (
     VALUE,

@@ -10,8 +10,7 @@ from __future__ import annotations
 from flask import request
 
 from ...extensions import db
-from ...services import families as family_service
-from ...services import subject_access
+from ...services import scope, subject_access
 from ...services.errors import Forbidden, ValidationFailed
 from ..records import REDACT_MESSAGE, audit_export, json_download, parse_redact
 from . import bp
@@ -46,7 +45,7 @@ def family_subject_access(family_id: int):
 
 @bp.get("/children/<int:child_id>/subject-access")
 def child_subject_access(child_id: int):
-    child = family_service.get_child(db.session, case_user(), child_id)
+    child = scope.get_child(db.session, case_user(), child_id)
     _manager()
     redact = _redact()
     export = subject_access.child_export(db.session, child, redact=redact, now=api_now())

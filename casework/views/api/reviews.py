@@ -11,7 +11,7 @@ from ...extensions import db
 from ...forms import from_json
 from ...forms.case import ReviewForm
 from ...models import Review
-from ...services.families import ensure_open
+from ...services.editing import ensure_open
 from ...services.reviews import hold_review, next_review_due
 from . import bp, schemas
 from .core import VALUE, api_now, case_user, check_form, created, read_body

@@ -7,7 +7,9 @@ from flask import jsonify, url_for
 from ...database import begin_write
 from ...extensions import db
 from ...forms.fields import REASON_LIMIT
-from ...services import families as family_service
+from ...services import allocation as allocation_service
+from ...services import transfers as transfer_service
+from ...services.editing import check_version, ensure_open
 from ...services.errors import Forbidden, ValidationFailed
 from . import bp, schemas
 from .core import (
@@ -39,8 +41,8 @@ def _managed_family(family_id: int, message: str):
 def allocate(family_id: int):
     family = _managed_family(family_id, "Only a manager can allocate a family.")
     body = read_body({"worker_id": VALUE, "reason": VALUE, "version": VALUE})
-    family_service.check_version(family, read_version(body))
-    family_service.ensure_open(family)
+    check_version(family, read_version(body))
+    ensure_open(family)
     if "worker_id" not in body:
         raise ValidationFailed(WORKER_MESSAGE, {"worker_id": [WORKER_MESSAGE]})
     worker_id = body_id(body, "worker_id", WORKER_MESSAGE, required=False)
@@ -50,7 +52,7 @@ def allocate(family_id: int):
         raise ValidationFailed(message, {"worker_id": [message]})
     reason = body_text(body, "reason", limit=REASON_LIMIT)
     begin_write()
-    family_service.allocate(db.session, case_user(), family, worker_id, reason, api_now())
+    allocation_service.allocate(db.session, case_user(), family, worker_id, reason, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -59,14 +61,14 @@ def allocate(family_id: int):
 def request_transfer(family_id: int):
     family = _managed_family(family_id, "Only a manager can transfer a family.")
     body = read_body({"to_team_id": VALUE, "reason": VALUE, "version": VALUE})
-    family_service.check_version(family, read_version(body))
-    family_service.ensure_open(family)
+    check_version(family, read_version(body))
+    ensure_open(family)
     try:
         to_team_id = body_id(body, "to_team_id", TEAM_MESSAGE) or 0
     except ValidationFailed:
         to_team_id = 0  # the service names every problem at once: no such team, no reason
     begin_write()
-    transfer = family_service.request_transfer(
+    transfer = transfer_service.request_transfer(
         db.session, case_user(), family, to_team_id, body_text(body, "reason", limit=REASON_LIMIT), api_now()
     )
     db.session.commit()
@@ -76,13 +78,13 @@ def request_transfer(family_id: int):
 @bp.get("/transfers")
 def list_transfers():
     user = manager_user("Only managers see transfers offered to their team.")
-    transfers = family_service.incoming_transfers(db.session, user)
+    transfers = transfer_service.incoming_transfers(db.session, user)
     return jsonify(items=[schemas.transfer(t) for t in transfers])
 
 
 def _incoming(transfer_id: int):
     user = manager_user("Only a manager can accept or decline a transfer.")
-    return user, family_service.incoming_transfer(db.session, user, transfer_id)
+    return user, transfer_service.incoming_transfer(db.session, user, transfer_id)
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")
@@ -91,7 +93,7 @@ def accept_transfer(transfer_id: int):
     body = read_body({"worker_id": VALUE}, optional=True)
     worker_id = body_id(body, "worker_id", WORKER_MESSAGE, required=False)
     begin_write()
-    family = family_service.accept_transfer(db.session, user, transfer, worker_id, api_now())
+    family = transfer_service.accept_transfer(db.session, user, transfer, worker_id, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -102,6 +104,6 @@ def decline_transfer(transfer_id: int):
     body = read_body({"comment": VALUE}, optional=True)
     comment = body_text(body, "comment", limit=REASON_LIMIT)
     begin_write()
-    family_service.decline_transfer(db.session, user, transfer, comment, api_now())
+    transfer_service.decline_transfer(db.session, user, transfer, comment, api_now())
     db.session.commit()
     return jsonify(schemas.transfer(transfer))

@@ -13,8 +13,8 @@ from ...forms.fields import NOTE_LIMIT
 from ...models import Correction, Goal, Visit
 from ...services import scope
 from ...services.corrections import correct_visit
+from ...services.editing import check_version, ensure_open
 from ...services.errors import ValidationFailed
-from ...services.families import check_version, ensure_open
 from ...services.visits import log_visit
 from . import bp, schemas
 from .core import (
