@@ -15,8 +15,9 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
+from .demo import families as demo
 from .extensions import db
-from .services import accounts, clock, demo
+from .services import accounts, clock
 from .services.errors import ValidationFailed
 
 

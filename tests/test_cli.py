@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, inspect, select
 from werkzeug.security import check_password_hash
 
+from casework.demo import families as demo
 from casework.models import Child, Family, GoalRating, Team, User, Visit
-from casework.services import demo
 
 from . import factories
 from .conftest import _empty_tables

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from casework.config import GOAL_AREAS
+from casework.demo import families as demo
 from casework.models import (
     CONCERNS,
     Assessment,
@@ -27,7 +28,6 @@ from casework.models import (
     VisitChild,
     VisitGoal,
 )
-from casework.services import demo
 from casework.services.errors import ValidationFailed
 from casework.services.families import next_reference
 

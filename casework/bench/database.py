@@ -24,8 +24,9 @@ from werkzeug.security import generate_password_hash
 
 from casework import create_app
 from casework.config import normalise_database_url
+from casework.demo import families as demo
 from casework.extensions import db
-from casework.services import clock, demo
+from casework.services import clock
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}

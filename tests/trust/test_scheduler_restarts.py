@@ -27,9 +27,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Column, Float, MetaData, String, Table, func, inspect, select, update
 
 from casework import scheduler as scheduler_module
+from casework.demo import families as demo
 from casework.models import AuditEvent, Flag, Notification
 from casework.scheduler import SWEEP_DONE
-from casework.services import clock, demo
+from casework.services import clock
 from casework.services.sweep import run_sweep
 
 from ..factories import FamilyFactory, UserFactory

@@ -47,8 +47,8 @@ from ..models import (
     VisitChild,
     VisitGoal,
 )
-from .bulk import write_rows
-from .errors import ValidationFailed
+from ..services.bulk import write_rows
+from ..services.errors import ValidationFailed
 
 DEMO_DOMAIN = "demo.example.org"
 DEMO_PASSWORD = "demo-password-2026"
