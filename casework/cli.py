@@ -15,7 +15,8 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
-from .demo import families as demo
+from .demo import seed as demo_seed
+from .demo import staff as demo_staff
 from .extensions import db
 from .services import accounts, clock
 from .services.errors import ValidationFailed
@@ -95,7 +96,7 @@ def create_user(email, name, role, team_name, password):
 
 @click.command("seed-demo")
 @click.option("--families", "family_count", type=click.IntRange(1, 200_000),
-              default=demo.DEFAULT_FAMILIES, show_default=True,
+              default=demo_seed.DEFAULT_FAMILIES, show_default=True,
               help="How many families, open and closed (about a fifth closed).")
 @click.option("--seed", type=int, default=2026, show_default=True,
               help="The same seed gives the same demo service (dated from today).")
@@ -103,17 +104,17 @@ def create_user(email, name, role, team_name, password):
 def seed_demo(family_count, seed):
     """Fill the database with a realistic demo service (alongside any data already there)."""
     try:
-        demo.check_can_seed(db.session)
+        demo_seed.check_can_seed(db.session)
     except ValidationFailed as error:
         db.session.rollback()
         click.echo(f"Error: {error.message}", err=True)
         raise SystemExit(1) from None
     today = clock.local_date(clock.current_time())
-    password_hash = accounts.hash_password(demo.DEMO_PASSWORD)  # once, for every demo user
+    password_hash = accounts.hash_password(demo_staff.DEMO_PASSWORD)  # once, for every demo user
     started = time.perf_counter()
     with click.progressbar(length=family_count, label="Creating families", file=sys.stderr) as bar:
         try:
-            result = demo.seed_demo(
+            result = demo_seed.seed_demo(
                 db.session,
                 today,
                 random.Random(seed),
@@ -142,7 +143,7 @@ def seed_demo(family_count, seed):
 def _print_logins(result, teams_shown=2):
     logins = result.logins
     click.echo("")
-    click.echo(f"Demo logins. Every demo user's password is: {demo.DEMO_PASSWORD}")
+    click.echo(f"Demo logins. Every demo user's password is: {demo_staff.DEMO_PASSWORD}")
     shown = [entry for entry in logins
              if entry.team is None or entry.team in {t.name for t in result.teams[:teams_shown]}]
     hidden = result.teams[teams_shown:]
@@ -154,7 +155,7 @@ def _print_logins(result, teams_shown=2):
         click.echo(f"  ... and {len(hidden)} more teams, each with a manager and its workers, e.g.:")
         for team in hidden[:8]:
             click.echo(f"  {team.manager.email.ljust(width)}  {'manager'.ljust(7)}  {team.name}")
-        click.echo(f"  Every demo e-mail ends in @{demo.DEMO_DOMAIN}; the admin can list them all "
+        click.echo(f"  Every demo e-mail ends in @{demo_staff.DEMO_DOMAIN}; the admin can list them all "
                    "under Users and teams.")
 
 

@@ -243,7 +243,7 @@ class Person:
 def pick_people(app, clients: int) -> tuple[list[Person], dict[int, Person], Person]:
     """``clients`` workers holding open families, from as many different teams as there are;
     the manager of each of their teams; the administrator."""
-    from casework.demo.families import DEMO_DOMAIN
+    from casework.demo.staff import DEMO_DOMAIN
     from casework.extensions import db
     from casework.models import OPEN_PHASES, Child, Family, User
 
@@ -430,7 +430,7 @@ def time_sweep(app) -> tuple[int, float, float, int]:
 
 
 def bench_size(kind: str, families: int, options) -> SizeResult:
-    from casework.demo.families import DEMO_PASSWORD
+    from casework.demo.staff import DEMO_PASSWORD
 
     pages = options.pages
     with bench_database(kind, families, options.seed, progress=not options.no_progress) as database:
