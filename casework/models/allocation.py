@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from .family import Family
+    from .user import Team, User
 
 
 class Allocation(db.Model):
@@ -25,9 +30,9 @@ class Allocation(db.Model):
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     made_on: Mapped[dt.date] = mapped_column(Date)
 
-    from_worker = relationship("User", foreign_keys=[from_worker_id])
-    to_worker = relationship("User", foreign_keys=[to_worker_id])
-    by = relationship("User", foreign_keys=[by_id])
+    from_worker: Mapped[User | None] = relationship(foreign_keys=[from_worker_id])
+    to_worker: Mapped[User | None] = relationship(foreign_keys=[to_worker_id])
+    by: Mapped[User] = relationship(foreign_keys=[by_id])
 
 
 class Transfer(Versioned, db.Model):
@@ -52,11 +57,11 @@ class Transfer(Versioned, db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(Text)
 
-    family = relationship("Family")
-    from_team = relationship("Team", foreign_keys=[from_team_id])
-    to_team = relationship("Team", foreign_keys=[to_team_id])
-    requested_by = relationship("User", foreign_keys=[requested_by_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    family: Mapped[Family] = relationship()
+    from_team: Mapped[Team] = relationship(foreign_keys=[from_team_id])
+    to_team: Mapped[Team] = relationship(foreign_keys=[to_team_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class ClosureProposal(Versioned, db.Model):
@@ -79,6 +84,6 @@ class ClosureProposal(Versioned, db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(Text)
 
-    family = relationship("Family")
-    by = relationship("User", foreign_keys=[by_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    family: Mapped[Family] = relationship()
+    by: Mapped[User] = relationship(foreign_keys=[by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

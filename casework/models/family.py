@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, UTCDateTime, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from .user import Team, User
 
 
 class Phase(enum.StrEnum):
@@ -93,9 +97,9 @@ class Family(Versioned, Timestamped, db.Model):
     legal_hold_reason: Mapped[str | None] = mapped_column(Text)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    team = relationship("Team")
-    worker = relationship("User", foreign_keys=[worker_id])
-    opened_by = relationship("User", foreign_keys=[opened_by_id])
+    team: Mapped[Team] = relationship()
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
     previous_family: Mapped[Family | None] = relationship(remote_side="Family.id")
     children: Mapped[list[Child]] = relationship(
         back_populates="family", order_by="Child.date_of_birth", cascade="all, delete-orphan"
@@ -187,7 +191,7 @@ class PhaseMove(db.Model):
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     family: Mapped[Family] = relationship(back_populates="phase_moves")
-    by = relationship("User")
+    by: Mapped[User] = relationship()
 
 
 class ReferenceCounter(db.Model):

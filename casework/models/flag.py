@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from .family import Family
+    from .user import User
 
 FLAG_RULES = {
     "review_overdue": "Review overdue",
@@ -55,9 +60,9 @@ class Flag(Versioned, db.Model):
     resolution: Mapped[str | None] = mapped_column(Text)
     escalated: Mapped[bool] = mapped_column(default=False)
 
-    family = relationship("Family")
-    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
-    resolved_by = relationship("User", foreign_keys=[resolved_by_id])
+    family: Mapped[Family] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
 
     @property
     def is_open(self) -> bool:
@@ -85,7 +90,7 @@ class Notification(db.Model):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     emailed_on: Mapped[dt.date | None] = mapped_column(Date)
 
-    user = relationship("User")
+    user: Mapped[User] = relationship()
 
 
 class EmailDigest(db.Model):

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, UTCDateTime, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from .family import Family
+    from .user import User
 
 GOAL_STATUSES = {"active": "Active", "achieved": "Achieved", "withdrawn": "Withdrawn"}
 RATING_MIN, RATING_MAX = 1, 10
@@ -33,8 +38,8 @@ class Goal(Versioned, Timestamped, db.Model):
     # Who agreed it (for the chronology); unknown for goals agreed before it was kept.
     agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    family = relationship("Family")
-    agreed_by = relationship("User")
+    family: Mapped[Family] = relationship()
+    agreed_by: Mapped[User | None] = relationship()
     status_changes: Mapped[list[GoalStatusChange]] = relationship(
         back_populates="goal", order_by="GoalStatusChange.id", cascade="all, delete-orphan"
     )
@@ -65,7 +70,7 @@ class GoalRating(Versioned, Timestamped, db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     goal: Mapped[Goal] = relationship(back_populates="ratings")
-    recorded_by = relationship("User")
+    recorded_by: Mapped[User] = relationship()
 
 
 class GoalStatusChange(db.Model):
@@ -85,4 +90,4 @@ class GoalStatusChange(db.Model):
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     goal: Mapped[Goal] = relationship(back_populates="status_changes")
-    by = relationship("User")
+    by: Mapped[User | None] = relationship()

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, Versioned
+
+if TYPE_CHECKING:
+    from .family import Child, Family
+    from .goal import Goal
+    from .user import User
 
 VISIT_KINDS = {
     "home_visit": "Home visit",
@@ -42,12 +48,12 @@ class Visit(Versioned, Timestamped, db.Model):
     # without loading every child of every visit.
     all_children_seen: Mapped[bool] = mapped_column(default=False)
 
-    family = relationship("Family")
-    recorded_by = relationship("User")
+    family: Mapped[Family] = relationship()
+    recorded_by: Mapped[User] = relationship()
     children_seen: Mapped[list[VisitChild]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="VisitChild.child_id"
     )
-    goals_discussed = relationship("Goal", secondary="visit_goals", order_by="Goal.id")
+    goals_discussed: Mapped[list[Goal]] = relationship(secondary="visit_goals", order_by="Goal.id")
 
     @property
     def children_seen_ids(self) -> list[int]:
@@ -80,7 +86,7 @@ class VisitChild(db.Model):
     seen_alone: Mapped[bool] = mapped_column(default=False)
 
     visit: Mapped[Visit] = relationship(back_populates="children_seen")
-    child = relationship("Child")
+    child: Mapped[Child] = relationship()
 
 
 class VisitGoal(db.Model):
