@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 from .demo import seed as demo_seed
 from .demo import staff as demo_staff
 from .extensions import db
+from .models import Role
 from .services import accounts, clock
 from .services.errors import ValidationFailed
 
@@ -74,7 +75,7 @@ def init_db():
 @click.command("create-user")
 @click.argument("email")
 @click.option("--name", required=True, help="The person's full name.")
-@click.option("--role", required=True, type=click.Choice(["worker", "manager", "admin"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--team", "team_name", required=True, help="Their team; created if new.")
 @click.option("--password", help="Prompted for when absent.")
 @needs_schema

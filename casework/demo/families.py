@@ -13,6 +13,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..models import Phase
 from .staff import Person, TeamPlan, caseloads
 from .words import (
     BOYS,
@@ -31,7 +32,7 @@ from .words import (
 DAY = dt.timedelta(days=1)
 
 # How the families are spread: open ones by phase, closed ones by the way they closed.
-OPEN_SHARE = {"engagement": 0.22, "making_changes": 0.58, "moving_on": 0.20}
+OPEN_SHARE = {Phase.ENGAGEMENT: 0.22, Phase.MAKING_CHANGES: 0.58, Phase.MOVING_ON: 0.20}
 CLOSED_SHARE = {"step_down": 0.50, "step_up": 0.15, "disengaged": 0.22, "moved_away": 0.13}
 CLOSED_FRACTION = 0.2
 # Patterns of open families going badly, and how often each is drawn.
@@ -123,9 +124,9 @@ def _open_family(rng, today, team, worker, phase) -> FamilyPlan:
     if rng.random() < TROUBLED_FRACTION:
         names, weights = zip(*TROUBLES.items(), strict=True)
         troubles = set(rng.choices(names, weights, k=rng.choice((1, 1, 2))))
-    if phase == "engagement":
+    if phase == Phase.ENGAGEMENT:
         age = rng.randint(45, 70) if "phase_overrun" in troubles else rng.randint(0, 27)
-    elif phase == "making_changes":
+    elif phase == Phase.MAKING_CHANGES:
         age = rng.randint(185, 230) if "phase_overrun" in troubles else rng.randint(36, 115)
     else:
         troubles.discard("phase_overrun")
@@ -251,7 +252,7 @@ def _leave_some_unallocated(plans: list[FamilyPlan], today: dt.date) -> None:
     seen_teams = set()
     for plan in plans:
         if (
-            plan.outcome == "engagement"
+            plan.outcome == Phase.ENGAGEMENT
             and not plan.troubles
             and plan.previous is None
             and (today - plan.opened_on).days <= 3

@@ -3,6 +3,7 @@ rated every two or three weeks, until it is achieved or withdrawn."""
 from __future__ import annotations
 
 from ..config import GOAL_AREAS
+from ..models import GoalStatus
 from .families import DAY, weighted_sample
 from .words import CONCERN_AREAS, GOAL_CHANGE_REASONS, GOAL_TITLES, RATING_NOTES
 
@@ -33,7 +34,7 @@ def goal_rows(rng, today, plan, story, rows, worker_id) -> list[dict]:
         goal = rows.add("goals", {
             "family_id": plan.id, "title": rng.choice(GOAL_TITLES[area]), "area": area,
             "baseline": baseline, "target": target, "start_date": start,
-            "target_date": start + rng.choice((20, 22, 24)) * 7 * DAY, "status": "active",
+            "target_date": start + rng.choice((20, 22, 24)) * 7 * DAY, "status": GoalStatus.ACTIVE,
             "status_changed_on": None, "agreed_by_id": worker_id, "version": 1, "created_at": rows.stamp(start),
         })
         goals.append(goal)
@@ -68,10 +69,10 @@ def _rating_rows(rng, today, plan, story, rows, worker_id, goal, mode) -> None:
             "recorded_by_id": worker_id, "version": 1, "created_at": rows.stamp(day),
         })
         if rating >= target:
-            _change_status(rows, goal, "achieved", day, worker_id)
+            _change_status(rows, goal, GoalStatus.ACHIEVED, day, worker_id)
             return
         if mode == "worsening" and step > 3 and rng.random() < 0.08:
-            _change_status(rows, goal, "withdrawn", day, worker_id)
+            _change_status(rows, goal, GoalStatus.WITHDRAWN, day, worker_id)
             return
         day += rng.randint(14, 21) * DAY
 

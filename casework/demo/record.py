@@ -21,6 +21,7 @@ from ..models import (
     Goal,
     GoalRating,
     GoalStatusChange,
+    Phase,
     PhaseMove,
     Review,
     Visit,
@@ -92,7 +93,7 @@ class Story:
     revised_on: dt.date | None = None  # after a crisis, a new goal joins the plan
 
     def phase_on(self, day: dt.date) -> str:
-        phase = "engagement"
+        phase = Phase.ENGAGEMENT
         for date, _from, to, *_ in self.moves:
             if date <= day:
                 phase = to
@@ -105,55 +106,55 @@ def _story(rng, today, plan: FamilyPlan) -> Story:
     span = (end - opened).days
     moves = []
     first_move = opened + rng.randint(21, 35) * DAY
-    reached = "engagement"
+    reached = Phase.ENGAGEMENT
     revised_on = None
-    if plan.outcome in ("making_changes", "moving_on", "step_down") or (
+    if plan.outcome in (Phase.MAKING_CHANGES, Phase.MOVING_ON, "step_down") or (
         plan.is_closed and first_move < end - 7 * DAY
     ):
         first_move = min(first_move, end - 2 * DAY)
-        moves.append((first_move, "engagement", "making_changes", "Consent recorded and the family plan agreed.",
-                      None, False))
-        reached = "making_changes"
-        if plan.outcome == "making_changes" and rng.random() < 0.12 and span - (first_move - opened).days > 50:
+        moves.append((first_move, Phase.ENGAGEMENT, Phase.MAKING_CHANGES,
+                      "Consent recorded and the family plan agreed.", None, False))
+        reached = Phase.MAKING_CHANGES
+        if plan.outcome == Phase.MAKING_CHANGES and rng.random() < 0.12 and span - (first_move - opened).days > 50:
             back = first_move + rng.randint(20, (end - first_move).days - 30) * DAY
             again = back + rng.randint(10, 21) * DAY
-            moves.append((back, "making_changes", "engagement",
+            moves.append((back, Phase.MAKING_CHANGES, Phase.ENGAGEMENT,
                           rng.choice(["Eviction notice: revisiting the assessment and the plan.",
                                       "A new partner has moved in; back to getting to know the family.",
                                       "Mum in hospital for two weeks; the plan is on hold."]), None, False))
-            moves.append((again, "engagement", "making_changes", "Plan revised with the family.", None, False))
+            moves.append((again, Phase.ENGAGEMENT, Phase.MAKING_CHANGES, "Plan revised with the family.", None, False))
             revised_on = back + rng.randint(1, (again - back).days) * DAY
     second_move = opened + rng.randint(112, 133) * DAY
-    if plan.outcome == "moving_on":  # the last four weeks or so
+    if plan.outcome == Phase.MOVING_ON:  # the last four weeks or so
         second_move = opened + rng.randint(max(112, span - 28), min(133, span - 1)) * DAY
-    if plan.outcome in ("moving_on", "step_down") or (
-        plan.is_closed and reached == "making_changes" and second_move < end - 7 * DAY
+    if plan.outcome in (Phase.MOVING_ON, "step_down") or (
+        plan.is_closed and reached == Phase.MAKING_CHANGES and second_move < end - 7 * DAY
     ):
         second_move = min(second_move, end - DAY)
-        moves.append((second_move, "making_changes", "moving_on",
+        moves.append((second_move, Phase.MAKING_CHANGES, Phase.MOVING_ON,
                       "Goals mostly met; planning support from school and the health visitor.", None, False))
-        reached = "moving_on"
+        reached = Phase.MOVING_ON
     if plan.is_closed:
-        by_manager = reached != "moving_on"
+        by_manager = reached != Phase.MOVING_ON
         note = {
             "step_down": "Closing review held; stepped down to school and the health visitor.",
             "step_up": "Concerns have grown; referred to children's social care.",
             "disengaged": "The family stopped answering the door and calls; closed after a letter.",
             "moved_away": "The family has moved out of the area; the new area's early help service told.",
         }[plan.outcome]
-        moves.append((plan.closed_on, reached, "closed", note, plan.outcome, by_manager))
+        moves.append((plan.closed_on, reached, Phase.CLOSED, note, plan.outcome, by_manager))
     unallocated = plan.worker is None
     consent_on = None
     if not unallocated and span >= 3:
         consent_on = opened + rng.randint(2, min(10, span)) * DAY
         if moves:
             consent_on = min(consent_on, moves[0][0])
-        if "phase_overrun" in plan.troubles and plan.outcome == "engagement" and rng.random() < 0.5:
+        if "phase_overrun" in plan.troubles and plan.outcome == Phase.ENGAGEMENT and rng.random() < 0.5:
             consent_on = None
     goals_on = None
     if not unallocated and span >= 12:
         goals_on = opened + rng.randint(10, 20) * DAY
-        if moves and moves[0][2] == "making_changes":
+        if moves and moves[0][2] == Phase.MAKING_CHANGES:
             goals_on = min(goals_on, moves[0][0])
         goals_on = min(goals_on, end)
     return Story(moves, end, consent_on, goals_on, revised_on)
@@ -176,7 +177,7 @@ def family_rows(rng, today, plan: FamilyPlan, rows: Rows, manager_id: int) -> No
         "referral_source": plan.referral_source,
         "opened_on": plan.opened_on,
         "consent_recorded_on": story.consent_on,
-        "phase": last_move[2] if last_move else "engagement",
+        "phase": last_move[2] if last_move else Phase.ENGAGEMENT,
         "phase_since": last_move[0] if last_move else plan.opened_on,
         "closed_on": plan.closed_on,
         "closure_recorded_on": plan.closed_on,  # each closure recorded on its day

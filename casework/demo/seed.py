@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ..models import Family, ReferenceCounter, Team, User, VisitChild, VisitGoal
+from ..models import Family, ReferenceCounter, Role, Team, User, VisitChild, VisitGoal
 from ..services.errors import ValidationFailed
 from .families import CLOSED_FRACTION, DAY, plan_families
 from .record import TABLES, Rows, family_rows
@@ -43,10 +43,10 @@ class SeedResult:
 
     @property
     def logins(self) -> list[DemoLogin]:
-        found = [DemoLogin(self.admin.email, self.admin.name, "admin", None)]
+        found = [DemoLogin(self.admin.email, self.admin.name, Role.ADMIN, None)]
         for team in self.teams:
-            found.append(DemoLogin(team.manager.email, team.manager.name, "manager", team.name))
-            found.extend(DemoLogin(w.email, w.name, "worker", team.name) for w in team.workers)
+            found.append(DemoLogin(team.manager.email, team.manager.name, Role.MANAGER, team.name))
+            found.extend(DemoLogin(w.email, w.name, Role.WORKER, team.name) for w in team.workers)
         return found
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import User
+from ..models import Role, User
 from .words import CITIES, STAFF_FIRST, STAFF_LAST, TEAM_NAMES
 
 DEMO_DOMAIN = "demo.example.org"
@@ -61,16 +61,16 @@ def plan_staff(rng: random.Random, open_families: int, taken_team_names: set[str
         emails.add(email)
         return Person(next_id("users"), f"{first} {last}", email, role, team_index)
 
-    admin = Person(next_id("users"), "Demo Administrator", f"admin@{DEMO_DOMAIN}", "admin", None)
+    admin = Person(next_id("users"), "Demo Administrator", f"admin@{DEMO_DOMAIN}", Role.ADMIN, None)
     emails.add(admin.email)
     teams = []
     for name, city in names:
         districts = rng.sample(CITIES[city], k=min(3, len(CITIES[city])))
         teams.append(TeamPlan(next_id("teams"), name, city, sorted(districts)))
     for index, team in enumerate(teams):
-        team.manager = person("manager", index)
+        team.manager = person(Role.MANAGER, index)
         size = worker_count // team_count + (1 if index < worker_count % team_count else 0)
-        team.workers = [person("worker", index) for _ in range(size)]
+        team.workers = [person(Role.WORKER, index) for _ in range(size)]
     return admin, teams
 
 

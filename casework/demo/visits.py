@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..models import Phase, VisitOutcome
 from .families import DAY, ChildPlan
 from .words import VISIT_NOTES
 
@@ -31,18 +32,20 @@ def visit_rows(rng, today, plan, story, rows, worker_id, children, goals) -> Non
         phase = story.phase_on(day)
         roll = rng.random()
         if no_access_from and day > no_access_from:
-            outcome = "no_access" if roll < 0.7 else "cancelled"
+            outcome = VisitOutcome.NO_ACCESS if roll < 0.7 else VisitOutcome.CANCELLED
         elif fading and day > end - 35 * DAY:
-            outcome = "no_access" if roll < 0.6 else ("cancelled" if roll < 0.85 else "completed")
+            outcome = (VisitOutcome.NO_ACCESS if roll < 0.6
+                       else VisitOutcome.CANCELLED if roll < 0.85 else VisitOutcome.COMPLETED)
         else:
-            outcome = "completed" if roll < 0.92 else ("no_access" if roll < 0.97 else "cancelled")
+            outcome = (VisitOutcome.COMPLETED if roll < 0.92
+                       else VisitOutcome.NO_ACCESS if roll < 0.97 else VisitOutcome.CANCELLED)
         kind = "home_visit"  # a no-access visit is a closed front door
-        if outcome == "completed":
+        if outcome == VisitOutcome.COMPLETED:
             kind = rng.choices(("home_visit", "school", "office", "phone", "other"), (82, 6, 5, 5, 2))[0]
             if kind == "school" and not any(_at_school(c, day) for _, c in children):
                 kind = "home_visit"
         seen = []
-        if outcome == "completed":
+        if outcome == VisitOutcome.COMPLETED:
             seen = _children_seen(rng, today, kind, children, day)
             if unseen_child is not None and day > unseen_from:
                 seen = [(cid, alone) for cid, alone in seen if cid != unseen_child]
@@ -57,16 +60,16 @@ def visit_rows(rng, today, plan, story, rows, worker_id, children, goals) -> Non
         })
         for cid, alone in seen:
             rows.add("visit_children", {"visit_id": visit["id"], "child_id": cid, "seen_alone": alone}, with_id=False)
-        if outcome == "completed" and goals and rng.random() < 0.5:
+        if outcome == VisitOutcome.COMPLETED and goals and rng.random() < 0.5:
             active = [g for g in goals
                       if g["start_date"] <= day and (g["status_changed_on"] is None or g["status_changed_on"] >= day)]
             for goal in rng.sample(active, k=min(len(active), rng.choice((1, 1, 2)))):
                 rows.add("visit_goals", {"visit_id": visit["id"], "goal_id": goal["id"]}, with_id=False)
         if no_access_from and day > no_access_from - 7 * DAY:
             gap = rng.randint(4, 7)  # the worker keeps trying
-        elif phase == "moving_on":
+        elif phase == Phase.MOVING_ON:
             gap = rng.randint(9, 14)
-        elif phase == "engagement":
+        elif phase == Phase.ENGAGEMENT:
             gap = rng.randint(4, 8)
         else:
             gap = rng.randint(5, 9)
@@ -102,9 +105,9 @@ def _kind_note(kind: str) -> str:
 
 
 def _duration(rng, kind, outcome) -> int | None:
-    if outcome == "cancelled":
+    if outcome == VisitOutcome.CANCELLED:
         return None
-    if outcome == "no_access":
+    if outcome == VisitOutcome.NO_ACCESS:
         return rng.choice((10, 15, 20))
     low, high = {"home_visit": (45, 90), "school": (20, 45), "office": (30, 60), "phone": (10, 30),
                  "other": (30, 60)}[kind]

@@ -1,6 +1,8 @@
 """The demo's words and places: names, schools, districts, and the notes a worker writes."""
 from __future__ import annotations
 
+from ..models import GoalStatus, VisitOutcome
+
 CITIES = {
     "Leeds": ["LS6", "LS7", "LS8", "LS9", "LS11", "LS12", "LS14"],
     "Bradford": ["BD3", "BD4", "BD5", "BD7", "BD8"],
@@ -129,7 +131,7 @@ GOAL_TITLES = {
     ],
 }
 VISIT_NOTES = {
-    "completed": [
+    VisitOutcome.COMPLETED: [
         "Home visit. Went through the morning routine chart together; the kitchen was much tidier.",
         "Talked about bedtimes. The children were clean, fed and playing happily.",
         "Looked at the food diary and made a shopping plan for the week.",
@@ -141,12 +143,12 @@ VISIT_NOTES = {
         "Visit went well. Parents engaged and talked openly about what is getting better.",
         "House cold; talked through the energy grant. The children were dressed warmly.",
     ],
-    "no_access": [
+    VisitOutcome.NO_ACCESS: [
         "No answer at the door. Left a card and sent mum a text.",
         "Nobody in, curtains closed. Rang mum twice with no answer.",
         "Heard the TV inside but no one came to the door. Left a card.",
     ],
-    "cancelled": [
+    VisitOutcome.CANCELLED: [
         "Mum cancelled by text an hour before: she said she was unwell.",
         "Cancelled by the family: a hospital appointment clashed. Rearranged for next week.",
         "Mum asked to move the visit; she had to go to the housing office.",
@@ -154,8 +156,8 @@ VISIT_NOTES = {
 }
 # Why a goal was marked achieved or withdrawn, as the worker records it.
 GOAL_CHANGE_REASONS = {
-    "achieved": "The target was reached; agreed with the family at the rating.",
-    "withdrawn": "Not working for the family; the plan tries another way.",
+    GoalStatus.ACHIEVED: "The target was reached; agreed with the family at the rating.",
+    GoalStatus.WITHDRAWN: "Not working for the family; the plan tries another way.",
 }
 RATING_NOTES = [
     "", "", "", "Agreed with mum at the visit.", "Mum feels this is getting better.",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
@@ -13,6 +14,20 @@ from .base import UTCDateTime, Versioned, utcnow
 if TYPE_CHECKING:
     from .family import Family
     from .user import Team, User
+
+
+class TransferStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ProposalStatus(enum.StrEnum):
+    """Where a closure proposal stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
 
 
 class Allocation(db.Model):
@@ -52,7 +67,7 @@ class Transfer(Versioned, db.Model):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, accepted, declined
+    status: Mapped[str] = mapped_column(String(20), default=TransferStatus.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -79,7 +94,7 @@ class ClosureProposal(Versioned, db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, approved, returned
+    status: Mapped[str] = mapped_column(String(20), default=ProposalStatus.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(Text)

@@ -32,8 +32,8 @@ PHASE_LABELS = {
     "moving_on": "Moving on",
     "closed": "Closed",
 }
-OPEN_PHASES = ("engagement", "making_changes", "moving_on")
-PHASE_ORDER = OPEN_PHASES + ("closed",)
+OPEN_PHASES = (Phase.ENGAGEMENT, Phase.MAKING_CHANGES, Phase.MOVING_ON)
+PHASE_ORDER = (*OPEN_PHASES, Phase.CLOSED)
 
 NEGLECT_CONCERNS = {
     "neglect_physical": "Physical neglect",
@@ -81,7 +81,7 @@ class Family(Versioned, Timestamped, db.Model):
     referral_source: Mapped[str | None] = mapped_column(String(120))
     opened_on: Mapped[dt.date] = mapped_column(Date)
     consent_recorded_on: Mapped[dt.date | None] = mapped_column(Date)
-    phase: Mapped[str] = mapped_column(String(20), default=Phase.ENGAGEMENT.value)
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.ENGAGEMENT)
     phase_since: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     # The day the closure was recorded (closed_on is the date it takes effect, which may be
@@ -120,7 +120,7 @@ class Family(Versioned, Timestamped, db.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.phase == Phase.CLOSED.value
+        return self.phase == Phase.CLOSED
 
     @property
     def phase_label(self) -> str:

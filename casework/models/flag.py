@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, text
@@ -21,8 +22,22 @@ FLAG_RULES = {
     "no_access": "No access",
     "child_not_seen": "Child not seen",
 }
-SEVERITIES = ("low", "medium", "high")
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
+
+
+class Severity(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class FlagStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+SEVERITIES = tuple(Severity)  # lowest first
+FLAG_STATUSES = tuple(FlagStatus)
 
 
 class Flag(Versioned, db.Model):
@@ -51,7 +66,7 @@ class Flag(Versioned, db.Model):
     message: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     raised_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=FlagStatus.OPEN)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -66,7 +81,7 @@ class Flag(Versioned, db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status != "resolved"
+        return self.status != FlagStatus.RESOLVED
 
     @property
     def rule_label(self) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
@@ -13,6 +14,14 @@ from .base import Timestamped, UTCDateTime, Versioned, utcnow
 if TYPE_CHECKING:
     from .family import Family
     from .user import User
+
+
+
+class GoalStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ACHIEVED = "achieved"
+    WITHDRAWN = "withdrawn"
+
 
 GOAL_STATUSES = {"active": "Active", "achieved": "Achieved", "withdrawn": "Withdrawn"}
 RATING_MIN, RATING_MAX = 1, 10
@@ -30,7 +39,7 @@ class Goal(Versioned, Timestamped, db.Model):
     target: Mapped[int]
     start_date: Mapped[dt.date] = mapped_column(Date)
     target_date: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=GoalStatus.ACTIVE)
     status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
     # The next step agreed with the family, written for them: the one free text of a goal
     # that the parents' printed plan shows.
@@ -55,7 +64,7 @@ class Goal(Versioned, Timestamped, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == GoalStatus.ACTIVE
 
 
 class GoalRating(Versioned, Timestamped, db.Model):

@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .allocation import ProposalStatus
 from .base import Timestamped, Versioned
 
 if TYPE_CHECKING:
@@ -43,4 +44,4 @@ class Review(Versioned, Timestamped, db.Model):
     @property
     def pending_approval(self) -> bool:
         """A closing decision still waiting for the manager's approval."""
-        return self.closure_proposal is not None and self.closure_proposal.status == "pending"
+        return self.closure_proposal is not None and self.closure_proposal.status == ProposalStatus.PENDING

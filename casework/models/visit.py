@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
@@ -22,6 +23,14 @@ VISIT_KINDS = {
     "school": "School",
     "other": "Other",
 }
+
+
+class VisitOutcome(enum.StrEnum):
+    COMPLETED = "completed"
+    NO_ACCESS = "no_access"
+    CANCELLED = "cancelled"
+
+
 VISIT_OUTCOMES = {
     "completed": "Completed",
     "no_access": "No access",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from ..models import OPEN_PHASES, Child, Family, Flag, Review, Visit, VisitChild
+from ..models import OPEN_PHASES, Child, Family, Flag, FlagStatus, Review, Visit, VisitChild, VisitOutcome
 from .flag_rules import SEEING_KINDS
 from .schedule import review_interval
 
@@ -63,7 +63,7 @@ def review_overdue(today: dt.date):
 
 
 def _open_flag(severity: str | None = None):
-    conditions = [Flag.family_id == Family.id, Flag.status != "resolved"]
+    conditions = [Flag.family_id == Family.id, Flag.status != FlagStatus.RESOLVED]
     if severity:
         conditions.append(Flag.severity == severity)
     return select(Flag.id).where(*conditions).correlate(Family).exists()
@@ -76,7 +76,7 @@ def child_not_seen(today: dt.date):
     seen_recently = (
         select(VisitChild.child_id)
         .join(Visit)
-        .where(VisitChild.child_id == Child.id, Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS),
+        .where(VisitChild.child_id == Child.id, Visit.outcome == VisitOutcome.COMPLETED, Visit.kind.in_(SEEING_KINDS),
                Visit.date > window_start, Visit.date <= today)
         .correlate(Child)
         .exists()

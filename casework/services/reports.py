@@ -23,6 +23,8 @@ from ..models import (
     FamilyConcern,
     Goal,
     GoalRating,
+    GoalStatus,
+    Phase,
     PhaseMove,
     User,
 )
@@ -107,7 +109,8 @@ class Measures(dict):
 
 
 def _in_period(actor: User, start: dt.date, end: dt.date, team_id: int | None):
-    return (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end, Family.phase == "closed")
+    return (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end,
+            Family.phase == Phase.CLOSED)
 
 
 def outcome_measures(session: Session, actor: User, start: dt.date, end: dt.date,
@@ -163,14 +166,14 @@ def _goal_measures(session: Session, in_period, measures: Measures, child_counts
         select(Goal.family_id, Goal.area, Goal.status, Goal.baseline, latest.c.rating)
         .join(Family)
         .outerjoin(latest, (latest.c.goal_id == Goal.id) & (latest.c.n == 1))
-        .where(*in_period, Goal.status != "withdrawn")
+        .where(*in_period, Goal.status != GoalStatus.WITHDRAWN)
     ).all()
     achieved = measures("goals_achieved", "goals")
     order = {code: index for index, code in enumerate(current_app.config["CASEWORK_GOAL_AREAS"])}
     area_families: dict[str, dict[int, bool]] = defaultdict(dict)
     for family_id, area, status, baseline, rating in sorted(goals, key=lambda goal: order.get(goal[1], len(order))):
         improved = rating is not None and rating > baseline
-        achieved.add(family_id, 1, status == "achieved")
+        achieved.add(family_id, 1, status == GoalStatus.ACHIEVED)
         measures(f"area:{area}:goals", "goals").add(family_id, 1, improved)
         area_families[area][family_id] = area_families[area].get(family_id, False) or improved
     for area, families in area_families.items():
@@ -352,13 +355,13 @@ def _weeks_in_phase(session: Session, families, in_period) -> dict[str, dict[int
     spent: dict[str, dict[int, float]] = {name: {} for name in OPEN_PHASES}
     for family_id, opened_on, closed_on, _ in families:
         days = Counter()
-        phase, since = "engagement", opened_on
+        phase, since = Phase.ENGAGEMENT, opened_on
         for date, to_phase in moves[family_id]:
             days[phase] += (date - since).days
             phase, since = to_phase, date
-            if to_phase == "closed":
+            if to_phase == Phase.CLOSED:
                 break
-        if phase != "closed":
+        if phase != Phase.CLOSED:
             days[phase] += (closed_on - since).days
         for name in OPEN_PHASES:
             spent[name][family_id] = days[name] / 7
@@ -373,7 +376,7 @@ def sustained_outcomes(session: Session, actor: User, today: dt.date, team_id: i
     for months in (3, 6, 12):
         end = _months_before(today, months)
         start = _months_before(end, 3)
-        closed = select(Family.id).where(report_scope(actor, team_id), Family.phase == "closed",
+        closed = select(Family.id).where(report_scope(actor, team_id), Family.phase == Phase.CLOSED,
                                          Family.closed_on >= start, Family.closed_on < end)
         total = session.scalar(select(func.count()).select_from(closed.subquery()))
         re_referred = session.scalar(

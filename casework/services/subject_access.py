@@ -70,6 +70,7 @@ from ..models import (
     Flag,
     Goal,
     Review,
+    Role,
     Transfer,
     User,
     Visit,
@@ -79,7 +80,7 @@ from .families import load_family_record
 from .goals import area_label
 
 REDACTED = "[redacted]"
-ROLE_LABELS = {"worker": "Family worker", "manager": "Manager", "admin": "Administrator"}
+ROLE_LABELS = {Role.WORKER: "Family worker", Role.MANAGER: "Manager", Role.ADMIN: "Administrator"}
 VISIT_FIELD_LABELS = {
     "date": "Date", "kind": "Kind", "outcome": "Outcome", "duration_minutes": "Duration (minutes)",
     "notes": "Notes", "children_seen": "Children seen", "seen_alone": "Seen alone",
