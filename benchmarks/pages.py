@@ -36,7 +36,6 @@ class PageResult:
     errors: list[str]
     error_count: int
     floor_ms: float | None = None
-    floor_queries: int | None = None
     floor_note: str = ""
     slowest: list = field(default_factory=list)
     skipped: int = 0  # statements of the request that could not be replayed
@@ -236,7 +235,6 @@ def _measure_floor(server, page, setup, today, repeats, capture_dir, result: Pag
     captured = json.loads(path.read_text())
     path.unlink()
     result.floor_ms = captured.get("floor_ms")
-    result.floor_queries = captured.get("queries")
     result.slowest = captured.get("slowest", [])
     result.skipped = len(captured.get("skipped") or [])
     result.captured = captured

@@ -72,14 +72,6 @@ class Visit(Versioned, Timestamped, db.Model):
     def seen_alone_ids(self) -> list[int]:
         return [row.child_id for row in self.children_seen if row.seen_alone]
 
-    @property
-    def kind_label(self) -> str:
-        return VISIT_KINDS[self.kind]
-
-    @property
-    def outcome_label(self) -> str:
-        return VISIT_OUTCOMES[self.outcome]
-
 
 class VisitChild(db.Model):
     """A child seen at a visit (a row exists only for children who were seen)."""

@@ -38,12 +38,6 @@ class FamilyFilters:
     overdue: bool | None = None
     child_not_seen: bool = False
 
-    @property
-    def narrowed(self) -> bool:
-        """True when anything but the default (open families, everyone's) is asked for."""
-        return bool(self.phase or self.worker_id is not None or self.unallocated or (self.q or "").strip()
-                    or self.flag or self.overdue is not None or self.child_not_seen)
-
 
 def last_review_held():
     """Each family's last review (the review schedule counts from it), correlated to the family."""
