@@ -34,6 +34,7 @@ from casework.services.errors import ValidationFailed
 from casework.services.families import next_reference
 
 from . import factories
+from .helpers import assert_refused
 
 HASH = generate_password_hash(DEMO_PASSWORD, method="pbkdf2:sha256:1000")
 FAMILIES = 400
@@ -311,7 +312,7 @@ def test_adds_alongside_existing_data_and_refuses_a_second_demo(db, today):
     new = [r for r in references if r != existing.reference and r.startswith(f"FP-{today.year}-")]
     assert min(int(r.split("-")[2]) for r in new) == 4  # numbering continues past the one in use
 
-    with pytest.raises(ValidationFailed, match="already loaded"):
+    with assert_refused(ValidationFailed, match="already loaded"):
         seed(db, today, families=10)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Family.id))) == 61
