@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import GOAL_STATUSES, Correction, Family, Goal, GoalRating, GoalStatusChange, User
+from ..models import GOAL_STATUSES, Correction, Family, Goal, GoalRating, GoalStatus, GoalStatusChange, User
 from .clock import local_date
 from .editing import check_version, ensure_open
 from .errors import NotFound, ValidationFailed
@@ -50,7 +50,7 @@ def agree_goal(session: Session, family: Family, data: dict, now: dt.datetime, a
     values = {name: data[name] for name in GOAL_FIELDS}
     values["title"] = values["title"].strip()
     _check_goal(values, local_date(now))
-    goal = Goal(family=family, status="active", next_step=_next_step(data.get("next_step")),
+    goal = Goal(family=family, status=GoalStatus.ACTIVE, next_step=_next_step(data.get("next_step")),
                 agreed_by_id=actor.id if actor else None, **values)
     session.add(goal)
     session.flush()
@@ -116,7 +116,7 @@ def family_plan(session: Session, family: Family) -> list[Goal]:
         session.scalars(
             select(Goal)
             .where(Goal.family_id == family.id)
-            .order_by(case((Goal.status == "active", 0), else_=1), Goal.start_date, Goal.id)
+            .order_by(case((Goal.status == GoalStatus.ACTIVE, 0), else_=1), Goal.start_date, Goal.id)
             .options(joinedload(Goal.ratings))
         ).unique()
     )
@@ -127,7 +127,7 @@ def active_goals(session: Session, family: Family) -> list[Goal]:
     return list(
         session.scalars(
             select(Goal)
-            .where(Goal.family_id == family.id, Goal.status == "active")
+            .where(Goal.family_id == family.id, Goal.status == GoalStatus.ACTIVE)
             .order_by(Goal.start_date, Goal.id)
         )
     )

@@ -6,13 +6,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import Correction, Family, Goal, User, Visit, VisitChild
+from ..models import Correction, Family, Goal, User, Visit, VisitChild, VisitOutcome
 from .clock import local_date
 from .editing import ensure_open
 from .errors import ValidationFailed
 from .flags import resolve_cleared
 
-SEEING_OUTCOMES = ("completed",)
+SEEING_OUTCOMES = (VisitOutcome.COMPLETED,)
 
 
 def check_visit(session: Session, family: Family, data: dict, now: dt.datetime):

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from ..database import begin_write
 from ..extensions import db
 from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
-from ..models import Family
+from ..models import Family, Role
 from ..services import audit, clock, editing, scope, subject_access
 from ..services import families as families_service
 from ..services import retention as retention_service
@@ -32,7 +32,7 @@ from .helpers import (
 
 bp = Blueprint("records", __name__)
 
-manager_required = role_required("manager")
+manager_required = role_required(Role.MANAGER)
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
