@@ -76,15 +76,16 @@ def init_db():
 @click.argument("email")
 @click.option("--name", required=True, help="The person's full name.")
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
-@click.option("--team", "team_name", required=True, help="Their team; created if new.")
+@click.option("--team", "team_name", help="Their team; created if new (workers and managers).")
+@click.option("--agency", help="A partner's agency (the school, the health visitor...).")
 @click.option("--password", help="Prompted for when absent.")
 @needs_schema
-def create_user(email, name, role, team_name, password):
+def create_user(email, name, role, team_name, agency, password):
     """Create a user (and their team if it is new)."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create_user(db.session, email, name, role, team_name, password)
+        user = accounts.create_user(db.session, email, name, role, team_name, password, agency=agency)
     except ValidationFailed as error:
         db.session.rollback()
         for field, messages in error.fields.items():

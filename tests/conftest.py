@@ -20,7 +20,7 @@ from casework.models import Carer, FamilyConcern, Flag, Notification, Transfer
 from casework.services.clock import current_time, local_date
 
 from . import factories
-from .helpers import closed_family, pending_account, sign_in
+from .helpers import closed_family, pending_account, sign_in, team_around
 
 PASSWORD = factories.PASSWORD
 
@@ -276,11 +276,17 @@ def world(db, worker, colleague, manager, admin, other_team):
     db.session.add(transfer)
     db.session.flush()
     setup_token = pending_account(manager.team, admin, "pat@example.org")
-    people = dict(worker=worker, colleague=colleague, manager=manager, other_manager=other_manager, admin=admin)
+    team_ids = team_around(family, "Tess@Hillside.example.org", withdrawn_email="will@surgery.example.org")
+    partners = {role: factories.UserFactory(team=None, role="partner", agency="Hillside Primary", email=email)
+                for role, email in (("partner", "tess@hillside.example.org"),
+                                    ("partner_withdrawn", "will@surgery.example.org"),
+                                    ("partner_without", "nora@housing.example.org"))}
+    people = dict(worker=worker, colleague=colleague, manager=manager, other_manager=other_manager, admin=admin,
+                  **partners)
     ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=colleague.id, filename="casework.css",
                rating_id=rating.id, flag_id=flag.id, notification_id=notification.id, transfer_id=transfer.id,
                child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
-               token=setup_token, team_id=manager.team_id)
+               token=setup_token, team_id=manager.team_id, **team_ids)
     db.session.commit()
     return people, ids
 

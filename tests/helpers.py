@@ -20,10 +20,14 @@ from casework.models import (
     AssessmentScore,
     Child,
     ClosureProposal,
+    Consent,
     Correction,
     Draft,
     FamilyConcern,
     Flag,
+    Meeting,
+    MeetingAction,
+    Partner,
     PhaseMove,
     Transfer,
     VisitChild,
@@ -406,3 +410,25 @@ def _answer_class(response, api):
     if response.status_code in (403, 404):
         return response.status_code
     return OK
+
+
+def team_around(family, email: str, *, withdrawn_email: str | None = None) -> dict:
+    """A Team Around the Family for ``family``: a school whose contact signs in as ``email``,
+    with the family's consent to share the plan and meetings, and a meeting whose action the
+    school owns; with ``withdrawn_email``, a second partner whose consent was withdrawn. The
+    ids of the consent and the action."""
+    day = family.opened_on
+    school = Partner(family=family, agency="Hillside Primary", kind="school", contact_name="Tess Teacher",
+                     email=email)
+    consent = Consent(family=family, given_by="Dana", relationship_to_family="mother", given_on=day,
+                      scope=["plan", "meetings"], partners=[school])
+    meeting = Meeting(family=family, held_on=day, notes="", attendees=[school])
+    meeting.actions.append(MeetingAction(family_id=family.id, owner_partner=school, action="Breakfast club",
+                                         due_on=day + dt.timedelta(days=14)))
+    _db.session.add_all([school, consent, meeting])
+    if withdrawn_email:
+        other = Partner(family=family, agency="Surgery", kind="gp", contact_name="Will", email=withdrawn_email)
+        _db.session.add(Consent(family=family, given_by="Dana", relationship_to_family="mother", given_on=day,
+                                scope=["plan"], partners=[other], withdrawn_on=day))
+    _db.session.flush()
+    return dict(consent_id=consent.id, action_id=meeting.actions[0].id)

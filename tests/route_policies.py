@@ -4,6 +4,9 @@ ROUTES fails the suite, so a new page or endpoint cannot ship without deciding w
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
 ROLES = ("anonymous", "worker", "colleague", "manager", "other_manager", "admin")
+# People of other agencies (the ``partner`` role): one the world's family shares its plan and
+# meetings with, one whose consent was withdrawn, and one named by no consent at all.
+PARTNER_ROLES = ("partner", "partner_withdrawn", "partner_without")
 
 POLICIES = {
     # everyone, signed in or not
@@ -43,6 +46,43 @@ POLICIES = {
     "account_confirmation": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=OK,
                                  other_manager=FORBIDDEN, admin=FORBIDDEN),
 }
+
+# What a partner may use: the families shared with them, and the actions they own. A partner
+# asking for anything else gets 404 when it is about a family not shared with them, 403 when
+# it is (a kind of record they may not read), and 403 for what is about no family.
+PARTNER_ROUTES = {
+    ("GET", "/api/v1/families"),
+    ("GET", "/api/v1/families/<int:family_id>"),
+    ("PATCH", "/api/v1/actions/<int:action_id>"),
+    ("GET", "/partners/families"),
+    ("GET", "/partners/families/<int:family_id>"),
+    ("POST", "/partners/actions/<int:action_id>/done"),
+}
+# The ids in a URL that name a record of one family.
+FAMILY_RECORD_IDS = ("family_id", "goal_id", "visit_id", "child_id", "carer_id", "rating_id", "flag_id",
+                     "consent_id", "action_id")
+
+
+def expected(method: str, rule: str, role: str, shared: bool = True):
+    """The answer class ``role`` gets on ``rule``: the policy's, or for a partner the rule
+    above; ``shared``: the object asked about is of the family shared with ``partner``."""
+    policy = ROUTES[(method, rule)]
+    if role not in PARTNER_ROLES:
+        return POLICIES[policy][role]
+    shared = shared and role == "partner"
+    if policy == "public":
+        return OK
+    names_family = any(f"<int:{name}>" in rule for name in FAMILY_RECORD_IDS)
+    if (method, rule) in PARTNER_ROUTES:
+        return NOT_FOUND if names_family and not shared else OK
+    if policy == "signed_in":
+        return OK
+    if policy == "own_record" or "<int:transfer_id>" in rule:
+        return NOT_FOUND  # someone else's notification; a family in transfer is never shared
+    if names_family:
+        return FORBIDDEN if shared else NOT_FOUND
+    return FORBIDDEN
+
 
 ROUTES = {
     ("GET", "/static/<path:filename>"): "public",
@@ -214,4 +254,15 @@ ROUTES = {
     ("GET", "/api/v1/transfers"): "manager_only",
     ("POST", "/api/v1/transfers/<int:transfer_id>/accept"): "incoming_transfer",
     ("POST", "/api/v1/transfers/<int:transfer_id>/decline"): "incoming_transfer",
+    # The Team Around the Family (views/api/partners.py, views/partners.py)
+    ("GET", "/api/v1/families/<int:family_id>/partners"): "family_record",
+    ("POST", "/api/v1/families/<int:family_id>/partners"): "family_record",
+    ("GET", "/api/v1/families/<int:family_id>/consents"): "family_record",
+    ("POST", "/api/v1/families/<int:family_id>/consents"): "family_record",
+    ("POST", "/api/v1/consents/<int:consent_id>/withdraw"): "family_record",
+    ("GET", "/api/v1/families/<int:family_id>/meetings"): "family_record",
+    ("POST", "/api/v1/families/<int:family_id>/meetings"): "family_record",
+    ("PATCH", "/api/v1/actions/<int:action_id>"): "family_record",
+    ("GET", "/api/v1/families/<int:family_id>/sharing-log"): "family_record",
+    ("GET", "/api/v1/families/<int:family_id>/handoff"): "family_record",
 }

@@ -90,7 +90,11 @@ class FamilyDetailsForm(BaseForm):
     referral_date = LocalDateField("Referral date", [_required("Enter the referral date.")])
     referral_source = StringField(
         "Referred by (optional)", [Optional(), TextLimit(120)],
-        description="For example health visitor, school, self-referral.",
+        description="For example health visitor, school, self-referral, social_care_step_down.",
+    )
+    external_reference = StringField(
+        "The referring service's reference (optional)", [Optional(), TextLimit(60)],
+        description="For a family stepped down from children's social care: their reference.",
     )
     opened_on = LocalDateField("Date opened (optional)", [Optional()], description="Leave empty for today.")
     # One field for the contract's ``concerns``; the page shows it as two groups.
@@ -117,6 +121,7 @@ class FamilyDetailsForm(BaseForm):
                 "postcode",
                 "referral_date",
                 "referral_source",
+                "external_reference",
                 "opened_on",
                 "consent_recorded_on",
                 "concerns",

@@ -21,6 +21,17 @@ from .family import (  # noqa: F401
 )
 from .flag import FLAG_RULES, FLAG_STATUSES, SEVERITIES, EmailDigest, Flag, FlagStatus, Notification, Severity  # noqa: F401
 from .goal import GOAL_STATUSES, Goal, GoalRating, GoalStatus, GoalStatusChange  # noqa: F401
+from .partners import (  # noqa: F401
+    PARTNER_KINDS,
+    SHARING_SCOPES,
+    ActionStatus,
+    Consent,
+    ConsentStatus,
+    Meeting,
+    MeetingAction,
+    Partner,
+    SharingLogEntry,
+)
 from .review import REVIEW_DECISIONS, Review  # noqa: F401
 from .submission import Submission  # noqa: F401
 from .user import CASE_ROLES, USER_STATUSES, ApiToken, Role, SetupLink, Team, User, UserStatus  # noqa: F401

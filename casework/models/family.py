@@ -79,6 +79,8 @@ class Family(Versioned, Timestamped, db.Model):
     postcode: Mapped[str] = mapped_column(String(10))
     referral_date: Mapped[dt.date] = mapped_column(Date)
     referral_source: Mapped[str | None] = mapped_column(String(120))
+    # The sending service's reference, for a family stepped down from social care.
+    external_reference: Mapped[str | None] = mapped_column(String(60))
     opened_on: Mapped[dt.date] = mapped_column(Date)
     consent_recorded_on: Mapped[dt.date | None] = mapped_column(Date)
     phase: Mapped[str] = mapped_column(String(20), default=Phase.ENGAGEMENT)

@@ -21,6 +21,7 @@ FLAG_RULES = {
     "phase_overrun": "Phase overrun",
     "no_access": "No access",
     "child_not_seen": "Child not seen",
+    "action_overdue": "Action overdue",
 }
 
 

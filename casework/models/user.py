@@ -16,6 +16,8 @@ class Role(enum.StrEnum):
     WORKER = "worker"
     MANAGER = "manager"
     ADMIN = "admin"
+    # Someone of another agency: sees only what a family's consent shares with them.
+    PARTNER = "partner"
 
 
 # The roles that work cases: they belong to a team, and an account an administrator adds for
@@ -87,6 +89,10 @@ class User(UserMixin, Versioned, Timestamped, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
 
     @property
     def works_cases(self) -> bool:

@@ -98,14 +98,20 @@ def person_problems(session: Session, email: str, name: str, role: str, has_team
         problems["role"] = [f"Choose {', '.join(roles[:-1])} or {roles[-1]}."]
     elif role in CASE_ROLES and not has_team:
         problems[team_field] = ["Workers and managers belong to a team."]
+    elif role == Role.PARTNER and has_team:
+        problems[team_field] = ["A partner of another agency belongs to no team."]
     return problems
 
 
 def create_user(
-    session: Session, email: str, name: str, role: str, team_name: str | None, password: str
+    session: Session, email: str, name: str, role: str, team_name: str | None, password: str,
+    agency: str | None = None,
 ) -> User:
     """The server operator's account (``flask create-user``): active at once, with a password."""
     problems = person_problems(session, email, name, role, bool((team_name or "").strip()))
+    agency = " ".join((agency or "").split()) or None
+    if role == Role.PARTNER and not agency:
+        problems["agency"] = ["Name the partner's agency (--agency)."]
     if bad := password_problems(password, [email, name]):
         problems["password"] = bad
     if problems:
@@ -116,6 +122,7 @@ def create_user(
         name=name.strip(),
         role=role,
         team=team,
+        agency=agency,
         password_hash=hash_password(password),
     )
     session.add(user)

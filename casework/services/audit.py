@@ -33,6 +33,9 @@ PERSONAL_FIELDS = frozenset({
     "totp_secret",  # a second factor's shared secret: never in the audit
     "legal_hold_reason", "data",  # a legal hold's reason; a draft's unsaved form text
     "next_step",  # a goal's next step, written for the family
+    # the Team Around the Family: partners' contact details, consent and actions
+    "contact_name", "phone", "given_by", "child_view", "withdrawal_note", "action", "agency",
+    "external_reference",
 })
 # Rows that are themselves bookkeeping: auditing them would only add noise. A draft (autosaved
 # every half a minute) would also copy unsaved notes into the append-only audit; a submission

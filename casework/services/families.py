@@ -25,6 +25,7 @@ EDITABLE_FIELDS = (
     "postcode",
     "referral_date",
     "referral_source",
+    "external_reference",
     "opened_on",
     "consent_recorded_on",
     "concerns",
@@ -78,7 +79,7 @@ def update_family(
                 {"worker_id": ["Only a manager can leave a family unallocated."]},
             )
         allocate(session, actor, family, changes["worker_id"], changes.get("allocation_reason") or "", now)
-    for name in ("household_name", "referral_source"):
+    for name in ("household_name", "referral_source", "external_reference"):
         if name in changes:
             setattr(family, name, (changes[name] or "").strip() or None)
     if "household_name" in changes and not family.household_name:

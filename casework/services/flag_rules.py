@@ -31,6 +31,7 @@ from ..models import (
     Goal,
     GoalRating,
     GoalStatus,
+    MeetingAction,
     Review,
     Severity,
     Visit,
@@ -347,12 +348,33 @@ def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
     return findings
 
 
+def action_overdue(session: Session, ctx: Context) -> list[Finding]:
+    """An open action of a Team Around the Family meeting past its due date: low, medium once
+    14 days past it."""
+    rows = session.execute(
+        select(MeetingAction.id, MeetingAction.family_id, MeetingAction.due_on)
+        .where(MeetingAction.status == "open", MeetingAction.due_on < ctx.today, ctx.within(MeetingAction.family_id))
+    )
+    findings = []
+    for action_id, family_id, due_on in rows:
+        if family_id not in ctx.families:
+            continue
+        late = (ctx.today - ctx.since(family_id, "action_overdue", f"action:{action_id}", due_on)).days
+        if late < 1:
+            continue
+        severity = Severity.MEDIUM if late >= 14 else Severity.LOW
+        findings.append(Finding(family_id, "action_overdue", f"action:{action_id}", severity,
+                                f"An action agreed at a Team Around the Family meeting was due on {d(due_on)}."))
+    return findings
+
+
 RULES = {
     "review_overdue": review_overdue,
     "goal_stalled": goal_stalled,
     "phase_overrun": phase_overrun,
     "no_access": no_access,
     "child_not_seen": child_not_seen,
+    "action_overdue": action_overdue,
 }
 
 

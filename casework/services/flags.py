@@ -18,6 +18,7 @@ from ..models import (
     FlagStatus,
     GoalRating,
     GoalStatusChange,
+    MeetingAction,
     Phase,
     PhaseMove,
     Review,
@@ -116,6 +117,9 @@ def _cleared_by(record) -> tuple[tuple[str, ...], set[str], Callable | None]:
     if isinstance(record, GoalStatusChange):
         return (("goal_stalled",), {f"goal:{record.goal_id}"},
                 lambda flag: f"Goal {record.status} on {_day(record.date)}.")
+    if isinstance(record, MeetingAction):
+        return (("action_overdue",), {f"action:{record.id}"},
+                lambda flag: f"Action marked done on {_day(record.done_on)}.")
     if isinstance(record, PhaseMove):
         if record.to_phase == Phase.CLOSED:
             return ("phase_overrun",), {"family"}, lambda flag: f"Family closed on {_day(record.date)}."

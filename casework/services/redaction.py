@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from ..models import Role, User
 
 REDACTED = "[redacted]"
-ROLE_LABELS = {Role.WORKER: "Family worker", Role.MANAGER: "Manager", Role.ADMIN: "Administrator"}
+ROLE_LABELS = {Role.WORKER: "Family worker", Role.MANAGER: "Manager", Role.ADMIN: "Administrator",
+               Role.PARTNER: "Partner"}
 
 
 def _name_parts(name: str | None) -> set[str]:

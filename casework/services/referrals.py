@@ -97,6 +97,7 @@ def open_referral(session: Session, actor: User, data: dict, now: dt.datetime, p
         postcode=normalise_postcode(data["postcode"]),
         referral_date=data["referral_date"],
         referral_source=data.get("referral_source") or None,
+        external_reference=data.get("external_reference") or None,
         opened_on=opened_on,
         consent_recorded_on=consent,
         phase=Phase.ENGAGEMENT.value,

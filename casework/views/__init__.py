@@ -16,6 +16,7 @@ from . import (
     goals,
     main,
     notifications,
+    partner_gate,
     people,
     phases,
     records,
@@ -31,6 +32,7 @@ from . import (
 def register_blueprints(app: Flask) -> None:
     errors.init_app(app)
     context.init_app(app)
+    partner_gate.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(families.bp)

@@ -11,7 +11,7 @@ from casework.extensions import db as _db
 from casework.models import Carer, Flag, Notification, Transfer, User
 
 from ..factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory
-from ..helpers import pending_account
+from ..helpers import pending_account, team_around
 
 HERE = Path(__file__).parent
 
@@ -49,10 +49,11 @@ def other_world(db, world):
     _db.session.add(transfer)
     _db.session.flush()
     token = pending_account(owen.team, people["admin"], "pia@example.org")
+    team_ids = team_around(family, "olga@southside.example.org")
     other_ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=owen.id,
                      filename="casework.css", rating_id=rating.id, flag_id=flag.id,
                      notification_id=notification.id, transfer_id=transfer.id,
                      child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
-                     token=token, team_id=owen.team_id)
+                     token=token, team_id=owen.team_id, **team_ids)
     _db.session.commit()
     return other_ids

@@ -29,7 +29,8 @@ from casework.extensions import db as _db
 
 from ..factories import UserFactory
 from ..helpers import _answer_class, _path
-from ..route_policies import OK, POLICIES, ROLES, ROUTES
+from ..route_policies import OK, PARTNER_ROLES, POLICIES, ROLES, ROUTES
+from ..route_policies import expected as expected_answer
 from .figures import full, record
 from .web import (
     MIRROR,
@@ -45,7 +46,7 @@ from .web import (
 
 # The admin last: an admin's allowed POST (deactivating a user, resetting a password) ends
 # that user's sessions, which would spoil the cells of the roles asked after it.
-ORDER = ("anonymous", "worker", "colleague", "manager", "other_manager", "deactivated", "admin")
+ORDER = ("anonymous", "worker", "colleague", "manager", "other_manager", *PARTNER_ROLES, "deactivated", "admin")
 
 _results = {"routes": set(), "cases": 0, "unexpected_allows": [], "mismatches": [], "no_other_object": set()}
 
@@ -105,7 +106,7 @@ def test_every_caller_on_own_and_other_objects(app, world, other_world, method, 
     mismatches = []
     for role in ORDER:
         for which, ids in objects:
-            if not full() and role in ROLES and which == "own":
+            if not full() and role in ROLES + PARTNER_ROLES and which == "own":
                 continue  # asked by tests/test_authorisation.py in the same suite
             if not full() and role in ("anonymous", "deactivated") and which == "other":
                 continue  # refused before any record is looked up, as the own object shows
@@ -113,9 +114,12 @@ def test_every_caller_on_own_and_other_objects(app, world, other_world, method, 
             if role == "deactivated":
                 cells = [(f"deactivated {email}", allowed["anonymous"], dict(cookie=cookie, token=token))
                          for email, cookie, token in deactivated]
+            elif role in PARTNER_ROLES:
+                # another family's objects are never shared with the world's partners
+                cells = [(role, expected_answer(method, rule, role, shared=which == "own"), {})]
             else:
-                expected = allowed[role] if which == "own" else allowed[MIRROR[role]]
-                cells = [(role, expected, {})]
+                answer = allowed[role] if which == "own" else allowed[MIRROR[role]]
+                cells = [(role, answer, {})]
             for who, expected, credentials in cells:
                 response = ask(role, path, **credentials)
                 got = _answer_class(response, api)

@@ -22,6 +22,7 @@ from . import (  # noqa: E402,F401
     idempotency,
     notifications,
     openapi,
+    partners,
     records,
     reports,
     reviews,

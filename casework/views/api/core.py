@@ -20,6 +20,7 @@ from ...services import accounts, audit, totp
 from ...services.clock import current_time
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
+from .. import partner_gate
 from . import bp
 
 # Endpoints anyone may call: the token exchange itself and the OpenAPI document.
@@ -95,6 +96,7 @@ def _authenticate():
     if totp.enrolment_required(g.api_user):  # a token issued before the service required it
         raise Forbidden("Administrators must set up two-step sign-in before using casework: "
                         "sign in on the web and follow the steps.")
+    partner_gate.check(g.api_user, request.endpoint, request.view_args, g.api_now)
     end_read()  # the view parses and validates what was sent holding no transaction
     return None
 

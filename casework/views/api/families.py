@@ -20,12 +20,14 @@ from ...services.errors import ValidationFailed
 from ...services.reviews import next_review_due
 from ...services.scope import get_family
 from . import bp, schemas
+from . import partners as partner_views
 from .core import (
     LIST,
     MAX_ID,
     OBJECTS,
     VALUE,
     api_now,
+    api_user,
     bounded_id,
     case_user,
     check_form,
@@ -41,6 +43,7 @@ DETAILS_SPEC = {
     "postcode": VALUE,
     "referral_date": VALUE,
     "referral_source": VALUE,
+    "external_reference": VALUE,
     "opened_on": VALUE,
     "concerns": LIST,
     "consent_recorded_on": VALUE,
@@ -101,6 +104,8 @@ def family_in_scope(family_id: int) -> Family:
 
 @bp.get("/families")
 def list_families():
+    if api_user().is_partner:
+        return partner_views.shared_families()
     user = case_user()
     phase = (request.args.get("phase") or "").strip() or None
     open_only = phase == "open"
@@ -178,6 +183,8 @@ def create_family():
 
 @bp.get("/families/<int:family_id>", endpoint="get_family")
 def get_family_record(family_id: int):
+    if api_user().is_partner:
+        return partner_views.shared_family(family_id)
     family = family_in_scope(family_id)
     begin_write()
     audit.viewed(db.session, family_id)
@@ -192,6 +199,7 @@ def _current_details(family: Family) -> dict:
         "postcode": family.postcode,
         "referral_date": schemas.date(family.referral_date),
         "referral_source": family.referral_source or "",
+        "external_reference": family.external_reference or "",
         "opened_on": schemas.date(family.opened_on),
         "consent_recorded_on": schemas.date(family.consent_recorded_on),
         "concerns": family.concerns,

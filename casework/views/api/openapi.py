@@ -26,6 +26,7 @@ from ...services import child_search
 from ...services import chronology as chronology_service
 from . import bp
 from .families import PER_PAGE_DEFAULT, PER_PAGE_MAX
+from .partner_openapi import openapi_paths as partner_paths
 from .records import openapi_paths as records_paths
 from .users import openapi_paths as users_paths
 from .users import openapi_schemas as users_schemas
@@ -937,6 +938,7 @@ def paths() -> dict:
         },
         **_report_paths(),
         **records_paths(operation, answer, path_id, query, error),
+        **partner_paths(operation, answer, path_id, error),
         **users_paths(operation, answer, path_id, query, error, json_body),
     }
 

@@ -172,6 +172,7 @@ def family(
         "previous_family_id": value.previous_family_id,
         "referral_date": date(value.referral_date),
         "referral_source": value.referral_source,
+        "external_reference": value.external_reference,
         "worker": person(value.worker),
         "team": team(value.team),
         "children": [child(c) for c in value.children],

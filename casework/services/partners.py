@@ -1,0 +1,123 @@
+"""A family's partners (other agencies), what a partner who signs in may see, and the sharing
+log of everything a partner read or received.
+
+``partner_access`` is the one rule for what a partner may see: the families where a consent
+that is active (services/consent.py) names a partner record with the partner's e-mail, and of
+each only what those consents cover."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Consent, ConsentStatus, Family, Partner, SharingLogEntry, User
+from . import audit
+from .consent import consent_status
+from .editing import ensure_open
+from .errors import Forbidden, NotFound
+
+
+@dataclass
+class Access:
+    """What a partner may see of one family, and under which consents."""
+
+    family_id: int
+    partner_ids: set[int] = field(default_factory=set)
+    consent_ids: list[int] = field(default_factory=list)
+    scope: set[str] = field(default_factory=set)
+
+    @property
+    def consent_id(self) -> int | None:
+        """The consent a read is logged under (the earliest of them)."""
+        return min(self.consent_ids) if self.consent_ids else None
+
+    def covers(self, what: str) -> bool:
+        return what in self.scope
+
+
+def partner_access(session: Session, user: User, now: dt.datetime) -> dict[int, Access]:
+    """The families ``user`` (a partner) may see at ``now``, by family id."""
+    if not user.is_partner:
+        return {}
+    partners = session.scalars(
+        select(Partner).where(func.lower(Partner.email) == user.email.strip().lower())
+    ).all()
+    if not partners:
+        return {}
+    consents = session.scalars(
+        select(Consent)
+        .where(Consent.partners.any(Partner.id.in_([p.id for p in partners])))
+        .options(selectinload(Consent.partners))
+    ).all()
+    mine = {p.id for p in partners}
+    found: dict[int, Access] = {}
+    for consent in consents:
+        if consent_status(consent, now) != ConsentStatus.ACTIVE:
+            continue
+        access = found.setdefault(consent.family_id, Access(consent.family_id))
+        access.partner_ids |= {p.id for p in consent.partners if p.id in mine}
+        access.consent_ids.append(consent.id)
+        access.scope |= set(consent.scope)
+    return found
+
+
+def family_access(session: Session, user: User, family_id: int, now: dt.datetime) -> Access:
+    """What ``user`` (a partner) may see of one family: 404 when it is not shared with them."""
+    access = partner_access(session, user, now).get(family_id)
+    if access is None:
+        raise NotFound("Family not found.")
+    return access
+
+
+def refuse_partner(session: Session, user: User, family_id: int | None, now: dt.datetime) -> None:
+    """A partner asking for a kind of record they may not read: 404 when the family is not
+    shared with them (as for anything outside scope), 403 when it is."""
+    if family_id is None or family_id not in partner_access(session, user, now):
+        raise NotFound("Not found.")
+    raise Forbidden("A partner may not read this kind of record.")
+
+
+def log_sharing(session: Session, user: User, access: Access, what: str, now: dt.datetime) -> None:
+    """Every partner read: in the family's sharing log and in the audit trail."""
+    for partner_id in sorted(access.partner_ids) or [None]:
+        session.add(SharingLogEntry(family_id=access.family_id, at=now, partner_id=partner_id, user_id=user.id,
+                                    what=what, consent_id=access.consent_id))
+    audit.record(session, "partner_read", user_id=user.id, record_type="families", record_id=access.family_id,
+                 family_id=access.family_id, detail={"what": what, "consent_id": access.consent_id})
+
+
+def sharing_log(session: Session, family: Family) -> list[SharingLogEntry]:
+    return list(session.scalars(
+        select(SharingLogEntry).where(SharingLogEntry.family_id == family.id)
+        .options(selectinload(SharingLogEntry.user))
+        .order_by(SharingLogEntry.at.desc(), SharingLogEntry.id.desc())
+    ))
+
+
+def family_partners(session: Session, family: Family) -> list[Partner]:
+    return list(session.scalars(select(Partner).where(Partner.family_id == family.id).order_by(Partner.id)))
+
+
+def add_partner(session: Session, family: Family, data: dict) -> Partner:
+    """``data``: agency, kind, contact_name, email, phone (checked by the form)."""
+    ensure_open(family)
+    partner = Partner(family_id=family.id, agency=data["agency"], kind=data["kind"],
+                      contact_name=data["contact_name"], email=(data.get("email") or "").strip() or None,
+                      phone=data.get("phone") or None)
+    session.add(partner)
+    session.flush()
+    return partner
+
+
+def shared_families(session: Session, user: User, now: dt.datetime) -> list[tuple[Family, Access]]:
+    """The families shared with a partner, by reference."""
+    access = partner_access(session, user, now)
+    if not access:
+        return []
+    families = session.scalars(
+        select(Family).where(Family.id.in_(access)).options(selectinload(Family.children), selectinload(Family.worker))
+        .order_by(Family.reference)
+    ).all()
+    return [(family, access[family.id]) for family in families]

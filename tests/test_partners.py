@@ -1,0 +1,236 @@
+"""The Team Around the Family through the API: partners, consent to share and its withdrawal and
+expiry, what a partner who signs in sees (and the sharing log of it), meetings and actions, the
+action_overdue flag, step-down referrals and the step-up handoff."""
+import datetime as dt
+
+import pytest
+
+from casework.extensions import db as _db
+from casework.models import Consent, SharingLogEntry
+from casework.services.consent import consent_status
+
+from . import factories
+
+
+@pytest.fixture
+def teacher(db):
+    return factories.UserFactory(role="partner", team=None, agency="Hillside Primary", name="Tess Teacher",
+                                 email="tess@hillside.example.org")
+
+
+def add_partner(client, family, email="Tess@Hillside.example.org", kind="school", agency="Hillside Primary"):
+    response = client.post(f"/api/v1/families/{family.id}/partners", json={
+        "agency": agency, "kind": kind, "contact_name": "Tess Teacher", "email": email, "phone": "0113 000 0000"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def give_consent(client, family, partner_ids, scope=("plan", "meetings"), given_on=None, **extra):
+    response = client.post(f"/api/v1/families/{family.id}/consents", json={
+        "given_by": "Dana Smith", "relationship": "mother", "given_on": (given_on or dt.date.today()).isoformat(),
+        "partner_ids": list(partner_ids), "scope": list(scope), **extra})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_worker_records_partners_and_consent(api, worker, family):
+    client = api(worker)
+    partner = add_partner(client, family)
+    assert {k: partner[k] for k in ("agency", "kind", "contact_name", "email", "phone")} == {
+        "agency": "Hillside Primary", "kind": "school", "contact_name": "Tess Teacher",
+        "email": "Tess@Hillside.example.org", "phone": "0113 000 0000"}
+    consent = give_consent(client, family, [partner["id"]], child_view="Amy is happy for school to know.")
+    assert consent["status"] == "active"
+    assert consent["partner_ids"] == [partner["id"]]
+    assert consent["scope"] == ["plan", "meetings"]
+    assert [p["id"] for p in client.get(f"/api/v1/families/{family.id}/partners").get_json()["items"]] == [
+        partner["id"]]
+    assert client.get(f"/api/v1/families/{family.id}/consents").get_json()["items"][0]["id"] == consent["id"]
+
+
+def test_consent_is_checked(api, worker, family, outsider):
+    client = api(worker)
+    partner = add_partner(client, family)
+    other = factories.FamilyFactory(worker=outsider)
+    _db.session.commit()
+    stranger = add_partner(api(outsider), other)
+    bad = client.post(f"/api/v1/families/{family.id}/consents", json={
+        "given_by": "Dana", "relationship": "mother", "given_on": dt.date.today().isoformat(),
+        "partner_ids": [stranger["id"]], "scope": ["everything"]})
+    assert bad.status_code == 422
+    assert {"partner_ids", "scope"} <= set(bad.get_json()["fields"])
+    kind = client.post(f"/api/v1/families/{family.id}/partners", json={"agency": "X", "kind": "wizard",
+                                                                       "contact_name": "Y"})
+    assert kind.status_code == 422 and "kind" in kind.get_json()["fields"]
+    assert client.post(f"/api/v1/families/{family.id}/consents", json={
+        "given_by": "Dana", "relationship": "mother", "given_on": dt.date.today().isoformat(),
+        "partner_ids": [partner["id"]], "scope": ["plan"], "expires_on": "2000-01-01"}).status_code == 422
+
+
+def test_another_team_gets_404(api, worker, outsider, family):
+    partner = add_partner(api(worker), family)
+    consent = give_consent(api(worker), family, [partner["id"]])
+    client = api(outsider)
+    for path in ("partners", "consents", "meetings", "sharing-log", "handoff"):
+        assert client.get(f"/api/v1/families/{family.id}/{path}").status_code == 404
+    assert client.post(f"/api/v1/consents/{consent['id']}/withdraw", json={"date": "2026-01-01"}).status_code == 404
+
+
+def test_a_partner_sees_only_the_shared_family_and_what_consent_covers(api, worker, family, teacher):
+    client = api(worker)
+    partner = add_partner(client, family)
+    factories.GoalFactory(family=family, title="A regular bedtime", next_step="Lights out at 8")
+    unshared = factories.FamilyFactory(worker=worker)
+    _db.session.commit()
+    give_consent(client, family, [partner["id"]], scope=["plan"])
+    reader = api(teacher)
+    listed = reader.get("/api/v1/families").get_json()
+    assert listed["total"] == 1 and [f["id"] for f in listed["items"]] == [family.id]
+    record = reader.get(f"/api/v1/families/{family.id}").get_json()
+    assert set(record) == {"id", "reference", "household_name", "children", "worker", "shared", "goals"}
+    assert record["shared"] == ["plan"]
+    assert record["worker"] == {"name": "Wendy Worker"}
+    assert record["children"][0] == {"id": family.children[0].id, "first_name": family.children[0].first_name}
+    assert record["goals"][0]["title"] == "A regular bedtime" and record["goals"][0]["next_step"] == "Lights out at 8"
+    assert "concerns" not in record and "postcode" not in record
+    assert reader.get(f"/api/v1/families/{unshared.id}").status_code == 404
+    # the kinds of record a partner may not read: 403 for the shared family, 404 for another
+    for path in ("visits", "goals", "chronology", "partners", "consents", "reviews", "meetings"):
+        assert reader.get(f"/api/v1/families/{family.id}/{path}").status_code == 403, path
+        assert reader.get(f"/api/v1/families/{unshared.id}/{path}").status_code == 404, path
+    for path in ("/api/v1/flags", "/api/v1/caseload", "/api/v1/reports/outcomes"):
+        assert reader.get(path).status_code == 403, path
+    assert reader.post("/api/v1/families", json={}).status_code == 403
+    assert reader.patch(f"/api/v1/families/{family.id}", json={"household_name": "X"}).status_code == 403
+    log = client.get(f"/api/v1/families/{family.id}/sharing-log").get_json()["items"]
+    assert len(log) == 2
+    assert {entry["user"]["name"] for entry in log} == {"Tess Teacher"}
+    assert {entry["partner_id"] for entry in log} == {partner["id"]}
+    assert all(entry["consent_id"] for entry in log)
+
+
+def test_withdrawal_cuts_access_on_the_next_request(api, worker, family, teacher):
+    client = api(worker)
+    school = add_partner(client, family)
+    nurse = add_partner(client, family, email="nurse@health.example.org", kind="school_nurse", agency="Health")
+    consent = give_consent(client, family, [school["id"], nurse["id"]])
+    reader = api(teacher)
+    assert reader.get(f"/api/v1/families/{family.id}").status_code == 200
+    withdrawn = client.post(f"/api/v1/consents/{consent['id']}/withdraw",
+                            json={"date": dt.date.today().isoformat(), "note": "Mum asked us to stop."})
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["status"] == "withdrawn"
+    assert reader.get(f"/api/v1/families/{family.id}").status_code == 404
+    assert reader.get("/api/v1/families").get_json() == {"items": [], "total": 0}
+    assert reader.get(f"/api/v1/families/{family.id}/visits").status_code == 404
+    again = client.post(f"/api/v1/consents/{consent['id']}/withdraw", json={"date": dt.date.today().isoformat()})
+    assert again.status_code == 422
+
+
+def test_two_consents_one_withdrawn_keeps_what_the_other_shares(api, worker, family, teacher):
+    client = api(worker)
+    school = add_partner(client, family)
+    first = give_consent(client, family, [school["id"]], scope=["plan", "meetings"])
+    give_consent(client, family, [school["id"]], scope=["meetings"])
+    client.post(f"/api/v1/consents/{first['id']}/withdraw", json={"date": dt.date.today().isoformat()})
+    record = api(teacher).get(f"/api/v1/families/{family.id}").get_json()
+    assert record["shared"] == ["meetings"] and "goals" not in record and record["meetings"] == []
+
+
+def test_the_same_email_in_two_families(api, worker, colleague, family, teacher):
+    second = factories.FamilyFactory(worker=colleague)
+    _db.session.commit()
+    give_consent(api(worker), family, [add_partner(api(worker), family)["id"]], scope=["plan"])
+    give_consent(api(colleague), second, [add_partner(api(colleague), second)["id"]], scope=["meetings"])
+    reader = api(teacher)
+    items = {f["id"]: f["shared"] for f in reader.get("/api/v1/families").get_json()["items"]}
+    assert items == {family.id: ["plan"], second.id: ["meetings"]}
+
+
+def test_consent_expires_at_midnight_in_london(app, family):
+    consent = Consent(family_id=family.id, given_by="Dana", relationship_to_family="mother",
+                      given_on=dt.date(2026, 6, 1), scope=["plan"], expires_on=dt.date(2026, 6, 30))
+    london = dt.timezone(dt.timedelta(hours=1))  # British Summer Time
+    with app.app_context():
+        assert consent_status(consent, dt.datetime(2026, 6, 30, 23, 59, tzinfo=london)) == "active"
+        # 23:30 UTC on the 30th is already 00:30 on 1 July in London
+        assert consent_status(consent, dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)) == "expired"
+
+
+def test_meetings_actions_and_a_partner_marking_their_own_done(api, worker, family, teacher):
+    client = api(worker)
+    school = add_partner(client, family)
+    gp = add_partner(client, family, email="gp@surgery.example.org", kind="gp", agency="Surgery")
+    give_consent(client, family, [school["id"]], scope=["meetings"])
+    today = dt.date.today()
+    response = client.post(f"/api/v1/families/{family.id}/meetings", json={
+        "held_on": today.isoformat(), "attendee_partner_ids": [school["id"], gp["id"]], "family_attended": True,
+        "notes": "Agreed the plan together.",
+        "actions": [
+            {"owner_partner_id": school["id"], "action": "Breakfast club place", "due_on": today.isoformat()},
+            {"owner_partner_id": gp["id"], "action": "Review medication", "due_on": today.isoformat()},
+            {"owner_user_id": worker.id, "action": "Bedtime routine chart", "due_on": today.isoformat()},
+        ]})
+    assert response.status_code == 201, response.get_json()
+    meeting = response.get_json()
+    assert meeting["family_attended"] is True
+    assert [a["status"] for a in meeting["actions"]] == ["open", "open", "open"]
+    assert {"id", "owner", "action", "due_on", "status", "note"} <= set(meeting["actions"][0])
+    mine, theirs, workers = meeting["actions"]
+    reader = api(teacher)
+    shared = reader.get(f"/api/v1/families/{family.id}").get_json()
+    assert [m["id"] for m in shared["meetings"]] == [meeting["id"]]
+    assert theirs["id"] in [a["id"] for a in shared["meetings"][0]["actions"]]
+    assert all(a["owner"]["name"] is None for a in shared["meetings"][0]["actions"] if a["owner_partner_id"]
+               and a["owner_partner_id"] != school["id"])
+    done = reader.patch(f"/api/v1/actions/{mine['id']}", json={"status": "done", "note": "Starts Monday."})
+    assert done.status_code == 200
+    assert (done.get_json()["status"], done.get_json()["note"]) == ("done", "Starts Monday.")
+    assert reader.patch(f"/api/v1/actions/{theirs['id']}", json={"status": "done"}).status_code == 403
+    assert reader.patch(f"/api/v1/actions/{workers['id']}", json={"status": "done"}).status_code == 403
+    assert client.patch(f"/api/v1/actions/{workers['id']}", json={"status": "done"}).status_code == 200
+    whats = [e["what"] for e in client.get(f"/api/v1/families/{family.id}/sharing-log").get_json()["items"]]
+    assert any("updated" in w for w in whats)
+
+
+def test_an_unowned_action_or_partner_of_another_family_is_refused(api, worker, family, outsider):
+    other = factories.FamilyFactory(worker=outsider)
+    _db.session.commit()
+    stranger = add_partner(api(outsider), other)
+    response = api(worker).post(f"/api/v1/families/{family.id}/meetings", json={
+        "held_on": dt.date.today().isoformat(), "notes": "",
+        "actions": [{"owner_partner_id": stranger["id"], "action": "X", "due_on": dt.date.today().isoformat()}]})
+    assert response.status_code == 422
+
+
+def test_step_down_referral_carries_the_external_reference(api, worker):
+    response = api(worker).post("/api/v1/families", json={
+        "household_name": "Jones", "postcode": "LS6 2AB", "referral_date": dt.date.today().isoformat(),
+        "referral_source": "social_care_step_down", "external_reference": "CSC-12345",
+        "concerns": ["neglect_physical"], "children": [{"first_name": "Cara", "date_of_birth": "2019-01-01"}]})
+    assert response.status_code == 201, response.get_json()
+    family = response.get_json()
+    assert family["referral_source"] == "social_care_step_down" and family["external_reference"] == "CSC-12345"
+    again = api(worker).get(f"/api/v1/families/{family['id']}").get_json()
+    assert again["external_reference"] == "CSC-12345"
+
+
+def test_the_handoff_package(api, worker, manager, family):
+    client = api(worker)
+    partner = add_partner(client, family)
+    give_consent(client, family, [partner["id"]])
+    factories.GoalFactory(family=family)
+    _db.session.commit()
+    package = api(manager).get(f"/api/v1/families/{family.id}/handoff").get_json()
+    assert set(package) >= {"family", "children", "concerns", "chronology", "goals", "latest_assessment", "voices",
+                            "open_flags", "partners", "consents"}
+    assert package["family"]["reference"] == family.reference
+    assert package["partners"][0]["id"] == partner["id"]
+    assert package["consents"][0]["status"] == "active"
+    assert len(package["goals"]) == 1
+
+
+def test_partner_reads_are_logged_by_entry(api, worker, family, teacher):
+    client = api(worker)
+    give_consent(client, family, [add_partner(client, family)["id"]], scope=["plan"])
+    api(teacher).get(f"/api/v1/families/{family.id}")
+    assert _db.session.query(SharingLogEntry).filter_by(family_id=family.id).count() == 1
