@@ -192,3 +192,15 @@ def test_commands_before_init_db_say_to_run_it_first(tmp_path):
         _db.session.remove()
         _db.engine.dispose()
         context.pop()
+
+
+def test_create_user_makes_a_partner_without_a_team(cli, db):
+    result = cli("create-user", "Tess@Hillside.example.org", "--name", "Tess Teacher", "--role", "partner",
+                 "--agency", "Hillside Primary", "--password", "a long enough password")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "tess@hillside.example.org"))
+    assert (user.role, user.agency, user.team) == ("partner", "Hillside Primary", None)
+    refused = cli("create-user", "pat@example.org", "--name", "Pat", "--role", "partner",
+                  "--password", "a long enough password")
+    assert refused.exit_code == 1 and "agency" in refused.output
+

@@ -6,10 +6,13 @@ import datetime as dt
 import pytest
 
 from casework.extensions import db as _db
-from casework.models import Consent, SharingLogEntry
+from casework.models import Consent, Flag, MeetingAction, SharingLogEntry
+from casework.services.clock import sweep_time
 from casework.services.consent import consent_status
+from casework.services.sweep import run_sweep
 
 from . import factories
+from .helpers import team_around
 
 
 @pytest.fixture
@@ -234,3 +237,23 @@ def test_partner_reads_are_logged_by_entry(api, worker, family, teacher):
     give_consent(client, family, [add_partner(client, family)["id"]], scope=["plan"])
     api(teacher).get(f"/api/v1/families/{family.id}")
     assert _db.session.query(SharingLogEntry).filter_by(family_id=family.id).count() == 1
+
+
+def test_action_overdue_is_raised_low_then_medium_and_resolves_when_done(app, api, worker, family, teacher):
+    ids = team_around(family, teacher.email)
+    action = _db.session.get(MeetingAction, ids["action_id"])
+    due = action.due_on
+    run_sweep(_db.session, sweep_time(due))
+    _db.session.commit()
+    assert _db.session.query(Flag).filter_by(rule="action_overdue").count() == 0  # due today: not yet late
+    run_sweep(_db.session, sweep_time(due + dt.timedelta(days=1)))
+    _db.session.commit()
+    flag = _db.session.query(Flag).filter_by(rule="action_overdue").one()
+    assert flag.severity == "low" and flag.subject_key == f"action:{action.id}"
+    run_sweep(_db.session, sweep_time(due + dt.timedelta(days=14)))
+    _db.session.commit()
+    _db.session.refresh(flag)
+    assert flag.severity == "medium"
+    assert api(teacher).patch(f"/api/v1/actions/{action.id}", json={"status": "done"}).status_code == 200
+    _db.session.refresh(flag)
+    assert flag.status == "resolved"
