@@ -40,6 +40,10 @@ POLICIES = {
     # users and teams
     "administration": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=FORBIDDEN,
                            other_manager=FORBIDDEN, admin=OK),
+    # a partner's own pages (the families shared with them): no member of staff (403); a
+    # partner's answer is ``expected``'s
+    "partner_only": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=FORBIDDEN,
+                         other_manager=FORBIDDEN, admin=FORBIDDEN),
     # confirming an account an administrator added: a manager of its team; for a team without
     # an active manager (not the world's), an administrator other than the one who added it;
     # anyone else 403
@@ -265,4 +269,15 @@ ROUTES = {
     ("PATCH", "/api/v1/actions/<int:action_id>"): "family_record",
     ("GET", "/api/v1/families/<int:family_id>/sharing-log"): "family_record",
     ("GET", "/api/v1/families/<int:family_id>/handoff"): "family_record",
+    ("GET", "/families/<int:family_id>/partners/new"): "family_record",
+    ("POST", "/families/<int:family_id>/partners/new"): "family_record",
+    ("GET", "/families/<int:family_id>/consents/new"): "family_record",
+    ("POST", "/families/<int:family_id>/consents/new"): "family_record",
+    ("GET", "/consents/<int:consent_id>/withdraw"): "family_record",
+    ("POST", "/consents/<int:consent_id>/withdraw"): "family_record",
+    ("GET", "/families/<int:family_id>/meetings/new"): "family_record",
+    ("POST", "/families/<int:family_id>/meetings/new"): "family_record",
+    ("GET", "/partners/families"): "partner_only",
+    ("GET", "/partners/families/<int:family_id>"): "partner_only",
+    ("POST", "/partners/actions/<int:action_id>/done"): "partner_only",
 }

@@ -17,6 +17,7 @@ from . import (
     main,
     notifications,
     partner_gate,
+    partners,
     people,
     phases,
     records,
@@ -53,4 +54,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessments.bp)  # assessments with a framework
     app.register_blueprint(reports.bp)  # outcome and local-area reports
     app.register_blueprint(records.bp)  # data protection: subject access, retention, legal hold
+    app.register_blueprint(partners.bp)  # the Team Around the Family
     app.register_blueprint(accounts.bp)  # confirming accounts an administrator added

@@ -35,6 +35,7 @@ from ..services.charts import assessment_chart_height, assessment_chart_summary,
 from ..services.errors import NotFound
 from ..services.family_filters import FLAG_FILTERS, FamilyFilters
 from ..services.schedule import next_review_due
+from . import partners as partner_pages
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -253,6 +254,7 @@ def _render_show(family, status=200, reopen_form=None):
         seen_alone_words=seen_alone_words,
         correction_lines=correction_lines,
         age_text=age_text,
+        taf=partner_pages.family_section(family, now),
     ), status
 
 

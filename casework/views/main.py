@@ -13,6 +13,8 @@ bp = Blueprint("main", __name__)
 def home():
     if current_user.is_admin:
         return redirect(url_for("admin.users"))
+    if current_user.is_partner:
+        return redirect(url_for("partners.shared"))
     return redirect(url_for("team.home" if current_user.is_manager else "families.index"))
 
 

@@ -1,0 +1,182 @@
+"""Team Around the Family pages: for the family's worker and manager, adding partners, recording
+consent to share (and its withdrawal) and meetings; for a partner, the families shared with
+them, what the consent covers, and marking the actions they own as done."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from ..database import begin_write
+from ..extensions import db
+from ..forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
+from ..models import PARTNER_KINDS, SHARING_SCOPES, Consent, Family, Goal, GoalStatus
+from ..services import clock
+from ..services import consent as consent_service
+from ..services import meetings as meeting_service
+from ..services import partners as partner_service
+from ..services.errors import ServiceError
+from ..services.scope import record_in_scope
+from .helpers import (
+    case_worker_required,
+    current_actor,
+    family_or_abort,
+    flash_done,
+    or_refuse,
+    refuse,
+    refused_on_closed,
+    role_required,
+    save_form,
+)
+
+bp = Blueprint("partners", __name__)
+partner_required = role_required("partner")
+# Rows for actions on the meeting form; rows left empty are not actions.
+ACTION_ROWS = 3
+
+
+def family_section(family: Family, now) -> dict:
+    """What the family page shows of the Team Around the Family."""
+    consents = consent_service.family_consents(db.session, family)
+    return {
+        "partners": partner_service.family_partners(db.session, family),
+        "consents": [(c, consent_service.consent_status(c, now)) for c in consents],
+        "meetings": meeting_service.family_meetings(db.session, family.id),
+        "sharing_log": partner_service.sharing_log(db.session, family)[:20],
+        "kinds": PARTNER_KINDS,
+        "scopes": SHARING_SCOPES,
+    }
+
+
+def _back(family: Family) -> str:
+    return url_for("families.show", family_id=family.id, _anchor="team-around-the-family")
+
+
+def _form_page(template: str, form, family: Family, save, done: str, status: int = 200, **extra):
+    """GET: the empty form; POST: validate, ``save()`` in one write, back to the family page."""
+    if family.is_closed:
+        return refused_on_closed(family)
+    if request.method == "POST":
+        if not form.validate():
+            status = 422
+        else:
+            status = save_form(form, family, save)
+            if status is None:
+                flash_done(done)
+                return redirect(_back(family))
+    return render_template(template, form=form, family=family, back_url=_back(family), **extra), status
+
+
+@bp.route("/families/<int:family_id>/partners/new", methods=["GET", "POST"])
+@case_worker_required
+def add_partner(family_id):
+    family = family_or_abort(family_id)
+    form = PartnerForm()
+    names = ("agency", "kind", "contact_name", "email", "phone")
+    return _form_page("partners/partner_form.html", form, family, lambda: partner_service.add_partner(
+        db.session, family, {n: getattr(form, n).data for n in names}), "The partner has been added.")
+
+
+@bp.route("/families/<int:family_id>/consents/new", methods=["GET", "POST"])
+@case_worker_required
+def record_consent(family_id):
+    family = family_or_abort(family_id)
+    form = ConsentForm(partners=partner_service.family_partners(db.session, family))
+    names = ("given_by", "relationship", "given_on", "partner_ids", "scope", "expires_on", "child_view")
+    return _form_page("partners/consent_form.html", form, family, lambda: consent_service.record_consent(
+        db.session, current_actor(), family, {n: getattr(form, n).data for n in names}, clock.current_time()),
+        "The consent to share has been recorded.")
+
+
+@bp.route("/consents/<int:consent_id>/withdraw", methods=["GET", "POST"])
+@case_worker_required
+def withdraw_consent(consent_id):
+    consent = or_refuse(record_in_scope, db.session, current_actor(), Consent, consent_id, "Consent")
+    form = WithdrawConsentForm()
+    return _form_page("partners/withdraw_form.html", form, consent.family, lambda: consent_service.withdraw(
+        db.session, consent, form.date.data, form.note.data, clock.current_time()),
+        "The consent has been withdrawn: nothing more is shared under it.", consent=consent)
+
+
+def _filled_actions(formdata: MultiDict) -> MultiDict:
+    """The posted form without the action rows left empty."""
+    kept = MultiDict()
+    for key, value in formdata.items(multi=True):
+        parts = key.split("-")
+        if len(parts) == 3 and parts[0] == "actions":
+            row = parts[1]
+            if not (formdata.get(f"actions-{row}-action", "").strip() or formdata.get(f"actions-{row}-due_on", "")):
+                continue
+        kept.add(key, value)
+    return kept
+
+
+@bp.route("/families/<int:family_id>/meetings/new", methods=["GET", "POST"])
+@case_worker_required
+def record_meeting(family_id):
+    family = family_or_abort(family_id)
+    partners = partner_service.family_partners(db.session, family)
+    if request.method == "POST":
+        form = MeetingForm(formdata=_filled_actions(request.form), partners=partners)
+    else:
+        form = MeetingForm(partners=partners)
+    names = ("held_on", "attendee_partner_ids", "family_attended", "notes", "actions")
+    return _form_page("partners/meeting_form.html", form, family, lambda: meeting_service.record_meeting(
+        db.session, current_actor(), family, {n: getattr(form, n).data for n in names}, clock.current_time()),
+        "The meeting has been recorded.", partners=partners, rows=ACTION_ROWS)
+
+
+# --- a partner's pages ------------------------------------------------------------------------
+
+
+@bp.get("/partners/families")
+@partner_required
+def shared():
+    user = current_actor()
+    now = clock.current_time()
+    found = partner_service.shared_families(db.session, user, now)
+    begin_write()
+    for _family, access in found:
+        partner_service.log_sharing(db.session, user, access, "family list (page)", now)
+    db.session.commit()
+    return render_template("partners/shared.html", found=found, scopes=SHARING_SCOPES)
+
+
+@bp.get("/partners/families/<int:family_id>")
+@partner_required
+def shared_family(family_id):
+    user = current_actor()
+    now = clock.current_time()
+    try:
+        access = partner_service.family_access(db.session, user, family_id, now)
+    except ServiceError as error:
+        refuse(error)
+    family = db.session.get(Family, family_id)
+    goals = db.session.query(Goal).filter(Goal.family_id == family.id, Goal.status != GoalStatus.WITHDRAWN).all() \
+        if access.covers("plan") else None
+    meetings = meeting_service.family_meetings(db.session, family.id) if access.covers("meetings") else None
+    begin_write()
+    partner_service.log_sharing(db.session, user, access, "family (page): " + ", ".join(sorted(access.scope)), now)
+    db.session.commit()
+    return render_template("partners/shared_family.html", family=family, access=access, goals=goals,
+                           meetings=meetings, scopes=SHARING_SCOPES, form=ActionUpdateForm(formdata=None))
+
+
+@bp.post("/partners/actions/<int:action_id>/done")
+@partner_required
+def action_done(action_id):
+    user = current_actor()
+    now = clock.current_time()
+    form = ActionUpdateForm(MultiDict({**request.form.to_dict(), "status": "done"}))
+    try:
+        action = meeting_service.get_action(db.session, action_id)
+        access = partner_service.family_access(db.session, user, action.family_id, now)
+        meeting_service.ensure_owner(action, access.partner_ids)
+    except ServiceError as error:
+        refuse(error)
+    if form.validate():
+        begin_write()
+        partner_service.log_sharing(db.session, user, access, f"action {action.id} updated", now)
+        meeting_service.update_action(db.session, action, "done", form.note.data, now)
+        db.session.commit()
+        flash_done("The action is marked done. Thank you.")
+    return redirect(url_for("partners.shared_family", family_id=action.family_id, _anchor=f"action-{action.id}"))
