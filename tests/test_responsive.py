@@ -1,6 +1,6 @@
 """A tablet or a phone is a first-class screen, and print views fit A4 (issue 12, parts 5 and 6).
 
-Every page a family worker, a manager or an administrator uses is opened in a real browser
+Every page a family worker, a manager, an administrator or a partner uses is opened in a real browser
 (Debian's chromium through Playwright) at 1280, 768 and 390 px wide, with data on it: nothing
 may be wider than the window, every button and button-styled link must be reachable (scrolled
 into view, wholly inside the window), and axe-core must find nothing serious or critical. The
@@ -24,7 +24,7 @@ from casework.services import phases as phases_service
 from casework.services import transfers as transfers_service
 
 from . import factories
-from .helpers import closed_family, raise_flag, rich_family
+from .helpers import closed_family, raise_flag, rich_family, team_around
 from .test_browser import AccessibilityLog, chromium, live_server, sign_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -116,6 +116,9 @@ def service(db, today, now):
                           baseline=2, target=7, start_date=opened + dt.timedelta(days=7))
     factories.ReviewFactory(family=family, held_on=today - dt.timedelta(days=20))
     factories.AssessmentFactory(family=family, date=opened + dt.timedelta(days=5))
+    taf = team_around(family, "tess@hillside.example.org", withdrawn_email="will@surgery.example.org")
+    partner = factories.UserFactory(role="partner", team=None, agency="Hillside Primary",
+                                    email="tess@hillside.example.org", name="Tess Teacher")
     raise_flag(family, rule="no_access", severity="high")
     raise_flag(family, rule="goal_stalled", severity="medium")
     factories.FamilyFactory(worker=colleague, household_name="Brown household", opened_on=today - dt.timedelta(days=50))
@@ -138,12 +141,12 @@ def service(db, today, now):
     ids = {
         "family": family.id, "child": family.children[0].id, "carer": carer.id, "visit": visit.id,
         "goal": goal.id, "rating": rating.id, "old": old.family.id, "old_child": old.zephyrine.id,
-        "closed": recent.id, "worker": worker.id, "colleague": colleague.id,
+        "closed": recent.id, "worker": worker.id, "colleague": colleague.id, **taf,
         # whole months: the local-area counts refuse any other period
         "from": (today.replace(day=1) - dt.timedelta(days=150)).replace(day=1).isoformat(),
         "to": month_end(today).isoformat(),
     }
-    emails = {"worker": worker.email, "manager": manager.email, "admin": admin.email}
+    emails = {"worker": worker.email, "manager": manager.email, "admin": admin.email, "partner": partner.email}
     db.session.commit()  # and read nothing more through the test's session while the server works
     return ids, emails
 
@@ -175,6 +178,17 @@ def worker_pages(ids) -> list[tuple[str, str]]:
         ("notifications", "/notifications"),
         ("change password", "/account/password"),
         ("two-step sign-in", "/account/two-factor"),
+        ("add a partner", f"/families/{f}/partners/new"),
+        ("record consent to share", f"/families/{f}/consents/new"),
+        ("withdraw consent", f"/consents/{ids['consent_id']}/withdraw"),
+        ("record a meeting", f"/families/{f}/meetings/new"),
+    ]
+
+
+def partner_pages(ids) -> list[tuple[str, str]]:
+    return [
+        ("families shared with you", "/partners/families"),
+        ("a family shared with you", f"/partners/families/{ids['family']}"),
     ]
 
 
@@ -251,7 +265,8 @@ def test_every_page_fits_the_screen_and_every_action_is_reachable(service, live_
     check = PageCheck(live_server, width)
     for role, lands_on, pages in (("worker", "/families", worker_pages(ids)),
                                   ("manager", "/team", manager_pages(ids)),
-                                  ("admin", "/admin/users", admin_pages(ids))):
+                                  ("admin", "/admin/users", admin_pages(ids)),
+                                  ("partner", "/partners/families", partner_pages(ids))):
         context, page = _person(chromium, live_server, width, emails[role], lands_on)
         try:
             _check_the_menu(page, width)
