@@ -257,3 +257,13 @@ def test_action_overdue_is_raised_low_then_medium_and_resolves_when_done(app, ap
     assert api(teacher).patch(f"/api/v1/actions/{action.id}", json={"status": "done"}).status_code == 200
     _db.session.refresh(flag)
     assert flag.status == "resolved"
+
+
+def test_meetings_and_done_actions_are_in_the_chronology(api, worker, family, teacher):
+    ids = team_around(family, teacher.email)
+    _db.session.commit()
+    api(teacher).patch(f"/api/v1/actions/{ids['action_id']}", json={"status": "done"})
+    items = api(worker).get(f"/api/v1/families/{family.id}/chronology?kind=meeting").get_json()["items"]
+    summaries = [item["summary"] for item in items]
+    assert summaries[0] == "Action done: Breakfast club"
+    assert summaries[1].startswith("Team Around the Family meeting (Hillside Primary): 1 action(s) agreed")

@@ -26,6 +26,7 @@ from ..models import (
     GoalRating,
     GoalStatus,
     GoalStatusChange,
+    Meeting,
     Phase,
     PhaseMove,
     Review,
@@ -37,7 +38,7 @@ from .assessments import load_frameworks
 
 # The order of kinds also orders entries of one day (newest first): the opening last of all.
 KINDS = ("referral", "visit", "phase", "review", "goal", "rating", "assessment", "correction", "flag",
-         "allocation")
+         "allocation", "meeting")
 GOAL_CHANGES = {
     GoalStatus.ACHIEVED: "Goal achieved",
     GoalStatus.WITHDRAWN: "Goal withdrawn",
@@ -131,6 +132,22 @@ def _assessment_entries(session: Session, family: Family) -> list[Entry]:
     return entries
 
 
+def _meeting_entries(session: Session, family: Family) -> list[Entry]:
+    """Team Around the Family meetings, and each action the day it was done."""
+    entries = []
+    for meeting in session.scalars(
+        select(Meeting).where(Meeting.family_id == family.id)
+        .options(joinedload(Meeting.recorded_by), selectinload(Meeting.attendees), selectinload(Meeting.actions))
+    ):
+        who = ", ".join([p.agency for p in meeting.attendees] + (["the family"] if meeting.family_attended else []))
+        text = f"Team Around the Family meeting ({who or 'attendance not recorded'}): "
+        entries.append(Entry(meeting.held_on, "meeting", f"{text}{len(meeting.actions)} action(s) agreed",
+                             meeting.id, meeting.recorded_by))
+        entries += [Entry(a.done_on, "meeting", f"Action done: {a.action}", meeting.id)
+                    for a in meeting.actions if a.done_on is not None]
+    return entries
+
+
 def chronology(session: Session, family: Family, kind: str | None = None) -> list[Entry]:
     """Newest first; ``kind`` limits it to one of KINDS. A fixed number of queries."""
     wanted = (kind,) if kind else KINDS
@@ -204,5 +221,7 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
             entries.append(Entry(allocation.made_on, "allocation",
                                  f"{text}. {allocation.reason}" if allocation.reason else text, allocation.id,
                                  allocation.by))
+    if "meeting" in wanted:
+        entries += _meeting_entries(session, family)
     entries.sort(key=lambda e: (e.date, KINDS.index(e.kind), e.ref_id), reverse=True)
     return entries

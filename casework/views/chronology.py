@@ -21,6 +21,7 @@ CHRONOLOGY_KINDS = {
     "correction": "Corrections",
     "flag": "Flags",
     "allocation": "Allocations",
+    "meeting": "Team Around the Family meetings",
 }
 CHRONOLOGY_ENTRY_LABELS = {
     "referral": "Referral",
@@ -33,6 +34,7 @@ CHRONOLOGY_ENTRY_LABELS = {
     "correction": "Correction",
     "flag": "Flag",
     "allocation": "Allocation",
+    "meeting": "Team Around the Family meeting",
 }
 
 
