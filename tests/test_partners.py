@@ -267,3 +267,15 @@ def test_meetings_and_done_actions_are_in_the_chronology(api, worker, family, te
     summaries = [item["summary"] for item in items]
     assert summaries[0] == "Action done: Breakfast club"
     assert summaries[1].startswith("Team Around the Family meeting (Hillside Primary): 1 action(s) agreed")
+
+
+def test_the_sharing_log_is_part_of_the_subject_access_export(api, manager, family, teacher):
+    team_around(family, teacher.email)
+    _db.session.commit()
+    api(teacher).get(f"/api/v1/families/{family.id}")
+    export = api(manager).get(f"/api/v1/families/{family.id}/subject-access").get_json()
+    section = export["team_around_the_family"]
+    assert [p["agency"] for p in section["partners"]] == ["Hillside Primary"]
+    assert len(section["sharing_log"]) == 1 and section["consents"][0]["scope"] == ["plan", "meetings"]
+    redacted = api(manager).get(f"/api/v1/families/{family.id}/subject-access?redact=1").get_json()
+    assert redacted["team_around_the_family"]["partners"][0]["contact_name"] != "Tess Teacher"

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Consent, ConsentStatus, Family, Partner, SharingLogEntry, User
 from . import audit
-from .consent import consent_status
+from .consent import consent_status, family_consents
 from .editing import ensure_open
 from .errors import Forbidden, NotFound
+from .meetings import family_meetings
 
 
 @dataclass
@@ -121,3 +122,23 @@ def shared_families(session: Session, user: User, now: dt.datetime) -> list[tupl
         .order_by(Family.reference)
     ).all()
     return [(family, access[family.id]) for family in families]
+
+
+def subject_access_section(session: Session, family: Family, redactor) -> dict:
+    """The Team Around the Family in a subject access export: partners (their contacts are
+    third parties), consents, meetings with their actions, and the sharing log."""
+    x = redactor
+    return {
+        "partners": [{"id": p.id, "agency": p.agency, "kind": p.kind, "contact_name": x.name(p.contact_name)}
+                     for p in family_partners(session, family)],
+        "consents": [{"id": c.id, "given_by": x.text(c.given_by), "relationship": c.relationship_to_family,
+                      "given_on": c.given_on, "scope": list(c.scope), "expires_on": c.expires_on,
+                      "child_view": x.text(c.child_view), "withdrawn_on": c.withdrawn_on,
+                      "partner_ids": [p.id for p in c.partners]} for c in family_consents(session, family)],
+        "meetings": [{"held_on": m.held_on, "family_attended": m.family_attended, "notes": x.text(m.notes),
+                      "actions": [{"action": x.text(a.action), "due_on": a.due_on, "status": a.status,
+                                   "done_on": a.done_on} for a in m.actions]}
+                     for m in family_meetings(session, family.id)],
+        "sharing_log": [{"at": e.at, "partner_id": e.partner_id, "what": e.what, "consent_id": e.consent_id}
+                        for e in sharing_log(session, family)],
+    }

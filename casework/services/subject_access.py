@@ -61,6 +61,7 @@ from ..models import (
     Visit,
 )
 from .families import load_family_record
+from .partners import subject_access_section
 from .redaction import Redactor
 from .subject_access_entries import Entries
 
@@ -144,6 +145,7 @@ def family_export(session: Session, family: Family, *, redact: bool, now: dt.dat
         "redacted": redact,
         "notes": [NOT_INCLUDED] + ([REDACTION_NOTE] if redact else []),
         **builder.sections(),
+        "team_around_the_family": subject_access_section(session, family, redactor),
     }
 
 
