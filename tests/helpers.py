@@ -380,6 +380,20 @@ def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
         "Wendy already knows Marisol", "Marisol may move to the south side", "Declined: Marisol decided to stay",
         "Zephyrine thriving", "Unsaved: Ignatius came back", "Mother's partner", "Meadow Surgery",
     ]
+    # The Team Around the Family: a partner's contact, consent in the child's words, a meeting.
+    school = Partner(family=family, agency="Hillside Primary", kind="school", contact_name="Perpetua Quillfeather",
+                     email="perpetua.quillfeather@hillside.example.org", phone="0113 496 0999")
+    meeting = Meeting(family=family, held_on=opened, notes="Marisol came with her sister", attendees=[school])
+    meeting.actions.append(MeetingAction(family_id=family.id, owner_partner=school, due_on=opened,
+                                         action="Breakfast club for Zephyrine", note="Zephyrine loves it"))
+    _db.session.add_all([school, meeting, Consent(
+        family=family, given_by="Marisol Barrowcliffe", relationship_to_family="mother", given_on=opened,
+        scope=["plan"], partners=[school], child_view="Zephyrine wants Miss Quillfeather to know",
+        withdrawn_on=opened, withdrawal_note="Marisol changed her mind")])
+    _db.session.flush()
+    texts += ["Perpetua Quillfeather", "perpetua.quillfeather@hillside.example.org", "0113 496 0999",
+              "Marisol came with her sister", "Breakfast club for Zephyrine", "Zephyrine loves it",
+              "Zephyrine wants Miss Quillfeather to know", "Marisol changed her mind"]
     return SimpleNamespace(
         family=family, zephyrine=zephyrine, thaddeus=thaddeus, marisol=marisol, ignatius=ignatius,
         goal=goal, rating=rating, both=both, only_thaddeus=only_thaddeus, no_access=no_access, naming=naming,

@@ -142,3 +142,17 @@ def subject_access_section(session: Session, family: Family, redactor) -> dict:
         "sharing_log": [{"at": e.at, "partner_id": e.partner_id, "what": e.what, "consent_id": e.consent_id}
                         for e in sharing_log(session, family)],
     }
+
+
+def anonymise(session: Session, family: Family) -> None:
+    """Remove the personal data the Team Around the Family holds of a family being anonymised
+    (services/retention.py): partners' contacts, who gave consent and in what words, meeting
+    notes and actions. Agencies, kinds, dates and statuses stay, as other facts do."""
+    for number, partner in enumerate(family_partners(session, family), start=1):
+        partner.contact_name, partner.email, partner.phone = f"Partner {number}", None, None
+    for consent in family_consents(session, family):
+        consent.given_by, consent.child_view, consent.withdrawal_note = "", None, None
+    for meeting in family_meetings(session, family.id):
+        meeting.notes = ""
+        for action in meeting.actions:
+            action.action, action.note = "Action", None

@@ -68,7 +68,7 @@ from ..models import (
     User,
     Visit,
 )
-from . import audit
+from . import audit, partners
 from .clock import local_date
 from .editing import check_version
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -221,7 +221,9 @@ def anonymise(session: Session, family: Family, by: User, now: dt.datetime, vers
     family.household_name = ANONYMISED_HOUSEHOLD
     family.postcode = postcode_district(family.postcode)
     family.referral_source = None
+    family.external_reference = None
     family.legal_hold_reason = None
+    partners.anonymise(session, family)
     for number, child in enumerate(sorted(family.children, key=lambda c: (c.date_of_birth, c.id)), start=1):
         child.first_name = f"Child {number}"
         child.last_name = None
