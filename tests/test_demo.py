@@ -334,10 +334,30 @@ def test_the_daily_sweep_finds_every_kind_of_trouble_in_the_demo(db, seeded, now
     summary = run_sweep(db.session, now)
     db.session.commit()
     rules = Counter(db.session.scalars(select(Flag.rule)))
-    assert set(rules) == {"review_overdue", "goal_stalled", "phase_overrun", "no_access", "child_not_seen"}, rules
+    assert set(rules) == {"review_overdue", "goal_stalled", "phase_overrun", "no_access", "child_not_seen",
+                          "action_overdue"}, rules
     flagged = db.session.scalar(select(func.count(func.distinct(Flag.family_id))))
     assert 0.1 * summary.families < flagged < 0.5 * summary.families
     assert summary.flags_raised == sum(rules.values())
     assert summary.notifications == db.session.scalar(select(func.count(Notification.id))) > 0
     again = run_sweep(db.session, now)
     assert (again.flags_raised, again.notifications) == (0, 0)
+
+
+def seeded_now(today):
+    return dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+
+
+def test_the_demo_has_a_team_around_some_families_and_partner_logins(db, seeded, today):
+    from casework.models import Consent, MeetingAction, Partner, User
+    from casework.services.consent import consent_status
+    from casework.services.partners import partner_access
+
+    partners = db.session.scalars(select(User).where(User.role == "partner")).all()
+    assert len(partners) == 3 and all(p.agency for p in partners)
+    assert db.session.scalar(select(func.count(Partner.id))) > 10
+    statuses = Counter(consent_status(c, seeded_now(today)) for c in db.session.scalars(select(Consent)))
+    assert statuses["active"] and statuses["withdrawn"]
+    actions = db.session.scalars(select(MeetingAction)).all()
+    assert any(a.status == "done" for a in actions) and any(a.status == "open" and a.due_on < today for a in actions)
+    assert all(partner_access(db.session, p, seeded_now(today)) for p in partners)

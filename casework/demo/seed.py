@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from ..models import Family, ReferenceCounter, Role, Team, User, VisitChild, VisitGoal
 from ..services.errors import ValidationFailed
 from .families import CLOSED_FRACTION, DAY, plan_families
+from .partners import add_teams_around
 from .record import TABLES, Rows, family_rows
 from .staff import DemoLogin, Person, TeamPlan, existing_demo_user, plan_staff
 
@@ -40,6 +41,7 @@ class SeedResult:
     families: int
     counts: dict[str, int]
     references: tuple[str, str] | None
+    partners: list[DemoLogin]
 
     @property
     def logins(self) -> list[DemoLogin]:
@@ -47,7 +49,7 @@ class SeedResult:
         for team in self.teams:
             found.append(DemoLogin(team.manager.email, team.manager.name, Role.MANAGER, team.name))
             found.extend(DemoLogin(w.email, w.name, Role.WORKER, team.name) for w in team.workers)
-        return found
+        return found + self.partners
 
 
 def check_can_seed(session: Session) -> None:
@@ -168,6 +170,7 @@ def seed_demo(
             counter.last_number = max(counter.last_number, last)
     session.flush()
     _reset_sequences(session)
+    partners = add_teams_around(session, rng, today, plans, password_hash)  # after: the ORM uses the sequences
     if session.get_bind().dialect.name == "postgresql":
         # What autovacuum would do a while after a bulk load: without these statistics the
         # planner guesses the tables are empty, and a report can take minutes instead of ms.
@@ -176,4 +179,4 @@ def seed_demo(
     counts["families"] = len(plans)
     counts["teams"] = len(teams)
     counts["users"] = len(people)
-    return SeedResult(teams, admin, len(plans), counts, (plans[0].reference, plans[-1].reference))
+    return SeedResult(teams, admin, len(plans), counts, (plans[0].reference, plans[-1].reference), partners)
