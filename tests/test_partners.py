@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from casework.extensions import db as _db
-from casework.models import Consent, Flag, MeetingAction, SharingLogEntry
+from casework.models import Consent, Flag, MeetingAction, Notification, SharingLogEntry
 from casework.services.clock import sweep_time
 from casework.services.consent import consent_status
 from casework.services.sweep import run_sweep
@@ -279,3 +279,21 @@ def test_the_sharing_log_is_part_of_the_subject_access_export(api, manager, fami
     assert len(section["sharing_log"]) == 1 and section["consents"][0]["scope"] == ["plan", "meetings"]
     redacted = api(manager).get(f"/api/v1/families/{family.id}/subject-access?redact=1").get_json()
     assert redacted["team_around_the_family"]["partners"][0]["contact_name"] != "Tess Teacher"
+
+
+def test_actions_due_within_7_days_remind_their_owner(api, worker, family, teacher):
+    ids = team_around(family, teacher.email)
+    action = _db.session.get(MeetingAction, ids["action_id"])
+    action.meeting.actions.append(MeetingAction(family_id=family.id, owner_user_id=worker.id, action="Plan update",
+                                                due_on=action.due_on))
+    _db.session.commit()
+    run_sweep(_db.session, sweep_time(action.due_on - dt.timedelta(days=8)))
+    assert _db.session.query(Notification).filter_by(kind="action_due").count() == 0
+    run_sweep(_db.session, sweep_time(action.due_on - dt.timedelta(days=7)))
+    run_sweep(_db.session, sweep_time(action.due_on - dt.timedelta(days=3)))  # once only
+    _db.session.commit()
+    notes = _db.session.query(Notification).filter_by(kind="action_due").all()
+    assert sorted(n.user_id for n in notes) == sorted([teacher.id, worker.id])
+    assert all(family.reference in n.message and family.household_name not in n.message for n in notes)
+    listed = api(teacher).get("/api/v1/notifications").get_json()["items"]
+    assert [n["kind"] for n in listed] == ["action_due"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Consent, ConsentStatus, Family, Partner, SharingLogEntry, User
+from ..models import OPEN_PHASES, Consent, ConsentStatus, Family, MeetingAction, Partner, SharingLogEntry, User
 from . import audit
 from .consent import consent_status, family_consents
 from .editing import ensure_open
@@ -156,3 +156,31 @@ def anonymise(session: Session, family: Family) -> None:
         meeting.notes = ""
         for action in meeting.actions:
             action.action, action.note = "Action", None
+
+
+def action_reminders(session: Session, today: dt.date, now: dt.datetime, days: int = 7):
+    """``(user_id, family_id, reference, due_on, action_id)`` for each open action of an open
+    family due within ``days``, to its owner: the member of staff, or the partner who signs in
+    with the owning partner record's e-mail while the family's consent still shares with them."""
+    rows = session.execute(
+        select(MeetingAction, Family.reference).join(Family, Family.id == MeetingAction.family_id)
+        .where(MeetingAction.status == "open", MeetingAction.due_on >= today,
+               MeetingAction.due_on <= today + dt.timedelta(days=days), Family.phase.in_(OPEN_PHASES))
+        .options(selectinload(MeetingAction.owner_partner))
+    ).all()
+    partner_users: dict[str, User | None] = {}
+    found = []
+    for action, reference in rows:
+        user_id = action.owner_user_id
+        if action.owner_partner is not None and action.owner_partner.email:
+            email = action.owner_partner.email.strip().lower()
+            if email not in partner_users:
+                partner_users[email] = session.scalar(
+                    select(User).where(func.lower(User.email) == email, User.role == "partner", User.active))
+            user = partner_users[email]
+            shared = user is not None and action.owner_partner_id in getattr(
+                partner_access(session, user, now).get(action.family_id), "partner_ids", ())
+            user_id = user.id if shared else None
+        if user_id is not None:
+            found.append((user_id, action.family_id, reference, action.due_on, action.id))
+    return found

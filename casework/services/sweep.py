@@ -26,6 +26,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from . import partners
 from .assessments import assessments_due
 from .audit import _actor as audit_actor
 from .audit import _plain
@@ -225,6 +226,9 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
                      f"{'An initial' if stage == 'initial' else 'A review'} assessment for {reference} "
                      f"is due on {d(due)}.",
                      f"assessment_due:{family_id}:{framework}:{due.isoformat()}")
+    for user_id, family_id, reference, due, action_id in partners.action_reminders(session, today, now):
+        notifier.add(user_id, "action_due", family_id, f"An action for {reference} is due on {d(due)}.",
+                     f"action_due:{action_id}")
     summary.notifications = notifier.save()
     session.flush()
     return summary
