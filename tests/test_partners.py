@@ -297,3 +297,15 @@ def test_actions_due_within_7_days_remind_their_owner(api, worker, family, teach
     assert all(family.reference in n.message and family.household_name not in n.message for n in notes)
     listed = api(teacher).get("/api/v1/notifications").get_json()["items"]
     assert [n["kind"] for n in listed] == ["action_due"]
+
+
+def test_the_local_area_report_counts_step_downs(api, worker, manager, today):
+    month = today.replace(day=1) - dt.timedelta(days=1)
+    start = month.replace(day=1)
+    for _ in range(6):
+        factories.FamilyFactory(worker=worker, referral_source="social_care_step_down", referral_date=start,
+                                opened_on=start)
+    factories.FamilyFactory(worker=worker, referral_source="school", referral_date=start, opened_on=start)
+    _db.session.commit()
+    report = api(manager).get(f"/api/v1/reports/local-area?from={start}&to={month}").get_json()
+    assert report["stepped_down_from_social_care"] == 6

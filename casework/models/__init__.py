@@ -11,6 +11,7 @@ from .family import (  # noqa: F401
     PARENTAL_FACTORS,
     PHASE_LABELS,
     PHASE_ORDER,
+    STEP_DOWN_SOURCE,
     Carer,
     Child,
     Family,

@@ -52,6 +52,9 @@ PARENTAL_FACTORS = {
 }
 CONCERNS = {**NEGLECT_CONCERNS, **PARENTAL_FACTORS}
 
+# The referral source of a family stepped down to early help by children's social care.
+STEP_DOWN_SOURCE = "social_care_step_down"
+
 CLOSURE_REASONS = {
     "step_down": "Stepped down to universal services",
     "step_up": "Stepped up to children's social care",

@@ -13,9 +13,9 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import CLOSURE_REASONS, OPEN_PHASES, Family, FamilyConcern, Phase, User
+from ..models import CLOSURE_REASONS, OPEN_PHASES, STEP_DOWN_SOURCE, Family, FamilyConcern, Phase, User
 from .assessments import load_frameworks
-from .disclosure import cell_rows, rounded_for
+from .disclosure import cell_rows, rounded_for, shown
 from .errors import Forbidden
 from .families import postcode_district
 from .outcome_measures import Measure, outcome_measures, percentage
@@ -133,8 +133,16 @@ def local_area(session: Session, actor: User, start: dt.date, end: dt.date, team
         .where(report_scope(actor, team_id), Family.referral_date >= start, Family.referral_date <= end)
     ).all()
     cells = Counter((postcode_district(postcode), concern) for postcode, concern in rows)
-    return {"from": start.isoformat(), "to": end.isoformat(),
-            "rows": cell_rows(cells, rounded_for(actor, published))}
+    # Families stepped down to early help by children's social care (issue 16), disclosed as
+    # every other count is.
+    stepped_down = session.scalar(
+        select(func.count(Family.id))
+        .where(report_scope(actor, team_id), Family.referral_date >= start, Family.referral_date <= end,
+               Family.referral_source == STEP_DOWN_SOURCE)
+    )
+    rounded = rounded_for(actor, published)
+    return {"from": start.isoformat(), "to": end.isoformat(), "rows": cell_rows(cells, rounded),
+            "stepped_down_from_social_care": shown(stepped_down, rounded)}
 
 
 def _quarter(day: dt.date) -> tuple[int, int]:
