@@ -19,6 +19,7 @@ from casework.models import Flag
 
 from . import factories
 from .conftest import PASSWORD
+from .helpers import team_around
 
 pytestmark = pytest.mark.browser
 
@@ -432,4 +433,35 @@ def test_a_draft_is_kept_on_the_server_and_the_time_out_is_announced(app, db, li
     with page.expect_response(lambda answer: answer.url.endswith("/session/keep-alive")) as keep_alive:
         warning.get_by_role("button", name="Stay signed in").click()
     assert keep_alive.value.status == 204
+    axe.assert_clean()
+
+
+def test_a_partners_visit_one_family_one_action_done_nothing_else(db, live_server, browser_page, today):
+    """A school's contact signs in, sees the one family shared with them, marks their action
+    done, and finds nothing else: not the family's record, not another family."""
+    worker = factories.UserFactory(role="worker", name="Wendy Worker", email="wendy@example.org")
+    shared = factories.FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=20))
+    hidden = factories.FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=20))
+    factories.UserFactory(role="partner", team=None, agency="Hillside Primary", name="Tess Teacher",
+                          email="tess@hillside.example.org")
+    team_around(shared, "tess@hillside.example.org")
+    shared_id, reference, hidden_id, hidden_reference = shared.id, shared.reference, hidden.id, hidden.reference
+    db.session.commit()
+
+    page, base, axe = browser_page, live_server, AccessibilityLog()
+    sign_in(page, base, "tess@hillside.example.org", "/partners/families", axe)
+    axe.check(page, "families shared with you")
+    expect(page.get_by_role("link", name=reference)).to_be_visible()
+    expect(page.get_by_text(hidden_reference)).to_have_count(0)
+    page.get_by_role("link", name=reference).click()
+    axe.check(page, "a family shared with you")
+    page.get_by_label("Note (optional)").fill("Starts on Monday.")
+    page.get_by_role("button", name=re.compile("^Mark done")).click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("marked done")
+    expect(page.get_by_text("Breakfast club, due")).to_contain_text("done (Starts on Monday.)")
+    expect(page.get_by_role("button", name=re.compile("^Mark done"))).to_have_count(0)
+    for path in (f"/families/{shared_id}", f"/families/{hidden_id}", f"/partners/families/{hidden_id}", "/families",
+                 "/team/flags", f"/families/{shared_id}/chronology"):
+        status = page.goto(f"{base}{path}").status
+        assert status in (403, 404), (path, status)
     axe.assert_clean()
