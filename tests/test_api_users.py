@@ -49,6 +49,21 @@ def test_an_admin_adds_a_worker_who_is_pending_until_confirmed(client, api, admi
     assert token_answer(client, "nia@example.org").status_code == 201
 
 
+def test_an_admin_adds_a_partner_of_another_agency(api, admin, team):
+    caller = api(admin)
+    partner = caller.post("/api/v1/users", json={"email": "tess@hillside.example.org", "name": "Tess Teacher",
+                                                 "role": "partner", "agency": "Hillside Primary"})
+    assert partner.status_code == 201, partner.get_json()
+    body = partner.get_json()
+    assert (body["role"], body["agency"], body["team"], body["status"]) == ("partner", "Hillside Primary", None,
+                                                                            "active")
+    no_agency = caller.post("/api/v1/users", json={"email": "x@example.org", "name": "X", "role": "partner"})
+    assert no_agency.status_code == 422 and "agency" in no_agency.get_json()["fields"]
+    in_a_team = caller.post("/api/v1/users", json={"email": "y@example.org", "name": "Y", "role": "partner",
+                                                   "agency": "GP", "team_id": team.id})
+    assert in_a_team.status_code == 422 and "team_id" in in_a_team.get_json()["fields"]
+
+
 def test_a_manager_is_pending_and_an_admin_active(api, admin, team):
     caller = api(admin)
     manager = caller.post("/api/v1/users", json=nia(team, role="manager", email="mo@example.org"))

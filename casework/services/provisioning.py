@@ -51,6 +51,8 @@ def create_account(session: Session, admin: User, email: str, name: str, role: s
     agency = " ".join((agency or "").split()) or None
     if agency and len(agency) > 120:
         problems["agency"] = ["An agency's name is at most 120 characters."]
+    elif role == Role.PARTNER and not agency:
+        problems["agency"] = ["Name the partner's agency."]
     if problems:
         raise ValidationFailed("Check the user's details.", problems)
     pending = role in CASE_ROLES
