@@ -309,3 +309,20 @@ def test_the_local_area_report_counts_step_downs(api, worker, manager, today):
     _db.session.commit()
     report = api(manager).get(f"/api/v1/reports/local-area?from={start}&to={month}").get_json()
     assert report["stepped_down_from_social_care"] == 6
+
+
+def test_a_partner_can_be_the_lead_practitioner(api, client, login, worker, family):
+    caller = api(worker)
+    assert add_partner(caller, family)["lead"] is False
+    page = login(worker).get(f"/families/{family.id}").get_data(as_text=True)
+    assert "Lead practitioner: Wendy Worker (the family worker)" in page
+    school = caller.post(f"/api/v1/families/{family.id}/partners", json={
+        "agency": "Hillside Primary", "kind": "school", "contact_name": "Hana Head", "lead": True}).get_json()
+    assert school["lead"] is True
+    page = client.get(f"/families/{family.id}").get_data(as_text=True)
+    assert "Lead practitioner: Hana Head, Hillside Primary" in page
+    caller.post(f"/api/v1/families/{family.id}/partners", json={
+        "agency": "Health", "kind": "health_visitor", "contact_name": "Hal Visitor", "lead": True})
+    leads = [p["contact_name"] for p in caller.get(f"/api/v1/families/{family.id}/partners").get_json()["items"]
+             if p["lead"]]
+    assert leads == ["Hal Visitor"]

@@ -38,6 +38,7 @@ class PartnerForm(BaseForm):
     email = StringField("E-mail (optional)", [Optional(), TextLimit(254),
                                               Email("Enter an e-mail address such as name@example.org.")])
     phone = StringField("Phone (optional)", [Optional(), TextLimit(40)])
+    lead = BooleanField("The lead practitioner for this family (instead of the family worker)")
 
     def validate_kind(self, field):
         if field.data not in PARTNER_KINDS:

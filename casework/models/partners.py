@@ -74,6 +74,9 @@ class Partner(Versioned, Timestamped, db.Model):
     # A partner's sign-in finds their families by this e-mail (services/partners.py).
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
+    # The lead practitioner, when it is this partner (some families' lead is the school);
+    # otherwise the family worker leads. At most one per family (services/partners.py).
+    lead: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     family: Mapped[Family] = relationship()
 

@@ -106,7 +106,10 @@ def add_partner(session: Session, family: Family, data: dict) -> Partner:
     ensure_open(family)
     partner = Partner(family_id=family.id, agency=data["agency"], kind=data["kind"],
                       contact_name=data["contact_name"], email=(data.get("email") or "").strip() or None,
-                      phone=data.get("phone") or None)
+                      phone=data.get("phone") or None, lead=bool(data.get("lead")))
+    if partner.lead:  # one lead practitioner: the new lead replaces any other partner
+        for other in family_partners(session, family):
+            other.lead = False
     session.add(partner)
     session.flush()
     return partner

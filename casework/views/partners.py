@@ -71,7 +71,7 @@ def _form_page(template: str, form, family: Family, save, done: str, status: int
 def add_partner(family_id):
     family = family_or_abort(family_id)
     form = PartnerForm()
-    names = ("agency", "kind", "contact_name", "email", "phone")
+    names = ("agency", "kind", "contact_name", "email", "phone", "lead")
     return _form_page("partners/partner_form.html", form, family, lambda: partner_service.add_partner(
         db.session, family, {n: getattr(form, n).data for n in names}), "The partner has been added.")
 

@@ -63,6 +63,7 @@ def upgrade():
     sa.Column('contact_name', sa.String(length=120), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('lead', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['family_id'], ['families.id'], name=op.f('fk_partners_family_id_families'), ondelete='CASCADE'),

@@ -10,7 +10,7 @@ _TEXT = {"type": "string"}
 _PARTNER = {"type": "object", "properties": {
     "id": {"type": "integer"}, "agency": _TEXT, "kind": {"type": "string", "enum": list(PARTNER_KINDS)},
     "contact_name": _TEXT, "email": {"type": "string", "nullable": True},
-    "phone": {"type": "string", "nullable": True}}}
+    "phone": {"type": "string", "nullable": True}, "lead": {"type": "boolean"}}}
 _SCOPE = {"type": "array", "items": {"type": "string", "enum": list(SHARING_SCOPES)}}
 _CONSENT = {"type": "object", "properties": {
     "id": {"type": "integer"}, "given_by": _TEXT, "relationship": _TEXT, "given_on": _DATE, "partner_ids": _IDS,
@@ -52,7 +52,7 @@ def openapi_paths(operation, answer, path_id, error) -> dict:
             "post": operation("addPartner", "Add a partner (another agency) to the family", {
                 "201": answer("The partner.", _PARTNER), **write}, tag="families", body=_body({
                     "agency": _TEXT, "kind": _PARTNER["properties"]["kind"], "contact_name": _TEXT,
-                    "email": _TEXT, "phone": _TEXT}, ["agency", "kind", "contact_name"])),
+                    "email": _TEXT, "phone": _TEXT, "lead": {"type": "boolean"}}, ["agency", "kind", "contact_name"])),
         },
         "/api/v1/families/{family_id}/consents": {
             "parameters": [family],

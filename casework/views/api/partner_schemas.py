@@ -14,7 +14,7 @@ from .schemas import date, instant, person
 
 def partner(value: Partner) -> dict:
     return {"id": value.id, "family_id": value.family_id, "agency": value.agency, "kind": value.kind,
-            "contact_name": value.contact_name, "email": value.email, "phone": value.phone}
+            "contact_name": value.contact_name, "email": value.email, "phone": value.phone, "lead": value.lead}
 
 
 def consent(value: Consent, now: dt.datetime) -> dict:

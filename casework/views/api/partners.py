@@ -22,7 +22,7 @@ from . import bp
 from . import partner_schemas as shapes
 from .core import LIST, OBJECTS, VALUE, api_now, api_user, case_user, check_form, created, read_body, read_version
 
-PARTNER_SPEC = {"agency": VALUE, "kind": VALUE, "contact_name": VALUE, "email": VALUE, "phone": VALUE}
+PARTNER_SPEC = {"agency": VALUE, "kind": VALUE, "contact_name": VALUE, "email": VALUE, "phone": VALUE, "lead": VALUE}
 CONSENT_SPEC = {"given_by": VALUE, "relationship": VALUE, "given_on": VALUE, "partner_ids": LIST, "scope": LIST,
                 "expires_on": VALUE, "child_view": VALUE}
 WITHDRAW_SPEC = {"date": VALUE, "note": VALUE}
