@@ -280,4 +280,5 @@ ROUTES = {
     ("GET", "/partners/families"): "partner_only",
     ("GET", "/partners/families/<int:family_id>"): "partner_only",
     ("POST", "/partners/actions/<int:action_id>/done"): "partner_only",
+    ("GET", "/families/<int:family_id>/handoff"): "family_record",
 }

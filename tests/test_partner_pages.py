@@ -70,3 +70,12 @@ def test_a_partner_sees_their_family_marks_their_action_done_and_nothing_else(cl
     assert client.get(f"/families/{other.id}").status_code == 404
     assert client.get("/families").status_code == 403
     assert _db.session.query(SharingLogEntry).filter_by(family_id=family.id).count() >= 2
+
+
+def test_the_step_up_handoff_print_view(client, login, worker, family):
+    team_around(family, "tess@hillside.example.org")
+    _db.session.commit()
+    page = login(worker).get(f"/families/{family.id}/handoff")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Step-up handoff" in text and "Hillside Primary" in text and family.children[0].first_name in text

@@ -344,6 +344,7 @@ def _print_views(ids) -> list[tuple[str, str, str]]:
     return [
         ("worker", "chronology", f"/families/{ids['family']}/chronology"),
         ("worker", "family plan", f"/families/{ids['family']}/plan"),
+        ("worker", "step-up handoff", f"/families/{ids['family']}/handoff"),
         ("manager", "subject access", f"/families/{ids['old']}/subject-access"),
         ("manager", "a child's subject access", f"/children/{ids['old_child']}/subject-access"),
         ("manager", "board print", f"/reports/outcomes/print?{period}"),

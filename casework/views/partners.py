@@ -12,6 +12,7 @@ from ..forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, Partner
 from ..models import PARTNER_KINDS, SHARING_SCOPES, Consent, Family, Goal, GoalStatus
 from ..services import clock
 from ..services import consent as consent_service
+from ..services import handoff as handoff_service
 from ..services import meetings as meeting_service
 from ..services import partners as partner_service
 from ..services.errors import ServiceError
@@ -180,3 +181,17 @@ def action_done(action_id):
         db.session.commit()
         flash_done("The action is marked done. Thank you.")
     return redirect(url_for("partners.shared_family", family_id=action.family_id, _anchor=f"action-{action.id}"))
+
+
+@bp.get("/families/<int:family_id>/handoff")
+@case_worker_required
+def handoff(family_id):
+    """The step-up package as a print view, for children's social care (audited as an export)."""
+    family = family_or_abort(family_id)
+    now = clock.current_time()
+    begin_write()
+    package = handoff_service.gather(db.session, family, now)
+    db.session.commit()
+    return render_template("partners/handoff.html", family=family, package=package, printed_on=clock.local_date(now),
+                           statuses={c.id: consent_service.consent_status(c, now) for c in package.consents},
+                           kinds=PARTNER_KINDS, scopes=SHARING_SCOPES)
