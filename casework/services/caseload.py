@@ -13,9 +13,9 @@ from ..models import OPEN_PHASES, ClosureProposal, Family, Flag, Transfer, User,
 from . import family_filters
 from .clock import local_date
 from .errors import Forbidden
-from .families import postcode_district
-from .family_filters import FamilyFilters, last_review_held, review_overdue
-from .schedule import review_interval
+from .families import postcode_district, weeks_in_service
+from .family_filters import FamilyFilters
+from .review_schedule import review_due, review_overdue
 
 
 @dataclass
@@ -277,8 +277,6 @@ def team_family_rows(
     if not manager.is_manager:
         raise Forbidden("Only managers see the team's families.")
     today = local_date(now)
-    interval = review_interval()
-    last_review = last_review_held()
     rank = case(*[(Flag.severity == severity, value) for severity, value in SEVERITY_RANK.items()], else_=0)
     flags = (
         select(Flag.family_id, func.count(Flag.id).label("open_flags"), func.max(rank).label("highest"))
@@ -294,7 +292,7 @@ def team_family_rows(
     rows = session.execute(
         select(
             Family.id, Family.reference, Family.household_name, Family.postcode, User.name, Family.phase,
-            Family.phase_since, Family.opened_on, Family.closed_on, last_review,
+            Family.phase_since, Family.opened_on, Family.closed_on, review_due(today),
             flags.c.open_flags, flags.c.highest,
         )
         .outerjoin(User, User.id == Family.worker_id)
@@ -304,9 +302,7 @@ def team_family_rows(
     ).all()
     result = []
     for (family_id, reference, household, postcode, worker_name, family_phase, phase_since, opened_on, closed_on,
-         held_on, open_flags, highest) in rows:
-        is_open = family_phase in OPEN_PHASES
-        due = (held_on or opened_on) + interval if is_open else None
+         due, open_flags, highest) in rows:
         result.append(TeamFamilyRow(
             id=family_id,
             reference=reference,
@@ -315,7 +311,7 @@ def team_family_rows(
             worker_name=worker_name,
             phase=family_phase,
             phase_since=phase_since,
-            weeks_in_service=max(0, ((closed_on or today) - opened_on).days // 7),
+            weeks_in_service=weeks_in_service(opened_on, closed_on, today),
             next_review_due=due,
             overdue=due is not None and due < today,
             open_flags=open_flags or 0,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from ..models import OPEN_PHASES, Child, Family, Flag, FlagStatus, Review, Visit, VisitChild, VisitOutcome
+from ..models import OPEN_PHASES, Child, Family, Flag, FlagStatus, Visit, VisitChild, VisitOutcome
 from .flag_rules import SEEING_KINDS
-from .schedule import review_interval
+from .review_schedule import review_overdue
 
 FLAG_FILTERS = ("any", "none", "high", "medium", "low")
 
@@ -37,23 +37,6 @@ class FamilyFilters:
     flag: str | None = None
     overdue: bool | None = None
     child_not_seen: bool = False
-
-
-def last_review_held():
-    """Each family's last review (the review schedule counts from it), correlated to the family."""
-    return (
-        select(func.max(Review.held_on))
-        .where(Review.family_id == Family.id)
-        .correlate(Family)
-        .scalar_subquery()
-    )
-
-
-def review_overdue(today: dt.date):
-    """An open family whose next review (six weeks after the last one, or after opening) is
-    before ``today``."""
-    due_from = func.coalesce(last_review_held(), Family.opened_on)
-    return Family.phase.in_(OPEN_PHASES) & (due_from < today - review_interval())
 
 
 def _open_flag(severity: str | None = None):

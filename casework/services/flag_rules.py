@@ -31,12 +31,12 @@ from ..models import (
     Goal,
     GoalRating,
     GoalStatus,
-    Review,
     Severity,
     Visit,
     VisitChild,
     VisitOutcome,
 )
+from .review_schedule import review_due
 
 # Visits at which a child counts as seen: a phone call does not.
 SEEING_KINDS = ("home_visit", "office", "school")
@@ -55,7 +55,6 @@ class Finding:
 
 @dataclass
 class Settings:
-    review_interval: int
     review_escalate_days: int
     stall_days: int
     stall_escalate_days: int
@@ -67,7 +66,6 @@ class Settings:
     def from_config(cls) -> Settings:
         config = current_app.config
         return cls(
-            review_interval=config["CASEWORK_REVIEW_INTERVAL_DAYS"],
             review_escalate_days=config["CASEWORK_REVIEW_ESCALATE_DAYS"],
             stall_days=config["CASEWORK_STALL_DAYS"],
             stall_escalate_days=config["CASEWORK_STALL_ESCALATE_DAYS"],
@@ -123,23 +121,21 @@ def load_context(session: Session, today: dt.date, restarts=None, family_ids=Non
 
 
 def review_overdue(session: Session, ctx: Context) -> list[Finding]:
-    last_held = dict(
-        session.execute(
-            select(Review.family_id, func.max(Review.held_on))
-            .join(Family)
-            .where(Family.phase.in_(OPEN_PHASES), Review.held_on <= ctx.today, ctx.within(Review.family_id))
-            .group_by(Review.family_id)
-        ).all()
-    )
+    # Only reviews due at least the escalation period ago can be flagged (a restart only
+    # counts from later).
+    due_by = ctx.today - dt.timedelta(days=ctx.settings.review_escalate_days)
+    due_on = review_due(ctx.today)
     findings = []
-    interval = dt.timedelta(days=ctx.settings.review_interval)
-    for family in ctx.families.values():
-        due = (last_held.get(family.id) or family.opened_on) + interval
-        counted_from = ctx.since(family.id, "review_overdue", "review", due)
+    for family_id, due in session.execute(
+        select(Family.id, due_on).where(Family.phase.in_(OPEN_PHASES), ctx.within(Family.id), due_on <= due_by)
+    ):
+        if family_id not in ctx.families:
+            continue
+        counted_from = ctx.since(family_id, "review_overdue", "review", due)
         if (ctx.today - counted_from).days >= ctx.settings.review_escalate_days:
             days = (ctx.today - due).days
             findings.append(
-                Finding(family.id, "review_overdue", "review", Severity.HIGH,
+                Finding(family_id, "review_overdue", "review", Severity.HIGH,
                         f"Review due on {d(due)} has not been held: {days} days overdue.", escalate=True)
             )
     return findings

@@ -12,7 +12,6 @@ from .closures import close_or_propose
 from .editing import ensure_open
 from .errors import ValidationFailed
 from .flags import resolve_cleared
-from .schedule import next_review_dates, next_review_due  # noqa: F401  (the schedule of reviews)
 
 CLOSING_DECISIONS = {"step_down": "step_down", "step_up": "step_up", "close": None}
 

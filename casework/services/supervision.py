@@ -21,7 +21,6 @@ from ..models import (
     FlagStatus,
     Goal,
     PhaseMove,
-    Review,
     Role,
     User,
     Visit,
@@ -30,8 +29,9 @@ from ..models import (
 )
 from .clock import local_date
 from .errors import Forbidden, NotFound
+from .families import weeks_in_service
 from .flag_rules import SEEING_KINDS
-from .schedule import review_interval
+from .review_schedule import review_due
 
 
 @dataclass
@@ -183,13 +183,9 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
     expected = dict(config["CASEWORK_PHASE_WEEKS"])
     seen_days = config["CASEWORK_CHILD_SEEN_DAYS"]
     window_start = today - dt.timedelta(days=seen_days)
-    interval = review_interval()
 
     # Per family, through the indexes on (family_id, held_on) and (family_id, date): the
     # worker's families, not the whole service's.
-    last_review = (
-        select(func.max(Review.held_on)).where(Review.family_id == Family.id).correlate(Family).scalar_subquery()
-    )
     last_visit = (
         select(func.max(Visit.date))
         .where(Visit.family_id == Family.id, Visit.date <= today)
@@ -199,17 +195,16 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
     rows = session.execute(
         select(
             Family.id, Family.reference, Family.household_name, Family.phase, Family.phase_since,
-            Family.opened_on, last_review, last_visit,
+            Family.opened_on, review_due(today), last_visit,
         )
         .where(Family.team_id == manager.team_id, Family.worker_id == worker.id, Family.phase.in_(OPEN_PHASES))
         .order_by(Family.opened_on, Family.id)
     ).all()
     families: dict[int, FamilyTimeline] = {}
-    for family_id, reference, household, phase, phase_since, opened_on, held_on, visited_on in rows:
-        due = (held_on or opened_on) + interval
+    for family_id, reference, household, phase, phase_since, opened_on, due, visited_on in rows:
         families[family_id] = FamilyTimeline(
             id=family_id, reference=reference, household_name=household, phase=phase, phase_since=phase_since,
-            opened_on=opened_on, weeks_in_service=max(0, (today - opened_on).days // 7), next_review_due=due,
+            opened_on=opened_on, weeks_in_service=weeks_in_service(opened_on, None, today), next_review_due=due,
             review_overdue=due < today, last_visit_on=visited_on, expected_weeks=expected,
         )
     ids = list(families)

@@ -21,7 +21,6 @@ from ..models import (
     GoalRating,
     GoalStatus,
     Notification,
-    Review,
     Role,
     User,
 )
@@ -33,7 +32,7 @@ from .bulk import insert_new_rows, write_rows
 from .clock import local_date
 from .flag_rules import Finding, d, evaluate, restart_days
 from .mail import send_digests
-from .schedule import review_interval
+from .review_schedule import last_review_held, review_due
 
 
 @dataclass
@@ -112,7 +111,7 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
         ).first()
         return f"Goal rated {latest.rating} on {d(latest.date)}." if latest else "Goal changed."
     if flag.rule == "review_overdue":
-        held = session.scalar(select(func.max(Review.held_on)).where(Review.family_id == family.id))
+        held = session.scalar(select(last_review_held(today)).where(Family.id == family.id))
         return f"Review held on {d(held)}." if held else "Review schedule changed."
     if flag.rule == "phase_overrun":
         return f"Moved to {family.phase_label.lower()} on {d(family.phase_since)}."
@@ -286,23 +285,9 @@ def _insert_flags(session: Session, findings: list[Finding], now: dt.datetime, t
 def _review_reminders(session: Session, today: dt.date) -> list[tuple[int, dt.date, bool]]:
     """``(family_id, due, overdue)`` for reviews due within the reminder window or overdue."""
     ahead = dt.timedelta(days=current_app.config["CASEWORK_REVIEW_REMINDER_DAYS"])
-    last_held = (
-        select(Review.family_id, func.max(Review.held_on).label("held_on"))
-        .where(Review.held_on <= today)
-        .group_by(Review.family_id)
-        .subquery()
-    )
+    due_on = review_due(today)
     rows = session.execute(
-        select(Family.id, Family.opened_on, last_held.c.held_on)
-        .outerjoin(last_held, last_held.c.family_id == Family.id)
-        .where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= today)
+        select(Family.id, due_on).where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= today,
+                                        due_on <= today + ahead)
     )
-    interval = review_interval()
-    found = []
-    for family_id, opened_on, held_on in rows:
-        due = (held_on or opened_on) + interval
-        if due < today:
-            found.append((family_id, due, True))
-        elif due - today <= ahead:
-            found.append((family_id, due, False))
-    return found
+    return [(family_id, due, due < today) for family_id, due in rows]

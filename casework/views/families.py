@@ -34,7 +34,7 @@ from ..services import visits as visits_service
 from ..services.charts import assessment_chart_height, assessment_chart_summary, chart_summary
 from ..services.errors import NotFound
 from ..services.family_filters import FLAG_FILTERS, FamilyFilters
-from ..services.schedule import next_review_due
+from ..services.review_schedule import next_review_due
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -328,12 +328,13 @@ def edit(family_id):
 def plan(family_id):
     family = family_or_abort(family_id)
     goals = goals_service.family_plan(db.session, family)
+    now = clock.current_time()
     return render_template(
         "families/plan.html",
         family=family,
         active_goals=[goal for goal in goals if goal.status == "active"],
         achieved_goals=[goal for goal in goals if goal.status == "achieved"],
-        next_review=next_review_due(db.session, family),
-        printed_on=clock.local_date(clock.current_time()),
+        next_review=next_review_due(db.session, family, now),
+        printed_on=clock.local_date(now),
         area_label=goals_service.area_label,
     )

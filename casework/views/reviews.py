@@ -11,6 +11,7 @@ from ..services import clock, drafts
 from ..services import closures as closures_service
 from ..services import reviews as reviews_service
 from ..services.errors import Conflict, ValidationFailed
+from ..services.review_schedule import next_review_due
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -44,7 +45,7 @@ def _render(form, family, status=200, draft=None):
             "reviews/new.html",
             form=form,
             family=family,
-            next_due=reviews_service.next_review_due(db.session, family),
+            next_due=next_review_due(db.session, family, clock.current_time()),
             today=clock.local_date(clock.current_time()),
             draft=draft,
             draft_key=drafts.form_key("review", family.id),
@@ -92,6 +93,6 @@ def new(family_id):
     elif closures_service.pending_closure(db.session, family) is not None and review.decision != "continue":
         flash_done(f"{held} {PROPOSED_MESSAGE}")
     else:
-        due = reviews_service.next_review_due(db.session, family)
+        due = next_review_due(db.session, family, now)
         flash_done(f"{held} The next review is due on {due.day} {due:%b %Y}.")
     return redirect(url_for("families.show", family_id=family.id))

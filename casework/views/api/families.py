@@ -17,7 +17,7 @@ from ...services import phases as phase_service
 from ...services import referrals as referral_service
 from ...services.editing import check_version, ensure_open
 from ...services.errors import ValidationFailed
-from ...services.reviews import next_review_due
+from ...services.review_schedule import next_review_due
 from ...services.scope import get_family
 from . import bp, schemas
 from .core import (
@@ -88,7 +88,7 @@ def family_payload(family: Family) -> dict:
     return schemas.family(
         family,
         goals,
-        next_review_due(db.session, family),
+        next_review_due(db.session, family, api_now()),
         proposal,
         open_flags_of([family.id])[family.id],
     )
