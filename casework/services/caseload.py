@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import OPEN_PHASES, ClosureProposal, Family, Flag, Transfer, User, Visit
 from . import family_filters
+from .child_seen import window_start
 from .clock import local_date
 from .errors import Forbidden
 from .families import postcode_district, weeks_in_service
@@ -59,7 +60,7 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     config = current_app.config
     phase_weights = config["CASEWORK_LOAD_WEIGHTS"]
     high_flag_weight = config["CASEWORK_LOAD_HIGH_FLAG_WEIGHT"]
-    window_start = today - dt.timedelta(days=config["CASEWORK_CHILD_SEEN_DAYS"])
+    seen_window_start = window_start(today)
 
     team_open = (Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES))
     holders = select(Family.worker_id).where(*team_open)
@@ -121,7 +122,7 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     for family_id, visits in session.execute(
         select(Visit.family_id, func.count(Visit.id))
         .join(Family)
-        .where(*team_open, Visit.date > window_start, Visit.date <= today)
+        .where(*team_open, Visit.date > seen_window_start, Visit.date <= today)
         .group_by(Visit.family_id)
     ):
         worker_of[family_id].visits_last_28_days += visits

@@ -33,13 +33,10 @@ from ..models import (
     GoalStatus,
     Severity,
     Visit,
-    VisitChild,
     VisitOutcome,
 )
+from .child_seen import child_seen_days, last_seen_by_child, not_seen
 from .review_schedule import review_due
-
-# Visits at which a child counts as seen: a phone call does not.
-SEEING_KINDS = ("home_visit", "office", "school")
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ class Settings:
             stall_escalate_days=config["CASEWORK_STALL_ESCALATE_DAYS"],
             phase_weeks=dict(config["CASEWORK_PHASE_WEEKS"]),
             overrun_factor=config["CASEWORK_OVERRUN_FACTOR"],
-            child_seen_days=config["CASEWORK_CHILD_SEEN_DAYS"],
+            child_seen_days=child_seen_days(),
         )
 
 
@@ -296,31 +293,13 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
 def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
     s = ctx.settings
     window = dt.timedelta(days=s.child_seen_days)
-    last_seen = (
-        select(VisitChild.child_id, func.max(Visit.date).label("date"))
-        .join(Visit)
-        .join(Family, Family.id == Visit.family_id)
-        .where(
-            Family.phase.in_(OPEN_PHASES),
-            Visit.outcome == VisitOutcome.COMPLETED,
-            Visit.kind.in_(SEEING_KINDS),
-            Visit.date <= ctx.today,
-            ctx.within(Visit.family_id),
-        )
-        .group_by(VisitChild.child_id)
-        .subquery()
-    )
+    last_seen = last_seen_by_child(ctx.today, Family.phase.in_(OPEN_PHASES), ctx.within(Visit.family_id))
     # Only children not seen in the window can be flagged (a restart only counts from later).
     children = session.execute(
         select(Child.id, Child.family_id, Child.first_name, last_seen.c.date)
         .join(Family)
         .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-        .where(
-            Family.phase.in_(OPEN_PHASES),
-            Family.opened_on <= ctx.today - window,
-            ctx.within(Child.family_id),
-            (last_seen.c.date.is_(None)) | (last_seen.c.date <= ctx.today - window),
-        )
+        .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id), not_seen(ctx.today, last_seen.c.date))
     ).all()
     findings = []
     for child_id, family_id, first_name, seen in children:

@@ -24,13 +24,11 @@ from ..models import (
     Role,
     User,
     Visit,
-    VisitChild,
-    VisitOutcome,
 )
+from .child_seen import child_seen_days, last_seen_by_child, not_seen
 from .clock import local_date
 from .errors import Forbidden, NotFound
 from .families import weeks_in_service
-from .flag_rules import SEEING_KINDS
 from .review_schedule import review_due
 
 
@@ -181,8 +179,6 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
     today = local_date(now)
     config = current_app.config
     expected = dict(config["CASEWORK_PHASE_WEEKS"])
-    seen_days = config["CASEWORK_CHILD_SEEN_DAYS"]
-    window_start = today - dt.timedelta(days=seen_days)
 
     # Per family, through the indexes on (family_id, held_on) and (family_id, date): the
     # worker's families, not the whole service's.
@@ -211,7 +207,7 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
 
     moves = defaultdict(list)
     stalled: list[StalledGoal] = []
-    not_seen: list[ChildNotSeen] = []
+    children_not_seen: list[ChildNotSeen] = []
     if ids:
         for move in session.scalars(
             select(PhaseMove).where(PhaseMove.family_id.in_(ids)).order_by(PhaseMove.date, PhaseMove.id)
@@ -235,36 +231,27 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
                 acknowledged=flag.status == FlagStatus.ACKNOWLEDGED,
             ))
 
-        # Children not seen at a home, office or school visit in the window, in families open
-        # long enough for that to matter (as the caseload figures and the flag rule count).
-        last_seen = (
-            select(VisitChild.child_id, func.max(Visit.date).label("date"))
-            .join(Visit)
-            .where(Visit.family_id.in_(ids), Visit.outcome == VisitOutcome.COMPLETED, Visit.kind.in_(SEEING_KINDS),
-                   Visit.date <= today)
-            .group_by(VisitChild.child_id)
-            .subquery()
-        )
+        # Children not seen, as the flag rule and the caseload's count say.
+        last_seen = last_seen_by_child(today, Visit.family_id.in_(ids))
         for family_id, first_name, seen_on in session.execute(
             select(Child.family_id, Child.first_name, last_seen.c.date)
+            .join(Family)
             .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-            .where(Child.family_id.in_(ids))
+            .where(Child.family_id.in_(ids), not_seen(today, last_seen.c.date))
             .order_by(Child.family_id, Child.date_of_birth, Child.id)
         ):
             family = families[family_id]
-            if family.opened_on > window_start or (seen_on is not None and seen_on > window_start):
-                continue
-            not_seen.append(ChildNotSeen(
+            children_not_seen.append(ChildNotSeen(
                 family_id=family_id, reference=family.reference, first_name=first_name, last_seen_on=seen_on,
                 days_since=(today - (seen_on or family.opened_on)).days,
             ))
-        not_seen.sort(key=lambda child: -child.days_since)
+        children_not_seen.sort(key=lambda child: -child.days_since)
 
     for family_id, family in families.items():
         family.spans = _spans(family, moves[family_id], today)
     return Supervision(
         worker=worker, today=today, families=list(families.values()), stalled_goals=stalled,
-        children_not_seen=not_seen, child_seen_days=seen_days, expected_weeks=expected,
+        children_not_seen=children_not_seen, child_seen_days=child_seen_days(), expected_weeks=expected,
     )
 
 
