@@ -136,7 +136,8 @@ def seed_demo(family_count, seed):
         f"in {counts['teams']:,} teams with {counts['users']:,} users: "
         f"{counts.get('children', 0):,} children, {counts.get('visits', 0):,} visits, "
         f"{counts.get('goals', 0):,} goals, {counts.get('goal_ratings', 0):,} ratings, "
-        f"{counts.get('reviews', 0):,} reviews, in {elapsed:.1f} s (seed {seed}, dated from {today:%-d %B %Y})."
+        f"{counts.get('reviews', 0):,} reviews, in {elapsed:.1f} s "
+        f"(seed {seed}, dated from {clock.long_day_text(today)})."
     )
     _print_logins(result)
 

@@ -19,7 +19,18 @@ from .family import (  # noqa: F401
     PhaseMove,
     ReferenceCounter,
 )
-from .flag import FLAG_RULES, FLAG_STATUSES, SEVERITIES, EmailDigest, Flag, FlagStatus, Notification, Severity  # noqa: F401
+from .flag import (  # noqa: F401
+    FLAG_RULES,
+    FLAG_STATUSES,
+    SEVERITIES,
+    SEVERITY_RANK,
+    EmailDigest,
+    Flag,
+    FlagStatus,
+    Notification,
+    Severity,
+    subject_key,
+)
 from .goal import GOAL_STATUSES, Goal, GoalRating, GoalStatus, GoalStatusChange  # noqa: F401
 from .review import REVIEW_DECISIONS, Review  # noqa: F401
 from .submission import Submission  # noqa: F401

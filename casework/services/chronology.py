@@ -34,6 +34,7 @@ from ..models import (
     VisitOutcome,
 )
 from .assessments import load_frameworks
+from .clock import day_text
 
 # The order of kinds also orders entries of one day (newest first): the opening last of all.
 KINDS = ("referral", "visit", "phase", "review", "goal", "rating", "assessment", "correction", "flag",
@@ -54,16 +55,12 @@ class Entry:
     by: User | None = None
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def _area(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
 def _referral_summary(family: Family) -> str:
-    text = f"Referral opened: referred on {_day(family.referral_date)}"
+    text = f"Referral opened: referred on {day_text(family.referral_date)}"
     if family.referral_source:
         text += f" by {family.referral_source}"
     concerns = [CONCERNS.get(code, code).lower() for code in family.concerns]
@@ -105,7 +102,7 @@ def _goal_entries(session: Session, family: Family) -> list[Entry]:
         entries.append(Entry(
             goal.start_date, "goal",
             f"Goal agreed: {goal.title} ({_area(goal.area).lower()}): from {goal.baseline} to {goal.target} "
-            f"out of 10 by {_day(goal.target_date)}",
+            f"out of 10 by {day_text(goal.target_date)}",
             goal.id, goal.agreed_by,
         ))
         for change in goal.status_changes:

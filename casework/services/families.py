@@ -167,6 +167,16 @@ def list_families(
     return summarise(session, families, now), total
 
 
+def last_visit(today: dt.date, column=Visit.date):
+    """``column`` of the family's last visit on or before ``today`` (its date, unless another
+    column is named), correlated to ``Family``: read through the index on visits (family_id, date)."""
+    return (
+        select(column).where(Visit.family_id == Family.id, Visit.date <= today)
+        .order_by(Visit.date.desc(), Visit.id.desc()).limit(1)
+        .correlate(Family).scalar_subquery()
+    )
+
+
 def summarise(session: Session, families: list[Family], now: dt.datetime) -> list[FamilySummary]:
     """Last visit, weeks in service and next review for a page of families: one query, each
     family's last visit and last review read through the indexes on (family_id, date) and
@@ -175,15 +185,8 @@ def summarise(session: Session, families: list[Family], now: dt.datetime) -> lis
     ids = [f.id for f in families]
     found = {}
     if ids:
-        def last_visit(column):
-            return (
-                select(column).where(Visit.family_id == Family.id)
-                .order_by(Visit.date.desc(), Visit.id.desc()).limit(1)
-                .correlate(Family).scalar_subquery()
-            )
-
         for family_id, visited_on, all_seen, due in session.execute(
-            select(Family.id, last_visit(Visit.date), last_visit(Visit.all_children_seen), review_due(today))
+            select(Family.id, last_visit(today), last_visit(today, Visit.all_children_seen), review_due(today))
             .where(Family.id.in_(ids))
         ):
             found[family_id] = (visited_on, all_seen, due)

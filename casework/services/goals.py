@@ -8,7 +8,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import GOAL_STATUSES, Correction, Family, Goal, GoalRating, GoalStatus, GoalStatusChange, User
-from .clock import local_date
+from .clock import local_date, long_day_text
 from .editing import check_version, ensure_open
 from .errors import NotFound, ValidationFailed
 from .flags import resolve_cleared
@@ -99,7 +99,7 @@ def rate_progress(
     if on_date > local_date(now):
         problems["date"] = ["A rating cannot be dated in the future."]
     elif on_date < goal.start_date:
-        problems["date"] = [f"A rating cannot be dated before the goal started ({goal.start_date:%-d %B %Y})."]
+        problems["date"] = [f"A rating cannot be dated before the goal started ({long_day_text(goal.start_date)})."]
     if problems:
         raise ValidationFailed("Check the rating.", problems)
     entry = GoalRating(goal=goal, date=on_date, rating=rating, note=(note or "").strip(), recorded_by=actor)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import CLOSURE_REASONS, OPEN_PHASES, PHASE_LABELS, PHASE_ORDER, Family, Goal, Phase, PhaseMove, User
-from .clock import local_date
+from .clock import local_date, long_day_text
 from .closures import close_or_propose
 from .editing import check_version, ensure_open
 from .errors import ValidationFailed
@@ -45,7 +45,7 @@ def move_phase(
         )
     if on_date < family.phase_since:
         message = (
-            f"A phase move cannot be dated before {family.phase_since:%-d %B %Y}, "
+            f"A phase move cannot be dated before {long_day_text(family.phase_since)}, "
             "when the current phase began."
         )
         raise ValidationFailed(message, {"date": [message]})

@@ -200,7 +200,7 @@ class _Builder:
 
     def _flag_concerns_child(self, flag: Flag) -> bool:
         if flag.subject_key.startswith("child:"):
-            return flag.subject_key == f"child:{self.child.id}"
+            return flag.subject_id == self.child.id
         return True
 
     # Sections.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import (
     FLAG_RULES,
     OPEN_PHASES,
-    SEVERITIES,
+    SEVERITY_RANK,
     AuditEvent,
     Family,
     Flag,
@@ -29,8 +29,8 @@ from .assessments import assessments_due
 from .audit import _actor as audit_actor
 from .audit import _plain
 from .bulk import insert_new_rows, write_rows
-from .clock import local_date
-from .flag_rules import Finding, d, evaluate, restart_days
+from .clock import day_text, local_date
+from .flag_rules import Finding, evaluate, restart_days
 from .mail import send_digests
 from .review_schedule import last_review_held, review_due
 
@@ -100,21 +100,21 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
     """Why a flag's condition no longer holds, in words a manager can check."""
     family = flag.family
     if family.phase not in OPEN_PHASES:
-        return f"Family closed on {d(family.closed_on)}." if family.closed_on else "Family closed."
+        return f"Family closed on {day_text(family.closed_on, year=False)}." if family.closed_on else "Family closed."
     if flag.rule == "goal_stalled":
-        goal = session.get(Goal, int(flag.subject_key.split(":")[1]))
+        goal = session.get(Goal, flag.subject_id)
         if goal is None or goal.status != GoalStatus.ACTIVE:
             return f"Goal {goal.status if goal else 'removed'}."
         latest = session.execute(
             select(GoalRating.rating, GoalRating.date).where(GoalRating.goal_id == goal.id, GoalRating.date <= today)
             .order_by(GoalRating.date.desc(), GoalRating.id.desc()).limit(1)
         ).first()
-        return f"Goal rated {latest.rating} on {d(latest.date)}." if latest else "Goal changed."
+        return f"Goal rated {latest.rating} on {day_text(latest.date, year=False)}." if latest else "Goal changed."
     if flag.rule == "review_overdue":
         held = session.scalar(select(last_review_held(today)).where(Family.id == family.id))
-        return f"Review held on {d(held)}." if held else "Review schedule changed."
+        return f"Review held on {day_text(held, year=False)}." if held else "Review schedule changed."
     if flag.rule == "phase_overrun":
-        return f"Moved to {family.phase_label.lower()} on {d(family.phase_since)}."
+        return f"Moved to {family.phase_label.lower()} on {day_text(family.phase_since, year=False)}."
     if flag.rule == "child_not_seen":
         return "Child seen at a visit."
     if flag.rule == "no_access":
@@ -169,9 +169,9 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
             raised.append(finding)
             continue
         change = {}
-        if row.message != finding.message or SEVERITIES.index(finding.severity) > SEVERITIES.index(row.severity):
+        if row.message != finding.message or SEVERITY_RANK[finding.severity] > SEVERITY_RANK[row.severity]:
             change["message"] = finding.message
-            change["severity"] = max(row.severity, finding.severity, key=SEVERITIES.index)
+            change["severity"] = max(row.severity, finding.severity, key=SEVERITY_RANK.get)
         if finding.escalate and not row.escalated:
             change["escalated"] = True
             escalations.append((finding, row.id))
@@ -211,18 +211,18 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         recipient = worker_id or next(iter(managers.get(team_id, [])), None)
         if overdue:
             notifier.add(recipient, "review_overdue", family_id,
-                         f"The review for {reference} was due on {d(due)} and has not been held.",
+                         f"The review for {reference} was due on {day_text(due, year=False)} and has not been held.",
                          f"review_overdue:{family_id}:{due.isoformat()}")
         else:
             notifier.add(recipient, "review_due", family_id,
-                         f"A review for {reference} is due on {d(due)}.",
+                         f"A review for {reference} is due on {day_text(due, year=False)}.",
                          f"review_due:{family_id}:{due.isoformat()}")
     for family_id, framework, due, stage in assessments:
         reference, worker_id, team_id = families[family_id]
         recipient = worker_id or next(iter(managers.get(team_id, [])), None)
         notifier.add(recipient, "assessment_due", family_id,
                      f"{'An initial' if stage == 'initial' else 'A review'} assessment for {reference} "
-                     f"is due on {d(due)}.",
+                     f"is due on {day_text(due, year=False)}.",
                      f"assessment_due:{family_id}:{framework}:{due.isoformat()}")
     summary.notifications = notifier.save()
     session.flush()

@@ -3,8 +3,6 @@ progress, correcting a rating, changing a goal's status (withdrawing asks why) a
 its wording."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -149,7 +147,7 @@ def rate(goal_id):
         form_failed(form, error)
         return _render_show(goal, form, 422)
     db.session.commit()
-    flash_done(f"Rating of {entry.rating} on {entry.date.day} {entry.date:%b %Y} recorded.")
+    flash_done(f"Rating of {entry.rating} on {clock.day_text(entry.date)} recorded.")
     return redirect(url_for("goals.show", goal_id=goal.id))
 
 
@@ -248,8 +246,7 @@ def rating_correction_lines(correction) -> list[tuple[str, str]]:
     for name, value in correction.old_values.items():
         if name == "date":
             try:
-                day = dt.date.fromisoformat(value)
-                value = f"{day.day} {day:%b %Y}"
+                value = clock.day_text(value)
             except (TypeError, ValueError):
                 pass
         elif name == "rating":

@@ -28,7 +28,6 @@ from ..services import goals as goals_service
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
 from ..services.errors import Forbidden
-from .errors import format_date
 from .helpers import current_actor, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -257,7 +256,7 @@ def outcome_families():
 def outcome_rows(report: dict, scope: str) -> list[list]:
     """The outcomes report as CSV rows: measure, number, out of, percentage."""
     rows = [["Outcomes", scope,
-             f"families closed {format_date(report['from'])} to {format_date(report['to'])}", ""],
+             f"families closed {clock.day_text(report['from'])} to {clock.day_text(report['to'])}", ""],
             ["Measure", "Number", "Out of", "Percentage"],
             ["Families closed", report["families_closed"], "", ""],
             ["Children", report["children"], "", ""],
@@ -382,7 +381,8 @@ def local_area_csv():
     if report is None:
         return render_template("reports/local_area.html", form=form, report=None, **_team_context(actor, team)), 422
     table = local_area_table(report["rows"])
-    rows = [["Families referred", _scope_name(actor, team), format_date(report["from"]), format_date(report["to"]),
+    period = [clock.day_text(report["from"]), clock.day_text(report["to"])]
+    rows = [["Families referred", _scope_name(actor, team), *period,
              "Counts from 1 to 4 suppressed; others rounded to the nearest 5"],
             ["District"] + [CONCERNS.get(c, c) for c in table["concerns"]] + ["Total"]]
     for district in table["districts"]:

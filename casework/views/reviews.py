@@ -87,12 +87,12 @@ def new(family_id):
         db.session.rollback()
         form_failed(form, error)
         return _render(form, family, error.status)
-    held = f"Review held on {review.held_on.day} {review.held_on:%b %Y} recorded."
+    held = f"Review held on {clock.day_text(review.held_on)} recorded."
     if family.is_closed:
         flash_done(f"{held} {family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
     elif closures_service.pending_closure(db.session, family) is not None and review.decision != "continue":
         flash_done(f"{held} {PROPOSED_MESSAGE}")
     else:
         due = next_review_due(db.session, family, now)
-        flash_done(f"{held} The next review is due on {due.day} {due:%b %Y}.")
+        flash_done(f"{held} The next review is due on {clock.day_text(due)}.")
     return redirect(url_for("families.show", family_id=family.id))

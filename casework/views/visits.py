@@ -2,8 +2,6 @@
 that was recorded wrongly while keeping what it said before."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -102,7 +100,7 @@ def new(family_id):
         form_failed(form, error)
         return _render(form, family, 422)
     db.session.commit()
-    flash_done(f"Visit on {visit.date.day} {visit.date:%b %Y} recorded.")
+    flash_done(f"Visit on {clock.day_text(visit.date)} recorded.")
     return redirect(url_for("families.show", family_id=family.id))
 
 
@@ -216,7 +214,7 @@ def correct(visit_id):
         db.session, current_actor(), visit, changes, form.correction_note.data, clock.current_time()))
     if status:
         return _render_correct(form, visit, status)
-    flash_done(f"The visit on {visit.date.day} {visit.date:%b %Y} has been corrected.")
+    flash_done(f"The visit on {clock.day_text(visit.date)} has been corrected.")
     return redirect(url_for("families.show", family_id=family.id))
 
 
@@ -225,10 +223,9 @@ def correct(visit_id):
 
 def _day(value) -> str:
     try:
-        day = dt.date.fromisoformat(value)
+        return clock.day_text(value)
     except (TypeError, ValueError):
         return str(value)
-    return f"{day.day} {day:%b %Y}"
 
 
 def correction_lines(correction, children, goals_by_id) -> list[tuple[str, str]]:
