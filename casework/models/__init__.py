@@ -2,7 +2,7 @@
 from .allocation import Allocation, ClosureProposal, ProposalStatus, Transfer, TransferStatus  # noqa: F401
 from .assessment import ASSESSMENT_STAGES, Assessment, AssessmentScore, FrameworkTraining  # noqa: F401
 from .audit import AuditEvent, Draft, LoginAttempt, PendingSignIn, UserSession  # noqa: F401
-from .correction import CORRECTED_RECORDS, Correction  # noqa: F401
+from .correction import CORRECTED_FIELDS, CORRECTED_RECORDS, Correction  # noqa: F401
 from .family import (  # noqa: F401
     CLOSURE_REASONS,
     CONCERNS,

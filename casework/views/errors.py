@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 
 from ..extensions import db
-from ..forms.fields import MAX_ID, limit_of
+from ..forms.fields import bounded_id, limit_of
 from ..services.submissions import AlreadySubmitted
 from .helpers import submitted_again
 
@@ -79,10 +79,11 @@ class RedactSearchTerms(logging.Filter):
 
 
 def bound_ids(endpoint, values):
-    """An id in a URL larger than any id names nothing: read as 0 (see ``forms.fields.MAX_ID``)."""
+    """An id in a URL (the pages' and the API's) larger than any id names nothing: read as 0
+    (see ``forms.fields.MAX_ID``)."""
     for name, value in (values or {}).items():
-        if isinstance(value, int) and value > MAX_ID:
-            values[name] = 0
+        if isinstance(value, int):
+            values[name] = bounded_id(value)
 
 
 def refuse_nul_characters():

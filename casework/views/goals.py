@@ -3,19 +3,20 @@ progress, correcting a rating, changing a goal's status (withdrawing asks why) a
 its wording."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
 from ..extensions import db
 from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, WithdrawGoalForm
-from ..models import GOAL_STATUSES, GoalStatus
+from ..models import CORRECTED_FIELDS, GoalStatus
 from ..services import charts, clock, drafts, scope
 from ..services import corrections as corrections_service
 from ..services import goals as goals_service
 from ..services.errors import ServiceError, StaleVersion, ValidationFailed
 from .helpers import (
     case_worker_required,
+    chart_response,
     current_actor,
     family_or_abort,
     flash_done,
@@ -40,9 +41,6 @@ STATUS_DONE = {
     GoalStatus.WITHDRAWN: "The goal is withdrawn.",
     GoalStatus.ACTIVE: "The goal is active again.",
 }
-# A chart is an image of case data: nothing in it may run, and only its own inline styles
-# (pygal's) apply.
-CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 def goal_or_abort(goal_id: int):
@@ -108,7 +106,6 @@ def _render_show(goal, form, status=200):
             family=goal.family,
             form=form,
             area_label=goals_service.area_label,
-            statuses=GOAL_STATUSES,
             chart_alt=charts.chart_summary(goal),
             corrections=goals_service.rating_corrections(db.session, goal),
             rating_correction_lines=rating_correction_lines,
@@ -237,8 +234,6 @@ def withdraw(goal_id):
 
 # --- Correcting a rating --------------------------------------------------------------------
 
-RATING_FIELD_LABELS = {"date": "Date", "rating": "Rating", "note": "Note"}
-
 
 def rating_correction_lines(correction) -> list[tuple[str, str]]:
     """What a rating said before a correction, in words: ``[(label, value)]``."""
@@ -251,7 +246,7 @@ def rating_correction_lines(correction) -> list[tuple[str, str]]:
                 pass
         elif name == "rating":
             value = f"{value} out of 10"
-        lines.append((RATING_FIELD_LABELS.get(name, name.capitalize()),
+        lines.append((CORRECTED_FIELDS.get(name, name.capitalize()),
                       str(value) if value not in (None, "") else "Empty"))
     return lines
 
@@ -302,7 +297,4 @@ def chart(goal_id):
     size = request.args.get("size") or "large"
     if size not in charts.GOAL_CHART_SIZES:
         size = "large"
-    response = Response(charts.goal_chart_svg(goal, size=size), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CHART_POLICY
-    return response
+    return chart_response(charts.goal_chart_svg(goal, size=size))

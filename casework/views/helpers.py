@@ -1,14 +1,17 @@
-"""Small helpers the HTML views share: roles, scope, versions, closed families, messages."""
+"""Small helpers the HTML views share: roles, scope, versions, closed families, messages, CSV
+downloads and charts."""
+import csv
+import io
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import CASE_ROLES
+from ..models import CASE_ROLES, Role
 from ..services import audit, clock, scope, submissions
 from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
 
@@ -63,7 +66,7 @@ def case_worker_required(view):
 
 def manager_required(view):
     """Managers only: workers and admins get 403."""
-    return role_required("manager")(view)
+    return role_required(Role.MANAGER)(view)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -150,6 +153,36 @@ def save_form(form, record, action) -> int | None:
         form_failed(form, error)
         return error.status
     return None
+
+
+# A chart is an image: nothing in its SVG may run, and it is never cached.
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def chart_response(svg: str) -> Response:
+    """An SVG chart to show as an image."""
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    return response
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_download(rows, filename: str) -> Response:
+    """``rows`` as a CSV file to download (never cached), each cell safe to open."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def record_view(family_id: int, what: str = "family") -> None:

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from ..database import begin_write
 from ..extensions import db
 from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
-from ..models import Family, Role
+from ..models import Family
 from ..services import audit, clock, editing, scope, subject_access
 from ..services import families as families_service
 from ..services import retention as retention_service
@@ -24,15 +24,13 @@ from .helpers import (
     current_actor,
     family_or_abort,
     flash_done,
+    manager_required,
     parse_version,
     refuse,
-    role_required,
     save_form,
 )
 
 bp = Blueprint("records", __name__)
-
-manager_required = role_required(Role.MANAGER)
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")

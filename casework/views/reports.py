@@ -12,9 +12,7 @@ figures only, and that list answers them 403. ``/reports/outcomes/print`` is the
 with sustained outcomes and the local-area picture, laid out to print for a board."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -28,16 +26,16 @@ from ..services import goals as goals_service
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
 from ..services.errors import Forbidden
-from .helpers import current_actor, role_required
+from .helpers import chart_response, csv_download, current_actor, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
 
 def reports_required(view):
     """Managers and admins."""
     return role_required(Role.MANAGER, Role.ADMIN)(view)
 
 
-CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 HIDDEN = "<5"
 
 
@@ -68,22 +66,6 @@ def _period(whole_months: bool = False):
     form = PeriodForm(formdata=request.args, whole_months=whole_months)
     period = form.period(clock.local_date(clock.current_time()))
     return form, period
-
-
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv(rows, filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _area_labels(report) -> dict:
@@ -153,10 +135,7 @@ def _outcomes_svg(draw) -> Response:
     report = _outcomes_report()[3]
     if report is None:
         return Response("Check the period.", status=422, mimetype="text/plain")
-    response = Response(draw(report), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CHART_POLICY
-    return response
+    return chart_response(draw(report))
 
 
 @bp.get("/outcomes/chart.svg")
@@ -294,7 +273,7 @@ def outcomes_csv():
     actor, team, form, report = _outcomes_report()
     if report is None:
         return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, team)), 422
-    return _csv(outcome_rows(report, _scope_name(actor, team)), f"outcomes-{report['from']}-{report['to']}.csv")
+    return csv_download(outcome_rows(report, _scope_name(actor, team)), f"outcomes-{report['from']}-{report['to']}.csv")
 
 
 # --- Sustained outcomes ---------------------------------------------------------------------
@@ -390,4 +369,4 @@ def local_area_csv():
                     + [_shown(table["row_totals"][district])])
     rows.append(["Total"] + [_shown(table["column_totals"][c]) for c in table["concerns"]]
                 + [_shown(table["grand_total"])])
-    return _csv(rows, f"local-area-{report['from']}-{report['to']}.csv")
+    return csv_download(rows, f"local-area-{report['from']}-{report['to']}.csv")

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from ..database import begin_write
 from ..extensions import db
 from ..forms.case import VisitCorrectionForm, VisitForm
-from ..models import VISIT_KINDS, VISIT_OUTCOMES
+from ..models import CORRECTED_FIELDS, VISIT_KINDS, VISIT_OUTCOMES
 from ..services import clock, drafts, scope
 from ..services import goals as goals_service
 from ..services import visits as visits_service
@@ -32,18 +32,6 @@ bp = Blueprint("visits", __name__)
 
 SEEN_HINT = "Tick every child you saw at this visit."
 ALONE_HINT = "Tick the children you spoke with on their own, where their age allows."
-VISIT_FIELD_LABELS = {
-    "date": "Date",
-    "kind": "Kind of visit",
-    "outcome": "Outcome",
-    "duration_minutes": "Duration",
-    "notes": "Notes",
-    "children_seen": "Children seen",
-    "seen_alone": "Seen on their own",
-    "goals_discussed": "Goals discussed",
-}
-
-
 def _describe(form):
     form.children_seen.description = SEEN_HINT
     form.seen_alone.description = ALONE_HINT
@@ -241,7 +229,7 @@ def correction_lines(correction, children, goals_by_id) -> list[tuple[str, str]]
         elif name == "outcome":
             text = VISIT_OUTCOMES.get(value, str(value))
         elif name == "duration_minutes":
-            text = f"{value} minutes" if value else "Not recorded"
+            text = str(value) if value else "Not recorded"
         elif name in ("children_seen", "seen_alone"):
             text = ", ".join(names.get(cid, "a child no longer recorded") for cid in value or []) or "None"
         elif name == "goals_discussed":
@@ -249,5 +237,5 @@ def correction_lines(correction, children, goals_by_id) -> list[tuple[str, str]]
                              for gid in value or []) or "None"
         else:
             text = str(value) if value not in (None, "") else "Empty"
-        lines.append((VISIT_FIELD_LABELS.get(name, name.replace("_", " ").capitalize()), text))
+        lines.append((CORRECTED_FIELDS.get(name, name.replace("_", " ").capitalize()), text))
     return lines

@@ -15,7 +15,7 @@ from werkzeug.routing import RequestRedirect
 
 from ...database import end_read
 from ...extensions import db
-from ...forms.fields import too_long
+from ...forms.fields import bounded_id, too_long
 from ...services import accounts, audit, totp
 from ...services.clock import current_time
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
@@ -24,12 +24,6 @@ from . import bp
 
 # Endpoints anyone may call: the token exchange itself and the OpenAPI document.
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
-
-# Ids are INTEGER columns (32 bits on PostgreSQL); a larger number in a URL or body can name
-# nothing (and would overflow the database's integer binding), so it is read as 0, which names
-# nothing either.
-MAX_ID = 2**31 - 1
-
 
 class MalformedBody(ServiceError):
     """The body is not JSON, not an object, or a value has the wrong JSON type (400)."""
@@ -69,13 +63,6 @@ def manager_user(message: str = "Only a manager can do this."):
 def api_now():
     """The time of this request: read from the clock once and passed to every rule."""
     return g.api_now
-
-
-@bp.url_value_preprocessor
-def _bound_ids(endpoint, values):
-    for name, value in (values or {}).items():
-        if isinstance(value, int) and value > MAX_ID:
-            values[name] = 0
 
 
 @bp.before_request
@@ -306,13 +293,6 @@ def body_id(body: dict, name: str, message: str, *, required: bool = True) -> in
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationFailed(message, {name: [message]})
     return bounded_id(value)
-
-
-def bounded_id(value: int | None) -> int | None:
-    """An id from a body, with numbers no row could have read as 0 (which names nothing)."""
-    if value is None:
-        return None
-    return value if -MAX_ID <= value <= MAX_ID else 0
 
 
 # --- the query string -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
+from ...forms.fields import MAX_ID, bounded_id
 from ...models import PHASE_ORDER, Family, Goal, PhaseMove
 from ...services import audit
 from ...services import closures as closure_service
@@ -23,11 +24,9 @@ from ...services.scope import get_family
 from . import bp, schemas
 from .core import (
     LIST,
-    MAX_ID,
     OBJECTS,
     VALUE,
     api_now,
-    bounded_id,
     case_user,
     check_form,
     created,
