@@ -181,9 +181,9 @@ def parse_now(value: str | None) -> datetime:
 @needs_schema
 def run_jobs(now_text, as_json):
     """Run the daily sweep once: reminders, overdue reviews, flags, e-mail."""
-    from .services.sweep import run_daily
+    from .scheduler import run_daily
 
-    summary = run_daily(db.session, parse_now(now_text))
+    summary = run_daily(parse_now(now_text))
     click.echo(json.dumps(summary.as_dict()) if as_json else summary.line())
 
 

@@ -1,5 +1,6 @@
-"""The daily sweep: review reminders, overdue escalation, every flag rule, notifications and
-e-mail digests. Idempotent: run twice at the same ``now`` it adds nothing the second time."""
+"""The daily sweep: review reminders, overdue escalation, every flag rule and the
+notifications they send. Idempotent: run twice at the same ``now`` it adds nothing the second
+time. (The daily job around it, with the e-mail digests, is ``scheduler.run_daily``.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,6 @@ from ..models import (
     FLAG_RULES,
     OPEN_PHASES,
     SEVERITY_RANK,
-    AuditEvent,
     Family,
     Flag,
     FlagStatus,
@@ -24,14 +24,11 @@ from ..models import (
     Role,
     User,
 )
-from ..models.base import utcnow
+from . import audit
 from .assessments import assessments_due
-from .audit import _actor as audit_actor
-from .audit import _plain
-from .bulk import insert_new_rows, write_rows
+from .bulk import insert_new_rows
 from .clock import day_text, local_date
 from .flag_rules import Finding, evaluate, restart_days
-from .mail import send_digests
 from .review_schedule import last_review_held, review_due
 
 
@@ -120,15 +117,6 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
     if flag.rule == "no_access":
         return "A visit has since gone ahead."
     return "Condition cleared."
-
-
-def run_daily(session: Session, now: dt.datetime) -> SweepSummary:
-    """The whole daily job: the sweep, then the e-mail digests. Commits its work."""
-    summary = run_sweep(session, now)
-    session.commit()
-    summary.emails = send_digests(session, now)
-    session.commit()
-    return summary
 
 
 def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
@@ -259,26 +247,10 @@ def _insert_flags(session: Session, findings: list[Finding], now: dt.datetime, t
         where="status != 'resolved'", returning=("id", "family_id", "rule", "subject_key"),
     )
     by_key = {(r["family_id"], r["rule"], r["subject_key"]): r for r in rows}
-    actor_id, ip = audit_actor()
-    at, raised_at, raised_on = utcnow(), _plain(now), _plain(today)
-    created, audit_rows = {}, []
+    created = {}
     for flag_id, family_id, rule, subject_key in sorted(inserted):
         created[(family_id, rule, subject_key)] = flag_id
-        row = by_key[(family_id, rule, subject_key)]
-        audit_rows.append({
-            "at": at, "user_id": actor_id, "ip": ip, "action": "create", "record_type": "flags",
-            "record_id": flag_id, "family_id": family_id,
-            "detail": {
-                "changed": {
-                    "family_id": [None, family_id], "rule": [None, rule], "subject_key": [None, subject_key],
-                    "severity": [None, row["severity"]], "raised_at": [None, raised_at],
-                    "raised_on": [None, raised_on], "status": [None, FlagStatus.OPEN],
-                    "escalated": [None, row["escalated"]],
-                },
-                "personal_fields_changed": ["message"],
-            },
-        })
-    write_rows(session.connection(), AuditEvent.__table__, audit_rows)
+    audit.inserted(session, Flag.__tablename__, {flag_id: by_key[key] for key, flag_id in created.items()})
     return created
 
 
