@@ -25,6 +25,7 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
+from ..services.families import EDITABLE_FIELDS
 from ..services.goals import area_label
 from ..services.referrals import NO_EARLIER_CASE
 from .fields import (
@@ -110,19 +111,7 @@ class FamilyDetailsForm(BaseForm):
     )
 
     def details(self) -> dict:
-        data = {
-            name: getattr(self, name).data
-            for name in (
-                "household_name",
-                "postcode",
-                "referral_date",
-                "referral_source",
-                "opened_on",
-                "consent_recorded_on",
-                "concerns",
-            )
-        }
-        return data
+        return {name: getattr(self, name).data for name in EDITABLE_FIELDS}
 
 
 class ReferralForm(CreatesRecord, FamilyDetailsForm):

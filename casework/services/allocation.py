@@ -30,7 +30,7 @@ def allocatable_worker(session: Session, actor: User, worker_id: int | None) -> 
     if (
         worker is None
         or worker.team_id != actor.team_id
-        or worker.role != Role.WORKER.value
+        or worker.role != Role.WORKER
         or not worker.active
     ):
         raise ValidationFailed(
@@ -47,7 +47,7 @@ def team_workers(session: Session, actor: User) -> list[User]:
     return list(
         session.scalars(
             select(User)
-            .where(User.team_id == actor.team_id, User.role == Role.WORKER.value)
+            .where(User.team_id == actor.team_id, User.role == Role.WORKER)
             .order_by(User.name, User.id)
         )
     )

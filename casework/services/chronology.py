@@ -22,6 +22,7 @@ from ..models import (
     Correction,
     Family,
     Flag,
+    FlagStatus,
     Goal,
     GoalRating,
     GoalStatus,
@@ -185,7 +186,7 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
             select(Flag).where(Flag.family_id == family.id).options(joinedload(Flag.resolved_by))
         ):
             entries.append(Entry(flag.raised_on, "flag", f"Flag raised ({flag.severity}): {flag.message}", flag.id))
-            if flag.status == "resolved" and flag.resolved_on is not None:
+            if flag.status == FlagStatus.RESOLVED and flag.resolved_on is not None:
                 text = f"Flag resolved: {flag.rule_label.lower()}"
                 entries.append(Entry(flag.resolved_on, "flag",
                                      f"{text}. {flag.resolution}" if flag.resolution else text, flag.id,

@@ -20,6 +20,7 @@ from ..models import (
     REVIEW_DECISIONS,
     VISIT_KINDS,
     VISIT_OUTCOMES,
+    GoalStatus,
 )
 from ..services import allocation as allocation_service
 from ..services import assessments as assessments_service
@@ -332,8 +333,8 @@ def plan(family_id):
     return render_template(
         "families/plan.html",
         family=family,
-        active_goals=[goal for goal in goals if goal.status == "active"],
-        achieved_goals=[goal for goal in goals if goal.status == "achieved"],
+        active_goals=[goal for goal in goals if goal.status == GoalStatus.ACTIVE],
+        achieved_goals=[goal for goal in goals if goal.status == GoalStatus.ACHIEVED],
         next_review=next_review_due(db.session, family, now),
         printed_on=clock.local_date(now),
         area_label=goals_service.area_label,
