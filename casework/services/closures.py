@@ -89,7 +89,7 @@ def close_family(
         select(ClosureProposal).where(ClosureProposal.family_id == family.id,
                                       ClosureProposal.status == ProposalStatus.PENDING)
     ):
-        waiting.status, waiting.decided_by_id, waiting.decided_at = "withdrawn", actor.id, now
+        waiting.decide(ProposalStatus.WITHDRAWN, actor, now)
     return move
 
 
@@ -163,7 +163,7 @@ def approve_closure(session: Session, actor: User, family: Family, now: dt.datet
     proposer = session.get(User, proposal.by_id)
     move = close_family(session, proposer, family, proposal.proposed_on, proposal.reason, now, note=proposal.note,
                         field=None)
-    proposal.status, proposal.decided_by_id, proposal.decided_at = ProposalStatus.APPROVED, actor.id, now
+    proposal.decide(ProposalStatus.APPROVED, actor, now)
     notify(session, proposal.by_id, "closure_approved", family.id,
            f"Closure of {family.reference} approved.", f"closure_approved:{proposal.id}", now)
     session.flush()
@@ -179,8 +179,7 @@ def return_closure(session: Session, actor: User, family: Family, comment: str, 
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed("Say why the closure is returned.", {"comment": ["Say why the closure is returned."]})
-    proposal.status, proposal.decided_by_id, proposal.decided_at = ProposalStatus.RETURNED, actor.id, now
-    proposal.comment = comment
+    proposal.decide(ProposalStatus.RETURNED, actor, now, comment)
     notify(session, proposal.by_id, "closure_returned", family.id,
            f"Closure of {family.reference} returned by your manager: see the family page.",
            f"closure_returned:{proposal.id}", now)

@@ -79,7 +79,7 @@ def accept_transfer(session: Session, actor: User, transfer: Transfer, worker_id
     previous = family.worker
     family.team_id = transfer.to_team_id
     family.worker = worker
-    transfer.status, transfer.decided_by_id, transfer.decided_at = TransferStatus.ACCEPTED, actor.id, now
+    transfer.decide(TransferStatus.ACCEPTED, actor, now)
     record_allocation(session, actor, family, previous, worker, f"Transferred from {transfer.from_team.name}.", now)
     notify(session, transfer.requested_by_id, "transfer_accepted", family.id,
            f"{family.reference} was accepted by {transfer.to_team.name}.", f"transfer_accepted:{transfer.id}", now)
@@ -90,8 +90,7 @@ def decline_transfer(session: Session, actor: User, transfer: Transfer, comment:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed("Say why the transfer is declined.", {"comment": ["Say why the transfer is declined."]})
-    transfer.status, transfer.decided_by_id, transfer.decided_at = TransferStatus.DECLINED, actor.id, now
-    transfer.comment = comment
+    transfer.decide(TransferStatus.DECLINED, actor, now, comment)
     notify(session, transfer.requested_by_id, "transfer_declined", transfer.family_id,
            f"{transfer.family.reference} was declined by {transfer.to_team.name}.", f"transfer_declined:{transfer.id}",
            now)
