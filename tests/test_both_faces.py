@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from casework.models import Correction, Visit
+from casework.models import Allocation, Correction, Review, Visit
 
 from . import factories
 from .helpers import assert_error, assert_field_error, signed_in
@@ -130,3 +130,39 @@ def test_a_child_seen_alone_was_seen_when_corrected(api, page, db, worker, famil
     [kept] = db.session.scalars(select(Correction).where(Correction.record_id == seen_ben.id,
                                                          Correction.record_type == "visit"))
     assert kept.old_values == {"children_seen": [], "seen_alone": []}
+
+
+# --- Reviews: closing at a review needs a reason of its own ---------------------------------------
+
+
+@pytest.mark.parametrize("reason", ["step_down", "step_up", "", "retired"])
+def test_a_review_that_closes_gives_a_reason_other_than_stepping_up_or_down(api, page, db, worker, family, today,
+                                                                          reason):
+    """Stepping up or down is a decision of its own; "close" says why: disengaged, moved away
+    or other."""
+    review = {"held_on": today.isoformat(), "decision": "close", "reason": reason}
+    body = assert_error(api(worker).post(f"/api/v1/families/{family.id}/reviews", json=review), 422)
+    assert list(body["fields"]) == ["reason"], body
+    response = page.post(f"/families/{family.id}/reviews/new", data={**review, "attendees": "", "notes": ""})
+    assert response.status_code == 422
+    assert_field_error(response, "reason", body["fields"]["reason"][0])
+    assert db.session.scalar(select(func.count(Review.id))) == 0
+    assert db.session.get(type(family), family.id).phase == "engagement"
+
+
+# --- Allocation: another worker, and why ----------------------------------------------------------
+
+
+def test_an_allocation_names_another_holder_and_says_why(api, app, db, manager, worker, colleague, family):
+    calls, browser = api(manager), signed_in(app, manager)
+    url, page_url = f"/api/v1/families/{family.id}/allocation", f"/families/{family.id}/allocate"
+    for sent, fields in (({"worker_id": colleague.id, "reason": " "}, ["reason"]),
+                         ({"worker_id": colleague.id}, ["reason"]),
+                         ({"worker_id": worker.id, "reason": "Still Wendy"}, ["worker_id"])):
+        body = assert_error(calls.post(url, json=sent), 422)
+        assert list(body["fields"]) == fields, (sent, body)
+        response = browser.post(page_url, data={"reason": "", **sent})
+        assert response.status_code == 422
+        assert_field_error(response, fields[0], body["fields"][fields[0]][0])
+    assert db.session.scalar(select(func.count(Allocation.id))) == 0
+    assert calls.post(url, json={"worker_id": colleague.id, "reason": "Wendy is on leave."}).status_code == 200

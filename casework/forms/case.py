@@ -254,10 +254,13 @@ class ReviewForm(CreatesRecord, BaseForm):
         "Decision", choices=dict(REVIEW_DECISIONS),
         validators=[_required("Choose continue, step up, step down or close.")],
     )
+    # Which reason closes at a review is the service's rule (services/reviews.py), for the page
+    # (which offers only those) and the API alike.
     reason = SelectField(
         "Reason for closing",
         choices={"": "Choose a reason", **CLOSURE_REASONS},
         validators=[Optional()],
+        validate_choice=False,
     )
     attendees = TextAreaField("Who attended (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
     notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])

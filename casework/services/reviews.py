@@ -15,6 +15,8 @@ from .flags import resolve_cleared
 from .schedule import next_review_dates, next_review_due  # noqa: F401  (the schedule of reviews)
 
 CLOSING_DECISIONS = {"step_down": "step_down", "step_up": "step_up", "close": None}
+# Stepping up or down is its own reason for closing; "close" needs one of these.
+CLOSE_REASONS = ("disengaged", "moved_away", "other")
 
 
 def hold_review(session: Session, actor: User, family: Family, data: dict, now: dt.datetime) -> Review:
@@ -30,8 +32,9 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
         problems["held_on"] = [f"A review cannot be held before the family opened ({family.opened_on:%-d %B %Y})."]
     if decision not in REVIEW_DECISIONS:
         problems["decision"] = ["Choose continue, step up, step down or close."]
-    reason = CLOSING_DECISIONS.get(decision) or (data.get("reason") or None)
-    if decision == "close" and reason not in CLOSURE_REASONS:
+    given = data.get("reason") or None
+    reason = CLOSING_DECISIONS.get(decision) or given
+    if (given is not None and given not in CLOSURE_REASONS) or (decision == "close" and reason not in CLOSE_REASONS):
         problems["reason"] = ["Choose the reason the family is closing."]
     if decision in CLOSING_DECISIONS and "held_on" not in problems and held_on < family.phase_since:
         problems["held_on"] = [

@@ -9,10 +9,11 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
-from ...models import PHASE_ORDER, Family, Flag, Goal, PhaseMove
+from ...models import PHASE_ORDER, Family, Flag, PhaseMove
 from ...services import audit
 from ...services import closures as closure_service
 from ...services import families as family_service
+from ...services import goals as goal_service
 from ...services import phases as phase_service
 from ...services import referrals as referral_service
 from ...services.editing import check_version, ensure_open
@@ -78,12 +79,7 @@ def open_flags_of(family_ids: list[int]) -> dict[int, list[Flag]]:
 def family_payload(family: Family) -> dict:
     """The whole family record: its goals with their ratings, the pending closure with its
     proposer, and the open flags, in a fixed number of queries."""
-    goals = db.session.scalars(
-        select(Goal)
-        .where(Goal.family_id == family.id)
-        .options(selectinload(Goal.ratings))
-        .order_by(Goal.start_date, Goal.id)
-    ).all()
+    goals = goal_service.family_goals(db.session, family)
     proposal = None if family.is_closed else closure_service.pending_closure(db.session, family)
     return schemas.family(
         family,
