@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from casework.models import Allocation, Correction, Review, Visit
+from casework.models import Allocation, AuditEvent, Correction, Review, Visit
 
 from . import factories
 from .helpers import assert_error, assert_field_error, signed_in
@@ -166,3 +166,14 @@ def test_an_allocation_names_another_holder_and_says_why(api, app, db, manager, 
         assert_field_error(response, fields[0], body["fields"][fields[0]][0])
     assert db.session.scalar(select(func.count(Allocation.id))) == 0
     assert calls.post(url, json={"worker_id": colleague.id, "reason": "Wendy is on leave."}).status_code == 200
+
+
+# --- Reading a family's chronology is audited, as reading its record is ---------------------------
+
+
+def test_reading_the_chronology_is_audited_by_either_face(api, page, db, worker, family):
+    assert page.get(f"/families/{family.id}/chronology").status_code == 200
+    assert api(worker).get(f"/api/v1/families/{family.id}/chronology").status_code == 200
+    viewed = db.session.scalars(select(AuditEvent.record_type).where(
+        AuditEvent.action == "view", AuditEvent.family_id == family.id, AuditEvent.user_id == worker.id)).all()
+    assert viewed == ["chronology", "chronology"]
