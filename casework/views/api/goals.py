@@ -10,9 +10,8 @@ from ...forms.case import GoalForm, RatingForm
 from ...forms.fields import NOTE_LIMIT
 from ...services import goals as goal_service
 from ...services import scope
-from ...services.corrections import NOTE_MESSAGE, correct_rating, corrections_of, rating_values
+from ...services.corrections import correct_rating, corrections_of, rating_values
 from ...services.editing import check_version, ensure_open
-from ...services.errors import ValidationFailed
 from . import bp, schemas
 from .core import (
     VALUE,
@@ -22,8 +21,8 @@ from .core import (
     check_form,
     created,
     read_body,
+    read_correction,
     read_version,
-    summary_message,
 )
 from .families import family_in_scope
 
@@ -97,13 +96,7 @@ def correct_progress_rating(rating_id: int):
     ensure_open(rating.goal.family)
     sent = {name: body[name] for name in RATING_SPEC if name in body}
     form = from_json(RatingForm, {**rating_values(rating), **sent})
-    problems = {} if form.validate() else form.flat_errors()
-    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
-    if not note:
-        problems["correction_note"] = [NOTE_MESSAGE]
-    if problems:
-        raise ValidationFailed(summary_message(problems), problems)
-    changes = {name: getattr(form, name).data for name in sent}
+    changes, note = read_correction(form, body, sent)
     changes["version"] = version
     begin_write()
     correct_rating(db.session, user, rating, changes, note, api_now())

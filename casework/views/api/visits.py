@@ -7,25 +7,22 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import VisitForm
-from ...forms.fields import NOTE_LIMIT
 from ...models import Visit
 from ...services import scope
 from ...services import visits as visits_service
-from ...services.corrections import NOTE_MESSAGE, correct_visit, corrections_of
+from ...services.corrections import correct_visit, corrections_of
 from ...services.editing import check_version, ensure_open
-from ...services.errors import ValidationFailed
 from . import bp, schemas
 from .core import (
     LIST,
     VALUE,
     api_now,
-    body_text,
     case_user,
     check_form,
     created,
     read_body,
+    read_correction,
     read_version,
-    summary_message,
 )
 from .families import family_in_scope
 
@@ -85,13 +82,7 @@ def correct(visit_id: int):
     ensure_open(visit.family)
     sent = {name: body[name] for name in VISIT_SPEC if name in body}
     form = from_json(VisitForm, {**visits_service.visit_values(visit), **sent}).set_family(visit.family)
-    problems = {} if form.validate() else form.flat_errors()
-    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
-    if not note:
-        problems["correction_note"] = [NOTE_MESSAGE]
-    if problems:
-        raise ValidationFailed(summary_message(problems), problems)
-    changes = {name: getattr(form, name).data for name in sent}
+    changes, note = read_correction(form, body, sent)
     changes["version"] = version
     begin_write()
     correct_visit(db.session, user, visit, changes, note, api_now())
