@@ -23,7 +23,7 @@ from casework.services.clock import current_time
 from casework.services.errors import Forbidden, NotFound
 
 from .factories import FamilyFactory, GoalFactory, UserFactory, VisitFactory
-from .helpers import sign_in
+from .helpers import assert_refused, sign_in
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -404,7 +404,7 @@ def test_team_family_rows_take_one_query(manager, worker, today):
     assert len(five) == len(fifty) == 1
     # of the 45 added, those opened 45 days ago or more with an odd index: 15, 17, ... 43
     assert len(rows) == 15 and all(row.open_flags and row.overdue for row in rows)
-    with pytest.raises(Forbidden):
+    with assert_refused(Forbidden):
         caseload_service.team_family_rows(db.session, worker, current_time())
 
 
@@ -811,9 +811,9 @@ def test_the_supervision_service(manager, worker, supervised, today):
     assert [(g.goal_id, g.title) for g in view.stalled_goals] == [(goal.id, "The children have a regular bedtime")]
     assert {child.reference for child in view.children_not_seen} == {long_case.reference}
     assert timelines[new_case.id].over_expected  # 5 weeks in engagement, 4 expected
-    with pytest.raises(NotFound):
+    with assert_refused(NotFound):
         supervision_service.supervision(db.session, manager, manager.id, current_time())
-    with pytest.raises(Forbidden):
+    with assert_refused(Forbidden):
         supervision_service.supervision(db.session, worker, worker.id, current_time())
 
 

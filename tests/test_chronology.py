@@ -12,6 +12,7 @@ from casework.services.chronology import chronology
 from casework.services.errors import StaleVersion, ValidationFailed
 
 from .factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory
+from .helpers import assert_refused
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=ZoneInfo("Europe/London"))
 
@@ -74,15 +75,14 @@ def test_correcting_a_visit_keeps_the_old_values(worker, family):
 def test_a_correction_needs_a_note_a_change_and_a_current_version(worker, family):
     visit = VisitFactory(family=family, date=dt.date(2026, 3, 5))
     db.session.flush()
-    with pytest.raises(ValidationFailed):
+    with assert_refused(ValidationFailed, "correction_note", unchanged=[visit]):
         corrections.correct_visit(db.session, worker, visit, {"kind": "office"}, "", NOW)
-    with pytest.raises(ValidationFailed, match="Nothing"):
+    with assert_refused(ValidationFailed, "correction_note", match="Nothing", unchanged=[visit]):
         corrections.correct_visit(db.session, worker, visit, {"kind": "home_visit"}, "typo", NOW)
-    with pytest.raises(StaleVersion):
+    with assert_refused(StaleVersion, "version", unchanged=[visit]):
         corrections.correct_visit(db.session, worker, visit, {"kind": "office", "version": visit.version - 1}, "typo",
                                   NOW)
-    with pytest.raises(ValidationFailed):
-        # children were seen
+    with assert_refused(ValidationFailed, "children_seen", unchanged=[visit]):  # children were seen
         corrections.correct_visit(db.session, worker, visit, {"outcome": "no_access"}, "typo", NOW)
 
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .user import User
 
 CORRECTED_RECORDS = {"visit": "Visit", "rating": "Rating"}
 
@@ -30,4 +34,4 @@ class Correction(db.Model):
     # The values before the correction, as JSON-ready strings: {"date": "2026-03-02", ...}
     old_values: Mapped[dict] = mapped_column(JSON)
 
-    by = relationship("User")
+    by: Mapped[User] = relationship()

@@ -24,18 +24,25 @@ from ..models import (
     Flag,
     Goal,
     GoalRating,
+    GoalStatus,
     GoalStatusChange,
+    Phase,
     PhaseMove,
     Review,
     User,
     Visit,
+    VisitOutcome,
 )
 from .assessments import load_frameworks
 
 # The order of kinds also orders entries of one day (newest first): the opening last of all.
 KINDS = ("referral", "visit", "phase", "review", "goal", "rating", "assessment", "correction", "flag",
          "allocation")
-GOAL_CHANGES = {"achieved": "Goal achieved", "withdrawn": "Goal withdrawn", "active": "Goal active again"}
+GOAL_CHANGES = {
+    GoalStatus.ACHIEVED: "Goal achieved",
+    GoalStatus.WITHDRAWN: "Goal withdrawn",
+    GoalStatus.ACTIVE: "Goal active again",
+}
 
 
 @dataclass
@@ -65,16 +72,16 @@ def _referral_summary(family: Family) -> str:
 
 def _visit_summary(visit: Visit, children: dict[int, str]) -> str:
     text = f"{VISIT_KINDS[visit.kind]}, {VISIT_OUTCOMES[visit.outcome].lower()}"
-    if visit.outcome == "completed" and children:
+    if visit.outcome == VisitOutcome.COMPLETED and children:
         not_seen = [name for cid, name in children.items() if cid not in visit.children_seen_ids]
         text += ": all children seen" if not not_seen else ": not seen: " + ", ".join(not_seen)
     return text
 
 
 def _phase_summary(move: PhaseMove) -> str:
-    if move.to_phase == "closed":
+    if move.to_phase == Phase.CLOSED:
         text = f"Closed: {CLOSURE_REASONS.get(move.reason, move.reason or '').lower()}"
-    elif move.from_phase == "closed":
+    elif move.from_phase == Phase.CLOSED:
         text = "Reopened, back to engagement"
     else:
         text = f"Moved from {PHASE_LABELS[move.from_phase].lower()} to {PHASE_LABELS[move.to_phase].lower()}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from ..models import OPEN_PHASES, Child, Family, Flag, Review, Visit, VisitChild
+from ..models import OPEN_PHASES, Child, Family, Flag, FlagStatus, Review, Visit, VisitChild, VisitOutcome
 from .flag_rules import SEEING_KINDS
 from .schedule import review_interval
 
@@ -38,12 +38,6 @@ class FamilyFilters:
     overdue: bool | None = None
     child_not_seen: bool = False
 
-    @property
-    def narrowed(self) -> bool:
-        """True when anything but the default (open families, everyone's) is asked for."""
-        return bool(self.phase or self.worker_id is not None or self.unallocated or (self.q or "").strip()
-                    or self.flag or self.overdue is not None or self.child_not_seen)
-
 
 def last_review_held():
     """Each family's last review (the review schedule counts from it), correlated to the family."""
@@ -63,7 +57,7 @@ def review_overdue(today: dt.date):
 
 
 def _open_flag(severity: str | None = None):
-    conditions = [Flag.family_id == Family.id, Flag.status != "resolved"]
+    conditions = [Flag.family_id == Family.id, Flag.status != FlagStatus.RESOLVED]
     if severity:
         conditions.append(Flag.severity == severity)
     return select(Flag.id).where(*conditions).correlate(Family).exists()
@@ -76,7 +70,7 @@ def child_not_seen(today: dt.date):
     seen_recently = (
         select(VisitChild.child_id)
         .join(Visit)
-        .where(VisitChild.child_id == Child.id, Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS),
+        .where(VisitChild.child_id == Child.id, Visit.outcome == VisitOutcome.COMPLETED, Visit.kind.in_(SEEING_KINDS),
                Visit.date > window_start, Visit.date <= today)
         .correlate(Child)
         .exists()

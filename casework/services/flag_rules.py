@@ -21,7 +21,22 @@ from flask import current_app
 from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_PHASES, PHASE_LABELS, Child, Family, Flag, Goal, GoalRating, Review, Visit, VisitChild
+from ..models import (
+    OPEN_PHASES,
+    PHASE_LABELS,
+    Child,
+    Family,
+    Flag,
+    FlagStatus,
+    Goal,
+    GoalRating,
+    GoalStatus,
+    Review,
+    Severity,
+    Visit,
+    VisitChild,
+    VisitOutcome,
+)
 
 # Visits at which a child counts as seen: a phone call does not.
 SEEING_KINDS = ("home_visit", "office", "school")
@@ -124,7 +139,7 @@ def review_overdue(session: Session, ctx: Context) -> list[Finding]:
         if (ctx.today - counted_from).days >= ctx.settings.review_escalate_days:
             days = (ctx.today - due).days
             findings.append(
-                Finding(family.id, "review_overdue", "review", "high",
+                Finding(family.id, "review_overdue", "review", Severity.HIGH,
                         f"Review due on {d(due)} has not been held: {days} days overdue.", escalate=True)
             )
     return findings
@@ -136,7 +151,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
     goals = session.execute(
         select(Goal.id, Goal.family_id, Goal.title, Goal.baseline, Goal.start_date, Goal.target_date)
         .join(Family)
-        .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", Goal.start_date <= ctx.today,
+        .where(Family.phase.in_(OPEN_PHASES), Goal.status == GoalStatus.ACTIVE, Goal.start_date <= ctx.today,
                ctx.within(Goal.family_id))
     ).all()
     # An improvement is a rating above every one before it (and the baseline). There was one in
@@ -152,7 +167,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
             )
             .join(Goal)
             .join(Family)
-            .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", GoalRating.date <= ctx.today,
+            .where(Family.phase.in_(OPEN_PHASES), Goal.status == GoalStatus.ACTIVE, GoalRating.date <= ctx.today,
                    ctx.within(Goal.family_id))
             .group_by(GoalRating.goal_id)
         )
@@ -200,7 +215,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
         if target_passed and not stalled:
             why = f"Target date {d(goal.target_date)} has passed and the goal is not achieved. " + why
         findings.append(
-            Finding(goal.family_id, "goal_stalled", key, "high" if escalate else "medium",
+            Finding(goal.family_id, "goal_stalled", key, Severity.HIGH if escalate else Severity.MEDIUM,
                     f"“{goal.title}”: {why}", escalate=escalate)
         )
     return findings
@@ -216,7 +231,7 @@ def phase_overrun(session: Session, ctx: Context) -> list[Finding]:
         if taken <= expected:
             continue
         weeks = (ctx.today - family.phase_since).days // 7
-        severity = "medium" if taken > expected * s.overrun_factor else "low"
+        severity = Severity.MEDIUM if taken > expected * s.overrun_factor else Severity.LOW
         findings.append(
             Finding(family.id, "phase_overrun", "family", severity,
                     f"In {PHASE_LABELS[family.phase].lower()} since {d(family.phase_since)} "
@@ -241,7 +256,7 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
     )
     # Either test needs two visits missed among the last five (a restart only drops visits):
     # only those families' visits come back.
-    missed_kinds = ("no_access", "cancelled")
+    missed_kinds = (VisitOutcome.NO_ACCESS, VisitOutcome.CANCELLED)
     last_five = (
         select(
             numbered.c.family_id,
@@ -271,14 +286,14 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
             visits = [v for v in visits if v[0] > restarted]
         last_two = [outcome for _, outcome in visits[:2]]
         missed = [v for v in visits if v[1] in missed_kinds]
-        if last_two == ["no_access", "no_access"]:
+        if last_two == [VisitOutcome.NO_ACCESS, VisitOutcome.NO_ACCESS]:
             why = f"The last two visits ({d(visits[1][0])} and {d(visits[0][0])}) were no access."
         elif len(missed) >= 3:
             why = (f"{len(missed)} of the last {len(visits)} visits were no access or cancelled "
                    f"(latest {d(missed[0][0])}).")
         else:
             continue
-        findings.append(Finding(family_id, "no_access", "family", "high", why, escalate=True))
+        findings.append(Finding(family_id, "no_access", "family", Severity.HIGH, why, escalate=True))
     return findings
 
 
@@ -291,7 +306,7 @@ def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
         .join(Family, Family.id == Visit.family_id)
         .where(
             Family.phase.in_(OPEN_PHASES),
-            Visit.outcome == "completed",
+            Visit.outcome == VisitOutcome.COMPLETED,
             Visit.kind.in_(SEEING_KINDS),
             Visit.date <= ctx.today,
             ctx.within(Visit.family_id),
@@ -325,7 +340,7 @@ def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
             else f"{first_name} has not been seen since the family opened on {d(family.opened_on)}."
         )
         findings.append(
-            Finding(family_id, "child_not_seen", key, "high",
+            Finding(family_id, "child_not_seen", key, Severity.HIGH,
                     f"{why} Every child should be seen at least every {s.child_seen_days} days.",
                     escalate=True)
         )
@@ -355,7 +370,7 @@ def restart_days(session: Session, family_ids=None) -> dict:
     over the whole service, or only for ``family_ids``."""
     rows = session.execute(
         select(Flag.family_id, Flag.rule, Flag.subject_key, func.max(Flag.resolved_on))
-        .where(Flag.status == "resolved", Flag.resolved_by_id.is_not(None),
+        .where(Flag.status == FlagStatus.RESOLVED, Flag.resolved_by_id.is_not(None),
                true() if family_ids is None else Flag.family_id.in_(family_ids))
         .group_by(Flag.family_id, Flag.rule, Flag.subject_key)
     )

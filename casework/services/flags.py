@@ -11,7 +11,20 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..models import PHASE_LABELS, Family, Flag, GoalRating, GoalStatusChange, PhaseMove, Review, User, Visit
+from ..models import (
+    PHASE_LABELS,
+    Family,
+    Flag,
+    FlagStatus,
+    GoalRating,
+    GoalStatusChange,
+    Phase,
+    PhaseMove,
+    Review,
+    User,
+    Visit,
+    VisitOutcome,
+)
 from .clock import local_date
 from .errors import Forbidden, ValidationFailed
 from .flag_rules import evaluate, restart_days
@@ -27,14 +40,14 @@ def list_flags(session: Session, actor: User, status: str | None = None, family_
     require_case_role(actor)
     query = select(Flag).join(Family).where(family_scope(actor))
     if status == "open":
-        query = query.where(Flag.status != "resolved")
+        query = query.where(Flag.status != FlagStatus.RESOLVED)
     elif status == "resolved":
-        query = query.where(Flag.status == "resolved")
+        query = query.where(Flag.status == FlagStatus.RESOLVED)
     if family_id is not None:
         query = query.where(Flag.family_id == family_id)
     flags = session.scalars(query.order_by(Flag.raised_at, Flag.id)).all()
     severity_rank = {"high": 0, "medium": 1, "low": 2}
-    return sorted(flags, key=lambda f: (f.status == "resolved", severity_rank[f.severity]))
+    return sorted(flags, key=lambda f: (f.status == FlagStatus.RESOLVED, severity_rank[f.severity]))
 
 
 def check_writable(flag: Flag) -> None:
@@ -46,10 +59,10 @@ def check_writable(flag: Flag) -> None:
 
 def acknowledge(session: Session, actor: User, flag: Flag, now: dt.datetime) -> Flag:
     check_writable(flag)
-    if flag.status == "resolved":
+    if flag.status == FlagStatus.RESOLVED:
         raise ValidationFailed("This flag is already resolved.", {"status": ["This flag is already resolved."]})
-    if flag.status == "open":
-        flag.status = "acknowledged"
+    if flag.status == FlagStatus.OPEN:
+        flag.status = FlagStatus.ACKNOWLEDGED
         flag.acknowledged_at = now
         flag.acknowledged_by_id = actor.id
         session.flush()
@@ -65,9 +78,9 @@ def resolve(session: Session, actor: User, flag: Flag, note: str | None, now: dt
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("Say what was decided.", {"note": ["Say what was decided about this flag."]})
-    if flag.status == "resolved":
+    if flag.status == FlagStatus.RESOLVED:
         raise ValidationFailed("This flag is already resolved.", {"status": ["This flag is already resolved."]})
-    flag.status = "resolved"
+    flag.status = FlagStatus.RESOLVED
     flag.resolved_at = now
     flag.resolved_on = local_date(now)
     flag.resolved_by_id = actor.id
@@ -86,7 +99,7 @@ def _cleared_by(record) -> tuple[tuple[str, ...], set[str], Callable | None]:
     if isinstance(record, Review):
         return ("review_overdue",), {"review"}, lambda flag: f"Review held on {_day(record.held_on)}."
     if isinstance(record, Visit):
-        if record.outcome != "completed":
+        if record.outcome != VisitOutcome.COMPLETED:
             return (), set(), None
         names = {row.child_id: row.child.first_name for row in record.children_seen}
 
@@ -104,7 +117,7 @@ def _cleared_by(record) -> tuple[tuple[str, ...], set[str], Callable | None]:
         return (("goal_stalled",), {f"goal:{record.goal_id}"},
                 lambda flag: f"Goal {record.status} on {_day(record.date)}.")
     if isinstance(record, PhaseMove):
-        if record.to_phase == "closed":
+        if record.to_phase == Phase.CLOSED:
             return ("phase_overrun",), {"family"}, lambda flag: f"Family closed on {_day(record.date)}."
         return (("phase_overrun",), {"family"},
                 lambda flag: f"Moved to {PHASE_LABELS[record.to_phase].lower()} on {_day(record.date)}.")
@@ -122,7 +135,7 @@ def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_recor
         return []
     candidates = [
         flag for flag in session.scalars(
-            select(Flag).where(Flag.family_id == family.id, Flag.status != "resolved", Flag.rule.in_(rules))
+            select(Flag).where(Flag.family_id == family.id, Flag.status != FlagStatus.RESOLVED, Flag.rule.in_(rules))
         )
         if flag.subject_key in subjects
     ]
@@ -137,7 +150,7 @@ def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_recor
     cleared = [flag for flag in candidates if (flag.rule, flag.subject_key) not in held]
     for flag in cleared:
         flag.resolution = words(flag)
-        flag.status = "resolved"
+        flag.status = FlagStatus.RESOLVED
         flag.resolved_at = now
         flag.resolved_on = today
     session.flush()

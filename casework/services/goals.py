@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import GOAL_STATUSES, Family, Goal, GoalRating, GoalStatusChange, User
+from ..models import GOAL_STATUSES, Family, Goal, GoalRating, GoalStatus, GoalStatusChange, User
 from .clock import local_date
 from .editing import check_version, ensure_open
 from .errors import NotFound, ValidationFailed
@@ -55,7 +55,7 @@ def agree_goal(session: Session, family: Family, data: dict, now: dt.datetime, a
     values = {name: data[name] for name in GOAL_FIELDS}
     values["title"] = values["title"].strip()
     _check_goal(values, local_date(now))
-    goal = Goal(family=family, status="active", next_step=_next_step(data.get("next_step")),
+    goal = Goal(family=family, status=GoalStatus.ACTIVE, next_step=_next_step(data.get("next_step")),
                 agreed_by_id=actor.id if actor else None, **values)
     session.add(goal)
     session.flush()

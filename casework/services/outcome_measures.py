@@ -22,6 +22,8 @@ from ..models import (
     Family,
     Goal,
     GoalRating,
+    GoalStatus,
+    Phase,
     PhaseMove,
     User,
 )
@@ -93,7 +95,8 @@ class Measures(dict):
 
 
 def _in_period(actor: User, start: dt.date, end: dt.date, team_id: int | None):
-    return (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end, Family.phase == "closed")
+    return (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end,
+            Family.phase == Phase.CLOSED)
 
 
 def outcome_measures(session: Session, actor: User, start: dt.date, end: dt.date,
@@ -149,14 +152,14 @@ def _goal_measures(session: Session, in_period, measures: Measures, child_counts
         select(Goal.family_id, Goal.area, Goal.status, Goal.baseline, latest.c.rating)
         .join(Family)
         .outerjoin(latest, (latest.c.goal_id == Goal.id) & (latest.c.n == 1))
-        .where(*in_period, Goal.status != "withdrawn")
+        .where(*in_period, Goal.status != GoalStatus.WITHDRAWN)
     ).all()
     achieved = measures("goals_achieved", "goals")
     order = {code: index for index, code in enumerate(current_app.config["CASEWORK_GOAL_AREAS"])}
     area_families: dict[str, dict[int, bool]] = defaultdict(dict)
     for family_id, area, status, baseline, rating in sorted(goals, key=lambda goal: order.get(goal[1], len(order))):
         improved = rating is not None and rating > baseline
-        achieved.add(family_id, 1, status == "achieved")
+        achieved.add(family_id, 1, status == GoalStatus.ACHIEVED)
         measures(f"area:{area}:goals", "goals").add(family_id, 1, improved)
         area_families[area][family_id] = area_families[area].get(family_id, False) or improved
     for area, families in area_families.items():
@@ -266,13 +269,13 @@ def _weeks_in_phase(session: Session, families, in_period) -> dict[str, dict[int
     spent: dict[str, dict[int, float]] = {name: {} for name in OPEN_PHASES}
     for family_id, opened_on, closed_on, _ in families:
         days = Counter()
-        phase, since = "engagement", opened_on
+        phase, since = Phase.ENGAGEMENT, opened_on
         for date, to_phase in moves[family_id]:
             days[phase] += (date - since).days
             phase, since = to_phase, date
-            if to_phase == "closed":
+            if to_phase == Phase.CLOSED:
                 break
-        if phase != "closed":
+        if phase != Phase.CLOSED:
             days[phase] += (closed_on - since).days
         for name in OPEN_PHASES:
             spent[name][family_id] = days[name] / 7

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..models import User
+from ..models import Role, User
 
 REDACTED = "[redacted]"
-ROLE_LABELS = {"worker": "Family worker", "manager": "Manager", "admin": "Administrator"}
+ROLE_LABELS = {Role.WORKER: "Family worker", Role.MANAGER: "Manager", Role.ADMIN: "Administrator"}
 
 
 def _name_parts(name: str | None) -> set[str]:

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import CLOSURE_REASONS, OPEN_PHASES, Family, FamilyConcern, User
+from ..models import CLOSURE_REASONS, OPEN_PHASES, Family, FamilyConcern, Phase, User
 from .assessments import load_frameworks
 from .disclosure import cell_rows, rounded_for
 from .errors import Forbidden
@@ -102,7 +102,7 @@ def sustained_outcomes(session: Session, actor: User, today: dt.date, team_id: i
     for months in (3, 6, 12):
         end = _months_before(today, months)
         start = _months_before(end, 3)
-        closed = select(Family.id).where(report_scope(actor, team_id), Family.phase == "closed",
+        closed = select(Family.id).where(report_scope(actor, team_id), Family.phase == Phase.CLOSED,
                                          Family.closed_on >= start, Family.closed_on < end)
         total = session.scalar(select(func.count()).select_from(closed.subquery()))
         re_referred = session.scalar(

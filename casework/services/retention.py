@@ -61,6 +61,7 @@ from ..models import (
     Family,
     Flag,
     Goal,
+    Phase,
     PhaseMove,
     Review,
     Transfer,
@@ -120,7 +121,7 @@ def due_for_review(session: Session, today: dt.date, team_id: int | None = None,
     cutoff = years_before(today, years)
     query = (
         select(Family)
-        .where(Family.phase == "closed", Family.closed_on.is_not(None), Family.closed_on < cutoff,
+        .where(Family.phase == Phase.CLOSED, Family.closed_on.is_not(None), Family.closed_on < cutoff,
                Family.closure_recorded_on.is_not(None), Family.closure_recorded_on < cutoff,
                Family.anonymised_at.is_(None))
         .order_by(Family.closed_on, Family.id)

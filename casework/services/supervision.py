@@ -12,7 +12,22 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_PHASES, PHASE_LABELS, Child, Family, Flag, Goal, PhaseMove, Review, User, Visit, VisitChild
+from ..models import (
+    OPEN_PHASES,
+    PHASE_LABELS,
+    Child,
+    Family,
+    Flag,
+    FlagStatus,
+    Goal,
+    PhaseMove,
+    Review,
+    Role,
+    User,
+    Visit,
+    VisitChild,
+    VisitOutcome,
+)
 from .clock import local_date
 from .errors import Forbidden, NotFound
 from .flag_rules import SEEING_KINDS
@@ -135,7 +150,7 @@ def supervised_worker(session: Session, manager: User, user_id: int) -> User:
     worker = session.scalar(
         select(User).where(
             User.id == user_id,
-            ((User.team_id == manager.team_id) & (User.role == "worker")) | holds_team_family,
+            ((User.team_id == manager.team_id) & (User.role == Role.WORKER)) | holds_team_family,
         )
     )
     if worker is None or manager.team_id is None:
@@ -210,7 +225,7 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
 
         flags = session.scalars(
             select(Flag)
-            .where(Flag.family_id.in_(ids), Flag.rule == "goal_stalled", Flag.status != "resolved")
+            .where(Flag.family_id.in_(ids), Flag.rule == "goal_stalled", Flag.status != FlagStatus.RESOLVED)
             .order_by(Flag.raised_at, Flag.id)
         ).all()
         goal_ids = {_goal_id(flag.subject_key) for flag in flags} - {None}
@@ -222,7 +237,7 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
             stalled.append(StalledGoal(
                 family_id=flag.family_id, reference=families[flag.family_id].reference, goal_id=goal_id,
                 title=titles.get(goal_id), severity=flag.severity, message=flag.message, raised_on=flag.raised_on,
-                acknowledged=flag.status == "acknowledged",
+                acknowledged=flag.status == FlagStatus.ACKNOWLEDGED,
             ))
 
         # Children not seen at a home, office or school visit in the window, in families open
@@ -230,7 +245,7 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
         last_seen = (
             select(VisitChild.child_id, func.max(Visit.date).label("date"))
             .join(Visit)
-            .where(Visit.family_id.in_(ids), Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS),
+            .where(Visit.family_id.in_(ids), Visit.outcome == VisitOutcome.COMPLETED, Visit.kind.in_(SEEING_KINDS),
                    Visit.date <= today)
             .group_by(VisitChild.child_id)
             .subquery()

@@ -16,10 +16,13 @@ from ..models import (
     AuditEvent,
     Family,
     Flag,
+    FlagStatus,
     Goal,
     GoalRating,
+    GoalStatus,
     Notification,
     Review,
+    Role,
     User,
 )
 from ..models.base import utcnow
@@ -88,7 +91,7 @@ def _people(session: Session, family_ids) -> tuple[dict[int, tuple], dict[int, l
             families[row.id] = (row.reference, row.worker_id, row.team_id)
     managers: dict[int, list[int]] = {}
     for user_id, team_id in session.execute(
-        select(User.id, User.team_id).where(User.role == "manager", User.active.is_(True))
+        select(User.id, User.team_id).where(User.role == Role.MANAGER, User.active.is_(True))
     ):
         managers.setdefault(team_id, []).append(user_id)
     return families, managers
@@ -101,7 +104,7 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
         return f"Family closed on {d(family.closed_on)}." if family.closed_on else "Family closed."
     if flag.rule == "goal_stalled":
         goal = session.get(Goal, int(flag.subject_key.split(":")[1]))
-        if goal is None or goal.status != "active":
+        if goal is None or goal.status != GoalStatus.ACTIVE:
             return f"Goal {goal.status if goal else 'removed'}."
         latest = session.execute(
             select(GoalRating.rating, GoalRating.date).where(GoalRating.goal_id == goal.id, GoalRating.date <= today)
@@ -139,7 +142,7 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         (row.family_id, row.rule, row.subject_key): row
         for row in session.execute(
             select(Flag.id, Flag.family_id, Flag.rule, Flag.subject_key, Flag.severity, Flag.message, Flag.escalated)
-            .where(Flag.status != "resolved")
+            .where(Flag.status != FlagStatus.RESOLVED)
         )
     }
     reminders = _review_reminders(session, today)
@@ -199,7 +202,7 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         flag = loaded[flag_id]
         # The note first: its queries would otherwise flush half a resolution on its own.
         flag.resolution = _cleared_note(session, flag, today)
-        flag.status = "resolved"
+        flag.status = FlagStatus.RESOLVED
         flag.resolved_at = now
         flag.resolved_on = today
         summary.flags_resolved += 1
@@ -246,7 +249,7 @@ def _insert_flags(session: Session, findings: list[Finding], now: dt.datetime, t
     rows = [
         {
             "family_id": f.family_id, "rule": f.rule, "subject_key": f.subject_key, "severity": f.severity,
-            "message": f.message, "raised_at": now, "raised_on": today, "status": "open",
+            "message": f.message, "raised_at": now, "raised_on": today, "status": FlagStatus.OPEN,
             "escalated": f.escalate, "version": 1,
         }
         for f in findings
@@ -270,7 +273,8 @@ def _insert_flags(session: Session, findings: list[Finding], now: dt.datetime, t
                 "changed": {
                     "family_id": [None, family_id], "rule": [None, rule], "subject_key": [None, subject_key],
                     "severity": [None, row["severity"]], "raised_at": [None, raised_at],
-                    "raised_on": [None, raised_on], "status": [None, "open"], "escalated": [None, row["escalated"]],
+                    "raised_on": [None, raised_on], "status": [None, FlagStatus.OPEN],
+                    "escalated": [None, row["escalated"]],
                 },
                 "personal_fields_changed": ["message"],
             },

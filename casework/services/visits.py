@@ -6,13 +6,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import Family, Goal, User, Visit, VisitChild
+from ..models import Family, Goal, User, Visit, VisitChild, VisitOutcome
 from .clock import local_date
 from .editing import ensure_open
 from .errors import ValidationFailed
 from .flags import resolve_cleared
 
-SEEING_OUTCOMES = ("completed",)
+SEEING_OUTCOMES = (VisitOutcome.COMPLETED,)
 VISIT_FIELDS = ("date", "kind", "outcome", "duration_minutes", "notes", "children_seen", "seen_alone",
                 "goals_discussed")
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..database import begin_write
 from ..extensions import db
 from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, WithdrawGoalForm
-from ..models import GOAL_STATUSES
+from ..models import GOAL_STATUSES, GoalStatus
 from ..services import charts, clock, drafts, scope
 from ..services import corrections as corrections_service
 from ..services import goals as goals_service
@@ -38,9 +38,9 @@ STALE_STATUS_MESSAGE = (
     "Check it below and try again."
 )
 STATUS_DONE = {
-    "achieved": "The goal is marked as achieved.",
-    "withdrawn": "The goal is withdrawn.",
-    "active": "The goal is active again.",
+    GoalStatus.ACHIEVED: "The goal is marked as achieved.",
+    GoalStatus.WITHDRAWN: "The goal is withdrawn.",
+    GoalStatus.ACTIVE: "The goal is active again.",
 }
 # A chart is an image of case data: nothing in it may run, and only its own inline styles
 # (pygal's) apply.
@@ -158,7 +158,7 @@ def rate(goal_id):
 def status(goal_id):
     goal = goal_or_abort(goal_id)
     wanted = request.form.get("status", "")
-    if wanted == "withdrawn":  # withdrawing asks why, on a page of its own
+    if wanted == GoalStatus.WITHDRAWN:  # withdrawing asks why, on a page of its own
         return redirect(url_for("goals.withdraw", goal_id=goal.id), 303)
     changes = {"status": wanted, "version": parse_version(request.form.get("version"))}
     form = RatingForm(formdata=None)
@@ -228,12 +228,12 @@ def withdraw(goal_id):
         return _render_withdraw(form, goal)
     if not form.validate():
         return _render_withdraw(form, goal, 422)
-    changes = {"status": "withdrawn", "reason": form.reason.data, "version": parse_version(form.version.data)}
+    changes = {"status": GoalStatus.WITHDRAWN, "reason": form.reason.data, "version": parse_version(form.version.data)}
     status = save_form(form, goal, lambda: goals_service.update_goal(
         db.session, goal, changes, clock.current_time(), current_actor()))
     if status:
         return _render_withdraw(form, goal, status)
-    flash_done(STATUS_DONE["withdrawn"])
+    flash_done(STATUS_DONE[GoalStatus.WITHDRAWN])
     return redirect(url_for("goals.show", goal_id=goal.id))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
 from ..extensions import db
+from ..models import CASE_ROLES
 from ..services import audit, clock, scope, submissions
 from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
 
@@ -57,7 +58,7 @@ def role_required(*roles):
 
 def case_worker_required(view):
     """Workers and managers only: admins get 403 on case records."""
-    return role_required("worker", "manager")(view)
+    return role_required(*CASE_ROLES)(view)
 
 
 def manager_required(view):

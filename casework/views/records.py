@@ -14,7 +14,7 @@ from ..database import begin_write
 from ..downloads import subject_access_json
 from ..extensions import db
 from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
-from ..models import Family
+from ..models import Family, Role
 from ..services import clock, editing, scope, subject_access
 from ..services import families as families_service
 from ..services import retention as retention_service
@@ -31,7 +31,7 @@ from .helpers import (
 
 bp = Blueprint("records", __name__)
 
-manager_required = role_required("manager")
+manager_required = role_required(Role.MANAGER)
 
 
 def _audit_export(family_id: int, record_type: str, record_id: int, fmt: str, redacted: bool) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms.fields import id_number
 from ..forms.reports import PeriodForm, whole_months
-from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Team
+from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Role, Team
 from ..services import charts, clock, disclosure, outcome_measures
 from ..services import goals as goals_service
 from ..services import reports as reports_service
@@ -35,7 +35,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def reports_required(view):
     """Managers and admins."""
-    return role_required("manager", "admin")(view)
+    return role_required(Role.MANAGER, Role.ADMIN)(view)
 
 
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
@@ -230,7 +230,7 @@ def measure_title(measure, frameworks) -> str:
 
 
 @bp.get("/outcomes/families")
-@role_required("manager")
+@role_required(Role.MANAGER)
 def outcome_families():
     """The families behind one figure of the outcomes report (``?measure=KEY`` and the
     period): a manager's own team, by reference. Admins: 403 (figures only)."""

@@ -9,7 +9,7 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
-from ...models import PHASE_ORDER, Family, Flag, PhaseMove
+from ...models import PHASE_ORDER, Family, Flag, FlagStatus, PhaseMove
 from ...services import audit
 from ...services import closures as closure_service
 from ...services import families as family_service
@@ -68,7 +68,7 @@ def open_flags_of(family_ids: list[int]) -> dict[int, list[Flag]]:
         return found
     flags = db.session.scalars(
         select(Flag)
-        .where(Flag.family_id.in_(family_ids), Flag.status != "resolved")
+        .where(Flag.family_id.in_(family_ids), Flag.status != FlagStatus.RESOLVED)
         .order_by(Flag.raised_at, Flag.id)
     ).all()
     for flag in sorted(flags, key=lambda f: SEVERITY_RANK.get(f.severity, 9)):
