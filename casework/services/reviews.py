@@ -14,6 +14,8 @@ from .errors import ValidationFailed
 from .flags import resolve_cleared
 
 CLOSING_DECISIONS = {"step_down": "step_down", "step_up": "step_up", "close": None}
+# Stepping up or down is its own reason for closing; "close" needs one of these.
+CLOSE_REASONS = ("disengaged", "moved_away", "other")
 
 
 def hold_review(session: Session, actor: User, family: Family, data: dict, now: dt.datetime) -> Review:
@@ -29,8 +31,9 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
         problems["held_on"] = [f"A review cannot be held before the family opened ({long_day_text(family.opened_on)})."]
     if decision not in REVIEW_DECISIONS:
         problems["decision"] = ["Choose continue, step up, step down or close."]
-    reason = CLOSING_DECISIONS.get(decision) or (data.get("reason") or None)
-    if decision == "close" and reason not in CLOSURE_REASONS:
+    given = data.get("reason") or None
+    reason = CLOSING_DECISIONS.get(decision) or given
+    if (given is not None and given not in CLOSURE_REASONS) or (decision == "close" and reason not in CLOSE_REASONS):
         problems["reason"] = ["Choose the reason the family is closing."]
     if decision in CLOSING_DECISIONS and "held_on" not in problems and held_on < family.phase_since:
         problems["held_on"] = [

@@ -9,16 +9,17 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..models import Family, Team, Transfer, TransferStatus, User
 from .allocation import allocatable_worker, record_allocation
-from .editing import ensure_open
+from .editing import check_version, ensure_open
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .notifications import managers_of, notify
 
 
 def request_transfer(session: Session, actor: User, family: Family, to_team_id: int, reason: str,
-                     now: dt.datetime) -> Transfer:
+                     now: dt.datetime, version: int | None = None) -> Transfer:
     """Offer a family to another team. Until that team's manager accepts, it stays here."""
     if not actor.is_manager:
         raise Forbidden("Only a manager can transfer a family.")
+    check_version(family, version)
     ensure_open(family)
     problems = {}
     if to_team_id == family.team_id or session.get(Team, to_team_id) is None:

@@ -33,6 +33,7 @@ from ..services import notifications as notifications_service
 from ..services import reviews as reviews_service
 from ..services import visits as visits_service
 from ..services.charts import assessment_chart_height, assessment_chart_summary, chart_summary
+from ..services.corrections import corrections_of
 from ..services.errors import NotFound
 from ..services.family_filters import FLAG_FILTERS, FamilyFilters
 from ..services.review_schedule import next_review_due
@@ -218,6 +219,7 @@ def _render_show(family, status=200, reopen_form=None):
     today = clock.local_date(now)
     goals = goals_service.family_plan(db.session, family)
     flags = flags_service.family_flags(db.session, family)
+    visits = visits_service.visit_history(db.session, family)
     if reopen_form is None and family.is_closed and actor.is_manager:
         reopen_form = ReopenForm(formdata=None)
     earlier = family.previous_family
@@ -229,8 +231,8 @@ def _render_show(family, status=200, reopen_form=None):
         pending_closure=None if family.is_closed else closures_service.pending_closure(db.session, family),
         goals=goals,
         goals_by_id={goal.id: goal for goal in goals},
-        visits=visits_service.visit_history(db.session, family),
-        visit_corrections=visits_service.visit_corrections(db.session, family),
+        visits=visits,
+        visit_corrections=corrections_of(db.session, "visit", [visit.id for visit in visits]),
         reviews=reviews_service.reviews_held(db.session, family),
         open_flags=[flag for flag in flags if flag.is_open],
         resolved_flags=[flag for flag in flags if not flag.is_open],

@@ -107,7 +107,7 @@ def _render_show(goal, form, status=200):
             form=form,
             area_label=goals_service.area_label,
             chart_alt=charts.chart_summary(goal),
-            corrections=goals_service.rating_corrections(db.session, goal),
+            corrections=corrections_service.corrections_of(db.session, "rating", [r.id for r in goal.ratings]),
             rating_correction_lines=rating_correction_lines,
         ),
         status,
@@ -271,14 +271,13 @@ def correct_rating(rating_id):
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
     if request.method == "GET":
-        form = RatingCorrectionForm(data={"date": rating.date, "rating": rating.rating, "note": rating.note,
-                                          "version": str(rating.version)})
+        form = RatingCorrectionForm(data={**corrections_service.rating_values(rating), "version": str(rating.version)})
         return _render_correct(form, rating)
     form = RatingCorrectionForm()
     if not form.validate():
         return _render_correct(form, rating, 422)
-    changes = {"date": form.date.data, "rating": form.rating.data, "note": form.note.data or "",
-               "version": parse_version(form.version.data)}
+    changes = {name: getattr(form, name).data for name in corrections_service.RATING_FIELDS}
+    changes["version"] = parse_version(form.version.data)
     status = save_form(form, rating, lambda: corrections_service.correct_rating(
         db.session, current_actor(), rating, changes, form.correction_note.data, clock.current_time()))
     if status:

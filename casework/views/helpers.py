@@ -1,7 +1,5 @@
-"""Small helpers the HTML views share: roles, scope, versions, closed families, messages, CSV
-downloads and charts."""
-import csv
-import io
+"""Small helpers the HTML views share: roles, scope, versions, closed families, messages,
+charts."""
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -164,24 +162,6 @@ def chart_response(svg: str) -> Response:
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = CHART_POLICY
-    return response
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def csv_download(rows, filename: str) -> Response:
-    """``rows`` as a CSV file to download (never cached), each cell safe to open."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from ..downloads import csv_download
 from ..extensions import db
 from ..forms.fields import id_number
 from ..forms.reports import PeriodForm, whole_months
@@ -26,7 +27,7 @@ from ..services import goals as goals_service
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
 from ..services.errors import Forbidden
-from .helpers import chart_response, csv_download, current_actor, role_required
+from .helpers import chart_response, current_actor, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from ..downloads import csv_download
 from ..extensions import db
 from ..forms.manager import FLAG_CHOICES, OVERDUE_CHOICES, OVERDUE_VALUES, UNALLOCATED, FamilyExportForm, seen_choices
 from ..models import OPEN_PHASES, PHASE_LABELS
@@ -15,7 +16,7 @@ from ..services import allocation as allocation_service
 from ..services import caseload as caseload_service
 from ..services import charts, clock, provisioning
 from ..services import supervision as supervision_service
-from .helpers import chart_response, csv_download, current_actor, manager_required, or_refuse
+from .helpers import chart_response, current_actor, manager_required, or_refuse
 
 bp = Blueprint("team", __name__)
 

@@ -12,7 +12,7 @@ from ..models import CORRECTED_FIELDS, VISIT_KINDS, VISIT_OUTCOMES
 from ..services import clock, drafts, scope
 from ..services import goals as goals_service
 from ..services import visits as visits_service
-from ..services.corrections import correct_visit
+from ..services.corrections import correct_visit, corrections_of
 from ..services.errors import ServiceError, ValidationFailed
 from .helpers import (
     case_worker_required,
@@ -38,22 +38,6 @@ def _describe(form):
     return form
 
 
-def _visit_data(form) -> dict:
-    seen = set(form.children_seen.data or [])
-    alone = set(form.seen_alone.data or [])
-    return {
-        "date": form.date.data,
-        "kind": form.kind.data,
-        "outcome": form.outcome.data,
-        "duration_minutes": form.duration_minutes.data,
-        # A child seen on their own was seen; ids in a fixed order, as the record keeps them.
-        "children_seen": sorted(seen | alone),
-        "seen_alone": sorted(alone),
-        "goals_discussed": sorted(set(form.goals_discussed.data or [])),
-        "notes": form.notes.data or "",
-    }
-
-
 # --- Logging a visit ------------------------------------------------------------------------
 
 
@@ -70,7 +54,7 @@ def new(family_id):
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
     now = clock.current_time()
-    form = _describe(VisitForm().set_family(family, goals_service.active_goals(db.session, family)))
+    form = _describe(VisitForm().set_family(family, visits_service.goals_to_discuss(db.session, family)))
     if request.method == "GET":
         form.date.data = clock.local_date(now)
         return _render(form, family, draft=restore_draft(form, "visit", family, now))
@@ -80,7 +64,7 @@ def new(family_id):
         return _render(form, family, 422)
     begin_write()
     try:
-        visit = visits_service.log_visit(db.session, actor, family, _visit_data(form), now)
+        visit = visits_service.log_visit(db.session, actor, family, form.visit_data(), now)
         save_once(form, "visit", visit, url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
         drafts.discard(db.session, actor, drafts.form_key("visit", family.id))
     except ValidationFailed as error:
@@ -155,7 +139,7 @@ def _render_correct(form, visit, status=200):
     plan = goals_service.family_plan(db.session, family)
     return (
         render_template("visits/correct.html", form=form, visit=visit, family=family,
-                        corrections=visits_service.visit_corrections(db.session, family).get(visit.id, []),
+                        corrections=corrections_of(db.session, "visit", [visit.id])[visit.id],
                         correction_lines=correction_lines,
                         goals_by_id={goal.id: goal for goal in plan}),
         status,
@@ -176,28 +160,15 @@ def correct(visit_id):
     family = visit.family
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
-    # Goals to choose from: the active ones, and any this visit discussed that are no longer.
-    active = goals_service.active_goals(db.session, family)
-    goals = active + [goal for goal in visit.goals_discussed if goal not in active]
+    goals = visits_service.goals_to_discuss(db.session, family, visit)
     if request.method == "GET":
-        form = VisitCorrectionForm(data={
-            "date": visit.date,
-            "kind": visit.kind,
-            "outcome": visit.outcome,
-            "duration_minutes": visit.duration_minutes,
-            "children_seen": visit.children_seen_ids,
-            "seen_alone": visit.seen_alone_ids,
-            "goals_discussed": [goal.id for goal in visit.goals_discussed],
-            "notes": visit.notes,
-            "version": str(visit.version),
-        })
+        form = VisitCorrectionForm(data={**visits_service.visit_values(visit), "version": str(visit.version)})
         _describe(form.set_family(family, goals))
         return _render_correct(form, visit)
     form = _describe(VisitCorrectionForm().set_family(family, goals))
     if not form.validate():
         return _render_correct(form, visit, 422)
-    changes = _visit_data(form)
-    changes["version"] = parse_version(form.version.data)
+    changes = {**form.visit_data(), "version": parse_version(form.version.data)}
     status = save_form(form, visit, lambda: correct_visit(
         db.session, current_actor(), visit, changes, form.correction_note.data, clock.current_time()))
     if status:

@@ -15,9 +15,10 @@ from werkzeug.routing import RequestRedirect
 
 from ...database import end_read
 from ...extensions import db
-from ...forms.fields import bounded_id, too_long
+from ...forms.fields import NOTE_LIMIT, bounded_id, too_long
 from ...services import accounts, audit, totp
 from ...services.clock import current_time
+from ...services.corrections import NOTE_MESSAGE
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
 from . import bp
@@ -276,6 +277,18 @@ def body_text(body: dict, name: str, *, limit: int | None = None) -> str:
         message = too_long(name.replace("_", " ").capitalize(), limit, len(text))
         raise ValidationFailed(message, {name: [message]})
     return text
+
+
+def read_correction(form, body: dict, sent: dict) -> tuple[dict, str]:
+    """A correction's changes (the fields ``sent``, as ``form`` read them with the rest of the
+    record) and its note; or a 422 naming every problem at once, the missing note among them."""
+    problems = {} if form.validate() else form.flat_errors()
+    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
+    if not note:
+        problems["correction_note"] = [NOTE_MESSAGE]
+    if problems:
+        raise ValidationFailed(summary_message(problems), problems)
+    return {name: getattr(form, name).data for name in sent}, note
 
 
 def body_id(body: dict, name: str, message: str, *, required: bool = True) -> int | None:

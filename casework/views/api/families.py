@@ -10,11 +10,12 @@ from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
 from ...forms.fields import MAX_ID, bounded_id
-from ...models import PHASE_ORDER, Family, Goal, PhaseMove
+from ...models import PHASE_ORDER, Family, PhaseMove
 from ...services import audit
 from ...services import closures as closure_service
 from ...services import families as family_service
 from ...services import flags as flag_service
+from ...services import goals as goal_service
 from ...services import phases as phase_service
 from ...services import referrals as referral_service
 from ...services.editing import check_version, ensure_open
@@ -59,12 +60,7 @@ PAGE_CAP = 10**9
 def family_payload(family: Family) -> dict:
     """The whole family record: its goals with their ratings, the pending closure with its
     proposer, and the open flags, in a fixed number of queries."""
-    goals = db.session.scalars(
-        select(Goal)
-        .where(Goal.family_id == family.id)
-        .options(selectinload(Goal.ratings))
-        .order_by(Goal.start_date, Goal.id)
-    ).all()
+    goals = goal_service.family_goals(db.session, family)
     proposal = None if family.is_closed else closure_service.pending_closure(db.session, family)
     return schemas.family(
         family,
