@@ -137,7 +137,8 @@ def seed_demo(family_count, seed):
         f"in {counts['teams']:,} teams with {counts['users']:,} users: "
         f"{counts.get('children', 0):,} children, {counts.get('visits', 0):,} visits, "
         f"{counts.get('goals', 0):,} goals, {counts.get('goal_ratings', 0):,} ratings, "
-        f"{counts.get('reviews', 0):,} reviews, in {elapsed:.1f} s (seed {seed}, dated from {today:%-d %B %Y})."
+        f"{counts.get('reviews', 0):,} reviews, in {elapsed:.1f} s "
+        f"(seed {seed}, dated from {clock.long_day_text(today)})."
     )
     _print_logins(result)
 
@@ -181,9 +182,9 @@ def parse_now(value: str | None) -> datetime:
 @needs_schema
 def run_jobs(now_text, as_json):
     """Run the daily sweep once: reminders, overdue reviews, flags, e-mail."""
-    from .services.sweep import run_daily
+    from .scheduler import run_daily
 
-    summary = run_daily(db.session, parse_now(now_text))
+    summary = run_daily(parse_now(now_text))
     click.echo(json.dumps(summary.as_dict()) if as_json else summary.line())
 
 

@@ -14,6 +14,7 @@ from casework.services import phases as phase_service
 from casework.services import reviews
 from casework.services import transfers as transfer_service
 from casework.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from casework.services.review_schedule import next_review_due
 
 from .factories import FamilyFactory, UserFactory
 from .helpers import assert_refused
@@ -129,7 +130,7 @@ def test_a_returned_closure_leaves_the_family_open(approval, worker, manager, mo
 def test_a_closing_review_waits_for_approval_and_counts_as_held(approval, worker, manager, moving_on):
     review = reviews.hold_review(db.session, worker, moving_on, {"held_on": TODAY, "decision": "step_up"}, NOW)
     assert review.pending_approval and moving_on.phase == "moving_on"
-    assert reviews.next_review_due(db.session, moving_on) == TODAY + dt.timedelta(days=42)
+    assert next_review_due(db.session, moving_on, NOW) == TODAY + dt.timedelta(days=42)
     closure_service.approve_closure(db.session, manager, moving_on, NOW)
     db.session.refresh(review)
     assert not review.pending_approval

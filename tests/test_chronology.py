@@ -65,7 +65,7 @@ def test_correcting_a_visit_keeps_the_old_values(worker, family):
         "Wrong day; Ben was at his nan's.", NOW,
     )
     assert visit.date == dt.date(2026, 3, 6) and visit.all_children_seen is False
-    [kept] = corrections.corrections_of(db.session, "visit", visit.id)
+    [kept] = corrections.corrections_of(db.session, "visit", [visit.id])[visit.id]
     assert kept.old_values == {"date": "2026-03-05", "children_seen": [amy.id, ben.id]}
     assert kept.by == worker and kept.made_on == NOW.date()
     correction_entry = chronology(db.session, family)[0]
@@ -91,7 +91,7 @@ def test_correcting_a_rating(worker, family):
     db.session.flush()
     corrections.correct_rating(db.session, worker, rating, {"rating": 4}, "Agreed 4 with mum, not 5.", NOW)
     assert rating.rating == 4
-    assert corrections.corrections_of(db.session, "rating", rating.id)[0].old_values == {"rating": 5}
+    assert corrections.corrections_of(db.session, "rating", [rating.id])[rating.id][0].old_values == {"rating": 5}
 
 
 def test_a_known_child_is_found_by_first_name_and_birth_date_across_teams(worker, outsider):

@@ -14,6 +14,7 @@ import datetime as dt
 
 from wtforms.validators import Optional
 
+from ..services.clock import day_text
 from .fields import BaseForm, LocalDateField
 
 MAX_YEARS = 10
@@ -87,13 +88,13 @@ class PeriodForm(BaseForm):
         problems = []
         if self.whole_months and start.day != 1:
             problems.append((self.start, "Start the period on the first day of a month: the counts are of whole "
-                                         f"months, for example from {start.replace(day=1):%-d %b %Y}."))
+                                         f"months, for example from {day_text(start.replace(day=1))}."))
         if self.whole_months and end != month_end(end):
             problems.append((self.end, "End the period on the last day of a month: the counts are of whole "
-                                       f"months, for example to {month_end(end):%-d %b %Y}."))
+                                       f"months, for example to {day_text(month_end(end))}."))
         if start > end:
             problems.append((self.end, "The end of the period must not be before its start."))
         elif (latest := latest_end(start)) is not None and end > latest:
             problems.append((self.end, f"A report covers at most {MAX_YEARS} years: end the period by "
-                                       f"{latest:%-d %b %Y}."))
+                                       f"{day_text(latest)}."))
         return problems

@@ -2,7 +2,7 @@
 from .allocation import Allocation, ClosureProposal, ProposalStatus, Transfer, TransferStatus  # noqa: F401
 from .assessment import ASSESSMENT_STAGES, Assessment, AssessmentScore, FrameworkTraining  # noqa: F401
 from .audit import AuditEvent, Draft, LoginAttempt, PendingSignIn, UserSession  # noqa: F401
-from .correction import CORRECTED_RECORDS, Correction  # noqa: F401
+from .correction import CORRECTED_FIELDS, CORRECTED_RECORDS, Correction  # noqa: F401
 from .family import (  # noqa: F401
     CLOSURE_REASONS,
     CONCERNS,
@@ -20,7 +20,18 @@ from .family import (  # noqa: F401
     PhaseMove,
     ReferenceCounter,
 )
-from .flag import FLAG_RULES, FLAG_STATUSES, SEVERITIES, EmailDigest, Flag, FlagStatus, Notification, Severity  # noqa: F401
+from .flag import (  # noqa: F401
+    FLAG_RULES,
+    FLAG_STATUSES,
+    SEVERITIES,
+    SEVERITY_RANK,
+    EmailDigest,
+    Flag,
+    FlagStatus,
+    Notification,
+    Severity,
+    subject_key,
+)
 from .goal import GOAL_STATUSES, Goal, GoalRating, GoalStatus, GoalStatusChange  # noqa: F401
 from .partners import (  # noqa: F401
     PARTNER_KINDS,

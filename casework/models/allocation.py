@@ -28,6 +28,17 @@ class ProposalStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     RETURNED = "returned"
+    WITHDRAWN = "withdrawn"  # moot: the family was closed another way meanwhile
+
+
+class Decided:
+    """A request a manager decides on (a transfer, a closure proposal): what they decided, who
+    and when, and their comment when they give one."""
+
+    def decide(self, status: str, by: User, at: dt.datetime, comment: str | None = None) -> None:
+        self.status, self.decided_by_id, self.decided_at = status, by.id, at
+        if comment is not None:
+            self.comment = comment
 
 
 class Allocation(db.Model):
@@ -50,7 +61,7 @@ class Allocation(db.Model):
     by: Mapped[User] = relationship(foreign_keys=[by_id])
 
 
-class Transfer(Versioned, db.Model):
+class Transfer(Decided, Versioned, db.Model):
     """A family offered to another team. Until the receiving manager accepts, the sending team
     keeps it."""
 
@@ -79,7 +90,7 @@ class Transfer(Versioned, db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
-class ClosureProposal(Versioned, db.Model):
+class ClosureProposal(Decided, Versioned, db.Model):
     """A worker's proposal to close a family (by a phase move or a review), waiting for their
     manager's approval."""
 

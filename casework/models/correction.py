@@ -14,6 +14,20 @@ if TYPE_CHECKING:
     from .user import User
 
 CORRECTED_RECORDS = {"visit": "Visit", "rating": "Rating"}
+# What each field a correction may change (a visit's, a rating's) is called, wherever its old
+# value is shown: the visit and goal pages, the subject access export.
+CORRECTED_FIELDS = {
+    "date": "Date",
+    "kind": "Kind of visit",
+    "outcome": "Outcome",
+    "duration_minutes": "Duration (minutes)",
+    "notes": "Notes",
+    "children_seen": "Children seen",
+    "seen_alone": "Seen on their own",
+    "goals_discussed": "Goals discussed",
+    "rating": "Rating",
+    "note": "Note",
+}
 
 
 class Correction(db.Model):

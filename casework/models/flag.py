@@ -5,7 +5,8 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, case, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +39,13 @@ class FlagStatus(enum.StrEnum):
 
 
 SEVERITIES = tuple(Severity)  # lowest first
+# How severe: low 0, medium 1, high 2 (the most severe ranks highest).
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+def subject_key(kind: str, record_id: int) -> str:
+    """How a flag names the goal or child it is about: ``goal:12``, ``child:5``."""
+    return f"{kind}:{record_id}"
 FLAG_STATUSES = tuple(FlagStatus)
 
 
@@ -83,6 +91,21 @@ class Flag(Versioned, db.Model):
     @property
     def is_open(self) -> bool:
         return self.status != FlagStatus.RESOLVED
+
+    @property
+    def subject_id(self) -> int | None:
+        """The id of the goal or child the flag is about (None when it is about the family)."""
+        _, _, value = self.subject_key.partition(":")
+        return int(value) if value.isdigit() else None
+
+    @hybrid_property
+    def severity_rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+    @severity_rank.inplace.expression
+    @classmethod
+    def _severity_rank(cls):
+        return case(SEVERITY_RANK, value=cls.severity, else_=-1)
 
     @property
     def rule_label(self) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from ..models import Allocation, Family, Role, User
 from .clock import local_date
-from .editing import ensure_open
+from .editing import check_version, ensure_open
 from .errors import ValidationFailed
 from .notifications import notify
 
@@ -30,7 +30,7 @@ def allocatable_worker(session: Session, actor: User, worker_id: int | None) -> 
     if (
         worker is None
         or worker.team_id != actor.team_id
-        or worker.role != Role.WORKER.value
+        or worker.role != Role.WORKER
         or not worker.active
     ):
         raise ValidationFailed(
@@ -47,7 +47,7 @@ def team_workers(session: Session, actor: User) -> list[User]:
     return list(
         session.scalars(
             select(User)
-            .where(User.team_id == actor.team_id, User.role == Role.WORKER.value)
+            .where(User.team_id == actor.team_id, User.role == Role.WORKER)
             .order_by(User.name, User.id)
         )
     )
@@ -89,3 +89,26 @@ def allocate(session: Session, actor: User, family: Family, worker_id: int | Non
     family.worker = allocatable_worker(session, actor, worker_id)
     flag_modified(family, "worker_id")
     return record_allocation(session, actor, family, previous, family.worker, reason, now)
+
+
+def reallocate(session: Session, actor: User, family: Family, worker_id: int | None, reason: str | None,
+               now: dt.datetime, version: int | None = None) -> Allocation:
+    """A manager's decision on who holds a family (the allocate page, and ``POST
+    /api/v1/families/{id}/allocation``): another worker of the team, or none, and why."""
+    check_version(family, version)
+    ensure_open(family)
+    problems: dict[str, list[str]] = {}
+    if worker_id == family.worker_id:
+        problems["worker_id"] = ["The family is already unallocated." if family.worker is None
+                                 else f"The family is already allocated to {family.worker.name}."]
+    else:
+        try:
+            allocatable_worker(session, actor, worker_id)
+        except ValidationFailed as error:
+            problems.update(error.fields)
+    if not (reason or "").strip():
+        problems["reason"] = ["Give the reason for the allocation."]
+    if problems:
+        raise ValidationFailed(next(iter(problems.values()))[0] if len(problems) == 1
+                               else "Check the allocation.", problems)
+    return allocate(session, actor, family, worker_id, reason.strip(), now)

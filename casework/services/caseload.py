@@ -9,13 +9,34 @@ from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_PHASES, ClosureProposal, Family, Flag, Transfer, User, Visit
+from ..models import (
+    OPEN_PHASES,
+    SEVERITIES,
+    ClosureProposal,
+    Family,
+    Flag,
+    FlagStatus,
+    Role,
+    Severity,
+    Transfer,
+    User,
+    Visit,
+)
 from . import family_filters
+from .child_seen import window_start
 from .clock import local_date
+from .closures import awaiting_approval
 from .errors import Forbidden
-from .families import postcode_district
-from .family_filters import FamilyFilters, last_review_held, review_overdue
-from .schedule import review_interval
+from .families import last_visit, postcode_district, weeks_in_service
+from .family_filters import FamilyFilters
+from .flags import open_flag_counts
+from .review_schedule import review_due, review_overdue
+from .transfers import offered_to
+
+
+def _by_severity() -> dict[str, int]:
+    """A count for each severity, the most severe first."""
+    return {severity: 0 for severity in reversed(SEVERITIES)}
 
 
 @dataclass
@@ -26,7 +47,7 @@ class WorkerLoad:
     by_phase: dict[str, int] = field(default_factory=lambda: {phase: 0 for phase in OPEN_PHASES})
     weighted_load: float = 0.0
     overdue_reviews: int = 0
-    open_flags: dict[str, int] = field(default_factory=lambda: {"high": 0, "medium": 0, "low": 0})
+    open_flags: dict[str, int] = field(default_factory=_by_severity)
     families_with_child_not_seen: int = 0
     visits_last_28_days: int = 0
     longest_days_since_visit: int | None = None
@@ -59,7 +80,7 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     config = current_app.config
     phase_weights = config["CASEWORK_LOAD_WEIGHTS"]
     high_flag_weight = config["CASEWORK_LOAD_HIGH_FLAG_WEIGHT"]
-    window_start = today - dt.timedelta(days=config["CASEWORK_CHILD_SEEN_DAYS"])
+    seen_window_start = window_start(today)
 
     team_open = (Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES))
     holders = select(Family.worker_id).where(*team_open)
@@ -69,7 +90,7 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
         for user in session.scalars(
             select(User)
             .where(
-                ((User.team_id == manager.team_id) & (User.role == "worker") & User.active.is_(True))
+                ((User.team_id == manager.team_id) & (User.role == Role.WORKER) & User.active.is_(True))
                 | User.id.in_(holders)
             )
             .order_by(User.name)
@@ -84,14 +105,8 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     # (family_id, held_on) and (family_id, date)): the cost is the team's, not the service's.
     # Overdue by the same rule as the list's filter, so the count and its list agree.
     overdue = case((review_overdue(today), 1), else_=0)
-    last_visit = (
-        select(func.max(Visit.date))
-        .where(Visit.family_id == Family.id, Visit.date <= today)
-        .correlate(Family)
-        .scalar_subquery()
-    )
     families = session.execute(
-        select(Family.id, Family.worker_id, Family.phase, Family.opened_on, overdue, last_visit)
+        select(Family.id, Family.worker_id, Family.phase, Family.opened_on, overdue, last_visit(today))
         .where(*team_open)
     ).all()
     worker_of = {}
@@ -110,18 +125,18 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     team_family_ids = list(worker_of)
     for family_id, severity, count in session.execute(
         select(Flag.family_id, Flag.severity, func.count(Flag.id))
-        .where(Flag.family_id.in_(team_family_ids), Flag.status != "resolved")
+        .where(Flag.family_id.in_(team_family_ids), Flag.status != FlagStatus.RESOLVED)
         .group_by(Flag.family_id, Flag.severity)
     ) if team_family_ids else ():
         load = worker_of[family_id]
         load.open_flags[severity] += count
-        if severity == "high":
+        if severity == Severity.HIGH:
             load.weighted_load += high_flag_weight * count
 
     for family_id, visits in session.execute(
         select(Visit.family_id, func.count(Visit.id))
         .join(Family)
-        .where(*team_open, Visit.date > window_start, Visit.date <= today)
+        .where(*team_open, Visit.date > seen_window_start, Visit.date <= today)
         .group_by(Visit.family_id)
     ):
         worker_of[family_id].visits_last_28_days += visits
@@ -165,7 +180,7 @@ class TeamOverview:
     open_families: int = 0
     unallocated: int = 0
     overdue_reviews: int = 0
-    open_flags: dict[str, int] = field(default_factory=lambda: {"high": 0, "medium": 0, "low": 0})
+    open_flags: dict[str, int] = field(default_factory=_by_severity)
     closures_pending: int = 0
     transfers_offered: int = 0
 
@@ -191,17 +206,17 @@ def team_overview(session: Session, manager: User, now: dt.datetime) -> TeamOver
     for severity, count in session.execute(
         select(Flag.severity, func.count(Flag.id))
         .join(Family)
-        .where(Family.team_id == manager.team_id, Flag.status != "resolved")
+        .where(Family.team_id == manager.team_id, Flag.status != FlagStatus.RESOLVED)
         .group_by(Flag.severity)
     ):
         overview.open_flags[severity] = count
     overview.closures_pending = session.scalar(
         select(func.count(ClosureProposal.id))
         .join(Family, Family.id == ClosureProposal.family_id)
-        .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES), ClosureProposal.status == "pending")
+        .where(*awaiting_approval(manager.team_id))
     )
     overview.transfers_offered = session.scalar(
-        select(func.count(Transfer.id)).where(Transfer.to_team_id == manager.team_id, Transfer.status == "pending")
+        select(func.count(Transfer.id)).where(*offered_to(manager.team_id))
     )
     return overview
 
@@ -217,9 +232,9 @@ CASELOAD_COLUMNS = {
     "moving_on": ("Moving on", lambda load: load.by_phase["moving_on"]),
     "load": ("Weighted load", lambda load: load.weighted_load),
     "overdue": ("Overdue reviews", lambda load: load.overdue_reviews),
-    "high": ("High flags", lambda load: load.open_flags["high"]),
-    "medium": ("Medium flags", lambda load: load.open_flags["medium"]),
-    "low": ("Low flags", lambda load: load.open_flags["low"]),
+    "high": ("High flags", lambda load: load.open_flags[Severity.HIGH]),
+    "medium": ("Medium flags", lambda load: load.open_flags[Severity.MEDIUM]),
+    "low": ("Low flags", lambda load: load.open_flags[Severity.LOW]),
     "not_seen": ("Families with a child not seen (28 days)", lambda load: load.families_with_child_not_seen),
     "visits": ("Visits (last 28 days)", lambda load: load.visits_last_28_days),
     "since_visit": ("Most days since a visit",
@@ -237,10 +252,6 @@ def sort_caseload(loads: list[WorkerLoad], sort: str, descending: bool) -> list[
 
 
 # --- Team families, filtered (the CSV export) ---------------------------------------------------
-
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
-RANK_SEVERITY = {rank: severity for severity, rank in SEVERITY_RANK.items()}
-
 
 @dataclass
 class TeamFamilyRow:
@@ -277,16 +288,7 @@ def team_family_rows(
     if not manager.is_manager:
         raise Forbidden("Only managers see the team's families.")
     today = local_date(now)
-    interval = review_interval()
-    last_review = last_review_held()
-    rank = case(*[(Flag.severity == severity, value) for severity, value in SEVERITY_RANK.items()], else_=0)
-    flags = (
-        select(Flag.family_id, func.count(Flag.id).label("open_flags"), func.max(rank).label("highest"))
-        .join(Family, Family.id == Flag.family_id)
-        .where(Flag.status != "resolved", Family.team_id == manager.team_id)
-        .group_by(Flag.family_id)
-        .subquery()
-    )
+    flags = open_flag_counts(Flag.family_id.in_(select(Family.id).where(Family.team_id == manager.team_id)))
     filters = FamilyFilters(phase=phase, worker_id=worker_id, unallocated=unallocated, q=q, flag=flag,
                             overdue=overdue, child_not_seen=child_not_seen)
     conditions = [Family.team_id == manager.team_id, *family_filters.conditions(filters, today)]
@@ -294,7 +296,7 @@ def team_family_rows(
     rows = session.execute(
         select(
             Family.id, Family.reference, Family.household_name, Family.postcode, User.name, Family.phase,
-            Family.phase_since, Family.opened_on, Family.closed_on, last_review,
+            Family.phase_since, Family.opened_on, Family.closed_on, review_due(today),
             flags.c.open_flags, flags.c.highest,
         )
         .outerjoin(User, User.id == Family.worker_id)
@@ -304,9 +306,7 @@ def team_family_rows(
     ).all()
     result = []
     for (family_id, reference, household, postcode, worker_name, family_phase, phase_since, opened_on, closed_on,
-         held_on, open_flags, highest) in rows:
-        is_open = family_phase in OPEN_PHASES
-        due = (held_on or opened_on) + interval if is_open else None
+         due, open_flags, highest) in rows:
         result.append(TeamFamilyRow(
             id=family_id,
             reference=reference,
@@ -315,10 +315,10 @@ def team_family_rows(
             worker_name=worker_name,
             phase=family_phase,
             phase_since=phase_since,
-            weeks_in_service=max(0, ((closed_on or today) - opened_on).days // 7),
+            weeks_in_service=weeks_in_service(opened_on, closed_on, today),
             next_review_due=due,
             overdue=due is not None and due < today,
             open_flags=open_flags or 0,
-            highest_severity=RANK_SEVERITY.get(highest or 0),
+            highest_severity=None if highest is None else SEVERITIES[highest],
         ))
     return result

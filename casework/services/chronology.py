@@ -22,6 +22,7 @@ from ..models import (
     Correction,
     Family,
     Flag,
+    FlagStatus,
     Goal,
     GoalRating,
     GoalStatus,
@@ -35,6 +36,7 @@ from ..models import (
     VisitOutcome,
 )
 from .assessments import load_frameworks
+from .clock import day_text
 
 # The order of kinds also orders entries of one day (newest first): the opening last of all.
 KINDS = ("referral", "visit", "phase", "review", "goal", "rating", "assessment", "correction", "flag",
@@ -55,16 +57,12 @@ class Entry:
     by: User | None = None
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def _area(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
 def _referral_summary(family: Family) -> str:
-    text = f"Referral opened: referred on {_day(family.referral_date)}"
+    text = f"Referral opened: referred on {day_text(family.referral_date)}"
     if family.referral_source:
         text += f" by {family.referral_source}"
     concerns = [CONCERNS.get(code, code).lower() for code in family.concerns]
@@ -106,7 +104,7 @@ def _goal_entries(session: Session, family: Family) -> list[Entry]:
         entries.append(Entry(
             goal.start_date, "goal",
             f"Goal agreed: {goal.title} ({_area(goal.area).lower()}): from {goal.baseline} to {goal.target} "
-            f"out of 10 by {_day(goal.target_date)}",
+            f"out of 10 by {day_text(goal.target_date)}",
             goal.id, goal.agreed_by,
         ))
         for change in goal.status_changes:
@@ -205,7 +203,7 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
             select(Flag).where(Flag.family_id == family.id).options(joinedload(Flag.resolved_by))
         ):
             entries.append(Entry(flag.raised_on, "flag", f"Flag raised ({flag.severity}): {flag.message}", flag.id))
-            if flag.status == "resolved" and flag.resolved_on is not None:
+            if flag.status == FlagStatus.RESOLVED and flag.resolved_on is not None:
                 text = f"Flag resolved: {flag.rule_label.lower()}"
                 entries.append(Entry(flag.resolved_on, "flag",
                                      f"{text}. {flag.resolution}" if flag.resolution else text, flag.id,

@@ -26,11 +26,12 @@ from ..models import (
     GoalRating,
     Phase,
     PhaseMove,
+    ProposalStatus,
     Review,
     User,
     Visit,
 )
-from .clock import local_date
+from .clock import local_date, long_day_text
 from .editing import ensure_open
 from .errors import Conflict, Forbidden, ValidationFailed
 from .families import record_move
@@ -54,15 +55,18 @@ def latest_record(session: Session, family_id: int) -> tuple[dt.date, str] | Non
     return max(found, key=lambda pair: pair[0]) if found else None
 
 
-def check_closing_date(session: Session, family_id: int, on_date: dt.date, field: str | None = "date") -> None:
+def check_closing_date(session: Session, family: Family, on_date: dt.date, field: str | None = "date") -> None:
     """422 (naming ``field``, when there is one) for a closing date before the family's
-    latest record."""
-    found = latest_record(session, family_id)
+    current phase began or before its latest record."""
+    if on_date < family.phase_since:
+        message = f"The family cannot close before {long_day_text(family.phase_since)}, when its current phase began."
+        raise ValidationFailed(message, {field: [message]} if field else {})
+    found = latest_record(session, family.id)
     if found is None or on_date >= found[0]:
         return
     day, kind = found
-    message = (f"The family cannot close on {on_date:%-d %B %Y}: its latest record, a {kind}, is dated "
-               f"{day:%-d %B %Y}. A family closes on or after the date of its latest record.")
+    message = (f"The family cannot close on {long_day_text(on_date)}: its latest record, a {kind}, is dated "
+               f"{long_day_text(day)}. A family closes on or after the date of its latest record.")
     raise ValidationFailed(message, {field: [message]} if field else {})
 
 
@@ -73,11 +77,8 @@ def close_family(
     """Close the family on ``on_date`` for ``reason``: by a phase move, a review's decision or
     an approval. A refused date is named as ``field`` (None: the date was not typed here)."""
     ensure_open(family)
-    if on_date < family.phase_since:
-        message = f"The family cannot close before {family.phase_since:%-d %B %Y}, when its current phase began."
-        raise ValidationFailed(message, {field: [message]} if field else {})
-    check_closing_date(session, family.id, on_date, field)
-    move = record_move(session, actor, family, Phase.CLOSED.value, on_date, note, now, reason)
+    check_closing_date(session, family, on_date, field)
+    move = record_move(session, actor, family, Phase.CLOSED, on_date, note, now, reason)
     family.closed_on = on_date
     family.closure_recorded_on = local_date(now)
     family.closure_reason = reason
@@ -85,9 +86,10 @@ def close_family(
     # manager's own move or review); left pending it would come back after a reopening.
     # (approve_closure marks its own proposal approved after this.)
     for waiting in session.scalars(
-        select(ClosureProposal).where(ClosureProposal.family_id == family.id, ClosureProposal.status == "pending")
+        select(ClosureProposal).where(ClosureProposal.family_id == family.id,
+                                      ClosureProposal.status == ProposalStatus.PENDING)
     ):
-        waiting.status, waiting.decided_by_id, waiting.decided_at = "withdrawn", actor.id, now
+        waiting.decide(ProposalStatus.WITHDRAWN, actor, now)
     return move
 
 
@@ -103,7 +105,7 @@ def reopen_family(session: Session, actor: User, family: Family, note: str, now:
     if not note:
         raise ValidationFailed("Say why the family is being reopened.",
                                {"note": ["Say why the family is being reopened."]})
-    move = record_move(session, actor, family, Phase.ENGAGEMENT.value, local_date(now), note, now)
+    move = record_move(session, actor, family, Phase.ENGAGEMENT, local_date(now), note, now)
     family.closed_on = None
     family.closure_recorded_on = None
     family.closure_reason = None
@@ -114,7 +116,8 @@ def reopen_family(session: Session, actor: User, family: Family, note: str, now:
 
 def pending_closure(session: Session, family: Family) -> ClosureProposal | None:
     return session.scalar(
-        select(ClosureProposal).where(ClosureProposal.family_id == family.id, ClosureProposal.status == "pending")
+        select(ClosureProposal).where(ClosureProposal.family_id == family.id,
+                                      ClosureProposal.status == ProposalStatus.PENDING)
     )
 
 
@@ -137,13 +140,10 @@ def close_or_propose(
         return close_family(session, actor, family, on_date, reason, now, note=note, field=field)
     if pending_closure(session, family) is not None:
         raise Conflict("A closure of this family is already waiting for approval.")
-    if on_date < family.phase_since:
-        message = f"The family cannot close before {family.phase_since:%-d %B %Y}, when its current phase began."
-        raise ValidationFailed(message, {field: [message]})
-    check_closing_date(session, family.id, on_date, field)
+    check_closing_date(session, family, on_date, field)
     proposal = ClosureProposal(
         family_id=family.id, review_id=review.id if review is not None else None, proposed_on=on_date,
-        reason=reason, note=note, by_id=actor.id, made_at=now, status="pending",
+        reason=reason, note=note, by_id=actor.id, made_at=now, status=ProposalStatus.PENDING,
     )
     session.add(proposal)
     session.flush()
@@ -163,7 +163,7 @@ def approve_closure(session: Session, actor: User, family: Family, now: dt.datet
     proposer = session.get(User, proposal.by_id)
     move = close_family(session, proposer, family, proposal.proposed_on, proposal.reason, now, note=proposal.note,
                         field=None)
-    proposal.status, proposal.decided_by_id, proposal.decided_at = "approved", actor.id, now
+    proposal.decide(ProposalStatus.APPROVED, actor, now)
     notify(session, proposal.by_id, "closure_approved", family.id,
            f"Closure of {family.reference} approved.", f"closure_approved:{proposal.id}", now)
     session.flush()
@@ -179,12 +179,19 @@ def return_closure(session: Session, actor: User, family: Family, comment: str, 
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed("Say why the closure is returned.", {"comment": ["Say why the closure is returned."]})
-    proposal.status, proposal.decided_by_id, proposal.decided_at, proposal.comment = "returned", actor.id, now, comment
+    proposal.decide(ProposalStatus.RETURNED, actor, now, comment)
     notify(session, proposal.by_id, "closure_returned", family.id,
            f"Closure of {family.reference} returned by your manager: see the family page.",
            f"closure_returned:{proposal.id}", now)
     session.flush()
     return proposal
+
+
+def awaiting_approval(team_id: int | None) -> tuple:
+    """The conditions on ``ClosureProposal`` (joined to its family) of the team's proposals
+    waiting for the manager's approval."""
+    return (Family.team_id == team_id, Family.phase.in_(OPEN_PHASES),
+            ClosureProposal.status == ProposalStatus.PENDING)
 
 
 def pending_closures(session: Session, manager: User) -> list[ClosureProposal]:
@@ -195,7 +202,7 @@ def pending_closures(session: Session, manager: User) -> list[ClosureProposal]:
     return list(session.scalars(
         select(ClosureProposal)
         .join(Family, Family.id == ClosureProposal.family_id)
-        .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES), ClosureProposal.status == "pending")
+        .where(*awaiting_approval(manager.team_id))
         .options(joinedload(ClosureProposal.family), joinedload(ClosureProposal.by))
         .order_by(ClosureProposal.made_at, ClosureProposal.id)
     ))

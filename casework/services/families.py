@@ -9,7 +9,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from ..models import Child, Family, FamilyConcern, PhaseMove, Review, User, Visit
+from ..models import Child, Family, FamilyConcern, PhaseMove, User, Visit
 from . import family_filters
 from .allocation import allocate
 from .clock import local_date
@@ -17,7 +17,7 @@ from .editing import check_version, ensure_open
 from .errors import ValidationFailed
 from .family_filters import FamilyFilters
 from .flags import resolve_cleared
-from .schedule import review_interval
+from .review_schedule import review_due
 from .scope import family_scope, require_case_role
 
 EDITABLE_FIELDS = (
@@ -127,6 +127,11 @@ class FamilySummary:
     next_review_due: dt.date | None
 
 
+def weeks_in_service(opened_on: dt.date, closed_on: dt.date | None, today: dt.date) -> int:
+    """Whole weeks from the day the family opened to the day it closed (today while open)."""
+    return max(0, ((closed_on or today) - opened_on).days // 7)
+
+
 def list_families(
     session: Session,
     actor: User,
@@ -163,6 +168,16 @@ def list_families(
     return summarise(session, families, now), total
 
 
+def last_visit(today: dt.date, column=Visit.date):
+    """``column`` of the family's last visit on or before ``today`` (its date, unless another
+    column is named), correlated to ``Family``: read through the index on visits (family_id, date)."""
+    return (
+        select(column).where(Visit.family_id == Family.id, Visit.date <= today)
+        .order_by(Visit.date.desc(), Visit.id.desc()).limit(1)
+        .correlate(Family).scalar_subquery()
+    )
+
+
 def summarise(session: Session, families: list[Family], now: dt.datetime) -> list[FamilySummary]:
     """Last visit, weeks in service and next review for a page of families: one query, each
     family's last visit and last review read through the indexes on (family_id, date) and
@@ -171,31 +186,20 @@ def summarise(session: Session, families: list[Family], now: dt.datetime) -> lis
     ids = [f.id for f in families]
     found = {}
     if ids:
-        def last_visit(column):
-            return (
-                select(column).where(Visit.family_id == Family.id)
-                .order_by(Visit.date.desc(), Visit.id.desc()).limit(1)
-                .correlate(Family).scalar_subquery()
-            )
-
-        last_review = (select(func.max(Review.held_on)).where(Review.family_id == Family.id)
-                       .correlate(Family).scalar_subquery())
-        for family_id, visited_on, all_seen, held_on in session.execute(
-            select(Family.id, last_visit(Visit.date), last_visit(Visit.all_children_seen), last_review)
+        for family_id, visited_on, all_seen, due in session.execute(
+            select(Family.id, last_visit(today), last_visit(today, Visit.all_children_seen), review_due(today))
             .where(Family.id.in_(ids))
         ):
-            found[family_id] = (visited_on, all_seen, held_on)
-    interval = review_interval()
+            found[family_id] = (visited_on, all_seen, due)
     summaries = []
     for f in families:
-        visited_on, all_seen, held_on = found.get(f.id, (None, None, None))
+        visited_on, all_seen, due = found.get(f.id, (None, None, None))
         summaries.append(FamilySummary(
             family=f,
-            weeks_in_service=max(0, ((f.closed_on or today) - f.opened_on).days // 7),
+            weeks_in_service=weeks_in_service(f.opened_on, f.closed_on, today),
             last_visit_on=visited_on,
             last_visit_all_seen=all_seen,
-            # As schedule.next_review_dates: none once closed.
-            next_review_due=None if f.is_closed else (held_on or f.opened_on) + interval,
+            next_review_due=due,
         ))
     return summaries
 

@@ -32,15 +32,14 @@ from ..models import (
     GoalRating,
     GoalStatus,
     MeetingAction,
-    Review,
     Severity,
     Visit,
-    VisitChild,
     VisitOutcome,
+    subject_key,
 )
-
-# Visits at which a child counts as seen: a phone call does not.
-SEEING_KINDS = ("home_visit", "office", "school")
+from .child_seen import child_seen_days, last_seen_by_child, not_seen
+from .clock import day_text
+from .review_schedule import review_due
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,6 @@ class Finding:
 
 @dataclass
 class Settings:
-    review_interval: int
     review_escalate_days: int
     stall_days: int
     stall_escalate_days: int
@@ -68,13 +66,12 @@ class Settings:
     def from_config(cls) -> Settings:
         config = current_app.config
         return cls(
-            review_interval=config["CASEWORK_REVIEW_INTERVAL_DAYS"],
             review_escalate_days=config["CASEWORK_REVIEW_ESCALATE_DAYS"],
             stall_days=config["CASEWORK_STALL_DAYS"],
             stall_escalate_days=config["CASEWORK_STALL_ESCALATE_DAYS"],
             phase_weeks=dict(config["CASEWORK_PHASE_WEEKS"]),
             overrun_factor=config["CASEWORK_OVERRUN_FACTOR"],
-            child_seen_days=config["CASEWORK_CHILD_SEEN_DAYS"],
+            child_seen_days=child_seen_days(),
         )
 
 
@@ -107,10 +104,6 @@ class Context:
         return max(natural, restarted) if restarted else natural
 
 
-def d(day: dt.date) -> str:
-    return f"{day.day} {day:%b}"
-
-
 def load_context(session: Session, today: dt.date, restarts=None, family_ids=None) -> Context:
     scope = None if family_ids is None else frozenset(family_ids)
     ctx = Context(today, Settings.from_config(), {}, restarts or {}, scope)
@@ -124,24 +117,23 @@ def load_context(session: Session, today: dt.date, restarts=None, family_ids=Non
 
 
 def review_overdue(session: Session, ctx: Context) -> list[Finding]:
-    last_held = dict(
-        session.execute(
-            select(Review.family_id, func.max(Review.held_on))
-            .join(Family)
-            .where(Family.phase.in_(OPEN_PHASES), Review.held_on <= ctx.today, ctx.within(Review.family_id))
-            .group_by(Review.family_id)
-        ).all()
-    )
+    # Only reviews due at least the escalation period ago can be flagged (a restart only
+    # counts from later).
+    due_by = ctx.today - dt.timedelta(days=ctx.settings.review_escalate_days)
+    due_on = review_due(ctx.today)
     findings = []
-    interval = dt.timedelta(days=ctx.settings.review_interval)
-    for family in ctx.families.values():
-        due = (last_held.get(family.id) or family.opened_on) + interval
-        counted_from = ctx.since(family.id, "review_overdue", "review", due)
+    for family_id, due in session.execute(
+        select(Family.id, due_on).where(Family.phase.in_(OPEN_PHASES), ctx.within(Family.id), due_on <= due_by)
+    ):
+        if family_id not in ctx.families:
+            continue
+        counted_from = ctx.since(family_id, "review_overdue", "review", due)
         if (ctx.today - counted_from).days >= ctx.settings.review_escalate_days:
             days = (ctx.today - due).days
             findings.append(
-                Finding(family.id, "review_overdue", "review", Severity.HIGH,
-                        f"Review due on {d(due)} has not been held: {days} days overdue.", escalate=True)
+                Finding(family_id, "review_overdue", "review", Severity.HIGH,
+                        f"Review due on {day_text(due, year=False)} has not been held: {days} days overdue.",
+                        escalate=True)
             )
     return findings
 
@@ -179,7 +171,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
             continue
         best_ever, best_before = best.get(goal.id, (None, None))
         improved_in_window = best_ever is not None and best_ever > max(goal.baseline, best_before or goal.baseline)
-        restarted = ctx.restarts.get((goal.family_id, "goal_stalled", f"goal:{goal.id}"))
+        restarted = ctx.restarts.get((goal.family_id, "goal_stalled", subject_key("goal", goal.id)))
         stalled = max(goal.start_date, restarted or goal.start_date) <= window_start and not improved_in_window
         target_passed = goal.target_date < ctx.today and (restarted is None or restarted <= window_start)
         if stalled or target_passed:
@@ -197,7 +189,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
 
     findings = []
     for goal, stalled, target_passed in candidates:
-        key = f"goal:{goal.id}"
+        key = subject_key("goal", goal.id)
         history = ratings[goal.id]
         # The best so far before each rating; an improvement beats everything before it.
         best_so_far, last_improvement = goal.baseline, None
@@ -209,12 +201,13 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
                     >= s.stall_escalate_days)
         if history:
             last_date, last_rating = history[-1]
-            why = (f"No rating above {best_so_far} since {d(stalled_since)}; "
-                   f"last rating {last_rating} on {d(last_date)}.")
+            why = (f"No rating above {best_so_far} since {day_text(stalled_since, year=False)}; "
+                   f"last rating {last_rating} on {day_text(last_date, year=False)}.")
         else:
-            why = f"No rating since the goal started on {d(goal.start_date)}."
+            why = f"No rating since the goal started on {day_text(goal.start_date, year=False)}."
         if target_passed and not stalled:
-            why = f"Target date {d(goal.target_date)} has passed and the goal is not achieved. " + why
+            why = (f"Target date {day_text(goal.target_date, year=False)} has passed and the goal is not achieved. "
+                   + why)
         findings.append(
             Finding(goal.family_id, "goal_stalled", key, Severity.HIGH if escalate else Severity.MEDIUM,
                     f"“{goal.title}”: {why}", escalate=escalate)
@@ -222,20 +215,25 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
     return findings
 
 
+def overran(phase: str, since: dt.date, today: dt.date) -> bool:
+    """Whether a family in ``phase`` since ``since`` has been in it longer than the practice
+    expects (``CASEWORK_PHASE_WEEKS``: 4, 14 and 4 weeks)."""
+    return today - since > dt.timedelta(weeks=current_app.config["CASEWORK_PHASE_WEEKS"][phase])
+
+
 def phase_overrun(session: Session, ctx: Context) -> list[Finding]:
     findings = []
     s = ctx.settings
     for family in ctx.families.values():
-        expected = dt.timedelta(weeks=s.phase_weeks[family.phase])
         counted_from = ctx.since(family.id, "phase_overrun", "family", family.phase_since)
-        taken = ctx.today - counted_from
-        if taken <= expected:
+        if not overran(family.phase, counted_from, ctx.today):
             continue
         weeks = (ctx.today - family.phase_since).days // 7
-        severity = Severity.MEDIUM if taken > expected * s.overrun_factor else Severity.LOW
+        expected = dt.timedelta(weeks=s.phase_weeks[family.phase])
+        severity = Severity.MEDIUM if ctx.today - counted_from > expected * s.overrun_factor else Severity.LOW
         findings.append(
             Finding(family.id, "phase_overrun", "family", severity,
-                    f"In {PHASE_LABELS[family.phase].lower()} since {d(family.phase_since)} "
+                    f"In {PHASE_LABELS[family.phase].lower()} since {day_text(family.phase_since, year=False)} "
                     f"({weeks} weeks; expected {s.phase_weeks[family.phase]}).")
         )
     return findings
@@ -288,10 +286,11 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
         last_two = [outcome for _, outcome in visits[:2]]
         missed = [v for v in visits if v[1] in missed_kinds]
         if last_two == [VisitOutcome.NO_ACCESS, VisitOutcome.NO_ACCESS]:
-            why = f"The last two visits ({d(visits[1][0])} and {d(visits[0][0])}) were no access."
+            why = (f"The last two visits ({day_text(visits[1][0], year=False)} and "
+                   f"{day_text(visits[0][0], year=False)}) were no access.")
         elif len(missed) >= 3:
             why = (f"{len(missed)} of the last {len(visits)} visits were no access or cancelled "
-                   f"(latest {d(missed[0][0])}).")
+                   f"(latest {day_text(missed[0][0], year=False)}).")
         else:
             continue
         findings.append(Finding(family_id, "no_access", "family", Severity.HIGH, why, escalate=True))
@@ -301,44 +300,26 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
 def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
     s = ctx.settings
     window = dt.timedelta(days=s.child_seen_days)
-    last_seen = (
-        select(VisitChild.child_id, func.max(Visit.date).label("date"))
-        .join(Visit)
-        .join(Family, Family.id == Visit.family_id)
-        .where(
-            Family.phase.in_(OPEN_PHASES),
-            Visit.outcome == VisitOutcome.COMPLETED,
-            Visit.kind.in_(SEEING_KINDS),
-            Visit.date <= ctx.today,
-            ctx.within(Visit.family_id),
-        )
-        .group_by(VisitChild.child_id)
-        .subquery()
-    )
+    last_seen = last_seen_by_child(ctx.today, Family.phase.in_(OPEN_PHASES), ctx.within(Visit.family_id))
     # Only children not seen in the window can be flagged (a restart only counts from later).
     children = session.execute(
         select(Child.id, Child.family_id, Child.first_name, last_seen.c.date)
         .join(Family)
         .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-        .where(
-            Family.phase.in_(OPEN_PHASES),
-            Family.opened_on <= ctx.today - window,
-            ctx.within(Child.family_id),
-            (last_seen.c.date.is_(None)) | (last_seen.c.date <= ctx.today - window),
-        )
+        .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id), not_seen(ctx.today, last_seen.c.date))
     ).all()
     findings = []
     for child_id, family_id, first_name, seen in children:
         family = ctx.families.get(family_id)
         if family is None:
             continue
-        key = f"child:{child_id}"
+        key = subject_key("child", child_id)
         counted_from = ctx.since(family_id, "child_not_seen", key, max(family.opened_on, seen or family.opened_on))
         if ctx.today - counted_from < window:
             continue
         why = (
-            f"{first_name} was last seen on {d(seen)}." if seen
-            else f"{first_name} has not been seen since the family opened on {d(family.opened_on)}."
+            f"{first_name} was last seen on {day_text(seen, year=False)}." if seen
+            else f"{first_name} has not been seen since the family opened on {day_text(family.opened_on, year=False)}."
         )
         findings.append(
             Finding(family_id, "child_not_seen", key, Severity.HIGH,
@@ -359,12 +340,13 @@ def action_overdue(session: Session, ctx: Context) -> list[Finding]:
     for action_id, family_id, due_on in rows:
         if family_id not in ctx.families:
             continue
-        late = (ctx.today - ctx.since(family_id, "action_overdue", f"action:{action_id}", due_on)).days
+        key = subject_key("action", action_id)
+        late = (ctx.today - ctx.since(family_id, "action_overdue", key, due_on)).days
         if late < 1:
             continue
         severity = Severity.MEDIUM if late >= 14 else Severity.LOW
-        findings.append(Finding(family_id, "action_overdue", f"action:{action_id}", severity,
-                                f"An action agreed at a Team Around the Family meeting was due on {d(due_on)}."))
+        findings.append(Finding(family_id, "action_overdue", key, severity, "An action agreed at a Team Around the "
+                                f"Family meeting was due on {day_text(due_on, year=False)}."))
     return findings
 
 

@@ -7,12 +7,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import (
     PHASE_LABELS,
+    SEVERITIES,
     Family,
     Flag,
     FlagStatus,
@@ -25,8 +26,9 @@ from ..models import (
     User,
     Visit,
     VisitOutcome,
+    subject_key,
 )
-from .clock import local_date
+from .clock import day_text, local_date
 from .errors import Forbidden, ValidationFailed
 from .flag_rules import evaluate, restart_days
 from .scope import family_scope, record_in_scope, require_case_role
@@ -47,8 +49,7 @@ def list_flags(session: Session, actor: User, status: str | None = None, family_
     if family_id is not None:
         query = query.where(Flag.family_id == family_id)
     flags = session.scalars(query.order_by(Flag.raised_at, Flag.id)).all()
-    severity_rank = {"high": 0, "medium": 1, "low": 2}
-    return sorted(flags, key=lambda f: (f.status == FlagStatus.RESOLVED, severity_rank[f.severity]))
+    return sorted(flags, key=lambda f: (f.status == FlagStatus.RESOLVED, -f.severity_rank))
 
 
 def check_writable(flag: Flag) -> None:
@@ -90,15 +91,11 @@ def resolve(session: Session, actor: User, flag: Flag, note: str | None, now: dt
     return flag
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def _cleared_by(record) -> tuple[tuple[str, ...], set[str], Callable | None]:
     """The rules a record may clear, the flags' subjects it is about, and the resolution naming
     it (for a flag)."""
     if isinstance(record, Review):
-        return ("review_overdue",), {"review"}, lambda flag: f"Review held on {_day(record.held_on)}."
+        return ("review_overdue",), {"review"}, lambda flag: f"Review held on {day_text(record.held_on)}."
     if isinstance(record, Visit):
         if record.outcome != VisitOutcome.COMPLETED:
             return (), set(), None
@@ -106,25 +103,25 @@ def _cleared_by(record) -> tuple[tuple[str, ...], set[str], Callable | None]:
 
         def words(flag):
             if flag.rule == "child_not_seen":
-                name = names[int(flag.subject_key.split(":")[1])]
-                return f"{name} seen at the visit on {_day(record.date)}."
-            return f"Visit completed on {_day(record.date)}."
+                name = names[flag.subject_id]
+                return f"{name} seen at the visit on {day_text(record.date)}."
+            return f"Visit completed on {day_text(record.date)}."
 
-        return ("child_not_seen", "no_access"), {"family"} | {f"child:{cid}" for cid in names}, words
+        return ("child_not_seen", "no_access"), {"family"} | {subject_key("child", cid) for cid in names}, words
     if isinstance(record, GoalRating):
-        return (("goal_stalled",), {f"goal:{record.goal_id}"},
-                lambda flag: f"Goal rated {record.rating} out of 10 on {_day(record.date)}.")
+        return (("goal_stalled",), {subject_key("goal", record.goal_id)},
+                lambda flag: f"Goal rated {record.rating} out of 10 on {day_text(record.date)}.")
     if isinstance(record, GoalStatusChange):
-        return (("goal_stalled",), {f"goal:{record.goal_id}"},
-                lambda flag: f"Goal {record.status} on {_day(record.date)}.")
+        return (("goal_stalled",), {subject_key("goal", record.goal_id)},
+                lambda flag: f"Goal {record.status} on {day_text(record.date)}.")
     if isinstance(record, MeetingAction):
-        return (("action_overdue",), {f"action:{record.id}"},
-                lambda flag: f"Action marked done on {_day(record.done_on)}.")
+        return (("action_overdue",), {subject_key("action", record.id)},
+                lambda flag: f"Action marked done on {day_text(record.done_on)}.")
     if isinstance(record, PhaseMove):
         if record.to_phase == Phase.CLOSED:
-            return ("phase_overrun",), {"family"}, lambda flag: f"Family closed on {_day(record.date)}."
+            return ("phase_overrun",), {"family"}, lambda flag: f"Family closed on {day_text(record.date)}."
         return (("phase_overrun",), {"family"},
-                lambda flag: f"Moved to {PHASE_LABELS[record.to_phase].lower()} on {_day(record.date)}.")
+                lambda flag: f"Moved to {PHASE_LABELS[record.to_phase].lower()} on {day_text(record.date)}.")
     raise TypeError(f"no flag is cleared by a {type(record).__name__}")
 
 
@@ -163,8 +160,6 @@ def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_recor
 
 # What the family page and the lists show, and the team's flag queue ------------------------------
 
-SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
-
 
 def family_flags(session: Session, family: Family) -> list[Flag]:
     """Every flag of the family: open ones first, most severe and oldest first; then resolved
@@ -175,10 +170,38 @@ def family_flags(session: Session, family: Family) -> list[Flag]:
         .options(joinedload(Flag.acknowledged_by), joinedload(Flag.resolved_by))
         .order_by(Flag.raised_on, Flag.id)
     ).unique().all()
-    still_open = sorted((f for f in flags if f.is_open), key=lambda f: SEVERITY_RANK.get(f.severity, 3))
+    still_open = sorted((f for f in flags if f.is_open), key=lambda f: -f.severity_rank)
     resolved = sorted((f for f in flags if not f.is_open),
                       key=lambda f: (f.resolved_on or f.raised_on, f.id), reverse=True)
     return still_open + resolved
+
+
+def open_flags_of(session: Session, family_ids: list[int]) -> dict[int, list[Flag]]:
+    """The open (and acknowledged) flags of these families, most severe and oldest first: one
+    query for a whole page."""
+    found: dict[int, list[Flag]] = {family_id: [] for family_id in family_ids}
+    if not family_ids:
+        return found
+    flags = session.scalars(
+        select(Flag)
+        .where(Flag.family_id.in_(family_ids), Flag.status != FlagStatus.RESOLVED)
+        .order_by(Flag.raised_at, Flag.id)
+    ).all()
+    for flag in sorted(flags, key=lambda f: -f.severity_rank):
+        found[flag.family_id].append(flag)
+    return found
+
+
+def open_flag_counts(*where):
+    """Per family, its open (and acknowledged) flags among those ``where`` says: a subquery
+    ``(family_id, open_flags, highest)``, ``highest`` the rank of the most severe
+    (``SEVERITIES[highest]``)."""
+    return (
+        select(Flag.family_id, func.count(Flag.id).label("open_flags"), func.max(Flag.severity_rank).label("highest"))
+        .where(Flag.status != FlagStatus.RESOLVED, *where)
+        .group_by(Flag.family_id)
+        .subquery()
+    )
 
 
 @dataclass
@@ -192,14 +215,11 @@ def open_flag_summaries(session: Session, family_ids: list[int]) -> dict[int, Fl
     query, whatever the number of families."""
     if not family_ids:
         return {}
-    rank = case({"high": 0, "medium": 1}, value=Flag.severity, else_=2)
-    rows = session.execute(
-        select(Flag.family_id, func.count(Flag.id), func.min(rank))
-        .where(Flag.family_id.in_(family_ids), Flag.status != "resolved")
-        .group_by(Flag.family_id)
-    )
-    names = {0: "high", 1: "medium", 2: "low"}
-    return {family_id: FlagSummary(count, names[int(best)]) for family_id, count, best in rows}
+    counts = open_flag_counts(Flag.family_id.in_(family_ids))
+    return {
+        family_id: FlagSummary(count, SEVERITIES[highest])
+        for family_id, count, highest in session.execute(select(counts))
+    }
 
 
 def flag_queue(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import OPEN_PHASES, EmailDigest, Family, Flag, FlagStatus, Notification, Role, Severity, User
-from .clock import local_date
+from .clock import day_text, local_date
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def send_digests(session: Session, now: dt.datetime) -> int:
         if not lines:
             continue
         message = EmailMessage()
-        message["Subject"] = f"casework: {len(pending.get(user_id, []))} new for you on {today:%-d %b}"
+        message["Subject"] = f"casework: {len(pending.get(user_id, []))} new for you on {day_text(today, year=False)}"
         message["From"] = sender
         message["To"] = user.email
         message.set_content(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import CASE_ROLES, USER_STATUSES, Role, Team, User, UserStatus
 from . import accounts, audit, mail, setup_links
-from .clock import local_date
+from .clock import day_text
 from .errors import Conflict, Forbidden, ValidationFailed
 from .notifications import managers_of, notify
 
@@ -133,7 +133,7 @@ def reset_password(session: Session, admin: User, user: User, now: dt.datetime) 
         f"Hello {user.name.split()[0]},\n\nAn administrator of casework, {admin.name}, has reset your password. "
         f"Choose a new one within {setup_links.LINK_HOURS} hours with this link (it works once):\n\n{link}\n\n"
         "If you did not expect this, tell your manager.\n")
-    day = f"{local_date(now):%-d %b %Y}"
+    day = day_text(now)
     notify(session, user.id, "password_reset", None,
            f"{admin.name} (an administrator) reset your password on {day}, and you were signed out everywhere. "
            "If you did not expect this, tell your manager.", f"password_reset:{user.id}:{now.isoformat()}", now)

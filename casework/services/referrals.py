@@ -100,7 +100,7 @@ def open_referral(session: Session, actor: User, data: dict, now: dt.datetime, p
         external_reference=data.get("external_reference") or None,
         opened_on=opened_on,
         consent_recorded_on=consent,
-        phase=Phase.ENGAGEMENT.value,
+        phase=Phase.ENGAGEMENT,
         phase_since=opened_on,
         previous_family_id=previous_id,
         concern_rows=[FamilyConcern(code=code) for code in sorted(set(data["concerns"]))],

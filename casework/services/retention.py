@@ -69,7 +69,7 @@ from ..models import (
     Visit,
 )
 from . import audit, partners
-from .clock import local_date
+from .clock import day_text, local_date
 from .editing import check_version
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .families import postcode_district
@@ -195,7 +195,7 @@ def anonymise_refusal(family: Family, today: dt.date) -> str | None:
         return "The family is under a legal hold: lift the hold before anonymising the record."
     until = kept_until(family)
     if until is not None and today <= until:
-        return (f"The record is kept until {until.day} {until:%b %Y}, {retention_years()} years after closing "
+        return (f"The record is kept until {day_text(until)}, {retention_years()} years after closing "
                 "(counted from the day the closure was recorded, when that was later).")
     return None
 

@@ -36,10 +36,12 @@ drafts (a worker's work in progress, kept on the server briefly) and a legal hol
 services/redaction.py says; services/subject_access_entries.py writes each record's entry.
 
 The export is a plain dict of dates, datetimes, strings, numbers and lists; ``to_json`` makes
-it JSON-ready. The views audit each export (``audit`` action ``export``)."""
+it JSON-ready, ``json_document`` the file the page and the API hand over. Each export is audited
+(``record_export``: action ``export``)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 from sqlalchemy import select
@@ -60,10 +62,16 @@ from ..models import (
     User,
     Visit,
 )
+from . import audit
+from .errors import ValidationFailed
 from .families import load_family_record
 from .partners import subject_access_section
 from .redaction import Redactor
 from .subject_access_entries import Entries
+
+REDACT_MESSAGE = "Choose whether to redact third parties: redact=1 or redact=0."
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
 
 NOT_INCLUDED = (
     "The audit trail of who opened the record, in-app notifications (which name the family by "
@@ -74,6 +82,25 @@ REDACTION_NOTE = (
     "Names that casework does not hold (for example a neighbour named in a note) cannot be "
     "found automatically: read the export through before releasing it."
 )
+
+
+def parse_redact(raw: str | None) -> bool:
+    """``?redact=``: 1/true/yes/on redacts, absent or 0/false/no/off does not; anything else is
+    refused (422 naming ``redact``), so a typo never releases an unredacted export by mistake."""
+    value = (raw or "").strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ValidationFailed(REDACT_MESSAGE, {"redact": [REDACT_MESSAGE]})
+
+
+def record_export(session: Session, family_id: int, record_type: str, record_id: int, fmt: str, redacted: bool,
+                  via: str) -> None:
+    """Audit an export once it is made: its format, whether it was redacted, and through which
+    face (``web``, ``api``). The caller commits."""
+    audit.record(session, "export", record_type=record_type, record_id=record_id, family_id=family_id,
+                 detail={"format": fmt, "redacted": redacted, "via": via})
 
 
 # --- Loading the record -----------------------------------------------------------------------
@@ -202,7 +229,7 @@ class _Builder:
 
     def _flag_concerns_child(self, flag: Flag) -> bool:
         if flag.subject_key.startswith("child:"):
-            return flag.subject_key == f"child:{self.child.id}"
+            return flag.subject_id == self.child.id
         return True
 
     # Sections.
@@ -252,6 +279,11 @@ def to_json(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
+
+
+def json_document(export: dict) -> str:
+    """The export as the JSON file handed over, by the page's download and the API alike."""
+    return json.dumps(to_json(export), indent=2, ensure_ascii=False)
 
 
 def filename(export: dict) -> str:

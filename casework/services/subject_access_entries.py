@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..models import (
     CLOSURE_REASONS,
+    CORRECTED_FIELDS,
     FLAG_RULES,
     PHASE_LABELS,
     REVIEW_DECISIONS,
@@ -24,12 +25,6 @@ from ..models import (
 from .assessments import load_frameworks
 from .goals import area_label
 from .redaction import Redactor
-
-VISIT_FIELD_LABELS = {
-    "date": "Date", "kind": "Kind", "outcome": "Outcome", "duration_minutes": "Duration (minutes)",
-    "notes": "Notes", "children_seen": "Children seen", "seen_alone": "Seen alone",
-    "goals_discussed": "Goals discussed", "rating": "Rating", "note": "Note",
-}
 
 
 class Entries:
@@ -168,7 +163,7 @@ class Entries:
             "record_type": correction.record_type, "record_id": correction.record_id, "what": what,
             "made_on": correction.made_on, "made_at": correction.made_at, "by": self.x.staff(correction.by_id),
             "note": self.x.text(correction.note),
-            "old_values": [{"field": name, "label": VISIT_FIELD_LABELS.get(name, name),
+            "old_values": [{"field": name, "label": CORRECTED_FIELDS.get(name, name),
                             "value": self._old_value(name, value)}
                            for name, value in (correction.old_values or {}).items()],
         }

@@ -7,18 +7,19 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import Family, Team, Transfer, User
+from ..models import Family, Team, Transfer, TransferStatus, User
 from .allocation import allocatable_worker, record_allocation
-from .editing import ensure_open
+from .editing import check_version, ensure_open
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .notifications import managers_of, notify
 
 
 def request_transfer(session: Session, actor: User, family: Family, to_team_id: int, reason: str,
-                     now: dt.datetime) -> Transfer:
+                     now: dt.datetime, version: int | None = None) -> Transfer:
     """Offer a family to another team. Until that team's manager accepts, it stays here."""
     if not actor.is_manager:
         raise Forbidden("Only a manager can transfer a family.")
+    check_version(family, version)
     ensure_open(family)
     problems = {}
     if to_team_id == family.team_id or session.get(Team, to_team_id) is None:
@@ -27,10 +28,11 @@ def request_transfer(session: Session, actor: User, family: Family, to_team_id: 
         problems["reason"] = ["Say why the family is moving to another team."]
     if problems:
         raise ValidationFailed("Check the transfer.", problems)
-    if session.scalar(select(Transfer.id).where(Transfer.family_id == family.id, Transfer.status == "pending")):
+    if pending_transfer(session, family) is not None:
         raise Conflict("A transfer of this family is already waiting.")
     transfer = Transfer(family_id=family.id, from_team_id=family.team_id, to_team_id=to_team_id,
-                        requested_by_id=actor.id, requested_at=now, reason=reason.strip(), status="pending")
+                        requested_by_id=actor.id, requested_at=now, reason=reason.strip(),
+                        status=TransferStatus.PENDING)
     session.add(transfer)
     session.flush()
     for manager_id in managers_of(session, to_team_id):
@@ -40,10 +42,16 @@ def request_transfer(session: Session, actor: User, family: Family, to_team_id: 
     return transfer
 
 
+def offered_to(team_id: int | None) -> tuple:
+    """The conditions on ``Transfer`` of the transfers waiting for the team to accept or
+    decline them."""
+    return Transfer.to_team_id == team_id, Transfer.status == TransferStatus.PENDING
+
+
 def incoming_transfer(session: Session, actor: User, transfer_id: int) -> Transfer:
     """A pending transfer to the actor's team (404 for anyone else)."""
     transfer = session.scalar(select(Transfer).where(
-        Transfer.id == transfer_id, Transfer.to_team_id == actor.team_id, Transfer.status == "pending"))
+        Transfer.id == transfer_id, *offered_to(actor.team_id)))
     if transfer is None or not actor.is_manager:
         raise NotFound("Transfer not found.")
     return transfer
@@ -57,7 +65,7 @@ def incoming_transfers(session: Session, actor: User) -> list[Transfer]:
         return []
     return list(session.scalars(
         select(Transfer)
-        .where(Transfer.to_team_id == actor.team_id, Transfer.status == "pending")
+        .where(*offered_to(actor.team_id))
         .options(joinedload(Transfer.family), joinedload(Transfer.from_team), joinedload(Transfer.to_team),
                  joinedload(Transfer.requested_by))
         .order_by(Transfer.requested_at, Transfer.id)
@@ -72,7 +80,7 @@ def accept_transfer(session: Session, actor: User, transfer: Transfer, worker_id
     previous = family.worker
     family.team_id = transfer.to_team_id
     family.worker = worker
-    transfer.status, transfer.decided_by_id, transfer.decided_at = "accepted", actor.id, now
+    transfer.decide(TransferStatus.ACCEPTED, actor, now)
     record_allocation(session, actor, family, previous, worker, f"Transferred from {transfer.from_team.name}.", now)
     notify(session, transfer.requested_by_id, "transfer_accepted", family.id,
            f"{family.reference} was accepted by {transfer.to_team.name}.", f"transfer_accepted:{transfer.id}", now)
@@ -83,7 +91,7 @@ def decline_transfer(session: Session, actor: User, transfer: Transfer, comment:
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed("Say why the transfer is declined.", {"comment": ["Say why the transfer is declined."]})
-    transfer.status, transfer.decided_by_id, transfer.decided_at, transfer.comment = "declined", actor.id, now, comment
+    transfer.decide(TransferStatus.DECLINED, actor, now, comment)
     notify(session, transfer.requested_by_id, "transfer_declined", transfer.family_id,
            f"{transfer.family.reference} was declined by {transfer.to_team.name}.", f"transfer_declined:{transfer.id}",
            now)
@@ -95,7 +103,7 @@ def pending_transfer(session: Session, family: Family) -> Transfer | None:
     """The transfer of ``family`` to another team still waiting for an answer, if any."""
     return session.scalar(
         select(Transfer)
-        .where(Transfer.family_id == family.id, Transfer.status == "pending")
+        .where(Transfer.family_id == family.id, Transfer.status == TransferStatus.PENDING)
         .options(joinedload(Transfer.to_team))
     )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from ..extensions import db
 from ..services import chronology as chronology_service
 from ..services import clock
-from .helpers import case_worker_required, family_or_abort
+from .helpers import case_worker_required, family_or_abort, record_view
 
 bp = Blueprint("chronology", __name__)
 
@@ -43,6 +43,7 @@ CHRONOLOGY_ENTRY_LABELS = {
 @case_worker_required
 def show(family_id):
     family = family_or_abort(family_id)
+    record_view(family.id, "chronology")  # reading the chronology is reading the record, as by the API
     kind = request.args.get("kind") or ""
     if kind not in chronology_service.KINDS:
         kind = ""

@@ -61,7 +61,7 @@ def approve_closure(family_id):
         flash(error.message if not family.is_closed else "The family is already closed.", "info")
         return redirect(back)
     reason = CLOSURE_REASONS.get(move.reason, move.reason or "").lower()
-    flash_done(f"Closure of {family.reference} approved: closed on {move.date.day} {move.date:%b %Y} ({reason}).")
+    flash_done(f"Closure of {family.reference} approved: closed on {clock.day_text(move.date)} ({reason}).")
     return redirect(back)
 
 

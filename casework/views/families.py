@@ -20,6 +20,7 @@ from ..models import (
     REVIEW_DECISIONS,
     VISIT_KINDS,
     VISIT_OUTCOMES,
+    GoalStatus,
 )
 from ..services import allocation as allocation_service
 from ..services import assessments as assessments_service
@@ -32,9 +33,10 @@ from ..services import notifications as notifications_service
 from ..services import reviews as reviews_service
 from ..services import visits as visits_service
 from ..services.charts import assessment_chart_height, assessment_chart_summary, chart_summary
+from ..services.corrections import corrections_of
 from ..services.errors import NotFound
 from ..services.family_filters import FLAG_FILTERS, FamilyFilters
-from ..services.schedule import next_review_due
+from ..services.review_schedule import next_review_due
 from . import partners as partner_pages
 from .helpers import (
     case_worker_required,
@@ -218,6 +220,7 @@ def _render_show(family, status=200, reopen_form=None):
     today = clock.local_date(now)
     goals = goals_service.family_plan(db.session, family)
     flags = flags_service.family_flags(db.session, family)
+    visits = visits_service.visit_history(db.session, family)
     if reopen_form is None and family.is_closed and actor.is_manager:
         reopen_form = ReopenForm(formdata=None)
     earlier = family.previous_family
@@ -229,8 +232,8 @@ def _render_show(family, status=200, reopen_form=None):
         pending_closure=None if family.is_closed else closures_service.pending_closure(db.session, family),
         goals=goals,
         goals_by_id={goal.id: goal for goal in goals},
-        visits=visits_service.visit_history(db.session, family),
-        visit_corrections=visits_service.visit_corrections(db.session, family),
+        visits=visits,
+        visit_corrections=corrections_of(db.session, "visit", [visit.id for visit in visits]),
         reviews=reviews_service.reviews_held(db.session, family),
         open_flags=[flag for flag in flags if flag.is_open],
         resolved_flags=[flag for flag in flags if not flag.is_open],
@@ -330,12 +333,13 @@ def edit(family_id):
 def plan(family_id):
     family = family_or_abort(family_id)
     goals = goals_service.family_plan(db.session, family)
+    now = clock.current_time()
     return render_template(
         "families/plan.html",
         family=family,
-        active_goals=[goal for goal in goals if goal.status == "active"],
-        achieved_goals=[goal for goal in goals if goal.status == "achieved"],
-        next_review=next_review_due(db.session, family),
-        printed_on=clock.local_date(clock.current_time()),
+        active_goals=[goal for goal in goals if goal.status == GoalStatus.ACTIVE],
+        achieved_goals=[goal for goal in goals if goal.status == GoalStatus.ACHIEVED],
+        next_review=next_review_due(db.session, family, now),
+        printed_on=clock.local_date(now),
         area_label=goals_service.area_label,
     )

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ..database import begin_write
 from ..extensions import db
 from ..forms.manager import UNALLOCATED, BulkAcknowledgeForm, FlagFilterForm, ResolveFlagForm
-from ..models import FLAG_RULES
+from ..models import FLAG_RULES, FlagStatus
 from ..services import allocation as allocation_service
 from ..services import clock
 from ..services import flags as flags_service
@@ -112,7 +112,7 @@ def resolve(flag_id):
     back = posted_next() or url_for("flags.queue")
     if refused := _flag_read_only(flag, back):
         return refused
-    if flag.status == "resolved":
+    if flag.status == FlagStatus.RESOLVED:
         flash("This flag is already resolved.", "info")
         return redirect(back)
     form = ResolveFlagForm(prefix=f"resolve-{flag.id}")
@@ -145,7 +145,7 @@ def bulk_acknowledge():
     done = 0
     try:
         for flag in chosen:
-            if flag.status == "open":
+            if flag.status == FlagStatus.OPEN:
                 flags_service.acknowledge(db.session, actor, flag, now)
                 done += 1
     except ValidationFailed as error:  # a closed family's flag: nothing is acknowledged

@@ -1,14 +1,15 @@
-"""Small helpers the HTML views share: roles, scope, versions, closed families, messages."""
+"""Small helpers the HTML views share: roles, scope, versions, closed families, messages,
+charts."""
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import CASE_ROLES
+from ..models import CASE_ROLES, Role
 from ..services import audit, clock, scope, submissions
 from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
 
@@ -63,7 +64,7 @@ def case_worker_required(view):
 
 def manager_required(view):
     """Managers only: workers and admins get 403."""
-    return role_required("manager")(view)
+    return role_required(Role.MANAGER)(view)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -150,6 +151,18 @@ def save_form(form, record, action) -> int | None:
         form_failed(form, error)
         return error.status
     return None
+
+
+# A chart is an image: nothing in its SVG may run, and it is never cached.
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def chart_response(svg: str) -> Response:
+    """An SVG chart to show as an image."""
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    return response
 
 
 def record_view(family_id: int, what: str = "family") -> None:

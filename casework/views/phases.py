@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..forms.case import PhaseMoveForm
-from ..models import CLOSURE_REASONS, OPEN_PHASES, PHASE_LABELS, PHASE_ORDER
+from ..models import CLOSURE_REASONS, OPEN_PHASES, PHASE_LABELS, PHASE_ORDER, Phase
 from ..services import clock
 from ..services import phases as phases_service
 from .helpers import (
@@ -26,14 +26,14 @@ def _phase_choice(family, phase):
     label = PHASE_LABELS[phase]
     if phase in OPEN_PHASES and PHASE_ORDER.index(phase) < PHASE_ORDER.index(family.phase):
         return (phase, f"{label} (back a phase: say why in the note)")
-    if phase == "closed":
+    if phase == Phase.CLOSED:
         return (phase, "Closed (give the reason for closing)")
     return (phase, label)
 
 
 def _render_phase(form, family, status=200):
     # The reason for closing is asked for only where closing is one of the moves offered.
-    closing = any(value == "closed" for value, _label in form.phase.choices)
+    closing = any(value == Phase.CLOSED for value, _label in form.phase.choices)
     return render_template("families/phase.html", form=form, family=family, closing=closing), status
 
 
@@ -64,9 +64,9 @@ def move(family_id):
     ))
     if status:
         return _render_phase(form, family, status)
-    if family.phase == "closed":
+    if family.phase == Phase.CLOSED:
         flash_done(f"{family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
-    elif form.phase.data == "closed":
+    elif form.phase.data == Phase.CLOSED:
         # A worker's closing waits for their manager's approval (a closure proposal).
         flash_done(f"Closure of {family.reference} proposed: your manager will approve or return it.")
     else:

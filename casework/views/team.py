@@ -6,11 +6,9 @@ is 404). Each page reads the database in a fixed number of queries whatever the 
 team (the services see to that)."""
 from __future__ import annotations
 
-import csv
-import io
+from flask import Blueprint, current_app, render_template, request
 
-from flask import Blueprint, Response, current_app, render_template, request
-
+from ..downloads import csv_download
 from ..extensions import db
 from ..forms.manager import FLAG_CHOICES, OVERDUE_CHOICES, OVERDUE_VALUES, UNALLOCATED, FamilyExportForm, seen_choices
 from ..models import OPEN_PHASES, PHASE_LABELS
@@ -18,13 +16,9 @@ from ..services import allocation as allocation_service
 from ..services import caseload as caseload_service
 from ..services import charts, clock, provisioning
 from ..services import supervision as supervision_service
-from .helpers import current_actor, manager_required, or_refuse
+from .helpers import chart_response, current_actor, manager_required, or_refuse
 
 bp = Blueprint("team", __name__)
-
-
-# The same image policy as a goal's chart: nothing in the SVG may run.
-CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 # --- The manager's home ---------------------------------------------------------------------------
@@ -77,10 +71,7 @@ def caseload():
 def load_chart():
     loads = caseload_service.team_caseload(db.session, current_actor(), clock.current_time())
     workers = [load for load in loads if load.id != 0]
-    response = Response(charts.load_chart_svg(workers), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CHART_POLICY
-    return response
+    return chart_response(charts.load_chart_svg(workers))
 
 
 # --- The team's families as CSV -------------------------------------------------------------------
@@ -106,12 +97,6 @@ def _export_form(actor, formdata):
     return form
 
 
-def _csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/team/families.csv")
 @manager_required
 def families_csv():
@@ -133,11 +118,8 @@ def families_csv():
         overdue=OVERDUE_VALUES.get(form.overdue.data),
         child_not_seen=form.seen.data == "no",
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in (
+    table = [CSV_COLUMNS] + [
+        [
             row.reference,
             row.household_name,
             row.postcode_district,
@@ -149,12 +131,10 @@ def families_csv():
             "yes" if row.overdue else "no",
             row.open_flags,
             row.highest_severity or "",
-        )])
-    filename = f"team-families-{clock.local_date(now).isoformat()}.csv"
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        ]
+        for row in rows
+    ]
+    return csv_download(table, f"team-families-{clock.local_date(now).isoformat()}.csv")
 
 
 # --- Supervision ----------------------------------------------------------------------------------

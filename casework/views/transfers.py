@@ -11,7 +11,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..forms.manager import AcceptTransferForm, AllocateForm, DeclineTransferForm, TransferForm
 from ..services import allocation as allocation_service
-from ..services import clock, editing
+from ..services import clock
 from ..services import transfers as transfers_service
 from ..services.errors import ValidationFailed
 from .helpers import (
@@ -52,17 +52,9 @@ def allocate(family_id):
         return _render_allocate(form, family)
     if not form.validate():
         return _render_allocate(form, family, 422)
-    if form.worker_id.data == family.worker_id:
-        message = ("The family is already unallocated." if family.worker_id is None
-                   else f"The family is already allocated to {family.worker.name}.")
-        form.worker_id.errors = [message]
-        return _render_allocate(form, family, 422)
-    def allocate():
-        editing.check_version(family, parse_version(form.version.data))
-        allocation_service.allocate(db.session, actor, family, form.worker_id.data, form.reason.data,
-                                  clock.current_time())
-
-    status = save_form(form, family, allocate)
+    status = save_form(form, family, lambda: allocation_service.reallocate(
+        db.session, actor, family, form.worker_id.data, form.reason.data, clock.current_time(),
+        version=parse_version(form.version.data)))
     if status:
         return _render_allocate(form, family, status)
     if family.worker is None:
@@ -93,12 +85,9 @@ def offer(family_id):
         return _render_transfer(form, family, pending)
     if not form.validate():
         return _render_transfer(form, family, pending, 422)
-    def make_offer():
-        editing.check_version(family, parse_version(form.version.data))
-        transfers_service.request_transfer(db.session, actor, family, form.to_team_id.data, form.reason.data,
-                                          clock.current_time())
-
-    status = save_form(form, family, make_offer)
+    status = save_form(form, family, lambda: transfers_service.request_transfer(
+        db.session, actor, family, form.to_team_id.data, form.reason.data, clock.current_time(),
+        version=parse_version(form.version.data)))
     if status:
         return _render_transfer(form, family, pending, status)
     offered = transfers_service.pending_transfer(db.session, family)

@@ -15,9 +15,10 @@ from werkzeug.routing import RequestRedirect
 
 from ...database import end_read
 from ...extensions import db
-from ...forms.fields import too_long
+from ...forms.fields import NOTE_LIMIT, bounded_id, too_long
 from ...services import accounts, audit, totp
 from ...services.clock import current_time
+from ...services.corrections import NOTE_MESSAGE
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
 from .. import partner_gate
@@ -25,12 +26,6 @@ from . import bp
 
 # Endpoints anyone may call: the token exchange itself and the OpenAPI document.
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
-
-# Ids are INTEGER columns (32 bits on PostgreSQL); a larger number in a URL or body can name
-# nothing (and would overflow the database's integer binding), so it is read as 0, which names
-# nothing either.
-MAX_ID = 2**31 - 1
-
 
 class MalformedBody(ServiceError):
     """The body is not JSON, not an object, or a value has the wrong JSON type (400)."""
@@ -70,13 +65,6 @@ def manager_user(message: str = "Only a manager can do this."):
 def api_now():
     """The time of this request: read from the clock once and passed to every rule."""
     return g.api_now
-
-
-@bp.url_value_preprocessor
-def _bound_ids(endpoint, values):
-    for name, value in (values or {}).items():
-        if isinstance(value, int) and value > MAX_ID:
-            values[name] = 0
 
 
 @bp.before_request
@@ -293,6 +281,18 @@ def body_text(body: dict, name: str, *, limit: int | None = None) -> str:
     return text
 
 
+def read_correction(form, body: dict, sent: dict) -> tuple[dict, str]:
+    """A correction's changes (the fields ``sent``, as ``form`` read them with the rest of the
+    record) and its note; or a 422 naming every problem at once, the missing note among them."""
+    problems = {} if form.validate() else form.flat_errors()
+    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
+    if not note:
+        problems["correction_note"] = [NOTE_MESSAGE]
+    if problems:
+        raise ValidationFailed(summary_message(problems), problems)
+    return {name: getattr(form, name).data for name in sent}, note
+
+
 def body_id(body: dict, name: str, message: str, *, required: bool = True) -> int | None:
     """An id member of the body (a whole number, or its digits as a string). Absent, null or
     empty reads as None unless ``required``; anything else that is not an id answers 422."""
@@ -308,13 +308,6 @@ def body_id(body: dict, name: str, message: str, *, required: bool = True) -> in
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationFailed(message, {name: [message]})
     return bounded_id(value)
-
-
-def bounded_id(value: int | None) -> int | None:
-    """An id from a body, with numbers no row could have read as 0 (which names nothing)."""
-    if value is None:
-        return None
-    return value if -MAX_ID <= value <= MAX_ID else 0
 
 
 # --- the query string -------------------------------------------------------------------------

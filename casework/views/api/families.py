@@ -9,26 +9,27 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
-from ...models import PHASE_ORDER, Family, Flag, FlagStatus, Goal, PhaseMove
+from ...forms.fields import MAX_ID, bounded_id
+from ...models import PHASE_ORDER, Family, PhaseMove
 from ...services import audit
 from ...services import closures as closure_service
 from ...services import families as family_service
+from ...services import flags as flag_service
+from ...services import goals as goal_service
 from ...services import phases as phase_service
 from ...services import referrals as referral_service
 from ...services.editing import check_version, ensure_open
 from ...services.errors import ValidationFailed
-from ...services.reviews import next_review_due
+from ...services.review_schedule import next_review_due
 from ...services.scope import get_family
 from . import bp, schemas
 from . import partners as partner_views
 from .core import (
     LIST,
-    MAX_ID,
     OBJECTS,
     VALUE,
     api_now,
     api_user,
-    bounded_id,
     case_user,
     check_form,
     created,
@@ -59,41 +60,17 @@ PER_PAGE_DEFAULT, PER_PAGE_MAX = 50, 200
 PAGE_CAP = 10**9
 
 
-SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
-
-
-def open_flags_of(family_ids: list[int]) -> dict[int, list[Flag]]:
-    """The open (and acknowledged) flags of these families, most severe and oldest first:
-    one query for a whole page."""
-    found: dict[int, list[Flag]] = {family_id: [] for family_id in family_ids}
-    if not family_ids:
-        return found
-    flags = db.session.scalars(
-        select(Flag)
-        .where(Flag.family_id.in_(family_ids), Flag.status != FlagStatus.RESOLVED)
-        .order_by(Flag.raised_at, Flag.id)
-    ).all()
-    for flag in sorted(flags, key=lambda f: SEVERITY_RANK.get(f.severity, 9)):
-        found[flag.family_id].append(flag)
-    return found
-
-
 def family_payload(family: Family) -> dict:
     """The whole family record: its goals with their ratings, the pending closure with its
     proposer, and the open flags, in a fixed number of queries."""
-    goals = db.session.scalars(
-        select(Goal)
-        .where(Goal.family_id == family.id)
-        .options(selectinload(Goal.ratings))
-        .order_by(Goal.start_date, Goal.id)
-    ).all()
+    goals = goal_service.family_goals(db.session, family)
     proposal = None if family.is_closed else closure_service.pending_closure(db.session, family)
     return schemas.family(
         family,
         goals,
-        next_review_due(db.session, family),
+        next_review_due(db.session, family, api_now()),
         proposal,
-        open_flags_of([family.id])[family.id],
+        flag_service.open_flags_of(db.session, [family.id])[family.id],
     )
 
 
@@ -134,7 +111,7 @@ def list_families():
         per_page=per_page,
     )
     _load_for_summaries([s.family for s in summaries])
-    flags = open_flags_of([s.family.id for s in summaries])
+    flags = flag_service.open_flags_of(db.session, [s.family.id for s in summaries])
     return jsonify(
         items=[schemas.family_summary(s, flags[s.family.id]) for s in summaries], total=total
     )

@@ -6,11 +6,11 @@ from flask import jsonify, request
 
 from ...database import begin_write
 from ...extensions import db
-from ...forms.fields import NOTE_LIMIT
+from ...forms.fields import MAX_ID, NOTE_LIMIT
 from ...services import flags as flag_service
 from ...services.errors import Forbidden, ValidationFailed
 from . import bp, schemas
-from .core import MAX_ID, VALUE, api_now, body_text, case_user, query_int, read_body
+from .core import VALUE, api_now, body_text, case_user, query_int, read_body
 
 STATUSES = ("open", "resolved")
 

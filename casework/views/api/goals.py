@@ -2,20 +2,16 @@
 from __future__ import annotations
 
 from flask import jsonify
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import GoalForm, RatingForm
 from ...forms.fields import NOTE_LIMIT
-from ...models import Family, Goal, GoalRating
 from ...services import goals as goal_service
 from ...services import scope
-from ...services.corrections import correct_rating
+from ...services.corrections import correct_rating, corrections_of, rating_values
 from ...services.editing import check_version, ensure_open
-from ...services.errors import NotFound, ValidationFailed
 from . import bp, schemas
 from .core import (
     VALUE,
@@ -25,11 +21,10 @@ from .core import (
     check_form,
     created,
     read_body,
+    read_correction,
     read_version,
-    summary_message,
 )
 from .families import family_in_scope
-from .visits import NOTE_MESSAGE, corrections_of
 
 GOAL_SPEC = {name: VALUE for name in goal_service.GOAL_FIELDS + ("next_step",)}
 GOAL_EDIT_SPEC = {**GOAL_SPEC, "status": VALUE, "version": VALUE, "reason": VALUE}
@@ -39,13 +34,7 @@ RATING_CORRECTION_SPEC = {**RATING_SPEC, "version": VALUE, "correction_note": VA
 
 @bp.get("/families/<int:family_id>/goals")
 def list_goals(family_id: int):
-    family = family_in_scope(family_id)
-    goals = db.session.scalars(
-        select(Goal)
-        .where(Goal.family_id == family.id)
-        .options(selectinload(Goal.ratings))
-        .order_by(Goal.start_date, Goal.id)
-    ).all()
+    goals = goal_service.family_goals(db.session, family_in_scope(family_id))
     return jsonify(items=[schemas.goal(g) for g in goals])
 
 
@@ -62,19 +51,6 @@ def create_goal(family_id: int):
     return created(schemas.goal(goal))
 
 
-def _current_values(goal: Goal) -> dict:
-    return {
-        "title": goal.title,
-        "area": goal.area,
-        "baseline": goal.baseline,
-        "target": goal.target,
-        "start_date": schemas.date(goal.start_date),
-        "target_date": schemas.date(goal.target_date),
-        "next_step": goal.next_step,
-        "status": goal.status,
-    }
-
-
 @bp.patch("/goals/<int:goal_id>")
 def update_goal(goal_id: int):
     body = read_body(GOAL_EDIT_SPEC)
@@ -83,7 +59,7 @@ def update_goal(goal_id: int):
     check_version(goal, version)
     ensure_open(goal.family)
     reason = body_text(body, "reason", limit=NOTE_LIMIT)
-    merged = {**_current_values(goal), **{k: v for k, v in body.items() if k in GOAL_SPEC or k == "status"}}
+    merged = {**goal_service.goal_values(goal), **{k: v for k, v in body.items() if k in GOAL_SPEC or k == "status"}}
     form = check_form(from_json(GoalForm, merged))
     changes = {name: getattr(form, name).data for name in body if name in GOAL_SPEC or name == "status"}
     changes["version"] = version
@@ -109,44 +85,23 @@ def rate_progress(goal_id: int):
     return created({**schemas.rating(entry), "goal": schemas.goal(goal)})
 
 
-def rating_in_scope(user, rating_id: int) -> GoalRating:
-    rating = db.session.scalar(
-        select(GoalRating)
-        .join(Goal, GoalRating.goal_id == Goal.id)
-        .join(Family, Goal.family_id == Family.id)
-        .where(GoalRating.id == rating_id, scope.family_scope(user))
-    )
-    if rating is None:
-        raise NotFound("Rating not found.")
-    return rating
-
-
 @bp.patch("/ratings/<int:rating_id>")
 def correct_progress_rating(rating_id: int):
     """Correct a progress rating: the values it replaces are kept with the note."""
     user = case_user()
     body = read_body(RATING_CORRECTION_SPEC)
-    rating = rating_in_scope(user, rating_id)
+    rating = goal_service.get_rating(db.session, user, rating_id)
     version = read_version(body)
     check_version(rating, version)
     ensure_open(rating.goal.family)
     sent = {name: body[name] for name in RATING_SPEC if name in body}
-    current = {"date": schemas.date(rating.date), "rating": rating.rating, "note": rating.note}
-    form = from_json(RatingForm, {**current, **sent})
-    problems = {} if form.validate() else form.flat_errors()
-    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
-    if not note:
-        problems["correction_note"] = [NOTE_MESSAGE]
-    if problems:
-        raise ValidationFailed(summary_message(problems), problems)
-    changes = {name: getattr(form, name).data for name in sent}
-    if "note" in changes:
-        changes["note"] = changes["note"] or ""
+    form = from_json(RatingForm, {**rating_values(rating), **sent})
+    changes, note = read_correction(form, body, sent)
     changes["version"] = version
     begin_write()
     correct_rating(db.session, user, rating, changes, note, api_now())
     db.session.commit()
     return jsonify({
         **schemas.rating(rating),
-        "corrections": [schemas.correction(c) for c in corrections_of("rating", [rating.id])[rating.id]],
+        "corrections": [schemas.correction(c) for c in corrections_of(db.session, "rating", [rating.id])[rating.id]],
     })

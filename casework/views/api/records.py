@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from flask import request
 
+from ...database import begin_write
+from ...downloads import subject_access_json
 from ...extensions import db
 from ...services import scope, subject_access
-from ...services.errors import Forbidden, ValidationFailed
-from ..records import REDACT_MESSAGE, audit_export, json_download, parse_redact
+from ...services.errors import Forbidden
 from . import bp
 from .core import api_now, case_user
 from .families import family_in_scope
@@ -20,38 +21,35 @@ from .families import family_in_scope
 ONLY_MANAGERS = "Only a manager of the family's team can export its record."
 
 
-def _redact() -> bool:
-    redact = parse_redact(request.args.get("redact"))
-    if redact is None:
-        raise ValidationFailed(REDACT_MESSAGE, {"redact": [REDACT_MESSAGE]})
-    return redact
-
-
 def _manager() -> None:
     if not case_user().is_manager:
         raise Forbidden(ONLY_MANAGERS)
+
+
+def _hand_over(export: dict, family_id: int, record_type: str, record_id: int, redact: bool):
+    """The export as its JSON file, audited."""
+    begin_write()
+    subject_access.record_export(db.session, family_id, record_type, record_id, "json", redact, via="api")
+    db.session.commit()
+    return subject_access_json(export)
 
 
 @bp.get("/families/<int:family_id>/subject-access")
 def family_subject_access(family_id: int):
     family = family_in_scope(family_id)
     _manager()
-    redact = _redact()
+    redact = subject_access.parse_redact(request.args.get("redact"))
     export = subject_access.family_export(db.session, family, redact=redact, now=api_now())
-    audit_export(family_id, "family", family_id, "json", redact, via="api")
-    db.session.commit()
-    return json_download(export)
+    return _hand_over(export, family_id, "family", family_id, redact)
 
 
 @bp.get("/children/<int:child_id>/subject-access")
 def child_subject_access(child_id: int):
     child = scope.get_child(db.session, case_user(), child_id)
     _manager()
-    redact = _redact()
+    redact = subject_access.parse_redact(request.args.get("redact"))
     export = subject_access.child_export(db.session, child, redact=redact, now=api_now())
-    audit_export(child.family_id, "child", child_id, "json", redact, via="api")
-    db.session.commit()
-    return json_download(export)
+    return _hand_over(export, child.family_id, "child", child_id, redact)
 
 
 def openapi_paths(operation, answer, path_id, query, error) -> dict:

@@ -46,13 +46,9 @@ def allocate(family_id: int):
     if "worker_id" not in body:
         raise ValidationFailed(WORKER_MESSAGE, {"worker_id": [WORKER_MESSAGE]})
     worker_id = body_id(body, "worker_id", WORKER_MESSAGE, required=False)
-    if worker_id == family.worker_id:
-        message = ("The family is already unallocated." if worker_id is None
-                   else "The family is already allocated to this worker.")
-        raise ValidationFailed(message, {"worker_id": [message]})
     reason = body_text(body, "reason", limit=REASON_LIMIT)
     begin_write()
-    allocation_service.allocate(db.session, case_user(), family, worker_id, reason, api_now())
+    allocation_service.reallocate(db.session, case_user(), family, worker_id, reason, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 

@@ -14,11 +14,12 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.accounts import TeamForm, UserForm
+from ...forms.fields import MAX_ID
 from ...models import USER_STATUSES, Role, Team, User
 from ...services import accounts, provisioning
 from ...services.errors import Forbidden, NotFound, ValidationFailed
 from . import bp, schemas
-from .core import MAX_ID, VALUE, api_now, api_user, check_form, created, query_int, read_body
+from .core import VALUE, api_now, api_user, check_form, created, query_int, read_body
 
 ADMINS_ONLY = "Only an administrator can manage accounts."
 
