@@ -145,7 +145,7 @@ def test_seed_demo_adds_alongside_existing_users(cli, db):
     assert result.exit_code == 0, result.output
     teams = sorted(db.session.scalars(select(Team.name)))
     assert teams == ["Bradford East", "Leeds North"]  # the demo's first team name was taken
-    assert db.session.scalar(select(func.count(User.id))) == 1 + 1 + 1 + 2
+    assert db.session.scalar(select(func.count(User.id))) == 1 + 1 + 1 + 2 + 3  # and the three partners
 
 
 def test_seed_demo_refuses_a_silly_count(cli):
