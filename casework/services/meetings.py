@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import ActionStatus, Family, Meeting, MeetingAction, Partner, User
 from .clock import local_date
-from .editing import check_version
+from .editing import check_version, ensure_open
 from .errors import Forbidden, NotFound, ValidationFailed
 from .flags import resolve_cleared
 from .scope import may_see
@@ -82,6 +82,7 @@ def update_action(session: Session, action: MeetingAction, status: str, note: st
                   version: int | None = None) -> MeetingAction:
     """Mark an action done (with a note) or open again. Done resolves its overdue flag."""
     check_version(action, version)
+    ensure_open(action.meeting.family)
     if status not in tuple(ActionStatus):
         raise _problem("status", "Choose open or done.")
     action.status = status
