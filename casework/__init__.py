@@ -47,7 +47,7 @@ def create_app(config=None):
     limits.init_app(app)
     database.init_app(app)
 
-    from .views import register_blueprints
+    from .views import partner_gate, register_blueprints
 
     register_blueprints(app)
 
@@ -55,6 +55,8 @@ def create_app(config=None):
 
     cli.init_app(app)
     security.init_app(app)
+    # After security's own checks: the gate reads the signed-in user (views/partner_gate.py).
+    partner_gate.init_app(app)
     return app
 
 

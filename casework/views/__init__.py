@@ -16,7 +16,6 @@ from . import (
     goals,
     main,
     notifications,
-    partner_gate,
     partners,
     people,
     phases,
@@ -33,7 +32,6 @@ from . import (
 def register_blueprints(app: Flask) -> None:
     errors.init_app(app)
     context.init_app(app)
-    partner_gate.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(families.bp)
