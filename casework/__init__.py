@@ -47,15 +47,15 @@ def create_app(config=None):
     limits.init_app(app)
     database.init_app(app)
 
-    from .views import partner_gate, register_blueprints
+    from .views import register_blueprints
 
     register_blueprints(app)
 
-    from . import cli, security
+    from . import cli, partner_gate, security
 
     cli.init_app(app)
     security.init_app(app)
-    # After security's own checks: the gate reads the signed-in user (views/partner_gate.py).
+    # After security's own checks: the gate reads the signed-in user (casework/partner_gate.py).
     partner_gate.init_app(app)
     return app
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
+from ... import partner_gate
 from ...database import end_read
 from ...extensions import db
 from ...forms.fields import NOTE_LIMIT, bounded_id, too_long
@@ -21,7 +22,6 @@ from ...services.clock import current_time
 from ...services.corrections import NOTE_MESSAGE
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
-from .. import partner_gate
 from . import bp
 
 # Endpoints anyone may call: the token exchange itself and the OpenAPI document.

@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import Carer, Child, Consent, Flag, Goal, GoalRating, MeetingAction, Transfer, Visit
-from ..services import clock
-from ..services.errors import Forbidden, ServiceError
-from ..services.partners import refuse_partner
+from .extensions import db
+from .models import Carer, Child, Consent, Flag, Goal, GoalRating, MeetingAction, Transfer, Visit
+from .services import clock
+from .services.errors import Forbidden, ServiceError
+from .services.partners import refuse_partner
 
 PARTNER_ENDPOINTS = frozenset({
     # open to anyone, and their own account
