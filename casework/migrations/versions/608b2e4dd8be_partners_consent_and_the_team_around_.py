@@ -43,7 +43,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('family_id', sa.Integer(), nullable=False),
     sa.Column('held_on', sa.Date(), nullable=False),
-    sa.Column('family_attended', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('family_attended', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
