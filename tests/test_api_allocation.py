@@ -152,8 +152,10 @@ def test_a_declined_transfer_stays_with_the_sending_team(api, manager, family, o
 
 def test_transfer_validation(api, manager, family, other_team):
     calls = api(manager)
-    body = assert_error(offer(calls, family, to_team_id=manager.team_id, reason=""), 422)
-    assert set(body["fields"]) == {"to_team_id", "reason"}
+    # As on the page: the form names what is missing first, then the service the team.
+    assert set(assert_error(offer(calls, family, to_team_id=manager.team_id, reason=""), 422)["fields"]) == {"reason"}
+    assert set(assert_error(offer(calls, family, to_team_id=manager.team_id, reason="x"), 422)["fields"]) == {
+        "to_team_id"}
     assert "to_team_id" in assert_error(offer(calls, family, to_team_id=999999, reason="x"), 422)["fields"]
     assert "to_team_id" in assert_error(offer(calls, family, to_team_id="South", reason="x"), 422)["fields"]
     assert "to_team_id" in assert_error(offer(calls, family, reason="x"), 422)["fields"]

@@ -8,33 +8,27 @@ from sqlalchemy.orm import selectinload
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
-from ...forms.case import GoalForm, RatingForm
-from ...forms.fields import NOTE_LIMIT
+from ...forms.case import GoalChangeForm, GoalForm, RatingCorrectionForm, RatingForm
 from ...models import Family, Goal, GoalRating
 from ...services import goals as goal_service
 from ...services import scope
 from ...services.corrections import correct_rating
-from ...services.errors import NotFound, ValidationFailed
+from ...services.errors import NotFound
 from ...services.families import check_version, ensure_open
 from . import bp, schemas
 from .core import (
-    VALUE,
     api_now,
-    body_text,
     case_user,
     check_form,
     created,
     read_body,
     read_version,
-    summary_message,
 )
 from .families import family_in_scope
-from .visits import NOTE_MESSAGE, corrections_of
+from .visits import corrections_of
 
-GOAL_SPEC = {name: VALUE for name in goal_service.GOAL_FIELDS + ("next_step",)}
-GOAL_EDIT_SPEC = {**GOAL_SPEC, "status": VALUE, "version": VALUE, "reason": VALUE}
-RATING_SPEC = {"date": VALUE, "rating": VALUE, "note": VALUE}
-RATING_CORRECTION_SPEC = {**RATING_SPEC, "version": VALUE, "correction_note": VALUE}
+GOAL_FIELDS = goal_service.GOAL_FIELDS + ("next_step",)
+RATING_FIELDS = ("date", "rating", "note")
 
 
 @bp.get("/families/<int:family_id>/goals")
@@ -46,16 +40,16 @@ def list_goals(family_id: int):
         .options(selectinload(Goal.ratings))
         .order_by(Goal.start_date, Goal.id)
     ).all()
-    return jsonify(items=[schemas.goal(g) for g in goals])
+    return jsonify(schemas.goal_list(goals))
 
 
 @bp.post("/families/<int:family_id>/goals")
 def create_goal(family_id: int):
-    body = read_body(GOAL_SPEC)
+    body = read_body(GoalForm)
     family = family_in_scope(family_id)
     ensure_open(family)
     form = check_form(from_json(GoalForm, body))
-    data = {name: getattr(form, name).data for name in GOAL_SPEC}
+    data = {name: getattr(form, name).data for name in GOAL_FIELDS}
     begin_write()
     goal = goal_service.agree_goal(db.session, family, data, api_now(), case_user())
     db.session.commit()
@@ -77,17 +71,17 @@ def _current_values(goal: Goal) -> dict:
 
 @bp.patch("/goals/<int:goal_id>")
 def update_goal(goal_id: int):
-    body = read_body(GOAL_EDIT_SPEC)
+    body = read_body(GoalChangeForm)
     goal = scope.get_goal(db.session, case_user(), goal_id)
     version = read_version(body)
     check_version(goal, version)
     ensure_open(goal.family)
-    reason = body_text(body, "reason", limit=NOTE_LIMIT)
-    merged = {**_current_values(goal), **{k: v for k, v in body.items() if k in GOAL_SPEC or k == "status"}}
-    form = check_form(from_json(GoalForm, merged))
-    changes = {name: getattr(form, name).data for name in body if name in GOAL_SPEC or name == "status"}
+    form = check_form(from_json(GoalChangeForm, {**_current_values(goal), **body}))
+    changes = {name: getattr(form, name).data for name in body if name in GOAL_FIELDS or name == "status"}
+    if not changes.get("status", True):
+        del changes["status"]  # sent empty: the status stays as it is
     changes["version"] = version
-    changes["reason"] = reason
+    changes["reason"] = form.reason.data or ""
     begin_write()
     goal_service.update_goal(db.session, goal, changes, api_now(), case_user())
     db.session.commit()
@@ -97,7 +91,7 @@ def update_goal(goal_id: int):
 @bp.post("/goals/<int:goal_id>/progress")
 def rate_progress(goal_id: int):
     user = case_user()
-    body = read_body(RATING_SPEC)
+    body = read_body(RatingForm)
     goal = scope.get_goal(db.session, user, goal_id)
     ensure_open(goal.family)
     form = check_form(from_json(RatingForm, body))
@@ -106,7 +100,7 @@ def rate_progress(goal_id: int):
         db.session, user, goal, form.date.data, form.rating.data, form.note.data, api_now()
     )
     db.session.commit()
-    return created({**schemas.rating(entry), "goal": schemas.goal(goal)})
+    return created(schemas.rating_created(entry, goal))
 
 
 def rating_in_scope(user, rating_id: int) -> GoalRating:
@@ -125,28 +119,19 @@ def rating_in_scope(user, rating_id: int) -> GoalRating:
 def correct_progress_rating(rating_id: int):
     """Correct a progress rating: the values it replaces are kept with the note."""
     user = case_user()
-    body = read_body(RATING_CORRECTION_SPEC)
+    body = read_body(RatingCorrectionForm)
     rating = rating_in_scope(user, rating_id)
     version = read_version(body)
     check_version(rating, version)
     ensure_open(rating.goal.family)
-    sent = {name: body[name] for name in RATING_SPEC if name in body}
     current = {"date": schemas.date(rating.date), "rating": rating.rating, "note": rating.note}
-    form = from_json(RatingForm, {**current, **sent})
-    problems = {} if form.validate() else form.flat_errors()
-    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
-    if not note:
-        problems["correction_note"] = [NOTE_MESSAGE]
-    if problems:
-        raise ValidationFailed(summary_message(problems), problems)
-    changes = {name: getattr(form, name).data for name in sent}
+    form = check_form(from_json(RatingCorrectionForm, {**current, **body}))
+    note = form.correction_note.data
+    changes = {name: getattr(form, name).data for name in RATING_FIELDS if name in body}
     if "note" in changes:
         changes["note"] = changes["note"] or ""
     changes["version"] = version
     begin_write()
     correct_rating(db.session, user, rating, changes, note, api_now())
     db.session.commit()
-    return jsonify({
-        **schemas.rating(rating),
-        "corrections": [schemas.correction(c) for c in corrections_of("rating", [rating.id])[rating.id]],
-    })
+    return jsonify(schemas.corrected_rating(rating, corrections_of("rating", [rating.id])[rating.id]))

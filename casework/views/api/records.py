@@ -7,25 +7,21 @@ export is audited (action ``export``, format ``json``, via ``api``). The answer 
 document as the page's JSON download (services/subject_access.py), sent as an attachment."""
 from __future__ import annotations
 
-from flask import request
-
 from ...extensions import db
+from ...forms.queries import SubjectAccessQuery
 from ...services import families as family_service
 from ...services import subject_access
-from ...services.errors import Forbidden, ValidationFailed
-from ..records import REDACT_MESSAGE, audit_export, json_download, parse_redact
+from ...services.errors import Forbidden
+from ..records import audit_export, json_download
 from . import bp
-from .core import api_now, case_user
+from .core import api_now, case_user, read_query
 from .families import family_in_scope
 
 ONLY_MANAGERS = "Only a manager of the family's team can export its record."
 
 
 def _redact() -> bool:
-    redact = parse_redact(request.args.get("redact"))
-    if redact is None:
-        raise ValidationFailed(REDACT_MESSAGE, {"redact": [REDACT_MESSAGE]})
-    return redact
+    return read_query(SubjectAccessQuery).redact.data == "1"
 
 
 def _manager() -> None:
@@ -53,30 +49,3 @@ def child_subject_access(child_id: int):
     audit_export(child.family_id, "child", child_id, "json", redact, via="api")
     db.session.commit()
     return json_download(export)
-
-
-def openapi_paths(operation, answer, path_id, query, error) -> dict:
-    """This module's part of the OpenAPI document (views/api/openapi.py passes its helpers)."""
-    errors = {"401": error("Unauthorised"),
-              "403": answer("An admin, or a worker: only a manager of the family's team may export.", "Error"),
-              "404": error("NotFound"), "422": error("Unprocessable")}
-    redact = query("redact", "1 to redact third parties: staff by role only, other people's names "
-                   "as [redacted]; 0 or absent: not redacted.", {"type": "string", "enum": ["0", "1"]})
-    document = {"type": "object", "description": "subject, generated_at, redacted, notes, family, children, "
-                "carers, concerns, phase_moves, visits, goals (with ratings), reviews, assessments, corrections, "
-                "flags, allocations, transfers, closure_proposals, closure."}
-    return {
-        "/api/v1/families/{family_id}/subject-access": {
-            "parameters": [path_id("family_id", "family")],
-            "get": operation("familySubjectAccess", "Everything held about a family (subject access)", {
-                "200": answer("The export, as an attachment.", document), **errors,
-            }, tag="families", parameters=[redact], description="Audited as an export."),
-        },
-        "/api/v1/children/{child_id}/subject-access": {
-            "parameters": [path_id("child_id", "child")],
-            "get": operation("childSubjectAccess", "What is held about one child (subject access)", {
-                "200": answer("The export, as an attachment: the child's details and the family's records "
-                              "that concern the child; brothers and sisters are left out.", document), **errors,
-            }, tag="families", parameters=[redact], description="Audited as an export."),
-        },
-    }

@@ -14,10 +14,10 @@ from ...models import Review
 from ...services.families import ensure_open
 from ...services.reviews import hold_review, next_review_due
 from . import bp, schemas
-from .core import VALUE, api_now, case_user, check_form, created, read_body
+from .core import api_now, case_user, check_form, created, read_body
 from .families import family_in_scope
 
-REVIEW_SPEC = {"held_on": VALUE, "decision": VALUE, "reason": VALUE, "attendees": VALUE, "notes": VALUE}
+REVIEW_FIELDS = ("held_on", "decision", "reason", "attendees", "notes")
 
 
 @bp.get("/families/<int:family_id>/reviews")
@@ -29,20 +29,17 @@ def list_reviews(family_id: int):
         .options(selectinload(Review.recorded_by), selectinload(Review.closure_proposal))
         .order_by(Review.held_on.desc(), Review.id.desc())
     ).all()
-    return jsonify(
-        items=[schemas.review(r) for r in reviews],
-        next_due=schemas.date(next_review_due(db.session, family)),
-    )
+    return jsonify(schemas.review_list(reviews, next_review_due(db.session, family)))
 
 
 @bp.post("/families/<int:family_id>/reviews")
 def create_review(family_id: int):
     user = case_user()
-    body = read_body(REVIEW_SPEC)
+    body = read_body(ReviewForm)
     family = family_in_scope(family_id)
     ensure_open(family)
     form = check_form(from_json(ReviewForm, body))
-    data = {name: getattr(form, name).data for name in REVIEW_SPEC}
+    data = {name: getattr(form, name).data for name in REVIEW_FIELDS}
     begin_write()
     review = hold_review(db.session, user, family, data, api_now())
     db.session.commit()

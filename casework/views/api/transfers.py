@@ -6,25 +6,13 @@ from flask import jsonify, url_for
 
 from ...database import begin_write
 from ...extensions import db
-from ...forms.fields import REASON_LIMIT
+from ...forms import from_json
+from ...forms.manager import AcceptTransferForm, AllocationRequest, DeclineTransferForm, TransferForm
 from ...services import families as family_service
 from ...services.errors import Forbidden, ValidationFailed
 from . import bp, schemas
-from .core import (
-    VALUE,
-    api_now,
-    body_id,
-    body_text,
-    case_user,
-    created,
-    manager_user,
-    read_body,
-    read_version,
-)
+from .core import api_now, case_user, check_form, created, manager_user, read_body, read_version
 from .families import family_in_scope, family_payload
-
-WORKER_MESSAGE = "Choose a family worker."
-TEAM_MESSAGE = "Choose another team."
 
 
 def _managed_family(family_id: int, message: str):
@@ -38,19 +26,17 @@ def _managed_family(family_id: int, message: str):
 @bp.post("/families/<int:family_id>/allocation")
 def allocate(family_id: int):
     family = _managed_family(family_id, "Only a manager can allocate a family.")
-    body = read_body({"worker_id": VALUE, "reason": VALUE, "version": VALUE})
+    body = read_body(AllocationRequest)
     family_service.check_version(family, read_version(body))
     family_service.ensure_open(family)
-    if "worker_id" not in body:
-        raise ValidationFailed(WORKER_MESSAGE, {"worker_id": [WORKER_MESSAGE]})
-    worker_id = body_id(body, "worker_id", WORKER_MESSAGE, required=False)
+    form = check_form(from_json(AllocationRequest, body))
+    worker_id = form.worker_id.data
     if worker_id == family.worker_id:
         message = ("The family is already unallocated." if worker_id is None
                    else "The family is already allocated to this worker.")
         raise ValidationFailed(message, {"worker_id": [message]})
-    reason = body_text(body, "reason", limit=REASON_LIMIT)
     begin_write()
-    family_service.allocate(db.session, case_user(), family, worker_id, reason, api_now())
+    family_service.allocate(db.session, case_user(), family, worker_id, form.reason.data or "", api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -58,16 +44,13 @@ def allocate(family_id: int):
 @bp.post("/families/<int:family_id>/transfer")
 def request_transfer(family_id: int):
     family = _managed_family(family_id, "Only a manager can transfer a family.")
-    body = read_body({"to_team_id": VALUE, "reason": VALUE, "version": VALUE})
+    body = read_body(TransferForm)
     family_service.check_version(family, read_version(body))
     family_service.ensure_open(family)
-    try:
-        to_team_id = body_id(body, "to_team_id", TEAM_MESSAGE) or 0
-    except ValidationFailed:
-        to_team_id = 0  # the service names every problem at once: no such team, no reason
+    form = check_form(from_json(TransferForm, body))
     begin_write()
     transfer = family_service.request_transfer(
-        db.session, case_user(), family, to_team_id, body_text(body, "reason", limit=REASON_LIMIT), api_now()
+        db.session, case_user(), family, form.to_team_id.data or 0, form.reason.data, api_now()
     )
     db.session.commit()
     return created(schemas.transfer(transfer), url_for("api.list_transfers"))
@@ -77,7 +60,7 @@ def request_transfer(family_id: int):
 def list_transfers():
     user = manager_user("Only managers see transfers offered to their team.")
     transfers = family_service.incoming_transfers(db.session, user)
-    return jsonify(items=[schemas.transfer(t) for t in transfers])
+    return jsonify(schemas.transfer_list(transfers))
 
 
 def _incoming(transfer_id: int):
@@ -88,10 +71,9 @@ def _incoming(transfer_id: int):
 @bp.post("/transfers/<int:transfer_id>/accept")
 def accept_transfer(transfer_id: int):
     user, transfer = _incoming(transfer_id)
-    body = read_body({"worker_id": VALUE}, optional=True)
-    worker_id = body_id(body, "worker_id", WORKER_MESSAGE, required=False)
+    form = check_form(from_json(AcceptTransferForm, read_body(AcceptTransferForm, optional=True)))
     begin_write()
-    family = family_service.accept_transfer(db.session, user, transfer, worker_id, api_now())
+    family = family_service.accept_transfer(db.session, user, transfer, form.worker_id.data, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -99,9 +81,8 @@ def accept_transfer(transfer_id: int):
 @bp.post("/transfers/<int:transfer_id>/decline")
 def decline_transfer(transfer_id: int):
     user, transfer = _incoming(transfer_id)
-    body = read_body({"comment": VALUE}, optional=True)
-    comment = body_text(body, "comment", limit=REASON_LIMIT)
+    form = check_form(from_json(DeclineTransferForm, read_body(DeclineTransferForm, optional=True)))
     begin_write()
-    family_service.decline_transfer(db.session, user, transfer, comment, api_now())
+    family_service.decline_transfer(db.session, user, transfer, form.comment.data, api_now())
     db.session.commit()
     return jsonify(schemas.transfer(transfer))

@@ -8,43 +8,26 @@ from sqlalchemy.orm import selectinload
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
-from ...forms.case import VisitForm
-from ...forms.fields import NOTE_LIMIT
+from ...forms.case import VisitCorrectionForm, VisitForm
 from ...models import Correction, Goal, Visit
 from ...services import scope
 from ...services.corrections import correct_visit
-from ...services.errors import ValidationFailed
 from ...services.families import check_version, ensure_open
 from ...services.visits import log_visit
 from . import bp, schemas
 from .core import (
-    LIST,
-    VALUE,
     api_now,
-    body_text,
     case_user,
     check_form,
     created,
     read_body,
     read_version,
-    summary_message,
 )
 from .families import family_in_scope
 
-VISIT_SPEC = {
-    "date": VALUE,
-    "kind": VALUE,
-    "outcome": VALUE,
-    "duration_minutes": VALUE,
-    "children_seen": LIST,
-    "seen_alone": LIST,
-    "goals_discussed": LIST,
-    "notes": VALUE,
-}
-
-CORRECTION_SPEC = {**VISIT_SPEC, "version": VALUE, "correction_note": VALUE}
+VISIT_FIELDS = ("date", "kind", "outcome", "duration_minutes", "children_seen", "seen_alone", "goals_discussed",
+                "notes")
 ID_LISTS = ("children_seen", "seen_alone", "goals_discussed")
-NOTE_MESSAGE = "Say what was wrong and why it is being corrected."
 
 VISIT_LOADING = (
     selectinload(Visit.children_seen),
@@ -63,7 +46,7 @@ def list_visits(family_id: int):
         .order_by(Visit.date.desc(), Visit.id.desc())
     ).all()
     corrections = corrections_of("visit", [v.id for v in visits])
-    return jsonify(items=[schemas.visit(v, corrections[v.id]) for v in visits])
+    return jsonify(schemas.visit_list(visits, corrections))
 
 
 def corrections_of(record_type: str, record_ids: list[int]) -> dict[int, list[Correction]]:
@@ -87,14 +70,14 @@ def visit_payload(visit: Visit) -> dict:
 @bp.post("/families/<int:family_id>/visits")
 def create_visit(family_id: int):
     user = case_user()
-    body = read_body(VISIT_SPEC)
+    body = read_body(VisitForm)
     family = family_in_scope(family_id)
     ensure_open(family)
     goals = db.session.scalars(
         select(Goal).where(Goal.family_id == family.id).order_by(Goal.id)
     ).all()
     form = check_form(from_json(VisitForm, body).set_family(family, goals))
-    data = {name: getattr(form, name).data for name in VISIT_SPEC}
+    data = {name: getattr(form, name).data for name in VISIT_FIELDS}
     begin_write()
     visit = log_visit(db.session, user, family, data, api_now())
     db.session.commit()
@@ -126,22 +109,18 @@ def correct(visit_id: int):
     """Correct a visit: the merged visit is checked as a new one would be, and the values it
     replaces are kept with the note, who and when."""
     user = case_user()
-    body = read_body(CORRECTION_SPEC)
+    body = read_body(VisitCorrectionForm)
     visit = scope.get_visit(db.session, user, visit_id)
     version = read_version(body)
     check_version(visit, version)
     ensure_open(visit.family)
-    sent = {name: body[name] for name in VISIT_SPEC if name in body}
+    sent = {name: body[name] for name in VISIT_FIELDS if name in body}
     goals = db.session.scalars(
         select(Goal).where(Goal.family_id == visit.family_id).order_by(Goal.id)
     ).all()
-    form = from_json(VisitForm, {**_current_values(visit), **sent}).set_family(visit.family, goals)
-    problems = {} if form.validate() else form.flat_errors()
-    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
-    if not note:
-        problems["correction_note"] = [NOTE_MESSAGE]
-    if problems:
-        raise ValidationFailed(summary_message(problems), problems)
+    form = from_json(VisitCorrectionForm, {**_current_values(visit), **body}).set_family(visit.family, goals)
+    check_form(form)
+    note = form.correction_note.data
     changes = {name: getattr(form, name).data for name in sent}
     for name in ID_LISTS:
         if name in changes:
