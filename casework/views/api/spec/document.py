@@ -11,6 +11,7 @@ from flask import current_app
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
+from ....forms.json_body import api_fields
 from .accounts import Error
 from .forms import object_schema, query_parameters
 from .operations import OPERATIONS, Op
@@ -87,6 +88,10 @@ def _operation(op: Op, models: dict, bodies: dict) -> dict:
     if op.body:
         form = op.body.form(formdata=None, meta={"csrf": False})
         bodies[op.body.name] = object_schema(form, partial=op.body.partial, keep=op.body.keep)
+        if op.body.corrects:
+            changed = [field.name for field in api_fields(op.body.corrects(formdata=None, meta={"csrf": False}))
+                       if field.name != "version"]
+            bodies[op.body.name]["anyOf"] = [{"required": [name]} for name in changed]
         found["requestBody"] = {"required": op.body.required, "content": _json(_ref(op.body.name))}
     if op.public:
         found["security"] = []

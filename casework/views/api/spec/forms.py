@@ -89,17 +89,15 @@ def field_schema(field, *, in_body: bool = True) -> tuple[dict, bool]:
         schema = _integer(field)
     elif getattr(field, "choices", None) is not None:
         schema = {"type": "string", "enum": _choices(field)}
-        if not needed and in_body:
-            schema["enum"] += ["", None]
     elif isinstance(field, DateField):
         schema = {"type": "string", "format": "date"}
         for validator in field.validators:
             if getattr(validator, "pattern", None):
                 schema["pattern"] = validator.pattern
-        if not needed:
-            schema = {"anyOf": [schema, BLANK]}
     else:
         schema = _text(field, needed, in_body)
+    if not needed and ("enum" in schema or "format" in schema or (not in_body and kind == INTEGER)):
+        schema = {"anyOf": [schema, BLANK]}  # spaces or nothing: read as absent
     if field.description:
         schema["description"] = str(field.description)
     if (not needed or _sent(field)) and in_body:
@@ -114,14 +112,11 @@ def _conditions(form, properties: dict, partial: bool) -> list[dict]:
     for field in form:
         for validator in field.validators:
             if isinstance(validator, RequiredIf) and not partial:
-                given = {k: v for k, v in properties[field.name].items() if k not in ("nullable", "description")}
-                given["enum"] = [value for value in given.get("enum", []) if value not in ("", None)] or None
-                if given["enum"] is None:
-                    given["pattern"] = SOMETHING
+                given = ({"type": "string", "enum": _choices(field)} if getattr(field, "choices", None) is not None
+                         else {"type": "string", "pattern": SOMETHING})
                 found.append({"anyOf": [
                     {"properties": {validator.other: {"not": {"enum": list(validator.values)}}}},
-                    {"properties": {field.name: {k: v for k, v in given.items() if v is not None}},
-                     "required": [field.name]},
+                    {"properties": {field.name: given}, "required": [field.name]},
                 ]})
             elif isinstance(validator, Above):
                 low = properties[validator.other]

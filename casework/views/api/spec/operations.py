@@ -49,13 +49,15 @@ from . import reports as rep
 @dataclass(frozen=True)
 class Body:
     """A JSON body read through ``form``. ``partial``: a change (members left out keep their
-    values; ``keep`` are required all the same); ``required=False``: it may be left empty."""
+    values; ``keep`` are required all the same); ``required=False``: it may be left empty;
+    ``corrects``: a correction, which changes at least one field of that form."""
 
     form: type
     name: str
     partial: bool = False
     keep: tuple[str, ...] = ()
     required: bool = True
+    corrects: type | None = None  # a correction: it sends at least one field of this form
 
 
 @dataclass(frozen=True)
@@ -204,13 +206,14 @@ OPERATIONS: dict[str, Op] = {
     "api.correct": Op(
         "correctVisit", "Correct a visit, keeping what it said", "visits",
         {200: ("The corrected visit; the old values are in corrections.", rec.Visit)}, WRITE,
-        body=Body(VisitCorrectionForm, "VisitCorrection", partial=True, keep=("correction_note",)),
-        description="Any visit field; those left out keep their values. The corrected visit is checked as a new "
-                    "one would be. 422 when nothing changes, or for a closed family."),
+        body=Body(VisitCorrectionForm, "VisitCorrection", partial=True, keep=("correction_note",), corrects=VisitForm),
+        description="At least one visit field; those left out keep their values. The corrected visit is checked "
+                    "as a new one would be. 422 when nothing changes, or for a closed family."),
     "api.correct_progress_rating": Op(
         "correctRating", "Correct a progress rating, keeping what it said", "goals",
         {200: ("The corrected rating, with its corrections.", rec.CorrectedRating)}, WRITE,
-        body=Body(RatingCorrectionForm, "RatingCorrection", partial=True, keep=("correction_note",))),
+        body=Body(RatingCorrectionForm, "RatingCorrection", partial=True, keep=("correction_note",),
+                  corrects=RatingForm)),
     "api.list_goals": Op("listGoals", "The family plan", "goals", {200: ("Goals with their ratings.", rec.GoalList)},
                          CASE),
     "api.create_goal": Op("agreeGoal", "Add a goal to the family plan", "goals", {201: ("The goal, active.", rec.Goal)},
