@@ -222,6 +222,7 @@ class RequiredIf:
 
     def __call__(self, form, field):
         if form[self.other].data in self.values and not field.data:
+            field.errors[:] = []  # "not a valid choice" says less than why it is needed
             raise StopValidation(self.message)
 
 

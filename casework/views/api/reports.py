@@ -23,7 +23,7 @@ def _reporter():
     return user
 
 
-def _period(form_class=PeriodForm):
+def _period(form_class):
     form = form_class(formdata=request.args)
     period = form.period(local_date(api_now()))
     if period is None:
@@ -35,7 +35,7 @@ def _period(form_class=PeriodForm):
 @bp.get("/reports/outcomes")
 def report_outcomes():
     user = _reporter()
-    return jsonify(schemas.outcomes(reports_service.outcomes(db.session, user, *_period())))
+    return jsonify(schemas.outcomes(reports_service.outcomes(db.session, user, *_period(PeriodForm))))
 
 
 @bp.get("/reports/local-area")
