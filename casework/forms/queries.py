@@ -39,8 +39,11 @@ def _id(label: str, message: str, description: str) -> WholeNumberField:
 class FamilyListQuery(QueryForm):
     phase = Choice("Phase", [*PHASE_ORDER, "open"], _choose("a phase", [*PHASE_ORDER, "open"]),
                    description="Only this phase; open for every open phase.")
-    worker_id = _id("Family worker", "worker_id must be a user id.",
-                    "Only this worker's families. A worker naming another worker gets 422.")
+    worker_id = WholeNumberField(
+        "Family worker", [Optional(), NumberRange(0, MAX_ID, "worker_id must be a user id, or 0.")],
+        invalid_message="worker_id must be a user id, or 0.",
+        description="Only this worker's families; 0: the unallocated ones (the caseload's row for them). A worker "
+                    "naming another worker gets 422.")
     q = StringField("Search", [Optional()], description="Part of the household name or reference.")
     page = WholeNumberField("Page", [Optional(), NumberRange(min=1, message="page must be a whole number from 1.")],
                             invalid_message="page must be a whole number from 1.", default=1,

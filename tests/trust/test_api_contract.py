@@ -38,13 +38,14 @@ from .figures import record, scale
 load_all_checks()
 
 EXAMPLES = scale(5, 100)  # generated cases per operation and phase
-TODAY = "depends on today: a date in the future"
-RECORDS = "depends on the records: which exist, belong together, are in which state, on which dates"
-CALLER = "depends on the caller: a worker acts on their own families; a password is theirs"
-DATES = "compares two dates of one request (JSON Schema compares no two members)"
+# Why the document cannot say it. It depends on ...
+TODAY = "today"  # ... today: a date in the future
+RECORDS = "records"  # ... the records: which exist, belong together, are in which state, on which dates
+CALLER = "caller"  # ... the caller: a worker acts on their own families; a password is theirs
+DATES = "dates"  # ... two dates of one request (JSON Schema compares no two members)
 
-# (field, message): why the document cannot say it. Each is a rule of the practice, answered 422
-# naming the field (CONTRACT.md); "" is a refusal naming no field.
+# (field, message, why). Each is a rule of the practice, answered 422 naming the field
+# (CONTRACT.md); "" is a refusal naming no field.
 PRACTICE = [
     (".*", "in the future", TODAY),
     ("worker_id", "You can only (see your own families|allocate a family to yourself)", CALLER),
@@ -80,7 +81,7 @@ def _practice(fields: dict) -> str | None:
             if not found:
                 return None
             reasons.add(found[0])
-    return ", ".join(sorted(reasons)) or None
+    return "_".join(sorted(reasons)) or None
 
 
 @contextmanager
@@ -132,7 +133,7 @@ def _run(app, user, url: str) -> tuple[Counter, list[str]]:
             answer = json.loads(response.content or b"{}")
             why = _practice(answer.get("fields") or {"": [answer.get("error", "")]})
             if why:
-                figures[f"refused by the practice ({why})"] += 1
+                figures[f"refused_{why}"] += 1
                 return False
         findings.append(f"{operation}: {failure.title}: {response.status_code} {response.content[:300]!r} "
                         f"to {case.query or ''} {json.dumps(case.body, default=str)[:300] if case.body else ''}")

@@ -14,6 +14,7 @@ from ...models import Family, Flag, Goal, PhaseMove
 from ...services import audit
 from ...services import families as family_service
 from ...services.errors import ValidationFailed
+from ...services.family_filters import FamilyFilters
 from ...services.reviews import next_review_due
 from ...services.scope import get_family
 from . import bp, schemas
@@ -82,15 +83,14 @@ def family_in_scope(family_id: int) -> Family:
 def list_families():
     user = case_user()
     query = read_query(FamilyListQuery)
-    phase = query.phase.data or None
+    phase, worker_id = query.phase.data or None, query.worker_id.data
+    filters = FamilyFilters(phase=None if phase == "open" else phase, open_only=phase == "open",
+                            worker_id=worker_id or None, unallocated=worker_id == 0, q=query.q.data)
     summaries, total = family_service.list_families(
         db.session,
         user,
         api_now(),
-        phase=None if phase == "open" else phase,
-        worker_id=query.worker_id.data,
-        q=query.q.data,
-        open_only=phase == "open",
+        filters=filters,
         page=min(query.page.data or 1, PAGE_CAP),
         per_page=query.per_page.data or query.per_page.default,
     )
