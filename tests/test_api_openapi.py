@@ -110,6 +110,7 @@ def test_flags_take_the_documented_words_exactly(api, worker, family):
     calls = api(worker)
     assert calls.get("/api/v1/notifications?unread=true").status_code == 200
     assert calls.get("/api/v1/notifications?unread=").status_code == 200  # empty: absent
+    assert calls.get("/api/v1/families?phase=%20").get_json() == calls.get("/api/v1/families").get_json()
     assert "unread" in assert_error(calls.get("/api/v1/notifications?unread=TRUE"), 422)["fields"]
     assert "kind" in assert_error(calls.get(f"/api/v1/families/{family.id}/chronology?kind=visits"), 422)["fields"]
 
@@ -138,9 +139,10 @@ def test_a_version_is_a_whole_number_from_nought(api, worker, family, today):
     assert "version" in assert_error(calls.post(f"/api/v1/families/{family.id}/goals", json=body), 422)["fields"]
 
 
-def test_an_empty_status_leaves_a_goal_as_it_is(api, worker, family):
+@pytest.mark.parametrize("blank", ["", " \t"])
+def test_a_blank_status_leaves_a_goal_as_it_is(api, worker, family, blank):
     goal = factories.GoalFactory(family=family)
-    response = api(worker).patch(f"/api/v1/goals/{goal.id}", json={"status": "", "title": "Bedtime by 8"})
+    response = api(worker).patch(f"/api/v1/goals/{goal.id}", json={"status": blank, "title": "Bedtime by 8"})
     assert response.status_code == 200, response.get_json()
     assert (response.get_json()["status"], response.get_json()["title"]) == ("active", "Bedtime by 8")
 

@@ -81,17 +81,21 @@ def limit_of(field) -> int | None:
     return min(limits) if limits else None
 class StrippedInput:
     """Form data as one form reads it: its text and date fields' values without the spaces
-    around them. A view over the data (nothing is copied), so a form repeated for many entries
-    (each entry wraps the data again) reads it in time proportional to its size."""
+    around them, and a choice of only spaces as no choice. A view over the data (nothing is
+    copied), so a form repeated for many entries (each entry wraps the data again) reads it in
+    time proportional to its size."""
 
-    def __init__(self, formdata, names: frozenset[str]):
+    def __init__(self, formdata, names: frozenset[str], choices: frozenset[str] = frozenset()):
         self._formdata = formdata
         self._names = names
+        self._choices = choices
 
     def getlist(self, key):
         values = self._formdata.getlist(key)
         if key in self._names:
             return [value.strip() if isinstance(value, str) else value for value in values]
+        if key in self._choices:
+            return [value if not isinstance(value, str) or value.strip() else "" for value in values]
         return values
 
     def __contains__(self, key) -> bool:
@@ -114,7 +118,9 @@ class StrippingMeta:
         if formdata is None:
             return None
         names = frozenset(field.name for field in form if stripped(field))
-        return StrippedInput(formdata, names) if names else formdata
+        choices = frozenset(field.name for field in form
+                            if isinstance(field, SelectField) and not isinstance(field, SelectMultipleField))
+        return StrippedInput(formdata, names, choices) if names or choices else formdata
 
     def render_field(self, field, render_kw):
         # No maxlength (nor minlength): a browser silently cuts what is pasted past it. The
