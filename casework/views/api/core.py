@@ -273,9 +273,9 @@ def read_body(form_class, *also: str, optional: bool = False) -> dict:
     return picked
 
 
-def read_query(form_class, **kwargs):
+def read_query(form_class):
     """The query string read through ``form_class``, or a 422 naming every parameter refused."""
-    return check_form(form_class(formdata=request.args, **kwargs))
+    return check_form(form_class(formdata=request.args))
 
 
 def check_form(form):
