@@ -15,8 +15,11 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
+from .demo import seed as demo_seed
+from .demo import staff as demo_staff
 from .extensions import db
-from .services import accounts, clock, demo
+from .models import Role
+from .services import accounts, clock
 from .services.errors import ValidationFailed
 
 
@@ -72,7 +75,7 @@ def init_db():
 @click.command("create-user")
 @click.argument("email")
 @click.option("--name", required=True, help="The person's full name.")
-@click.option("--role", required=True, type=click.Choice(["worker", "manager", "admin"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--team", "team_name", required=True, help="Their team; created if new.")
 @click.option("--password", help="Prompted for when absent.")
 @needs_schema
@@ -94,7 +97,7 @@ def create_user(email, name, role, team_name, password):
 
 @click.command("seed-demo")
 @click.option("--families", "family_count", type=click.IntRange(1, 200_000),
-              default=demo.DEFAULT_FAMILIES, show_default=True,
+              default=demo_seed.DEFAULT_FAMILIES, show_default=True,
               help="How many families, open and closed (about a fifth closed).")
 @click.option("--seed", type=int, default=2026, show_default=True,
               help="The same seed gives the same demo service (dated from today).")
@@ -102,17 +105,17 @@ def create_user(email, name, role, team_name, password):
 def seed_demo(family_count, seed):
     """Fill the database with a realistic demo service (alongside any data already there)."""
     try:
-        demo.check_can_seed(db.session)
+        demo_seed.check_can_seed(db.session)
     except ValidationFailed as error:
         db.session.rollback()
         click.echo(f"Error: {error.message}", err=True)
         raise SystemExit(1) from None
     today = clock.local_date(clock.current_time())
-    password_hash = accounts.hash_password(demo.DEMO_PASSWORD)  # once, for every demo user
+    password_hash = accounts.hash_password(demo_staff.DEMO_PASSWORD)  # once, for every demo user
     started = time.perf_counter()
     with click.progressbar(length=family_count, label="Creating families", file=sys.stderr) as bar:
         try:
-            result = demo.seed_demo(
+            result = demo_seed.seed_demo(
                 db.session,
                 today,
                 random.Random(seed),
@@ -133,7 +136,8 @@ def seed_demo(family_count, seed):
         f"in {counts['teams']:,} teams with {counts['users']:,} users: "
         f"{counts.get('children', 0):,} children, {counts.get('visits', 0):,} visits, "
         f"{counts.get('goals', 0):,} goals, {counts.get('goal_ratings', 0):,} ratings, "
-        f"{counts.get('reviews', 0):,} reviews, in {elapsed:.1f} s (seed {seed}, dated from {today:%-d %B %Y})."
+        f"{counts.get('reviews', 0):,} reviews, in {elapsed:.1f} s "
+        f"(seed {seed}, dated from {clock.long_day_text(today)})."
     )
     _print_logins(result)
 
@@ -141,7 +145,7 @@ def seed_demo(family_count, seed):
 def _print_logins(result, teams_shown=2):
     logins = result.logins
     click.echo("")
-    click.echo(f"Demo logins. Every demo user's password is: {demo.DEMO_PASSWORD}")
+    click.echo(f"Demo logins. Every demo user's password is: {demo_staff.DEMO_PASSWORD}")
     shown = [entry for entry in logins
              if entry.team is None or entry.team in {t.name for t in result.teams[:teams_shown]}]
     hidden = result.teams[teams_shown:]
@@ -153,7 +157,7 @@ def _print_logins(result, teams_shown=2):
         click.echo(f"  ... and {len(hidden)} more teams, each with a manager and its workers, e.g.:")
         for team in hidden[:8]:
             click.echo(f"  {team.manager.email.ljust(width)}  {'manager'.ljust(7)}  {team.name}")
-        click.echo(f"  Every demo e-mail ends in @{demo.DEMO_DOMAIN}; the admin can list them all "
+        click.echo(f"  Every demo e-mail ends in @{demo_staff.DEMO_DOMAIN}; the admin can list them all "
                    "under Users and teams.")
 
 
@@ -177,9 +181,9 @@ def parse_now(value: str | None) -> datetime:
 @needs_schema
 def run_jobs(now_text, as_json):
     """Run the daily sweep once: reminders, overdue reviews, flags, e-mail."""
-    from .services.sweep import run_daily
+    from .scheduler import run_daily
 
-    summary = run_daily(db.session, parse_now(now_text))
+    summary = run_daily(parse_now(now_text))
     click.echo(json.dumps(summary.as_dict()) if as_json else summary.line())
 
 

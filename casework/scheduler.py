@@ -8,8 +8,9 @@ the missed day's sweep runs once: not zero times, and not once per missed day.
 
 APScheduler moves a job's next run on *before* running it, so a scheduler killed in the middle
 of the sweep would leave the store saying "done until tomorrow". Each completed sweep therefore
-leaves an audit event (``daily_sweep``, with its summary); a scheduler that starts, or takes
-over, and finds no completed sweep since the last 06:00 runs it at once. The sweep is
+leaves an audit event (``daily_sweep``, with its summary), whether the scheduler ran it or
+someone ran ``flask run-jobs`` (both run ``run_daily``); a scheduler that starts, or takes
+over, and finds no sweep for today completed since the last 06:00 runs it at once. The sweep is
 idempotent, so running it again after a crash between its commit and that event adds nothing.
 """
 from __future__ import annotations
@@ -32,8 +33,8 @@ from sqlalchemy.pool import NullPool
 
 from .extensions import db
 from .models import AuditEvent
-from .services import audit, clock
-from .services.sweep import run_daily
+from .services import audit, clock, mail, sweep
+from .services.sweep import SweepSummary
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,25 @@ ADVISORY_LOCK_KEY = 0x63617365  # "case"
 _app: Flask | None = None
 
 
+def run_daily(now: datetime) -> SweepSummary:
+    """The daily job, as the scheduler runs it at 06:00 and ``flask run-jobs`` by hand: the
+    sweep, the e-mail digests, and the record that the day's sweep completed. The sweep is
+    committed before any e-mail goes (no e-mail tells of work rolled back, and the write lock
+    is not held while the mail server answers); the digests sent and the record, after."""
+    summary = sweep.run_sweep(db.session, now)
+    db.session.commit()
+    summary.emails = mail.send_digests(db.session, now)
+    audit.record(db.session, SWEEP_DONE, record_type="sweep", detail=summary.as_dict())
+    db.session.commit()
+    return summary
+
+
 def daily_sweep() -> None:
     """The scheduled job (referenced by name from the job store)."""
     with _app.app_context():
         now = clock.current_time()
         log.info("Daily sweep for %s starting.", clock.local_date(now).isoformat())
-        summary = run_daily(db.session, now)
-        audit.record(db.session, SWEEP_DONE, record_type="sweep", detail=summary.as_dict())
-        db.session.commit()
-        log.info(summary.line())
+        log.info(run_daily(now).line())
 
 
 def last_due(now: datetime) -> datetime:
@@ -62,16 +73,17 @@ def last_due(now: datetime) -> datetime:
 
 
 def sweep_completed_since(moment: datetime) -> bool:
-    """Whether a daily sweep has completed at or after ``moment`` (its audit event)."""
+    """Whether a daily sweep for the day of ``moment`` (or a later one) has completed at or
+    after ``moment`` (its audit event). A sweep run by hand for an earlier day does not count."""
     if not inspect(db.engine).has_table(AuditEvent.__tablename__):
         return True  # no schema yet: nothing to catch up on
     with db.engine.connect() as connection:  # not the session: on SQLite it would hold the write lock
-        found = connection.execute(
-            select(AuditEvent.id)
+        summaries = connection.execute(
+            select(AuditEvent.detail)
             .where(AuditEvent.user_id.is_(None), AuditEvent.action == SWEEP_DONE, AuditEvent.at >= moment)
-            .limit(1)
-        ).first()
-    return found is not None
+        ).scalars()
+        day = clock.local_date(moment).isoformat()
+        return any((summary or {}).get("date", "") >= day for summary in summaries)
 
 
 class LeaderLock:

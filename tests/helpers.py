@@ -10,8 +10,9 @@ import re
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+import pytest
 from markupsafe import escape
-from sqlalchemy import event
+from sqlalchemy import event, func, inspect, select
 
 from casework.extensions import db as _db
 from casework.models import (
@@ -174,6 +175,34 @@ def fresh_session():
     """Commit the test's data and forget every loaded object, as a new request would."""
     _db.session.commit()
     _db.session.expunge_all()
+
+
+# --- refusals --------------------------------------------------------------------------------
+
+
+def _row_counts() -> dict[str, int]:
+    return {table.name: _db.session.scalar(select(func.count()).select_from(table))
+            for table in _db.metadata.sorted_tables}
+
+
+def _columns(record) -> dict:
+    return {column.key: getattr(record, column.key) for column in inspect(record).mapper.column_attrs}
+
+
+@contextmanager
+def assert_refused(error: type[Exception], *fields: str, match: str | None = None, unchanged=()):
+    """The block is refused with ``error`` (its message matching ``match``, when given), which
+    names exactly ``fields`` (none for a refusal of the whole request), and it changed nothing:
+    no row added to or removed from any table (pending ones are flushed to count them), and
+    every column of each ``unchanged`` record as it was before."""
+    counts = _row_counts()
+    before = [_columns(record) for record in unchanged]
+    with pytest.raises(error, match=match) as caught:
+        yield caught
+    assert set(caught.value.fields) == set(fields), caught.value.fields
+    assert _row_counts() == counts, "the refused call added or removed rows"
+    for record, columns in zip(unchanged, before, strict=True):
+        assert _columns(record) == columns, f"the refused call changed {record!r}"
 
 
 # --- the API ---------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ ROUTES = {
     ("GET", "/notifications"): "signed_in",
     ("POST", "/notifications/read"): "signed_in",
     ("POST", "/notifications/<int:notification_id>/read"): "own_record",
-    # A manager's pages (views/caseload.py)
+    # A manager's pages (views/team.py, transfers.py, closures.py and flags.py)
     ("GET", "/team"): "manager_only",
     ("GET", "/team/caseload"): "manager_only",
     ("GET", "/team/caseload/chart.svg"): "manager_only",

@@ -271,7 +271,7 @@ def test_admin_records_and_removes_training(client, admin, worker, login, restri
     assert record is not None and record.trained_on.isoformat() == "2026-03-02"
     assert framework.code in [f.code for f in frameworks_for(db.session, worker)]
     page = client.get("/admin/users").get_data(as_text=True)
-    assert "2026-03-02" in page.split('id="training-records"')[1]
+    assert "2 Mar 2026" in page.split('id="training-records"')[1]
     # Recording again updates the date; an unrestricted framework or a bad date is refused.
     client.post("/admin/training", data={"person": worker.id, "framework": framework.code, "trained_on": "2026-04-01"})
     db.session.expire_all()

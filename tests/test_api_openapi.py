@@ -11,6 +11,7 @@ from wtforms import Form
 
 from casework import limits
 from casework.forms.queries import PER_PAGE_MAX
+from casework.services import reviews
 from casework.views.api.spec import records
 from casework.views.api.spec.operations import OPERATIONS
 
@@ -74,6 +75,16 @@ def test_what_one_field_asks_of_another_is_said(document):
     assert {"properties": {"baseline": {"enum": [3]}, "target": {"minimum": 4}}} in above["anyOf"]
     assert {"required": ["date"]} in schemas["VisitCorrection"]["anyOf"]
     assert schemas["VisitCorrection"]["required"] == ["correction_note"]
+
+
+def test_the_document_says_the_services_rules_of_a_review_and_an_allocation(document):
+    """Closing at a review needs disengaged, moved away or other (services/reviews.py); an
+    allocation says why (services/allocation.py)."""
+    schemas = document["components"]["schemas"]
+    [closing] = schemas["ReviewInput"]["allOf"]
+    assert closing["anyOf"][0] == {"properties": {"decision": {"not": {"enum": ["close"]}}}}
+    assert closing["anyOf"][1]["properties"]["reason"]["enum"] == list(reviews.CLOSE_REASONS)
+    assert set(schemas["AllocationInput"]["required"]) == {"worker_id", "reason"}
 
 
 def test_query_parameters_say_their_bounds_and_that_none_repeats(document):

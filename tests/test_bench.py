@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.bench.run import PAGES
+from benchmarks.pages import PAGES
 
 pytestmark = pytest.mark.bench
 
@@ -28,7 +28,7 @@ def test_the_benchmark_runs_and_prints_every_row(tmp_path):
         database = "postgresql"
     figures_path = tmp_path / "figures.json"
     result = subprocess.run(
-        [sys.executable, "-m", "casework.bench", "--quick", "--database", database, "--no-progress",
+        [sys.executable, "-m", "benchmarks", "--quick", "--database", database, "--no-progress",
          "--json", str(figures_path)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )

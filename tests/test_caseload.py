@@ -12,6 +12,7 @@ from casework.services.caseload import team_caseload, team_totals
 from casework.services.errors import Forbidden
 
 from .factories import FamilyFactory, UserFactory, VisitFactory
+from .helpers import assert_refused
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=ZoneInfo("Europe/London"))
 TODAY = NOW.date()
@@ -64,7 +65,7 @@ def test_unallocated_families_have_their_own_row(manager):
 
 
 def test_only_managers(worker):
-    with pytest.raises(Forbidden):
+    with assert_refused(Forbidden):
         team_caseload(db.session, worker, NOW)
 
 

@@ -16,13 +16,14 @@ from sqlalchemy import event, select
 from casework.extensions import db
 from casework.models import Allocation, ClosureProposal, Flag, GoalRating, Notification, PhaseMove, Transfer
 from casework.services import caseload as caseload_service
-from casework.services import families as families_service
+from casework.services import phases as phases_service
 from casework.services import supervision as supervision_service
+from casework.services import transfers as transfers_service
 from casework.services.clock import current_time
 from casework.services.errors import Forbidden, NotFound
 
 from .factories import FamilyFactory, GoalFactory, UserFactory, VisitFactory
-from .helpers import sign_in
+from .helpers import assert_refused, sign_in
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -163,9 +164,9 @@ def test_home_counts_what_waits_for_the_manager(approval, client, login, worker,
     raise_flag(overdue, rule="goal_stalled", severity="low", status="acknowledged")
     moving = FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=20), phase="moving_on",
                            phase_since=today - dt.timedelta(days=3))
-    families_service.move_phase(db.session, worker, moving, "closed", today, current_time(), reason="step_down")
+    phases_service.move_phase(db.session, worker, moving, "closed", today, current_time(), reason="step_down")
     theirs = FamilyFactory(worker=UserFactory(team=other_team))
-    families_service.request_transfer(db.session, other_manager, theirs, manager.team_id, "Moved north.",
+    transfers_service.request_transfer(db.session, other_manager, theirs, manager.team_id, "Moved north.",
                                       current_time())
 
     login(manager)
@@ -403,7 +404,7 @@ def test_team_family_rows_take_one_query(manager, worker, today):
     assert len(five) == len(fifty) == 1
     # of the 45 added, those opened 45 days ago or more with an odd index: 15, 17, ... 43
     assert len(rows) == 15 and all(row.open_flags and row.overdue for row in rows)
-    with pytest.raises(Forbidden):
+    with assert_refused(Forbidden):
         caseload_service.team_family_rows(db.session, worker, current_time())
 
 
@@ -511,7 +512,7 @@ def test_a_transfer_is_offered_then_accepted_by_the_other_team(client, login, ma
 
 def test_a_transfer_declined_with_a_comment_stays_with_the_sending_team(client, login, manager, other_team,
                                                                         other_manager, family):
-    transfer = families_service.request_transfer(db.session, manager, family, other_team.id, "Moved.", current_time())
+    transfer = transfers_service.request_transfer(db.session, manager, family, other_team.id, "Moved.", current_time())
     login(other_manager)
     empty = client.post(f"/team/transfers/{transfer.id}/decline", data={f"decline-{transfer.id}-comment": "  "})
     assert empty.status_code == 422
@@ -529,7 +530,7 @@ def test_a_transfer_declined_with_a_comment_stays_with_the_sending_team(client, 
 
 def test_accepting_with_another_teams_worker_is_refused(client, login, manager, worker, other_team, other_manager,
                                                         family):
-    transfer = families_service.request_transfer(db.session, manager, family, other_team.id, "Moved.", current_time())
+    transfer = transfers_service.request_transfer(db.session, manager, family, other_team.id, "Moved.", current_time())
     login(other_manager)
     refused = client.post(f"/team/transfers/{transfer.id}/accept", data={f"accept-{transfer.id}-worker_id": worker.id})
     assert refused.status_code == 422
@@ -545,7 +546,7 @@ def test_accepting_with_another_teams_worker_is_refused(client, login, manager, 
 def proposed(approval, worker, today):
     family = FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=150), phase="moving_on",
                            phase_since=today - dt.timedelta(days=20))
-    families_service.move_phase(db.session, worker, family, "closed", today - dt.timedelta(days=2), current_time(),
+    phases_service.move_phase(db.session, worker, family, "closed", today - dt.timedelta(days=2), current_time(),
                                 reason="step_down", note="Nursery place found; health visitor involved.")
     db.session.commit()
     return family
@@ -810,9 +811,9 @@ def test_the_supervision_service(manager, worker, supervised, today):
     assert [(g.goal_id, g.title) for g in view.stalled_goals] == [(goal.id, "The children have a regular bedtime")]
     assert {child.reference for child in view.children_not_seen} == {long_case.reference}
     assert timelines[new_case.id].over_expected  # 5 weeks in engagement, 4 expected
-    with pytest.raises(NotFound):
+    with assert_refused(NotFound):
         supervision_service.supervision(db.session, manager, manager.id, current_time())
-    with pytest.raises(Forbidden):
+    with assert_refused(Forbidden):
         supervision_service.supervision(db.session, worker, worker.id, current_time())
 
 
@@ -887,10 +888,10 @@ def test_the_manager_pages_pass_axe(db, app, approval, manager, worker, colleagu
     raise_flag(family, rule="phase_overrun", severity="low", status="acknowledged")
     proposed = FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=150), phase="moving_on",
                              phase_since=today - dt.timedelta(days=20))
-    families_service.move_phase(db.session, worker, proposed, "closed", today, current_time(), reason="step_down")
+    phases_service.move_phase(db.session, worker, proposed, "closed", today, current_time(), reason="step_down")
     other_manager = UserFactory(team=other_team, role="manager")
     theirs = FamilyFactory(worker=UserFactory(team=other_team))
-    families_service.request_transfer(db.session, other_manager, theirs, manager.team_id, "Moved.", current_time())
+    transfers_service.request_transfer(db.session, other_manager, theirs, manager.team_id, "Moved.", current_time())
     email, paths = manager.email, [
         "/team", "/team/caseload", "/team/flags", "/team/closures", "/team/transfers", f"/team/workers/{worker.id}",
         f"/families/{family.id}/allocate", f"/families/{family.id}/transfer", f"/families/{proposed.id}",

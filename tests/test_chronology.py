@@ -7,10 +7,12 @@ import pytest
 from casework.extensions import db
 from casework.services import corrections, reviews
 from casework.services import families as family_service
+from casework.services import phases as phase_service
 from casework.services.chronology import chronology
 from casework.services.errors import StaleVersion, ValidationFailed
 
 from .factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory
+from .helpers import assert_refused
 
 NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=ZoneInfo("Europe/London"))
 
@@ -25,7 +27,7 @@ def test_everything_recorded_appears_newest_first(worker, family):
     VisitFactory(family=family, date=dt.date(2026, 3, 5))
     VisitFactory(family=family, date=dt.date(2026, 4, 1), outcome="no_access")
     RatingFactory(goal=goal, date=dt.date(2026, 3, 20), rating=5)
-    family_service.move_phase(db.session, worker, family, "making_changes", dt.date(2026, 3, 30), NOW)
+    phase_service.move_phase(db.session, worker, family, "making_changes", dt.date(2026, 3, 30), NOW)
     reviews.hold_review(db.session, worker, family, {"held_on": dt.date(2026, 4, 10), "decision": "continue"}, NOW)
     entries = chronology(db.session, family)
     assert [(e.date, e.kind) for e in entries] == [
@@ -63,7 +65,7 @@ def test_correcting_a_visit_keeps_the_old_values(worker, family):
         "Wrong day; Ben was at his nan's.", NOW,
     )
     assert visit.date == dt.date(2026, 3, 6) and visit.all_children_seen is False
-    [kept] = corrections.corrections_of(db.session, "visit", visit.id)
+    [kept] = corrections.corrections_of(db.session, "visit", [visit.id])[visit.id]
     assert kept.old_values == {"date": "2026-03-05", "children_seen": [amy.id, ben.id]}
     assert kept.by == worker and kept.made_on == NOW.date()
     correction_entry = chronology(db.session, family)[0]
@@ -73,15 +75,14 @@ def test_correcting_a_visit_keeps_the_old_values(worker, family):
 def test_a_correction_needs_a_note_a_change_and_a_current_version(worker, family):
     visit = VisitFactory(family=family, date=dt.date(2026, 3, 5))
     db.session.flush()
-    with pytest.raises(ValidationFailed):
+    with assert_refused(ValidationFailed, "correction_note", unchanged=[visit]):
         corrections.correct_visit(db.session, worker, visit, {"kind": "office"}, "", NOW)
-    with pytest.raises(ValidationFailed, match="Nothing"):
+    with assert_refused(ValidationFailed, "correction_note", match="Nothing", unchanged=[visit]):
         corrections.correct_visit(db.session, worker, visit, {"kind": "home_visit"}, "typo", NOW)
-    with pytest.raises(StaleVersion):
+    with assert_refused(StaleVersion, "version", unchanged=[visit]):
         corrections.correct_visit(db.session, worker, visit, {"kind": "office", "version": visit.version - 1}, "typo",
                                   NOW)
-    with pytest.raises(ValidationFailed):
-        # children were seen
+    with assert_refused(ValidationFailed, "children_seen", unchanged=[visit]):  # children were seen
         corrections.correct_visit(db.session, worker, visit, {"outcome": "no_access"}, "typo", NOW)
 
 
@@ -90,7 +91,7 @@ def test_correcting_a_rating(worker, family):
     db.session.flush()
     corrections.correct_rating(db.session, worker, rating, {"rating": 4}, "Agreed 4 with mum, not 5.", NOW)
     assert rating.rating == 4
-    assert corrections.corrections_of(db.session, "rating", rating.id)[0].old_values == {"rating": 5}
+    assert corrections.corrections_of(db.session, "rating", [rating.id])[rating.id][0].old_values == {"rating": 5}
 
 
 def test_a_known_child_is_found_by_first_name_and_birth_date_across_teams(worker, outsider):

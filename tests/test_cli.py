@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, inspect, select
 from werkzeug.security import check_password_hash
 
+from casework.demo.staff import DEMO_DOMAIN, DEMO_PASSWORD
 from casework.models import Child, Family, GoalRating, Team, User, Visit
-from casework.services import demo
 
 from . import factories
 from .conftest import _empty_tables
@@ -107,11 +107,11 @@ def test_seed_demo_creates_a_small_service_and_prints_the_logins(cli, db):
     result = cli("seed-demo", "--families", "60", "--seed", "3")
     assert result.exit_code == 0, result.output
     assert "Created 60 families" in result.output
-    assert demo.DEMO_PASSWORD in result.output and len(demo.DEMO_PASSWORD) >= 12
-    assert f"admin@{demo.DEMO_DOMAIN}" in result.output
+    assert DEMO_PASSWORD in result.output and len(DEMO_PASSWORD) >= 12
+    assert f"admin@{DEMO_DOMAIN}" in result.output
     for user in db.session.scalars(select(User)):
         assert user.email in result.output  # a small service lists every login
-        assert check_password_hash(user.password_hash, demo.DEMO_PASSWORD)
+        assert check_password_hash(user.password_hash, DEMO_PASSWORD)
     roles = Counter(db.session.scalars(select(User.role)))
     assert roles["admin"] == 1 and roles["manager"] == 1 and roles["worker"] == 4
     phases = Counter(db.session.scalars(select(Family.phase)))

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from casework.database import WriteAfterRead, begin_write
 from casework.extensions import db
 from casework.models import Team
-from casework.services import families as family_service
+from casework.services import referrals as referral_service
 
 
 def test_migrations_build_exactly_the_models(app):
@@ -41,7 +41,7 @@ def test_simultaneous_referrals_neither_fail_nor_share_a_reference(app, worker, 
             try:
                 start.wait(timeout=30)
                 actor = db.session.get(type(worker), worker_id)
-                family = family_service.open_referral(
+                family = referral_service.open_referral(
                     db.session,
                     actor,
                     {
@@ -49,7 +49,7 @@ def test_simultaneous_referrals_neither_fail_nor_share_a_reference(app, worker, 
                         "postcode": "LS6 2AB",
                         "referral_date": now.date(),
                         "concerns": ["neglect_physical"],
-                        "children": [family_service.ReferralPerson("Amy", None, now.date().replace(year=2019))],
+                        "children": [referral_service.ReferralPerson("Amy", None, now.date().replace(year=2019))],
                     },
                     now,
                     "FP",

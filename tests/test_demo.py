@@ -12,12 +12,15 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from casework.config import GOAL_AREAS
+from casework.demo.seed import seed_demo
+from casework.demo.staff import DEMO_DOMAIN, DEMO_PASSWORD
 from casework.models import (
     CONCERNS,
     Assessment,
     Child,
     Family,
     Goal,
+    GoalStatusChange,
     PhaseMove,
     ReferenceCounter,
     Review,
@@ -27,18 +30,18 @@ from casework.models import (
     VisitChild,
     VisitGoal,
 )
-from casework.services import demo
 from casework.services.errors import ValidationFailed
-from casework.services.families import next_reference
+from casework.services.referrals import next_reference
 
 from . import factories
+from .helpers import assert_refused
 
-HASH = generate_password_hash(demo.DEMO_PASSWORD, method="pbkdf2:sha256:1000")
+HASH = generate_password_hash(DEMO_PASSWORD, method="pbkdf2:sha256:1000")
 FAMILIES = 400
 
 
 def seed(db, today, families=FAMILIES, seed=7):
-    result = demo.seed_demo(db.session, today, random.Random(seed), families=families, password_hash=HASH)
+    result = seed_demo(db.session, today, random.Random(seed), families=families, password_hash=HASH)
     db.session.commit()
     return result
 
@@ -56,7 +59,7 @@ def test_teams_of_about_eight_workers_and_a_manager_holding_ten_to_fifteen_famil
         assert roles["manager"] == 1
         assert 6 <= roles["worker"] <= 10
     admins = db.session.scalars(select(User).where(User.role == "admin")).all()
-    assert [a.email for a in admins] == [f"admin@{demo.DEMO_DOMAIN}"]
+    assert [a.email for a in admins] == [f"admin@{DEMO_DOMAIN}"]
     loads = db.session.execute(
         select(Family.worker_id, func.count())
         .where(Family.phase != "closed", Family.worker_id.is_not(None))
@@ -182,6 +185,21 @@ def test_goals_have_baselines_targets_and_regular_ratings(db, seeded, today):
     assert improving > stalled > 0
 
 
+def test_goals_achieved_or_withdrawn_say_when_and_who_in_the_chronology(db, seeded):
+    families = {f.id: f for f in db.session.scalars(select(Family))}
+    changed = 0
+    for goal in db.session.scalars(select(Goal)):
+        if goal.status == "active":
+            assert goal.status_changes == [] and goal.status_changed_on is None
+            continue
+        changed += 1
+        [change] = goal.status_changes
+        assert (change.status, change.date, change.family_id) == (goal.status, goal.status_changed_on, goal.family_id)
+        assert change.by_id == families[goal.family_id].worker_id and change.reason
+    assert changed > 0
+    assert db.session.scalar(select(func.count(GoalStatusChange.id))) == changed
+
+
 def test_reviews_about_every_six_weeks(db, seeded, today):
     families = {f.id: f for f in db.session.scalars(select(Family))}
     held = defaultdict(list)
@@ -294,7 +312,7 @@ def test_adds_alongside_existing_data_and_refuses_a_second_demo(db, today):
     new = [r for r in references if r != existing.reference and r.startswith(f"FP-{today.year}-")]
     assert min(int(r.split("-")[2]) for r in new) == 4  # numbering continues past the one in use
 
-    with pytest.raises(ValidationFailed, match="already loaded"):
+    with assert_refused(ValidationFailed, match="already loaded"):
         seed(db, today, families=10)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Family.id))) == 61

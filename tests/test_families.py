@@ -11,13 +11,17 @@ from sqlalchemy import select
 
 from casework.extensions import db as _db
 from casework.models import Carer, Family, PhaseMove, User, VisitChild
+from casework.services import allocation as allocation_service
 from casework.services import families as families_service
+from casework.services import people as people_service
+from casework.services import phases as phases_service
 from casework.views.errors import RedactSearchTerms
 
 from . import factories
 from .helpers import (
     assert_every_input_labelled,
     assert_field_error,
+    assert_refused,
     checked,
     count_queries,
     fresh_session,
@@ -721,16 +725,16 @@ def test_a_post_without_the_csrf_token_is_refused(app, login, worker, today, db)
 
 
 def test_phases_offered_by_role(worker, manager, family):
-    assert families_service.phases_offered(worker, family) == ["making_changes", "moving_on"]
-    assert families_service.phases_offered(manager, family) == ["making_changes", "moving_on", "closed"]
+    assert phases_service.phases_offered(worker, family) == ["making_changes", "moving_on"]
+    assert phases_service.phases_offered(manager, family) == ["making_changes", "moving_on", "closed"]
     family.phase = "moving_on"
-    assert families_service.phases_offered(worker, family) == ["engagement", "making_changes", "closed"]
+    assert phases_service.phases_offered(worker, family) == ["engagement", "making_changes", "closed"]
 
 
 def test_allocatable_workers_are_the_active_workers_of_the_team(worker, colleague, manager, outsider):
     factories.UserFactory(team=worker.team, role="worker", name="Ivy Inactive", active=False)
-    assert families_service.allocatable_workers(_db.session, manager) == [colleague, worker]
-    assert families_service.allocatable_workers(_db.session, worker) == [worker]
+    assert allocation_service.allocatable_workers(_db.session, manager) == [colleague, worker]
+    assert allocation_service.allocatable_workers(_db.session, worker) == [worker]
 
 
 def test_case_pages_are_never_cached(login, worker, family):
@@ -874,25 +878,25 @@ def test_a_closed_familys_children_are_read_only(login, worker, family, today, d
 def test_child_and_carer_services(worker, family, now, db):
     from casework.services.errors import StaleVersion, ValidationFailed
 
-    baby = families_service.add_child(db.session, family,
+    baby = people_service.add_child(db.session, family,
                                       {"first_name": " Cody ", "date_of_birth": dt.date(2026, 1, 5)}, now)
     assert (baby.first_name, baby.last_name, baby.school, baby.family_id) == ("Cody", None, None, family.id)
-    with pytest.raises(ValidationFailed):
-        families_service.add_child(db.session, family, {"first_name": "", "date_of_birth": None}, now)
+    with assert_refused(ValidationFailed, "first_name", "date_of_birth", unchanged=[family]):
+        people_service.add_child(db.session, family, {"first_name": "", "date_of_birth": None}, now)
     version = baby.version
-    families_service.update_child(db.session, baby, {"school": "Little Acorns", "version": version}, now)
+    people_service.update_child(db.session, baby, {"school": "Little Acorns", "version": version}, now)
     assert baby.school == "Little Acorns" and baby.version == version + 1
-    with pytest.raises(StaleVersion):
-        families_service.update_child(db.session, baby, {"school": "x", "version": version}, now)
-    carer = families_service.add_carer(db.session, family, {"first_name": "Dana", "relationship": "Mother"}, now)
+    with assert_refused(StaleVersion, "version", unchanged=[baby]):
+        people_service.update_child(db.session, baby, {"school": "x", "version": version}, now)
+    carer = people_service.add_carer(db.session, family, {"first_name": "Dana", "relationship": "Mother"}, now)
     assert carer.relationship_to_children == "Mother"
-    families_service.update_carer(db.session, carer, {"relationship": "Aunt", "version": carer.version}, now)
+    people_service.update_carer(db.session, carer, {"relationship": "Aunt", "version": carer.version}, now)
     assert carer.relationship_to_children == "Aunt" and carer.first_name == "Dana"
-    with pytest.raises(ValidationFailed):
-        families_service.update_carer(db.session, carer, {"first_name": "  "}, now)
+    with assert_refused(ValidationFailed, "first_name", unchanged=[carer]):
+        people_service.update_carer(db.session, carer, {"first_name": "  "}, now)
     family.phase = "closed"
-    with pytest.raises(ValidationFailed, match="closed"):
-        families_service.add_carer(db.session, family, {"first_name": "Eve", "relationship": "Gran"}, now)
+    with assert_refused(ValidationFailed, match="closed", unchanged=[family]):
+        people_service.add_carer(db.session, family, {"first_name": "Eve", "relationship": "Gran"}, now)
 
 
 # --- Re-referrals -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from casework.extensions import db as _db
 from casework.models import Family, Flag
-from casework.services import families as families_service
+from casework.services import flags as flags_service
 
 from . import factories
 from .helpers import (
@@ -138,7 +138,7 @@ def test_the_family_page_takes_the_same_number_of_queries_with_many_flags(login,
 def test_family_flags_service_orders_open_by_severity_then_resolved(family, flags, today, db):
     no_access, stalled = flags
     done = raise_flag(family, rule="phase_overrun", status="resolved", resolved_on=today, subject="x")
-    assert families_service.family_flags(db.session, family) == [no_access, stalled, done]
+    assert flags_service.family_flags(db.session, family) == [no_access, stalled, done]
 
 
 # --- My families / Team families ------------------------------------------------------------
@@ -161,7 +161,7 @@ def test_open_flag_summaries_in_one_query(family, flags, worker, db):
     other = factories.FamilyFactory(worker=worker)
     raise_flag(other, severity="low", rule="goal_stalled")
     with count_queries() as queries:
-        summaries = families_service.open_flag_summaries(db.session, [family.id, other.id])
+        summaries = flags_service.open_flag_summaries(db.session, [family.id, other.id])
     assert len(queries) == 1
     assert (summaries[family.id].open_flags, summaries[family.id].highest_severity) == (2, "high")
     assert (summaries[other.id].open_flags, summaries[other.id].highest_severity) == (1, "low")

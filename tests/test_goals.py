@@ -11,6 +11,7 @@ from sqlalchemy import select
 from casework.models import Goal, GoalRating
 from casework.services import charts
 from casework.services import goals as goals_service
+from casework.services import visits as visits_service
 
 from . import factories
 from .helpers import (
@@ -313,7 +314,7 @@ def test_family_plan_lists_active_goals_first_with_ratings(family, db, today):
     factories.RatingFactory(goal=active, rating=5)
     plan = goals_service.family_plan(db.session, family)
     assert [goal.title for goal in plan] == ["Active", "Done"]
-    assert goals_service.active_goals(db.session, family) == [active]
+    assert visits_service.goals_to_discuss(db.session, family) == [active]
 
 
 # --- Correcting a rating --------------------------------------------------------------------

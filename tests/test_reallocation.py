@@ -28,14 +28,15 @@ def test_the_previous_worker_is_told_through_the_api(api, worker, colleague, man
 
 
 def test_leaving_a_family_unallocated_tells_its_worker_too(api, worker, manager, family):
-    response = api(manager).post(f"/api/v1/families/{family.id}/allocation", json={"worker_id": None, "reason": ""})
+    response = api(manager).post(f"/api/v1/families/{family.id}/allocation",
+                                 json={"worker_id": None, "reason": "Waiting list"})
     assert response.status_code == 200 and response.get_json()["worker"] is None
     assert [k for k, *_ in kinds(api(worker))] == ["family_reallocated"]
 
 
 def test_allocating_an_unallocated_family_tells_no_previous_worker(api, colleague, manager, team):
     family = factories.FamilyFactory(worker=None, team=team)
-    api(manager).post(f"/api/v1/families/{family.id}/allocation", json={"worker_id": colleague.id})
+    api(manager).post(f"/api/v1/families/{family.id}/allocation", json={"worker_id": colleague.id, "reason": "Leave"})
     _db.session.expire_all()
     assert _db.session.query(Notification).filter_by(kind="family_reallocated").count() == 0
 
@@ -60,7 +61,7 @@ def test_a_transfer_accepted_tells_the_worker_who_held_the_family(api, worker, o
 
 
 def test_an_old_link_explains_the_family_moved_without_any_detail(app, api, worker, colleague, manager, family):
-    api(manager).post(f"/api/v1/families/{family.id}/allocation", json={"worker_id": colleague.id})
+    api(manager).post(f"/api/v1/families/{family.id}/allocation", json={"worker_id": colleague.id, "reason": "Leave"})
     response = signed_in(app, worker).get(f"/families/{family.id}")
     assert response.status_code == 200
     text = page_text(response)
@@ -73,7 +74,7 @@ def test_an_old_link_explains_the_family_moved_without_any_detail(app, api, work
 
 
 def test_the_link_in_the_notifications_list_leads_there(app, api, worker, colleague, manager, family):
-    api(manager).post(f"/api/v1/families/{family.id}/allocation", json={"worker_id": colleague.id})
+    api(manager).post(f"/api/v1/families/{family.id}/allocation", json={"worker_id": colleague.id, "reason": "Leave"})
     client = signed_in(app, worker)
     page = client.get("/notifications").get_data(as_text=True)
     assert f'href="/families/{family.id}"' in page
@@ -101,7 +102,7 @@ def test_the_notifications_page_names_the_households_of_the_readers_own_families
         _db.session.add(Notification(user=worker, kind="review_due", family_id=fam.id, key=f"due:{fam.id}",
                                      message=f"A review for {fam.reference} is due soon.", created_on=today))
     _db.session.commit()
-    api(manager).post(f"/api/v1/families/{moved.id}/allocation", json={"worker_id": colleague.id})
+    api(manager).post(f"/api/v1/families/{moved.id}/allocation", json={"worker_id": colleague.id, "reason": "Leave"})
     text = page_text(signed_in(app, worker).get("/notifications"))
     assert "Okafor household" in text and mine.reference in text
     assert "Lindqvist household" not in text and moved.reference in text

@@ -11,7 +11,7 @@ from casework.services import reports
 from casework.services.errors import Forbidden
 
 from .factories import GoalFactory, RatingFactory
-from .helpers import END, PERIOD, START, closed_family, text_of
+from .helpers import END, PERIOD, START, assert_refused, closed_family, text_of
 
 FW = "family-functioning"
 
@@ -109,7 +109,7 @@ def test_the_families_behind_figures_hand_computed(manager, traced):
 
 def test_only_managers_see_the_families_behind_figures(admin, worker, traced):
     for user in (admin, worker):
-        with pytest.raises(Forbidden):
+        with assert_refused(Forbidden):
             reports.outcome_families(db.session, user, START, END, "goals_achieved")
 
 

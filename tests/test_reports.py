@@ -1,15 +1,13 @@
 """Outcome and local-area reports."""
 import datetime as dt
 
-import pytest
-
 from casework.extensions import db
 from casework.models import FamilyConcern
 from casework.services import reports
 from casework.services.errors import Forbidden
 
 from .factories import FamilyFactory, GoalFactory, RatingFactory, UserFactory
-from .helpers import END, START, closed_family
+from .helpers import END, START, assert_refused, closed_family
 
 
 def test_outcomes_for_families_closed_in_the_period(worker, manager, outsider):
@@ -52,7 +50,7 @@ def test_an_empty_period_has_no_percentages(manager):
 
 
 def test_workers_do_not_see_reports(worker):
-    with pytest.raises(Forbidden):
+    with assert_refused(Forbidden):
         reports.outcomes(db.session, worker, START, END)
 
 

@@ -20,7 +20,8 @@ from pypdf import PdfReader
 
 from casework.forms.reports import month_end
 from casework.models import CONCERNS, FamilyConcern, Notification
-from casework.services import families as families_service
+from casework.services import phases as phases_service
+from casework.services import transfers as transfers_service
 
 from . import factories
 from .helpers import closed_family, raise_flag, rich_family
@@ -123,9 +124,9 @@ def service(db, today, now):
     closing = factories.FamilyFactory(worker=worker, household_name="Evans household", phase="moving_on",
                                       opened_on=today - dt.timedelta(days=150), consent_recorded_on=opened,
                                       phase_since=today - dt.timedelta(days=10))
-    families_service.move_phase(db.session, worker, closing, "closed", today, now, reason="step_down")
+    phases_service.move_phase(db.session, worker, closing, "closed", today, now, reason="step_down")
     theirs = factories.FamilyFactory(worker=factories.UserFactory(team=other_team), household_name="Foster household")
-    families_service.request_transfer(db.session, other_manager, theirs, team.id, "Moving to Leeds North.", now)
+    transfers_service.request_transfer(db.session, other_manager, theirs, team.id, "Moving to Leeds North.", now)
     recent = closed_family(worker, today - dt.timedelta(days=160), today - dt.timedelta(days=20))
     factories.RatingFactory(goal=factories.GoalFactory(family=recent, area="money_housing"), rating=6)
     old = rich_family(worker, manager, other_team, today)

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from casework.extensions import db
 from casework.models import EmailDigest, Flag, Notification
+from casework.scheduler import run_daily
 from casework.services import flags as flag_service
 from casework.services.clock import sweep_time
-from casework.services.sweep import run_daily, run_sweep
+from casework.services.sweep import run_sweep
 
 from .factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory
 
@@ -46,6 +47,18 @@ def test_the_sweep_raises_a_flag_and_tells_the_worker(app, stalled_family, worke
     [note] = db.session.scalars(select(Notification).where(Notification.kind == "flag_raised")).all()
     assert note.user_id == worker.id
     assert family.reference in note.message and family.household_name not in note.message
+
+
+def test_a_flag_the_sweep_raises_is_audited_as_any_new_row(app, stalled_family):
+    from casework.models import AuditEvent
+
+    run_sweep(db.session, sweep_time(DAY))
+    [flag] = db.session.scalars(select(Flag)).all()
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "flags")).all()
+    assert (event.action, event.record_id, event.family_id, event.user_id) == ("create", flag.id, flag.family_id, None)
+    assert event.detail["changed"]["rule"] == [None, "goal_stalled"]
+    assert event.detail["changed"]["raised_on"] == [None, DAY.isoformat()]
+    assert event.detail["personal_fields_changed"] == ["message"] and "message" not in event.detail["changed"]
 
 
 def test_a_second_sweep_at_the_same_moment_adds_nothing(app, stalled_family):
@@ -115,7 +128,7 @@ def test_review_reminders_before_and_after_the_due_date(app, worker, manager):
 
 def test_one_digest_a_day_by_reference_only(app, smtp, stalled_family, worker, manager):
     family, _ = stalled_family
-    summary = run_daily(db.session, sweep_time(DAY))
+    summary = run_daily(sweep_time(DAY))
     recipients = sorted(r for rcpts, _ in smtp.messages for r in rcpts)
     assert recipients == sorted([worker.email, manager.email])  # Monday: the manager's summary too
     assert summary.emails == 2
@@ -125,19 +138,19 @@ def test_one_digest_a_day_by_reference_only(app, smtp, stalled_family, worker, m
     VisitFactory(family=family, date=DAY, outcome="no_access")
     VisitFactory(family=family, date=DAY, outcome="no_access")
     db.session.commit()
-    run_daily(db.session, sweep_time(DAY) + dt.timedelta(hours=5))  # new flag, same day: no second e-mail
+    run_daily(sweep_time(DAY) + dt.timedelta(hours=5))  # new flag, same day: no second e-mail
     assert len(smtp.messages) == 2
-    run_daily(db.session, sweep_time(DAY + dt.timedelta(days=1)))  # next day: what was held back
+    run_daily(sweep_time(DAY + dt.timedelta(days=1)))  # next day: what was held back
     assert sorted(r for rcpts, _ in smtp.messages[2:] for r in rcpts) == sorted([worker.email, manager.email])
     assert "no access" in next(body for rcpts, body in smtp.messages[2:] if rcpts == [manager.email])
-    run_daily(db.session, sweep_time(DAY + dt.timedelta(days=1)))
+    run_daily(sweep_time(DAY + dt.timedelta(days=1)))
     assert len(smtp.messages) == 4 and count(EmailDigest) == 4
 
 
 def test_an_smtp_failure_loses_nothing(app, stalled_family):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
     try:
-        summary = run_daily(db.session, sweep_time(DAY))
+        summary = run_daily(sweep_time(DAY))
     finally:
         app.config.update(MAIL_SERVER="")
     assert summary.emails == 0
@@ -154,6 +167,36 @@ def test_run_jobs_command_prints_a_json_summary(app, stalled_family):
     assert summary["date"] == "2026-06-15" and summary["flags_raised"] == 1
     again = app.test_cli_runner().invoke(args=["run-jobs", "--now", "2026-06-15T06:00:00+01:00"])
     assert "0 flags raised" in again.output
+
+
+def test_a_sweep_run_by_hand_today_is_not_run_again_by_the_scheduler(app, monkeypatch, tmp_path):
+    """``flask run-jobs`` records the completed sweep as the scheduler does: a scheduler started
+    afterwards the same day does not catch it up. One run for an earlier day does not count."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from casework import scheduler as scheduler_module
+    from casework.services.clock import current_time, local_date
+
+    runs = []
+    monkeypatch.setattr(scheduler_module, "daily_sweep", lambda: runs.append(dt.datetime.now()))
+    store = SQLAlchemyJobStore(url=f"sqlite:///{tmp_path}/jobs.sqlite3")
+    assert scheduler_module.missed_sweep(store)  # nothing has run today
+
+    yesterday = local_date(current_time()) - dt.timedelta(days=1)
+    assert app.test_cli_runner().invoke(args=["run-jobs", "--now", yesterday.isoformat()]).exit_code == 0
+    assert scheduler_module.missed_sweep(store)
+    assert app.test_cli_runner().invoke(args=["run-jobs"]).exit_code == 0
+    assert not scheduler_module.missed_sweep(store)
+
+    scheduler = scheduler_module.build_scheduler(app, BackgroundScheduler, store)
+    scheduler.start()
+    try:
+        time.sleep(0.5)
+        next_run = scheduler.get_job(scheduler_module.DAILY_SWEEP_JOB).next_run_time
+    finally:
+        scheduler.shutdown()
+    assert runs == [] and next_run > dt.datetime.now(next_run.tzinfo)
 
 
 def test_run_jobs_refuses_a_bad_date(app):

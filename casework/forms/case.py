@@ -24,8 +24,12 @@ from ..models import (
     VISIT_OUTCOMES,
 )
 from ..models.goal import RATING_MAX, RATING_MIN
-from ..services.families import NO_EARLIER_CASE
+from ..services.corrections import NOTE_MESSAGE as CORRECTION_NOTE_MESSAGE
+from ..services.families import EDITABLE_FIELDS
 from ..services.goals import area_label
+from ..services.referrals import NO_EARLIER_CASE
+from ..services.reviews import CLOSE_REASONS
+from ..services.visits import VISIT_FIELDS
 from .fields import (
     MAX_ID,
     NEXT_STEP_LIMIT,
@@ -117,19 +121,7 @@ class FamilyDetailsForm(BaseForm):
     )
 
     def details(self) -> dict:
-        data = {
-            name: getattr(self, name).data
-            for name in (
-                "household_name",
-                "postcode",
-                "referral_date",
-                "referral_source",
-                "opened_on",
-                "consent_recorded_on",
-                "concerns",
-            )
-        }
-        return data
+        return {name: getattr(self, name).data for name in EDITABLE_FIELDS}
 
 
 class ReferralForm(CreatesRecord, FamilyDetailsForm):
@@ -183,16 +175,24 @@ class VisitForm(CreatesRecord, BaseForm):
                                        too_many=limits.too_many("children", limits.MAX_CHILDREN_SEEN, "choose"))
     seen_alone = MultiCheckboxField("Children seen on their own", coerce=int, max_items=limits.MAX_CHILDREN_SEEN,
                                     too_many=limits.too_many("children", limits.MAX_CHILDREN_SEEN, "choose"))
-    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int, max_items=limits.MAX_GOALS_DISCUSSED,
+    # Which goals a visit may discuss is the service's rule (services/visits.py): it names the
+    # goal refused, for the page and the API alike. The choices only draw the checkboxes.
+    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int, validate_choice=False,
+                                         max_items=limits.MAX_GOALS_DISCUSSED,
                                          too_many=limits.too_many("goals", limits.MAX_GOALS_DISCUSSED, "choose"))
     notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
 
-    def set_family(self, family, goals):
+    def set_family(self, family, goals=()):
+        """The family's children to tick, and ``goals`` to draw (services.visits.goals_to_discuss)."""
         children = [(child.id, child.first_name) for child in family.children]
         self.children_seen.choices = children
         self.seen_alone.choices = children
         self.goals_discussed.choices = [(goal.id, goal.title) for goal in goals]
         return self
+
+    def visit_data(self) -> dict:
+        """What the service takes (services.visits.VISIT_FIELDS)."""
+        return {name: getattr(self, name).data for name in VISIT_FIELDS}
 
 
 class GoalForm(CreatesRecord, BaseForm):
@@ -258,9 +258,11 @@ class ReviewForm(CreatesRecord, BaseForm):
         "Decision", choices=dict(REVIEW_DECISIONS),
         validators=[_required("Choose continue, step up, step down or close.")],
     )
+    # Which reasons close at a review is the service's rule (services/reviews.py, which refuses
+    # any other for either face); the form offers, and the API's document lists, only those.
     reason = SelectField(
-        "Reason for closing",
-        choices={"": "Choose a reason", **CLOSURE_REASONS},
+        "Reason for closing (only when the decision is to close)",
+        choices={"": "Choose a reason", **{code: CLOSURE_REASONS[code] for code in CLOSE_REASONS}},
         validators=[RequiredIf("decision", ("close",), CLOSING_REASON_NEEDED), Optional()],
     )
     attendees = TextAreaField("Who attended (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
@@ -291,7 +293,7 @@ class CarerForm(CreatesRecord, BaseForm):
 
 CORRECTION_NOTE = TextAreaField(
     "What was wrong?",
-    [_required("Say what was wrong and why it is being corrected."), TextLimit(NOTE_LIMIT)],
+    [_required(CORRECTION_NOTE_MESSAGE), TextLimit(NOTE_LIMIT)],
     description="For example: wrong day, Ben was at his nan's. The old values are kept.",
 )
 

@@ -21,15 +21,22 @@ from wtforms import (
 from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
-# Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number names no row, and binding it
-# would overflow the database's integer (a 500), so it is read as 0, which names nothing either.
+# Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number (in a URL, a form or a JSON
+# body) names no row, and binding it would overflow the database's integer (a 500), so it is
+# read as 0, which names nothing either.
 MAX_ID = 2**31 - 1
+
+
+def bounded_id(number: int | None) -> int | None:
+    """An id as sent, with numbers no row could have read as 0."""
+    if number is None:
+        return None
+    return number if -MAX_ID <= number <= MAX_ID else 0
 
 
 def id_number(value) -> int:
     """A posted id as a number (ValueError when it is not one; 0 beyond any id)."""
-    number = int(value)
-    return number if -MAX_ID <= number <= MAX_ID else 0
+    return bounded_id(int(value))
 
 
 def optional_id(value) -> int | None:

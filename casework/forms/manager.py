@@ -36,17 +36,15 @@ class AllocateForm(BaseForm):
     version = VersionField()
 
 
-class AllocationRequest(BaseForm):
+class AllocationRequest(AllocateForm):
     """Allocating through the API: ``worker_id`` must be sent (null leaves the family
-    unallocated); the reason is kept if given."""
+    unallocated), with the reason, as on the page (services.allocation.reallocate)."""
 
     worker_id = ChoiceField(
         "Family worker", [Sent("Choose a family worker.")], coerce=_optional_int, validate_choice=False,
         invalid_message="Choose a family worker.",
         description="An active worker of the team; null leaves the family unallocated.",
     )
-    reason = TextAreaField("Reason (optional)", [Optional(), TextLimit(REASON_LIMIT)])
-    version = VersionField()
 
 
 class TransferForm(BaseForm):

@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from ..models import PHASE_ORDER, USER_STATUSES, Role
 from ..services.chronology import KINDS
+from ..services.subject_access import REDACT_MESSAGE
 from .fields import MAX_ID, LocalDateField, QueryForm, TextLimit, WholeNumberField
 
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 50, 200
@@ -86,6 +87,6 @@ class UserListQuery(QueryForm):
 
 
 class SubjectAccessQuery(QueryForm):
-    redact = Choice("Redact", ("0", "1"), "Choose whether to redact third parties: redact=1 or redact=0.",
+    redact = Choice("Redact", ("0", "1"), REDACT_MESSAGE,
                     description="1 to redact third parties: staff by role only, other people's names as "
                                 "[redacted]; 0 or absent: not redacted.")

@@ -14,6 +14,7 @@ import datetime as dt
 
 from wtforms.validators import Optional, ValidationError
 
+from ..services.clock import day_text
 from .fields import LocalDateField, QueryForm
 
 MAX_YEARS = 10
@@ -84,7 +85,7 @@ class PeriodForm(QueryForm):
         if start > end:
             return [(self.end, "The end of the period must not be before its start.")]
         if (latest := latest_end(start)) is not None and end > latest:
-            return [(self.end, f"A report covers at most {MAX_YEARS} years: end the period by {latest:%-d %b %Y}.")]
+            return [(self.end, f"A report covers at most {MAX_YEARS} years: end the period by {day_text(latest)}.")]
         return []
 
 
@@ -96,7 +97,7 @@ class MonthStart:
     def __call__(self, form, field):
         if field.data is not None and field.data.day != 1:
             raise ValidationError("Start the period on the first day of a month: the counts are of whole months, "
-                                  f"for example from {field.data.replace(day=1):%-d %b %Y}.")
+                                  f"for example from {day_text(field.data.replace(day=1))}.")
 
 
 class MonthEnd:
@@ -107,7 +108,7 @@ class MonthEnd:
     def __call__(self, form, field):
         if field.data is not None and field.data != month_end(field.data):
             raise ValidationError("End the period on the last day of a month: the counts are of whole months, "
-                                  f"for example to {month_end(field.data):%-d %b %Y}.")
+                                  f"for example to {day_text(month_end(field.data))}.")
 
 
 class MonthlyPeriodForm(PeriodForm):

@@ -1,8 +1,8 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
-from .allocation import Allocation, ClosureProposal, Transfer  # noqa: F401
+from .allocation import Allocation, ClosureProposal, ProposalStatus, Transfer, TransferStatus  # noqa: F401
 from .assessment import ASSESSMENT_STAGES, Assessment, AssessmentScore, FrameworkTraining  # noqa: F401
 from .audit import AuditEvent, Draft, LoginAttempt, PendingSignIn, UserSession  # noqa: F401
-from .correction import CORRECTED_RECORDS, Correction  # noqa: F401
+from .correction import CORRECTED_FIELDS, CORRECTED_RECORDS, Correction  # noqa: F401
 from .family import (  # noqa: F401
     CLOSURE_REASONS,
     CONCERNS,
@@ -19,9 +19,20 @@ from .family import (  # noqa: F401
     PhaseMove,
     ReferenceCounter,
 )
-from .flag import FLAG_RULES, SEVERITIES, EmailDigest, Flag, Notification  # noqa: F401
-from .goal import GOAL_STATUSES, Goal, GoalRating, GoalStatusChange  # noqa: F401
+from .flag import (  # noqa: F401
+    FLAG_RULES,
+    FLAG_STATUSES,
+    SEVERITIES,
+    SEVERITY_RANK,
+    EmailDigest,
+    Flag,
+    FlagStatus,
+    Notification,
+    Severity,
+    subject_key,
+)
+from .goal import GOAL_STATUSES, Goal, GoalRating, GoalStatus, GoalStatusChange  # noqa: F401
 from .review import REVIEW_DECISIONS, Review  # noqa: F401
 from .submission import Submission  # noqa: F401
-from .user import CASE_ROLES, USER_STATUSES, ApiToken, Role, SetupLink, Team, User  # noqa: F401
-from .visit import VISIT_KINDS, VISIT_OUTCOMES, Visit, VisitChild, VisitGoal  # noqa: F401
+from .user import CASE_ROLES, USER_STATUSES, ApiToken, Role, SetupLink, Team, User, UserStatus  # noqa: F401
+from .visit import VISIT_KINDS, VISIT_OUTCOMES, Visit, VisitChild, VisitGoal, VisitOutcome  # noqa: F401

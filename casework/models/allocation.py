@@ -2,12 +2,43 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from .family import Family
+    from .user import Team, User
+
+
+class TransferStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ProposalStatus(enum.StrEnum):
+    """Where a closure proposal stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"  # moot: the family was closed another way meanwhile
+
+
+class Decided:
+    """A request a manager decides on (a transfer, a closure proposal): what they decided, who
+    and when, and their comment when they give one."""
+
+    def decide(self, status: str, by: User, at: dt.datetime, comment: str | None = None) -> None:
+        self.status, self.decided_by_id, self.decided_at = status, by.id, at
+        if comment is not None:
+            self.comment = comment
 
 
 class Allocation(db.Model):
@@ -25,12 +56,12 @@ class Allocation(db.Model):
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     made_on: Mapped[dt.date] = mapped_column(Date)
 
-    from_worker = relationship("User", foreign_keys=[from_worker_id])
-    to_worker = relationship("User", foreign_keys=[to_worker_id])
-    by = relationship("User", foreign_keys=[by_id])
+    from_worker: Mapped[User | None] = relationship(foreign_keys=[from_worker_id])
+    to_worker: Mapped[User | None] = relationship(foreign_keys=[to_worker_id])
+    by: Mapped[User] = relationship(foreign_keys=[by_id])
 
 
-class Transfer(Versioned, db.Model):
+class Transfer(Decided, Versioned, db.Model):
     """A family offered to another team. Until the receiving manager accepts, the sending team
     keeps it."""
 
@@ -47,19 +78,19 @@ class Transfer(Versioned, db.Model):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, accepted, declined
+    status: Mapped[str] = mapped_column(String(20), default=TransferStatus.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(Text)
 
-    family = relationship("Family")
-    from_team = relationship("Team", foreign_keys=[from_team_id])
-    to_team = relationship("Team", foreign_keys=[to_team_id])
-    requested_by = relationship("User", foreign_keys=[requested_by_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    family: Mapped[Family] = relationship()
+    from_team: Mapped[Team] = relationship(foreign_keys=[from_team_id])
+    to_team: Mapped[Team] = relationship(foreign_keys=[to_team_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
-class ClosureProposal(Versioned, db.Model):
+class ClosureProposal(Decided, Versioned, db.Model):
     """A worker's proposal to close a family (by a phase move or a review), waiting for their
     manager's approval."""
 
@@ -74,11 +105,11 @@ class ClosureProposal(Versioned, db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, approved, returned
+    status: Mapped[str] = mapped_column(String(20), default=ProposalStatus.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(Text)
 
-    family = relationship("Family")
-    by = relationship("User", foreign_keys=[by_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    family: Mapped[Family] = relationship()
+    by: Mapped[User] = relationship(foreign_keys=[by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

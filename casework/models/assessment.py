@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, Versioned
+
+if TYPE_CHECKING:
+    from .family import Child, Family
+    from .user import User
 
 ASSESSMENT_STAGES = {"initial": "Initial", "review": "Review", "closing": "Closing"}
 
@@ -24,9 +29,9 @@ class Assessment(Versioned, Timestamped, db.Model):
     date: Mapped[dt.date] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
-    family = relationship("Family")
-    child = relationship("Child")
-    recorded_by = relationship("User")
+    family: Mapped[Family] = relationship()
+    child: Mapped[Child | None] = relationship()
+    recorded_by: Mapped[User] = relationship()
     scores: Mapped[list[AssessmentScore]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="AssessmentScore.id"
     )

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .user import User
 
 
 class AuditEvent(db.Model):
@@ -32,7 +36,7 @@ class AuditEvent(db.Model):
     family_id: Mapped[int | None]
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    user = relationship("User")
+    user: Mapped[User | None] = relationship()
 
 
 class LoginAttempt(db.Model):
@@ -64,7 +68,7 @@ class UserSession(db.Model):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ip: Mapped[str | None] = mapped_column(String(64))
 
-    user = relationship("User")
+    user: Mapped[User] = relationship()
 
 
 class PendingSignIn(db.Model):
@@ -79,7 +83,7 @@ class PendingSignIn(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     next_path: Mapped[str] = mapped_column(String(2000), default="")  # where to go once signed in
 
-    user = relationship("User")
+    user: Mapped[User] = relationship()
 
 
 class Draft(db.Model):

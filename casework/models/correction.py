@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,7 +10,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from .user import User
+
 CORRECTED_RECORDS = {"visit": "Visit", "rating": "Rating"}
+# What each field a correction may change (a visit's, a rating's) is called, wherever its old
+# value is shown: the visit and goal pages, the subject access export.
+CORRECTED_FIELDS = {
+    "date": "Date",
+    "kind": "Kind of visit",
+    "outcome": "Outcome",
+    "duration_minutes": "Duration (minutes)",
+    "notes": "Notes",
+    "children_seen": "Children seen",
+    "seen_alone": "Seen on their own",
+    "goals_discussed": "Goals discussed",
+    "rating": "Rating",
+    "note": "Note",
+}
 
 
 class Correction(db.Model):
@@ -30,4 +48,4 @@ class Correction(db.Model):
     # The values before the correction, as JSON-ready strings: {"date": "2026-03-02", ...}
     old_values: Mapped[dict] = mapped_column(JSON)
 
-    by = relationship("User")
+    by: Mapped[User] = relationship()

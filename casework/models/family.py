@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, UTCDateTime, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from .user import Team, User
 
 
 class Phase(enum.StrEnum):
@@ -28,8 +32,8 @@ PHASE_LABELS = {
     "moving_on": "Moving on",
     "closed": "Closed",
 }
-OPEN_PHASES = ("engagement", "making_changes", "moving_on")
-PHASE_ORDER = OPEN_PHASES + ("closed",)
+OPEN_PHASES = (Phase.ENGAGEMENT, Phase.MAKING_CHANGES, Phase.MOVING_ON)
+PHASE_ORDER = (*OPEN_PHASES, Phase.CLOSED)
 
 NEGLECT_CONCERNS = {
     "neglect_physical": "Physical neglect",
@@ -77,7 +81,7 @@ class Family(Versioned, Timestamped, db.Model):
     referral_source: Mapped[str | None] = mapped_column(String(120))
     opened_on: Mapped[dt.date] = mapped_column(Date)
     consent_recorded_on: Mapped[dt.date | None] = mapped_column(Date)
-    phase: Mapped[str] = mapped_column(String(20), default=Phase.ENGAGEMENT.value)
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.ENGAGEMENT)
     phase_since: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     # The day the closure was recorded (closed_on is the date it takes effect, which may be
@@ -93,9 +97,9 @@ class Family(Versioned, Timestamped, db.Model):
     legal_hold_reason: Mapped[str | None] = mapped_column(Text)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    team = relationship("Team")
-    worker = relationship("User", foreign_keys=[worker_id])
-    opened_by = relationship("User", foreign_keys=[opened_by_id])
+    team: Mapped[Team] = relationship()
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
     previous_family: Mapped[Family | None] = relationship(remote_side="Family.id")
     children: Mapped[list[Child]] = relationship(
         back_populates="family", order_by="Child.date_of_birth", cascade="all, delete-orphan"
@@ -116,7 +120,7 @@ class Family(Versioned, Timestamped, db.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.phase == Phase.CLOSED.value
+        return self.phase == Phase.CLOSED
 
     @property
     def phase_label(self) -> str:
@@ -187,7 +191,7 @@ class PhaseMove(db.Model):
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     family: Mapped[Family] = relationship(back_populates="phase_moves")
-    by = relationship("User")
+    by: Mapped[User] = relationship()
 
 
 class ReferenceCounter(db.Model):

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, case, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from .family import Family
+    from .user import User
 
 FLAG_RULES = {
     "review_overdue": "Review overdue",
@@ -16,8 +23,29 @@ FLAG_RULES = {
     "no_access": "No access",
     "child_not_seen": "Child not seen",
 }
-SEVERITIES = ("low", "medium", "high")
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
+
+
+class Severity(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class FlagStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+SEVERITIES = tuple(Severity)  # lowest first
+# How severe: low 0, medium 1, high 2 (the most severe ranks highest).
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+def subject_key(kind: str, record_id: int) -> str:
+    """How a flag names the goal or child it is about: ``goal:12``, ``child:5``."""
+    return f"{kind}:{record_id}"
+FLAG_STATUSES = tuple(FlagStatus)
 
 
 class Flag(Versioned, db.Model):
@@ -46,7 +74,7 @@ class Flag(Versioned, db.Model):
     message: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     raised_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=FlagStatus.OPEN)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -55,13 +83,28 @@ class Flag(Versioned, db.Model):
     resolution: Mapped[str | None] = mapped_column(Text)
     escalated: Mapped[bool] = mapped_column(default=False)
 
-    family = relationship("Family")
-    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
-    resolved_by = relationship("User", foreign_keys=[resolved_by_id])
+    family: Mapped[Family] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
 
     @property
     def is_open(self) -> bool:
-        return self.status != "resolved"
+        return self.status != FlagStatus.RESOLVED
+
+    @property
+    def subject_id(self) -> int | None:
+        """The id of the goal or child the flag is about (None when it is about the family)."""
+        _, _, value = self.subject_key.partition(":")
+        return int(value) if value.isdigit() else None
+
+    @hybrid_property
+    def severity_rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+    @severity_rank.inplace.expression
+    @classmethod
+    def _severity_rank(cls):
+        return case(SEVERITY_RANK, value=cls.severity, else_=-1)
 
     @property
     def rule_label(self) -> str:
@@ -85,7 +128,7 @@ class Notification(db.Model):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     emailed_on: Mapped[dt.date | None] = mapped_column(Date)
 
-    user = relationship("User")
+    user: Mapped[User] = relationship()
 
 
 class EmailDigest(db.Model):

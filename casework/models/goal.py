@@ -2,12 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, UTCDateTime, Versioned, utcnow
+
+if TYPE_CHECKING:
+    from .family import Family
+    from .user import User
+
+
+
+class GoalStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ACHIEVED = "achieved"
+    WITHDRAWN = "withdrawn"
+
 
 GOAL_STATUSES = {"active": "Active", "achieved": "Achieved", "withdrawn": "Withdrawn"}
 RATING_MIN, RATING_MAX = 1, 10
@@ -25,7 +39,7 @@ class Goal(Versioned, Timestamped, db.Model):
     target: Mapped[int]
     start_date: Mapped[dt.date] = mapped_column(Date)
     target_date: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=GoalStatus.ACTIVE)
     status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
     # The next step agreed with the family, written for them: the one free text of a goal
     # that the parents' printed plan shows.
@@ -33,8 +47,8 @@ class Goal(Versioned, Timestamped, db.Model):
     # Who agreed it (for the chronology); unknown for goals agreed before it was kept.
     agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    family = relationship("Family")
-    agreed_by = relationship("User")
+    family: Mapped[Family] = relationship()
+    agreed_by: Mapped[User | None] = relationship()
     status_changes: Mapped[list[GoalStatusChange]] = relationship(
         back_populates="goal", order_by="GoalStatusChange.id", cascade="all, delete-orphan"
     )
@@ -50,7 +64,7 @@ class Goal(Versioned, Timestamped, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == GoalStatus.ACTIVE
 
 
 class GoalRating(Versioned, Timestamped, db.Model):
@@ -65,7 +79,7 @@ class GoalRating(Versioned, Timestamped, db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     goal: Mapped[Goal] = relationship(back_populates="ratings")
-    recorded_by = relationship("User")
+    recorded_by: Mapped[User] = relationship()
 
 
 class GoalStatusChange(db.Model):
@@ -85,4 +99,4 @@ class GoalStatusChange(db.Model):
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     goal: Mapped[Goal] = relationship(back_populates="status_changes")
-    by = relationship("User")
+    by: Mapped[User | None] = relationship()

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .allocation import ProposalStatus
 from .base import Timestamped, Versioned
+
+if TYPE_CHECKING:
+    from .allocation import ClosureProposal
+    from .family import Family
+    from .user import User
 
 REVIEW_DECISIONS = {
     "continue": "Continue",
@@ -30,11 +37,11 @@ class Review(Versioned, Timestamped, db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
-    family = relationship("Family")
-    recorded_by = relationship("User")
-    closure_proposal = relationship("ClosureProposal", uselist=False, viewonly=True)
+    family: Mapped[Family] = relationship()
+    recorded_by: Mapped[User] = relationship()
+    closure_proposal: Mapped[ClosureProposal | None] = relationship(viewonly=True)
 
     @property
     def pending_approval(self) -> bool:
         """A closing decision still waiting for the manager's approval."""
-        return self.closure_proposal is not None and self.closure_proposal.status == "pending"
+        return self.closure_proposal is not None and self.closure_proposal.status == ProposalStatus.PENDING

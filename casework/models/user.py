@@ -20,8 +20,16 @@ class Role(enum.StrEnum):
 
 # The roles that work cases: they belong to a team, and an account an administrator adds for
 # one of them waits for confirmation (services/provisioning.py).
-CASE_ROLES = frozenset({Role.WORKER.value, Role.MANAGER.value})
-USER_STATUSES = ("active", "pending", "deactivated")
+CASE_ROLES = frozenset({Role.WORKER, Role.MANAGER})
+
+
+class UserStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # waiting to be confirmed
+    DEACTIVATED = "deactivated"
+
+
+USER_STATUSES = tuple(UserStatus)
 
 
 class Team(Versioned, Timestamped, db.Model):
@@ -63,25 +71,26 @@ class User(UserMixin, Versioned, Timestamped, db.Model):
         return self.active
 
     @property
-    def status(self) -> str:
-        """active, pending (waiting to be confirmed) or deactivated."""
-        return "active" if self.active else "pending" if self.pending else "deactivated"
+    def status(self) -> UserStatus:
+        if self.active:
+            return UserStatus.ACTIVE
+        return UserStatus.PENDING if self.pending else UserStatus.DEACTIVATED
 
     @property
     def is_worker(self) -> bool:
-        return self.role == Role.WORKER.value
+        return self.role == Role.WORKER
 
     @property
     def is_manager(self) -> bool:
-        return self.role == Role.MANAGER.value
+        return self.role == Role.MANAGER
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN.value
+        return self.role == Role.ADMIN
 
     @property
     def works_cases(self) -> bool:
-        return self.role in (Role.WORKER.value, Role.MANAGER.value)
+        return self.role in CASE_ROLES
 
 
 class ApiToken(Timestamped, db.Model):

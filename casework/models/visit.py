@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Timestamped, Versioned
+
+if TYPE_CHECKING:
+    from .family import Child, Family
+    from .goal import Goal
+    from .user import User
 
 VISIT_KINDS = {
     "home_visit": "Home visit",
@@ -16,6 +23,14 @@ VISIT_KINDS = {
     "school": "School",
     "other": "Other",
 }
+
+
+class VisitOutcome(enum.StrEnum):
+    COMPLETED = "completed"
+    NO_ACCESS = "no_access"
+    CANCELLED = "cancelled"
+
+
 VISIT_OUTCOMES = {
     "completed": "Completed",
     "no_access": "No access",
@@ -42,12 +57,12 @@ class Visit(Versioned, Timestamped, db.Model):
     # without loading every child of every visit.
     all_children_seen: Mapped[bool] = mapped_column(default=False)
 
-    family = relationship("Family")
-    recorded_by = relationship("User")
+    family: Mapped[Family] = relationship()
+    recorded_by: Mapped[User] = relationship()
     children_seen: Mapped[list[VisitChild]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="VisitChild.child_id"
     )
-    goals_discussed = relationship("Goal", secondary="visit_goals", order_by="Goal.id")
+    goals_discussed: Mapped[list[Goal]] = relationship(secondary="visit_goals", order_by="Goal.id")
 
     @property
     def children_seen_ids(self) -> list[int]:
@@ -56,14 +71,6 @@ class Visit(Versioned, Timestamped, db.Model):
     @property
     def seen_alone_ids(self) -> list[int]:
         return [row.child_id for row in self.children_seen if row.seen_alone]
-
-    @property
-    def kind_label(self) -> str:
-        return VISIT_KINDS[self.kind]
-
-    @property
-    def outcome_label(self) -> str:
-        return VISIT_OUTCOMES[self.outcome]
 
 
 class VisitChild(db.Model):
@@ -80,7 +87,7 @@ class VisitChild(db.Model):
     seen_alone: Mapped[bool] = mapped_column(default=False)
 
     visit: Mapped[Visit] = relationship(back_populates="children_seen")
-    child = relationship("Child")
+    child: Mapped[Child] = relationship()
 
 
 class VisitGoal(db.Model):

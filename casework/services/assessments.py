@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from ..models import ASSESSMENT_STAGES, OPEN_PHASES, Assessment, AssessmentScore, Family, FrameworkTraining, User
 from .clock import local_date
+from .editing import ensure_open
 from .errors import Forbidden, ValidationFailed
-from .families import ensure_open
 
 BUILT_IN = Path(__file__).resolve().parent.parent / "frameworks"
 

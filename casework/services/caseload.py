@@ -7,24 +7,36 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from ..models import (
     OPEN_PHASES,
+    SEVERITIES,
     ClosureProposal,
     Family,
     Flag,
-    Team,
+    FlagStatus,
+    Role,
+    Severity,
     Transfer,
     User,
     Visit,
 )
 from . import family_filters
+from .child_seen import window_start
 from .clock import local_date
+from .closures import awaiting_approval
 from .errors import Forbidden
-from .family_filters import FamilyFilters, last_review_held, review_overdue
-from .schedule import review_interval
+from .families import last_visit, postcode_district, weeks_in_service
+from .family_filters import FamilyFilters
+from .flags import open_flag_counts
+from .review_schedule import review_due, review_overdue
+from .transfers import offered_to
+
+
+def _by_severity() -> dict[str, int]:
+    """A count for each severity, the most severe first."""
+    return {severity: 0 for severity in reversed(SEVERITIES)}
 
 
 @dataclass
@@ -35,7 +47,7 @@ class WorkerLoad:
     by_phase: dict[str, int] = field(default_factory=lambda: {phase: 0 for phase in OPEN_PHASES})
     weighted_load: float = 0.0
     overdue_reviews: int = 0
-    open_flags: dict[str, int] = field(default_factory=lambda: {"high": 0, "medium": 0, "low": 0})
+    open_flags: dict[str, int] = field(default_factory=_by_severity)
     families_with_child_not_seen: int = 0
     visits_last_28_days: int = 0
     longest_days_since_visit: int | None = None
@@ -68,7 +80,7 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     config = current_app.config
     phase_weights = config["CASEWORK_LOAD_WEIGHTS"]
     high_flag_weight = config["CASEWORK_LOAD_HIGH_FLAG_WEIGHT"]
-    window_start = today - dt.timedelta(days=config["CASEWORK_CHILD_SEEN_DAYS"])
+    seen_window_start = window_start(today)
 
     team_open = (Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES))
     holders = select(Family.worker_id).where(*team_open)
@@ -78,7 +90,7 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
         for user in session.scalars(
             select(User)
             .where(
-                ((User.team_id == manager.team_id) & (User.role == "worker") & User.active.is_(True))
+                ((User.team_id == manager.team_id) & (User.role == Role.WORKER) & User.active.is_(True))
                 | User.id.in_(holders)
             )
             .order_by(User.name)
@@ -93,14 +105,8 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     # (family_id, held_on) and (family_id, date)): the cost is the team's, not the service's.
     # Overdue by the same rule as the list's filter, so the count and its list agree.
     overdue = case((review_overdue(today), 1), else_=0)
-    last_visit = (
-        select(func.max(Visit.date))
-        .where(Visit.family_id == Family.id, Visit.date <= today)
-        .correlate(Family)
-        .scalar_subquery()
-    )
     families = session.execute(
-        select(Family.id, Family.worker_id, Family.phase, Family.opened_on, overdue, last_visit)
+        select(Family.id, Family.worker_id, Family.phase, Family.opened_on, overdue, last_visit(today))
         .where(*team_open)
     ).all()
     worker_of = {}
@@ -119,18 +125,18 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
     team_family_ids = list(worker_of)
     for family_id, severity, count in session.execute(
         select(Flag.family_id, Flag.severity, func.count(Flag.id))
-        .where(Flag.family_id.in_(team_family_ids), Flag.status != "resolved")
+        .where(Flag.family_id.in_(team_family_ids), Flag.status != FlagStatus.RESOLVED)
         .group_by(Flag.family_id, Flag.severity)
     ) if team_family_ids else ():
         load = worker_of[family_id]
         load.open_flags[severity] += count
-        if severity == "high":
+        if severity == Severity.HIGH:
             load.weighted_load += high_flag_weight * count
 
     for family_id, visits in session.execute(
         select(Visit.family_id, func.count(Visit.id))
         .join(Family)
-        .where(*team_open, Visit.date > window_start, Visit.date <= today)
+        .where(*team_open, Visit.date > seen_window_start, Visit.date <= today)
         .group_by(Visit.family_id)
     ):
         worker_of[family_id].visits_last_28_days += visits
@@ -174,7 +180,7 @@ class TeamOverview:
     open_families: int = 0
     unallocated: int = 0
     overdue_reviews: int = 0
-    open_flags: dict[str, int] = field(default_factory=lambda: {"high": 0, "medium": 0, "low": 0})
+    open_flags: dict[str, int] = field(default_factory=_by_severity)
     closures_pending: int = 0
     transfers_offered: int = 0
 
@@ -200,17 +206,17 @@ def team_overview(session: Session, manager: User, now: dt.datetime) -> TeamOver
     for severity, count in session.execute(
         select(Flag.severity, func.count(Flag.id))
         .join(Family)
-        .where(Family.team_id == manager.team_id, Flag.status != "resolved")
+        .where(Family.team_id == manager.team_id, Flag.status != FlagStatus.RESOLVED)
         .group_by(Flag.severity)
     ):
         overview.open_flags[severity] = count
     overview.closures_pending = session.scalar(
         select(func.count(ClosureProposal.id))
         .join(Family, Family.id == ClosureProposal.family_id)
-        .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES), ClosureProposal.status == "pending")
+        .where(*awaiting_approval(manager.team_id))
     )
     overview.transfers_offered = session.scalar(
-        select(func.count(Transfer.id)).where(Transfer.to_team_id == manager.team_id, Transfer.status == "pending")
+        select(func.count(Transfer.id)).where(*offered_to(manager.team_id))
     )
     return overview
 
@@ -226,9 +232,9 @@ CASELOAD_COLUMNS = {
     "moving_on": ("Moving on", lambda load: load.by_phase["moving_on"]),
     "load": ("Weighted load", lambda load: load.weighted_load),
     "overdue": ("Overdue reviews", lambda load: load.overdue_reviews),
-    "high": ("High flags", lambda load: load.open_flags["high"]),
-    "medium": ("Medium flags", lambda load: load.open_flags["medium"]),
-    "low": ("Low flags", lambda load: load.open_flags["low"]),
+    "high": ("High flags", lambda load: load.open_flags[Severity.HIGH]),
+    "medium": ("Medium flags", lambda load: load.open_flags[Severity.MEDIUM]),
+    "low": ("Low flags", lambda load: load.open_flags[Severity.LOW]),
     "not_seen": ("Families with a child not seen (28 days)", lambda load: load.families_with_child_not_seen),
     "visits": ("Visits (last 28 days)", lambda load: load.visits_last_28_days),
     "since_visit": ("Most days since a visit",
@@ -246,10 +252,6 @@ def sort_caseload(loads: list[WorkerLoad], sort: str, descending: bool) -> list[
 
 
 # --- Team families, filtered (the CSV export) ---------------------------------------------------
-
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
-RANK_SEVERITY = {rank: severity for severity, rank in SEVERITY_RANK.items()}
-
 
 @dataclass
 class TeamFamilyRow:
@@ -283,21 +285,10 @@ def team_family_rows(
     """The team's families (open ones unless ``phase`` is ``closed``), filtered as
     ``family_filters.FamilyFilters`` says, by household name: one query whatever the team's
     size. Open flags include acknowledged ones."""
-    from .families import postcode_district
-
     if not manager.is_manager:
         raise Forbidden("Only managers see the team's families.")
     today = local_date(now)
-    interval = review_interval()
-    last_review = last_review_held()
-    rank = case(*[(Flag.severity == severity, value) for severity, value in SEVERITY_RANK.items()], else_=0)
-    flags = (
-        select(Flag.family_id, func.count(Flag.id).label("open_flags"), func.max(rank).label("highest"))
-        .join(Family, Family.id == Flag.family_id)
-        .where(Flag.status != "resolved", Family.team_id == manager.team_id)
-        .group_by(Flag.family_id)
-        .subquery()
-    )
+    flags = open_flag_counts(Flag.family_id.in_(select(Family.id).where(Family.team_id == manager.team_id)))
     filters = FamilyFilters(phase=phase, worker_id=worker_id, unallocated=unallocated, q=q, flag=flag,
                             overdue=overdue, child_not_seen=child_not_seen)
     conditions = [Family.team_id == manager.team_id, *family_filters.conditions(filters, today)]
@@ -305,7 +296,7 @@ def team_family_rows(
     rows = session.execute(
         select(
             Family.id, Family.reference, Family.household_name, Family.postcode, User.name, Family.phase,
-            Family.phase_since, Family.opened_on, Family.closed_on, last_review,
+            Family.phase_since, Family.opened_on, Family.closed_on, review_due(today),
             flags.c.open_flags, flags.c.highest,
         )
         .outerjoin(User, User.id == Family.worker_id)
@@ -315,9 +306,7 @@ def team_family_rows(
     ).all()
     result = []
     for (family_id, reference, household, postcode, worker_name, family_phase, phase_since, opened_on, closed_on,
-         held_on, open_flags, highest) in rows:
-        is_open = family_phase in OPEN_PHASES
-        due = (held_on or opened_on) + interval if is_open else None
+         due, open_flags, highest) in rows:
         result.append(TeamFamilyRow(
             id=family_id,
             reference=reference,
@@ -326,132 +315,10 @@ def team_family_rows(
             worker_name=worker_name,
             phase=family_phase,
             phase_since=phase_since,
-            weeks_in_service=max(0, ((closed_on or today) - opened_on).days // 7),
+            weeks_in_service=weeks_in_service(opened_on, closed_on, today),
             next_review_due=due,
             overdue=due is not None and due < today,
             open_flags=open_flags or 0,
-            highest_severity=RANK_SEVERITY.get(highest or 0),
+            highest_severity=None if highest is None else SEVERITIES[highest],
         ))
     return result
-
-
-# --- Lists a manager acts on ----------------------------------------------------------------------
-
-def pending_closures(session: Session, manager: User) -> list[ClosureProposal]:
-    """The team's closure proposals waiting for approval, oldest first, with the family and the
-    proposer loaded (one query)."""
-    if not manager.is_manager:
-        raise Forbidden("Only managers approve closures.")
-    return list(session.scalars(
-        select(ClosureProposal)
-        .join(Family, Family.id == ClosureProposal.family_id)
-        .where(Family.team_id == manager.team_id, Family.phase.in_(OPEN_PHASES), ClosureProposal.status == "pending")
-        .options(joinedload(ClosureProposal.family), joinedload(ClosureProposal.by))
-        .order_by(ClosureProposal.made_at, ClosureProposal.id)
-    ))
-
-
-def flag_queue(
-    session: Session,
-    manager: User,
-    *,
-    severity: str | None = None,
-    worker_id: int | None = None,
-    unallocated: bool = False,
-) -> list[Flag]:
-    """The team's open flags (acknowledged ones included), most severe and oldest first, with
-    each flag's family, worker and acknowledger loaded: three queries whatever the number."""
-    from .flags import list_flags
-
-    if not manager.is_manager:
-        raise Forbidden("Only managers see the team's flag queue.")
-    flags = list_flags(session, manager, status="open")
-    family_ids = {flag.family_id for flag in flags}
-    families = {}
-    if family_ids:
-        families = {family.id: family for family in session.scalars(
-            select(Family).where(Family.id.in_(family_ids)).options(joinedload(Family.worker))
-        )}
-    acknowledgers = {flag.acknowledged_by_id for flag in flags} - {None}
-    people = {}
-    if acknowledgers:
-        people = {user.id: user for user in session.scalars(select(User).where(User.id.in_(acknowledgers)))}
-    for flag in flags:
-        # Loaded above: ``flag.family`` and ``flag.acknowledged_by`` then need no query each.
-        set_committed_value(flag, "family", families[flag.family_id])
-        set_committed_value(flag, "acknowledged_by", people.get(flag.acknowledged_by_id))
-    if severity:
-        flags = [flag for flag in flags if flag.severity == severity]
-    if unallocated:
-        flags = [flag for flag in flags if flag.family.worker_id is None]
-    elif worker_id is not None:
-        flags = [flag for flag in flags if flag.family.worker_id == worker_id]
-    return flags
-
-
-def flags_in_scope(session: Session, actor: User, flag_ids: list[int]) -> list[Flag]:
-    """The flags among ``flag_ids`` that ``actor`` may see (one query); others are left out."""
-    from .scope import family_scope
-
-    if not flag_ids:
-        return []
-    return list(session.scalars(
-        select(Flag).join(Family).where(Flag.id.in_(flag_ids), family_scope(actor)).order_by(Flag.id)
-    ))
-
-
-def transfer_teams(session: Session, manager: User) -> list[Team]:
-    """The teams a family may be offered to: every team but the manager's own, by name."""
-    return list(session.scalars(select(Team).where(Team.id != manager.team_id).order_by(Team.name)))
-
-
-# --- The weighted-load chart ------------------------------------------------------------------------
-
-def load_chart_summary(loads: list[WorkerLoad]) -> str:
-    """What the chart shows, in words, for its alt text."""
-    if not loads:
-        return "Weighted load by family worker: the team has no workers."
-    parts = [f"{load.name} {load.weighted_load:.1f}" for load in loads]
-    heaviest = max(loads, key=lambda load: load.weighted_load)
-    return (
-        "Weighted load by family worker: " + "; ".join(parts) + "."
-        + (f" Heaviest: {heaviest.name}." if heaviest.weighted_load > 0 else "")
-    )
-
-
-def load_chart_svg(loads: list[WorkerLoad], *, width: int = 640) -> bytes:
-    """A horizontal bar of weighted load per worker (in the order given), as SVG bytes with no
-    script in it."""
-    import pygal
-
-    from .charts import CHART_STYLE, _without_scripts
-
-    height = max(160, 60 + 36 * len(loads))
-    chart = pygal.HorizontalBar(
-        width=width,
-        height=height,
-        style=CHART_STYLE,
-        js=[],
-        show_legend=False,
-        print_values=False,
-        value_formatter=lambda value: f"{value:.1f}",
-        x_labels=[load.name for load in loads],
-        truncate_label=-1,
-        show_x_guides=True,
-        margin=8,
-        spacing=8,
-        disable_xml_declaration=False,
-    )
-    chart.xml_filters.append(_without_scripts)
-    chart.add("Weighted load", [round(load.weighted_load, 1) for load in loads])
-    svg = chart.render()
-    return svg if isinstance(svg, bytes) else svg.encode("utf-8")
-
-
-def pending_transfer(session: Session, family: Family) -> Transfer | None:
-    """The transfer of ``family`` to another team still waiting for an answer, if any."""
-    return session.scalar(
-        select(Transfer)
-        .where(Transfer.family_id == family.id, Transfer.status == "pending")
-        .options(joinedload(Transfer.to_team))
-    )

@@ -1,5 +1,5 @@
 """Small server-rendered charts: a goal's progress ratings, an assessment's change, a report's
-percentages.
+percentages, a team's weighted load per worker.
 
 Pure functions of what they draw: no database access, no request. The SVG
 carries no script at all, so it needs no JavaScript and nothing from a CDN."""
@@ -11,6 +11,7 @@ import pygal
 from pygal.style import Style
 
 from ..models.goal import RATING_MAX, RATING_MIN
+from .clock import day_text
 
 CHART_STYLE = Style(
     background="#ffffff",
@@ -44,10 +45,6 @@ def progress_points(goal) -> list[tuple[dt.date, int]]:
     return [(goal.start_date, goal.baseline)] + [(r.date, r.rating) for r in goal.ratings]
 
 
-def _day(day: dt.date, with_year: bool) -> str:
-    return f"{day.day} {day:%b %Y}" if with_year else f"{day.day} {day:%b}"
-
-
 def chart_summary(goal) -> str:
     """What the chart shows, in words, for its alt text: "Ratings from 3 on 1 Sep to 6 on
     20 Oct; target 8"."""
@@ -55,14 +52,14 @@ def chart_summary(goal) -> str:
     first_day, first = points[0]
     if len(points) == 1:
         return (
-            f"Rated {first} on {_day(first_day, True)} when agreed; no progress ratings yet; "
+            f"Rated {first} on {day_text(first_day)} when agreed; no progress ratings yet; "
             f"target {goal.target}"
         )
     last_day, last = points[-1]
     with_year = first_day.year != last_day.year
     return (
-        f"Ratings from {first} on {_day(first_day, with_year)} to {last} on "
-        f"{_day(last_day, with_year)}; target {goal.target}"
+        f"Ratings from {first} on {day_text(first_day, year=with_year)} to {last} on "
+        f"{day_text(last_day, year=with_year)}; target {goal.target}"
     )
 
 
@@ -99,7 +96,7 @@ def goal_chart_svg(goal, *, size: str = "large") -> bytes:
         js=[],
         range=(RATING_MIN, RATING_MAX),
         y_labels=list(range(RATING_MIN, RATING_MAX + 1)),
-        x_value_formatter=lambda day: _day(day, with_year),
+        x_value_formatter=lambda day: day_text(day, year=with_year),
         x_label_rotation=0,
         x_labels=[start, end],
         show_x_guides=False,
@@ -203,10 +200,10 @@ def assessment_chart_svg(framework, changes, first, latest, *, width: int = 720)
         return None if score is None else framework.goodness(score)
 
     if first is not None:
-        chart.add(f"First ({_day(first.date, True)})", [plotted(c.first) for c in changes],
+        chart.add(f"First ({day_text(first.date)})", [plotted(c.first) for c in changes],
                   stroke_style={"dasharray": "8, 4"})
     if latest is not None and latest is not first:
-        chart.add(f"Latest ({_day(latest.date, True)})", [plotted(c.latest) for c in changes])
+        chart.add(f"Latest ({day_text(latest.date)})", [plotted(c.latest) for c in changes])
     return _bar_svg(chart)
 
 
@@ -217,9 +214,9 @@ def assessment_chart_summary(framework, changes, first, latest) -> str:
     better = "lower" if not framework.higher_is_better else "higher"
     if latest is first:
         scores = "; ".join(f"{c.domain.label} {c.first}" for c in changes)
-        return f"One assessment on {_day(first.date, True)} ({better} is better): {scores}"
+        return f"One assessment on {day_text(first.date)} ({better} is better): {scores}"
     parts = "; ".join(f"{c.domain.label} {c.first} to {c.latest}" for c in changes)
-    return (f"Scores on {_day(first.date, True)} and {_day(latest.date, True)} "
+    return (f"Scores on {day_text(first.date)} and {day_text(latest.date)} "
             f"({better} is better): {parts}")
 
 
@@ -288,3 +285,42 @@ def domains_chart_summary(report: dict) -> str:
     return "Families better at the latest assessment than the first, by domain: " + "; ".join(
         f"{row['label']} {row['pct_improved']:g}% of {row['families']} families" for row in report["assessment_domains"]
     )
+
+
+# --- The weighted-load chart of a team's caseloads -------------------------------------------------
+
+def load_chart_summary(loads) -> str:
+    """What the chart of ``loads`` (``caseload.WorkerLoad`` rows) shows, in words, for its alt text."""
+    if not loads:
+        return "Weighted load by family worker: the team has no workers."
+    parts = [f"{load.name} {load.weighted_load:.1f}" for load in loads]
+    heaviest = max(loads, key=lambda load: load.weighted_load)
+    return (
+        "Weighted load by family worker: " + "; ".join(parts) + "."
+        + (f" Heaviest: {heaviest.name}." if heaviest.weighted_load > 0 else "")
+    )
+
+
+def load_chart_svg(loads, *, width: int = 640) -> bytes:
+    """A horizontal bar of weighted load per worker (in the order given), as SVG bytes with no
+    script in it."""
+    height = max(160, 60 + 36 * len(loads))
+    chart = pygal.HorizontalBar(
+        width=width,
+        height=height,
+        style=CHART_STYLE,
+        js=[],
+        show_legend=False,
+        print_values=False,
+        value_formatter=lambda value: f"{value:.1f}",
+        x_labels=[load.name for load in loads],
+        truncate_label=-1,
+        show_x_guides=True,
+        margin=8,
+        spacing=8,
+        disable_xml_declaration=False,
+    )
+    chart.xml_filters.append(_without_scripts)
+    chart.add("Weighted load", [round(load.weighted_load, 1) for load in loads])
+    svg = chart.render()
+    return svg if isinstance(svg, bytes) else svg.encode("utf-8")

@@ -22,20 +22,29 @@ from ..models import (
     Correction,
     Family,
     Flag,
+    FlagStatus,
     Goal,
     GoalRating,
+    GoalStatus,
     GoalStatusChange,
+    Phase,
     PhaseMove,
     Review,
     User,
     Visit,
+    VisitOutcome,
 )
 from .assessments import load_frameworks
+from .clock import day_text
 
 # The order of kinds also orders entries of one day (newest first): the opening last of all.
 KINDS = ("referral", "visit", "phase", "review", "goal", "rating", "assessment", "correction", "flag",
          "allocation")
-GOAL_CHANGES = {"achieved": "Goal achieved", "withdrawn": "Goal withdrawn", "active": "Goal active again"}
+GOAL_CHANGES = {
+    GoalStatus.ACHIEVED: "Goal achieved",
+    GoalStatus.WITHDRAWN: "Goal withdrawn",
+    GoalStatus.ACTIVE: "Goal active again",
+}
 
 
 @dataclass
@@ -47,16 +56,12 @@ class Entry:
     by: User | None = None
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def _area(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
 def _referral_summary(family: Family) -> str:
-    text = f"Referral opened: referred on {_day(family.referral_date)}"
+    text = f"Referral opened: referred on {day_text(family.referral_date)}"
     if family.referral_source:
         text += f" by {family.referral_source}"
     concerns = [CONCERNS.get(code, code).lower() for code in family.concerns]
@@ -65,16 +70,16 @@ def _referral_summary(family: Family) -> str:
 
 def _visit_summary(visit: Visit, children: dict[int, str]) -> str:
     text = f"{VISIT_KINDS[visit.kind]}, {VISIT_OUTCOMES[visit.outcome].lower()}"
-    if visit.outcome == "completed" and children:
+    if visit.outcome == VisitOutcome.COMPLETED and children:
         not_seen = [name for cid, name in children.items() if cid not in visit.children_seen_ids]
         text += ": all children seen" if not not_seen else ": not seen: " + ", ".join(not_seen)
     return text
 
 
 def _phase_summary(move: PhaseMove) -> str:
-    if move.to_phase == "closed":
+    if move.to_phase == Phase.CLOSED:
         text = f"Closed: {CLOSURE_REASONS.get(move.reason, move.reason or '').lower()}"
-    elif move.from_phase == "closed":
+    elif move.from_phase == Phase.CLOSED:
         text = "Reopened, back to engagement"
     else:
         text = f"Moved from {PHASE_LABELS[move.from_phase].lower()} to {PHASE_LABELS[move.to_phase].lower()}"
@@ -98,7 +103,7 @@ def _goal_entries(session: Session, family: Family) -> list[Entry]:
         entries.append(Entry(
             goal.start_date, "goal",
             f"Goal agreed: {goal.title} ({_area(goal.area).lower()}): from {goal.baseline} to {goal.target} "
-            f"out of 10 by {_day(goal.target_date)}",
+            f"out of 10 by {day_text(goal.target_date)}",
             goal.id, goal.agreed_by,
         ))
         for change in goal.status_changes:
@@ -181,7 +186,7 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
             select(Flag).where(Flag.family_id == family.id).options(joinedload(Flag.resolved_by))
         ):
             entries.append(Entry(flag.raised_on, "flag", f"Flag raised ({flag.severity}): {flag.message}", flag.id))
-            if flag.status == "resolved" and flag.resolved_on is not None:
+            if flag.status == FlagStatus.RESOLVED and flag.resolved_on is not None:
                 text = f"Flag resolved: {flag.rule_label.lower()}"
                 entries.append(Entry(flag.resolved_on, "flag",
                                      f"{text}. {flag.resolution}" if flag.resolution else text, flag.id,

@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import Correction, GoalRating, User, Visit, VisitChild
 from .clock import local_date
+from .editing import check_version, ensure_open
 from .errors import ValidationFailed
-from .families import check_version, ensure_open
 from .flags import resolve_cleared
-from .visits import check_visit
+from .visits import VISIT_FIELDS, check_visit, visit_values
 
-VISIT_FIELDS = ("date", "kind", "outcome", "duration_minutes", "notes", "children_seen", "seen_alone",
-                "goals_discussed")
 RATING_FIELDS = ("date", "rating", "note")
+NOTE_MESSAGE = "Say what was wrong and why it is being corrected."
 
 
 def _plain(value):
@@ -25,24 +24,16 @@ def _plain(value):
     return value
 
 
-def _visit_values(visit: Visit) -> dict:
-    return {
-        "date": visit.date,
-        "kind": visit.kind,
-        "outcome": visit.outcome,
-        "duration_minutes": visit.duration_minutes,
-        "notes": visit.notes,
-        "children_seen": visit.children_seen_ids,
-        "seen_alone": visit.seen_alone_ids,
-        "goals_discussed": [goal.id for goal in visit.goals_discussed],
-    }
+def rating_values(rating: GoalRating) -> dict:
+    """The rating as recorded, field by field (RATING_FIELDS)."""
+    return {name: getattr(rating, name) for name in RATING_FIELDS}
 
 
 def _require_note(note: str | None) -> str:
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("Say why the record is being corrected.",
-                               {"correction_note": ["Say what was wrong and why it is being corrected."]})
+                               {"correction_note": [NOTE_MESSAGE]})
     return note
 
 
@@ -67,17 +58,18 @@ def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, no
     check_version(visit, changes.get("version"))
     ensure_open(visit.family)
     note = _require_note(note)
-    before = _visit_values(visit)
-    after = {**before, **{name: changes[name] for name in VISIT_FIELDS if name in changes}}
-    seen, alone, goals, all_seen = check_visit(session, visit.family, after, now)
+    before = visit_values(visit)
+    after, goals, all_seen = check_visit(
+        session, visit.family, {**before, **{name: changes[name] for name in VISIT_FIELDS if name in changes}},
+        now, visit)
     changed = {name: before[name] for name in VISIT_FIELDS if _plain(after[name]) != _plain(before[name])}
     if not changed:
         raise ValidationFailed("Nothing was changed.",
                                {"correction_note": ["Change something before saving a correction."]})
-    for name in ("date", "kind", "outcome", "duration_minutes"):
+    for name in ("date", "kind", "outcome", "duration_minutes", "notes"):
         setattr(visit, name, after[name])
-    visit.notes = (after["notes"] or "").strip()
-    visit.children_seen = [VisitChild(child_id=cid, seen_alone=cid in alone) for cid in seen]
+    visit.children_seen = [VisitChild(child_id=cid, seen_alone=cid in after["seen_alone"])
+                           for cid in after["children_seen"]]
     visit.goals_discussed = goals
     visit.all_children_seen = all_seen
     _keep(session, actor, visit.family_id, "visit", visit.id, note, changed, now)
@@ -92,8 +84,9 @@ def correct_rating(session: Session, actor: User, rating: GoalRating, changes: d
     goal = rating.goal
     ensure_open(goal.family)
     note = _require_note(note)
-    before = {name: getattr(rating, name) for name in RATING_FIELDS}
+    before = rating_values(rating)
     after = {**before, **{name: changes[name] for name in RATING_FIELDS if name in changes}}
+    after["note"] = after["note"] or ""  # an emptied note is an empty one
     if after["date"] > local_date(now):
         raise ValidationFailed("Check the rating.", {"date": ["A rating cannot be dated in the future."]})
     if after["date"] < goal.start_date:
@@ -110,9 +103,16 @@ def correct_rating(session: Session, actor: User, rating: GoalRating, changes: d
     return rating
 
 
-def corrections_of(session: Session, record_type: str, record_id: int) -> list[Correction]:
-    return session.scalars(
-        select(Correction)
-        .where(Correction.record_type == record_type, Correction.record_id == record_id)
-        .order_by(Correction.made_at, Correction.id)
-    ).all()
+def corrections_of(session: Session, record_type: str, record_ids: list[int]) -> dict[int, list[Correction]]:
+    """``{record_id: [its corrections, oldest first]}`` for these records of one type (``visit``,
+    ``rating``), with who made each: one query."""
+    found: dict[int, list[Correction]] = {record_id: [] for record_id in record_ids}
+    if record_ids:
+        for correction in session.scalars(
+            select(Correction)
+            .where(Correction.record_type == record_type, Correction.record_id.in_(record_ids))
+            .options(joinedload(Correction.by))
+            .order_by(Correction.made_at, Correction.id)
+        ):
+            found[correction.record_id].append(correction)
+    return found

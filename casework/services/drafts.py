@@ -129,7 +129,3 @@ def discard(session: Session, user: User, key: str) -> bool:
         delete(Draft).where(Draft.user_id == user.id, Draft.form_key == key)
     ).rowcount)
 
-
-def discard_for_family(session: Session, family_id: int) -> int:
-    """Delete everyone's drafts about a family (when it is anonymised or deleted)."""
-    return session.execute(delete(Draft).where(Draft.family_id == family_id)).rowcount or 0

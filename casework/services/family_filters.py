@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 
-from ..models import OPEN_PHASES, Child, Family, Flag, Review, Visit, VisitChild
-from .flag_rules import SEEING_KINDS
-from .schedule import review_interval
+from ..models import OPEN_PHASES, Child, Family, Flag, FlagStatus
+from .child_seen import last_seen, not_seen
+from .review_schedule import review_overdue
 
 FLAG_FILTERS = ("any", "none", "high", "medium", "low")
 
@@ -38,51 +37,18 @@ class FamilyFilters:
     overdue: bool | None = None
     child_not_seen: bool = False
 
-    @property
-    def narrowed(self) -> bool:
-        """True when anything but the default (open families, everyone's) is asked for."""
-        return bool(self.phase or self.worker_id is not None or self.unallocated or (self.q or "").strip()
-                    or self.flag or self.overdue is not None or self.child_not_seen)
-
-
-def last_review_held():
-    """Each family's last review (the review schedule counts from it), correlated to the family."""
-    return (
-        select(func.max(Review.held_on))
-        .where(Review.family_id == Family.id)
-        .correlate(Family)
-        .scalar_subquery()
-    )
-
-
-def review_overdue(today: dt.date):
-    """An open family whose next review (six weeks after the last one, or after opening) is
-    before ``today``."""
-    due_from = func.coalesce(last_review_held(), Family.opened_on)
-    return Family.phase.in_(OPEN_PHASES) & (due_from < today - review_interval())
-
 
 def _open_flag(severity: str | None = None):
-    conditions = [Flag.family_id == Family.id, Flag.status != "resolved"]
+    conditions = [Flag.family_id == Family.id, Flag.status != FlagStatus.RESOLVED]
     if severity:
         conditions.append(Flag.severity == severity)
     return select(Flag.id).where(*conditions).correlate(Family).exists()
 
 
 def child_not_seen(today: dt.date):
-    """A family open for longer than the window with at least one child not seen at a
-    completed home, office or school visit in it."""
-    window_start = today - dt.timedelta(days=current_app.config["CASEWORK_CHILD_SEEN_DAYS"])
-    seen_recently = (
-        select(VisitChild.child_id)
-        .join(Visit)
-        .where(VisitChild.child_id == Child.id, Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS),
-               Visit.date > window_start, Visit.date <= today)
-        .correlate(Child)
-        .exists()
-    )
-    unseen_child = select(Child.id).where(Child.family_id == Family.id, ~seen_recently).correlate(Family).exists()
-    return (Family.opened_on <= window_start) & unseen_child
+    """A family with at least one child not seen (``child_seen.not_seen``)."""
+    unseen = not_seen(today, last_seen(today))
+    return select(Child.id).where(Child.family_id == Family.id, unseen).correlate(Family).exists()
 
 
 def conditions(filters: FamilyFilters, today: dt.date) -> list:

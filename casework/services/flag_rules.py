@@ -21,10 +21,24 @@ from flask import current_app
 from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_PHASES, PHASE_LABELS, Child, Family, Flag, Goal, GoalRating, Review, Visit, VisitChild
-
-# Visits at which a child counts as seen: a phone call does not.
-SEEING_KINDS = ("home_visit", "office", "school")
+from ..models import (
+    OPEN_PHASES,
+    PHASE_LABELS,
+    Child,
+    Family,
+    Flag,
+    FlagStatus,
+    Goal,
+    GoalRating,
+    GoalStatus,
+    Severity,
+    Visit,
+    VisitOutcome,
+    subject_key,
+)
+from .child_seen import child_seen_days, last_seen_by_child, not_seen
+from .clock import day_text
+from .review_schedule import review_due
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,6 @@ class Finding:
 
 @dataclass
 class Settings:
-    review_interval: int
     review_escalate_days: int
     stall_days: int
     stall_escalate_days: int
@@ -52,13 +65,12 @@ class Settings:
     def from_config(cls) -> Settings:
         config = current_app.config
         return cls(
-            review_interval=config["CASEWORK_REVIEW_INTERVAL_DAYS"],
             review_escalate_days=config["CASEWORK_REVIEW_ESCALATE_DAYS"],
             stall_days=config["CASEWORK_STALL_DAYS"],
             stall_escalate_days=config["CASEWORK_STALL_ESCALATE_DAYS"],
             phase_weeks=dict(config["CASEWORK_PHASE_WEEKS"]),
             overrun_factor=config["CASEWORK_OVERRUN_FACTOR"],
-            child_seen_days=config["CASEWORK_CHILD_SEEN_DAYS"],
+            child_seen_days=child_seen_days(),
         )
 
 
@@ -91,10 +103,6 @@ class Context:
         return max(natural, restarted) if restarted else natural
 
 
-def d(day: dt.date) -> str:
-    return f"{day.day} {day:%b}"
-
-
 def load_context(session: Session, today: dt.date, restarts=None, family_ids=None) -> Context:
     scope = None if family_ids is None else frozenset(family_ids)
     ctx = Context(today, Settings.from_config(), {}, restarts or {}, scope)
@@ -108,24 +116,23 @@ def load_context(session: Session, today: dt.date, restarts=None, family_ids=Non
 
 
 def review_overdue(session: Session, ctx: Context) -> list[Finding]:
-    last_held = dict(
-        session.execute(
-            select(Review.family_id, func.max(Review.held_on))
-            .join(Family)
-            .where(Family.phase.in_(OPEN_PHASES), Review.held_on <= ctx.today, ctx.within(Review.family_id))
-            .group_by(Review.family_id)
-        ).all()
-    )
+    # Only reviews due at least the escalation period ago can be flagged (a restart only
+    # counts from later).
+    due_by = ctx.today - dt.timedelta(days=ctx.settings.review_escalate_days)
+    due_on = review_due(ctx.today)
     findings = []
-    interval = dt.timedelta(days=ctx.settings.review_interval)
-    for family in ctx.families.values():
-        due = (last_held.get(family.id) or family.opened_on) + interval
-        counted_from = ctx.since(family.id, "review_overdue", "review", due)
+    for family_id, due in session.execute(
+        select(Family.id, due_on).where(Family.phase.in_(OPEN_PHASES), ctx.within(Family.id), due_on <= due_by)
+    ):
+        if family_id not in ctx.families:
+            continue
+        counted_from = ctx.since(family_id, "review_overdue", "review", due)
         if (ctx.today - counted_from).days >= ctx.settings.review_escalate_days:
             days = (ctx.today - due).days
             findings.append(
-                Finding(family.id, "review_overdue", "review", "high",
-                        f"Review due on {d(due)} has not been held: {days} days overdue.", escalate=True)
+                Finding(family_id, "review_overdue", "review", Severity.HIGH,
+                        f"Review due on {day_text(due, year=False)} has not been held: {days} days overdue.",
+                        escalate=True)
             )
     return findings
 
@@ -136,7 +143,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
     goals = session.execute(
         select(Goal.id, Goal.family_id, Goal.title, Goal.baseline, Goal.start_date, Goal.target_date)
         .join(Family)
-        .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", Goal.start_date <= ctx.today,
+        .where(Family.phase.in_(OPEN_PHASES), Goal.status == GoalStatus.ACTIVE, Goal.start_date <= ctx.today,
                ctx.within(Goal.family_id))
     ).all()
     # An improvement is a rating above every one before it (and the baseline). There was one in
@@ -152,7 +159,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
             )
             .join(Goal)
             .join(Family)
-            .where(Family.phase.in_(OPEN_PHASES), Goal.status == "active", GoalRating.date <= ctx.today,
+            .where(Family.phase.in_(OPEN_PHASES), Goal.status == GoalStatus.ACTIVE, GoalRating.date <= ctx.today,
                    ctx.within(Goal.family_id))
             .group_by(GoalRating.goal_id)
         )
@@ -163,7 +170,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
             continue
         best_ever, best_before = best.get(goal.id, (None, None))
         improved_in_window = best_ever is not None and best_ever > max(goal.baseline, best_before or goal.baseline)
-        restarted = ctx.restarts.get((goal.family_id, "goal_stalled", f"goal:{goal.id}"))
+        restarted = ctx.restarts.get((goal.family_id, "goal_stalled", subject_key("goal", goal.id)))
         stalled = max(goal.start_date, restarted or goal.start_date) <= window_start and not improved_in_window
         target_passed = goal.target_date < ctx.today and (restarted is None or restarted <= window_start)
         if stalled or target_passed:
@@ -181,7 +188,7 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
 
     findings = []
     for goal, stalled, target_passed in candidates:
-        key = f"goal:{goal.id}"
+        key = subject_key("goal", goal.id)
         history = ratings[goal.id]
         # The best so far before each rating; an improvement beats everything before it.
         best_so_far, last_improvement = goal.baseline, None
@@ -193,33 +200,39 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
                     >= s.stall_escalate_days)
         if history:
             last_date, last_rating = history[-1]
-            why = (f"No rating above {best_so_far} since {d(stalled_since)}; "
-                   f"last rating {last_rating} on {d(last_date)}.")
+            why = (f"No rating above {best_so_far} since {day_text(stalled_since, year=False)}; "
+                   f"last rating {last_rating} on {day_text(last_date, year=False)}.")
         else:
-            why = f"No rating since the goal started on {d(goal.start_date)}."
+            why = f"No rating since the goal started on {day_text(goal.start_date, year=False)}."
         if target_passed and not stalled:
-            why = f"Target date {d(goal.target_date)} has passed and the goal is not achieved. " + why
+            why = (f"Target date {day_text(goal.target_date, year=False)} has passed and the goal is not achieved. "
+                   + why)
         findings.append(
-            Finding(goal.family_id, "goal_stalled", key, "high" if escalate else "medium",
+            Finding(goal.family_id, "goal_stalled", key, Severity.HIGH if escalate else Severity.MEDIUM,
                     f"“{goal.title}”: {why}", escalate=escalate)
         )
     return findings
+
+
+def overran(phase: str, since: dt.date, today: dt.date) -> bool:
+    """Whether a family in ``phase`` since ``since`` has been in it longer than the practice
+    expects (``CASEWORK_PHASE_WEEKS``: 4, 14 and 4 weeks)."""
+    return today - since > dt.timedelta(weeks=current_app.config["CASEWORK_PHASE_WEEKS"][phase])
 
 
 def phase_overrun(session: Session, ctx: Context) -> list[Finding]:
     findings = []
     s = ctx.settings
     for family in ctx.families.values():
-        expected = dt.timedelta(weeks=s.phase_weeks[family.phase])
         counted_from = ctx.since(family.id, "phase_overrun", "family", family.phase_since)
-        taken = ctx.today - counted_from
-        if taken <= expected:
+        if not overran(family.phase, counted_from, ctx.today):
             continue
         weeks = (ctx.today - family.phase_since).days // 7
-        severity = "medium" if taken > expected * s.overrun_factor else "low"
+        expected = dt.timedelta(weeks=s.phase_weeks[family.phase])
+        severity = Severity.MEDIUM if ctx.today - counted_from > expected * s.overrun_factor else Severity.LOW
         findings.append(
             Finding(family.id, "phase_overrun", "family", severity,
-                    f"In {PHASE_LABELS[family.phase].lower()} since {d(family.phase_since)} "
+                    f"In {PHASE_LABELS[family.phase].lower()} since {day_text(family.phase_since, year=False)} "
                     f"({weeks} weeks; expected {s.phase_weeks[family.phase]}).")
         )
     return findings
@@ -241,7 +254,7 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
     )
     # Either test needs two visits missed among the last five (a restart only drops visits):
     # only those families' visits come back.
-    missed_kinds = ("no_access", "cancelled")
+    missed_kinds = (VisitOutcome.NO_ACCESS, VisitOutcome.CANCELLED)
     last_five = (
         select(
             numbered.c.family_id,
@@ -271,61 +284,44 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
             visits = [v for v in visits if v[0] > restarted]
         last_two = [outcome for _, outcome in visits[:2]]
         missed = [v for v in visits if v[1] in missed_kinds]
-        if last_two == ["no_access", "no_access"]:
-            why = f"The last two visits ({d(visits[1][0])} and {d(visits[0][0])}) were no access."
+        if last_two == [VisitOutcome.NO_ACCESS, VisitOutcome.NO_ACCESS]:
+            why = (f"The last two visits ({day_text(visits[1][0], year=False)} and "
+                   f"{day_text(visits[0][0], year=False)}) were no access.")
         elif len(missed) >= 3:
             why = (f"{len(missed)} of the last {len(visits)} visits were no access or cancelled "
-                   f"(latest {d(missed[0][0])}).")
+                   f"(latest {day_text(missed[0][0], year=False)}).")
         else:
             continue
-        findings.append(Finding(family_id, "no_access", "family", "high", why, escalate=True))
+        findings.append(Finding(family_id, "no_access", "family", Severity.HIGH, why, escalate=True))
     return findings
 
 
 def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
     s = ctx.settings
     window = dt.timedelta(days=s.child_seen_days)
-    last_seen = (
-        select(VisitChild.child_id, func.max(Visit.date).label("date"))
-        .join(Visit)
-        .join(Family, Family.id == Visit.family_id)
-        .where(
-            Family.phase.in_(OPEN_PHASES),
-            Visit.outcome == "completed",
-            Visit.kind.in_(SEEING_KINDS),
-            Visit.date <= ctx.today,
-            ctx.within(Visit.family_id),
-        )
-        .group_by(VisitChild.child_id)
-        .subquery()
-    )
+    last_seen = last_seen_by_child(ctx.today, Family.phase.in_(OPEN_PHASES), ctx.within(Visit.family_id))
     # Only children not seen in the window can be flagged (a restart only counts from later).
     children = session.execute(
         select(Child.id, Child.family_id, Child.first_name, last_seen.c.date)
         .join(Family)
         .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-        .where(
-            Family.phase.in_(OPEN_PHASES),
-            Family.opened_on <= ctx.today - window,
-            ctx.within(Child.family_id),
-            (last_seen.c.date.is_(None)) | (last_seen.c.date <= ctx.today - window),
-        )
+        .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id), not_seen(ctx.today, last_seen.c.date))
     ).all()
     findings = []
     for child_id, family_id, first_name, seen in children:
         family = ctx.families.get(family_id)
         if family is None:
             continue
-        key = f"child:{child_id}"
+        key = subject_key("child", child_id)
         counted_from = ctx.since(family_id, "child_not_seen", key, max(family.opened_on, seen or family.opened_on))
         if ctx.today - counted_from < window:
             continue
         why = (
-            f"{first_name} was last seen on {d(seen)}." if seen
-            else f"{first_name} has not been seen since the family opened on {d(family.opened_on)}."
+            f"{first_name} was last seen on {day_text(seen, year=False)}." if seen
+            else f"{first_name} has not been seen since the family opened on {day_text(family.opened_on, year=False)}."
         )
         findings.append(
-            Finding(family_id, "child_not_seen", key, "high",
+            Finding(family_id, "child_not_seen", key, Severity.HIGH,
                     f"{why} Every child should be seen at least every {s.child_seen_days} days.",
                     escalate=True)
         )
@@ -355,7 +351,7 @@ def restart_days(session: Session, family_ids=None) -> dict:
     over the whole service, or only for ``family_ids``."""
     rows = session.execute(
         select(Flag.family_id, Flag.rule, Flag.subject_key, func.max(Flag.resolved_on))
-        .where(Flag.status == "resolved", Flag.resolved_by_id.is_not(None),
+        .where(Flag.status == FlagStatus.RESOLVED, Flag.resolved_by_id.is_not(None),
                true() if family_ids is None else Flag.family_id.in_(family_ids))
         .group_by(Flag.family_id, Flag.rule, Flag.subject_key)
     )

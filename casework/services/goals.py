@@ -4,13 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import GOAL_STATUSES, Correction, Family, Goal, GoalRating, GoalStatusChange, User
-from .clock import local_date
+from ..models import GOAL_STATUSES, Family, Goal, GoalRating, GoalStatus, GoalStatusChange, User
+from .clock import local_date, long_day_text
+from .editing import check_version, ensure_open
 from .errors import NotFound, ValidationFailed
-from .families import check_version, ensure_open
 from .flags import resolve_cleared
 from .scope import family_scope, require_case_role
 
@@ -26,6 +26,11 @@ def area_label(code: str) -> str:
     code in words."""
     label = current_app.config.get("CASEWORK_GOAL_AREA_LABELS", {}).get(code)
     return label or code.replace("_", " ").strip().capitalize()
+
+
+def goal_values(goal: Goal) -> dict:
+    """The goal as agreed, field by field (GOAL_FIELDS, its next step and status)."""
+    return {name: getattr(goal, name) for name in GOAL_FIELDS + ("next_step", "status")}
 
 
 def _check_goal(values: dict, today: dt.date) -> None:
@@ -50,7 +55,7 @@ def agree_goal(session: Session, family: Family, data: dict, now: dt.datetime, a
     values = {name: data[name] for name in GOAL_FIELDS}
     values["title"] = values["title"].strip()
     _check_goal(values, local_date(now))
-    goal = Goal(family=family, status="active", next_step=_next_step(data.get("next_step")),
+    goal = Goal(family=family, status=GoalStatus.ACTIVE, next_step=_next_step(data.get("next_step")),
                 agreed_by_id=actor.id if actor else None, **values)
     session.add(goal)
     session.flush()
@@ -99,7 +104,7 @@ def rate_progress(
     if on_date > local_date(now):
         problems["date"] = ["A rating cannot be dated in the future."]
     elif on_date < goal.start_date:
-        problems["date"] = [f"A rating cannot be dated before the goal started ({goal.start_date:%-d %B %Y})."]
+        problems["date"] = [f"A rating cannot be dated before the goal started ({long_day_text(goal.start_date)})."]
     if problems:
         raise ValidationFailed("Check the rating.", problems)
     entry = GoalRating(goal=goal, date=on_date, rating=rating, note=(note or "").strip(), recorded_by=actor)
@@ -109,28 +114,22 @@ def rate_progress(
     return entry
 
 
-def family_plan(session: Session, family: Family) -> list[Goal]:
-    """The family's goals, active ones first, each with its ratings: one query (a family has
-    a handful of goals, each a rating every two or three weeks)."""
+def family_goals(session: Session, family: Family) -> list[Goal]:
+    """The family's goals by start date, each with its ratings: one query (a family has a
+    handful of goals, each a rating every two or three weeks)."""
     return list(
         session.scalars(
             select(Goal)
             .where(Goal.family_id == family.id)
-            .order_by(case((Goal.status == "active", 0), else_=1), Goal.start_date, Goal.id)
+            .order_by(Goal.start_date, Goal.id)
             .options(joinedload(Goal.ratings))
         ).unique()
     )
 
 
-def active_goals(session: Session, family: Family) -> list[Goal]:
-    """The goals still being worked on, e.g. to choose from when logging a visit."""
-    return list(
-        session.scalars(
-            select(Goal)
-            .where(Goal.family_id == family.id, Goal.status == "active")
-            .order_by(Goal.start_date, Goal.id)
-        )
-    )
+def family_plan(session: Session, family: Family) -> list[Goal]:
+    """The family's goals as its plan shows them: active ones first, each by start date."""
+    return sorted(family_goals(session, family), key=lambda goal: not goal.is_active)
 
 
 def goal_record(session: Session, goal: Goal) -> Goal:
@@ -160,20 +159,3 @@ def get_rating(session: Session, actor: User, rating_id: int) -> GoalRating:
     if rating is None:
         raise NotFound("Rating not found.")
     return rating
-
-
-def rating_corrections(session: Session, goal: Goal) -> dict[int, list[Correction]]:
-    """``{rating_id: [corrections, oldest first]}`` for the goal's ratings, with who made
-    each: one query."""
-    rating_ids = [rating.id for rating in goal.ratings]
-    if not rating_ids:
-        return {}
-    corrections: dict[int, list[Correction]] = {}
-    for correction in session.scalars(
-        select(Correction)
-        .where(Correction.record_type == "rating", Correction.record_id.in_(rating_ids))
-        .options(joinedload(Correction.by))
-        .order_by(Correction.made_at, Correction.id)
-    ):
-        corrections.setdefault(correction.record_id, []).append(correction)
-    return corrections

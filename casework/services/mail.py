@@ -11,8 +11,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_PHASES, EmailDigest, Family, Flag, Notification, User
-from .clock import local_date
+from ..models import OPEN_PHASES, EmailDigest, Family, Flag, FlagStatus, Notification, Role, Severity, User
+from .clock import day_text, local_date
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +53,18 @@ def _team_summary(session: Session, team_id: int, today: dt.date) -> list[str]:
         session.execute(
             select(Flag.severity, func.count(Flag.id))
             .join(Family)
-            .where(Family.team_id == team_id, Family.phase.in_(OPEN_PHASES), Flag.status != "resolved")
+            .where(Family.team_id == team_id, Family.phase.in_(OPEN_PHASES), Flag.status != FlagStatus.RESOLVED)
             .group_by(Flag.severity)
         ).all()
     )
     overdue = session.scalar(
         select(func.count(Flag.id))
         .join(Family)
-        .where(Family.team_id == team_id, Flag.rule == "review_overdue", Flag.status != "resolved")
+        .where(Family.team_id == team_id, Flag.rule == "review_overdue", Flag.status != FlagStatus.RESOLVED)
     )
     return [
-        f"Your team this week: {counts.get('high', 0)} high, {counts.get('medium', 0)} medium and "
-        f"{counts.get('low', 0)} low open flags; {overdue} reviews more than a week overdue."
+        f"Your team this week: {counts.get(Severity.HIGH, 0)} high, {counts.get(Severity.MEDIUM, 0)} medium and "
+        f"{counts.get(Severity.LOW, 0)} low open flags; {overdue} reviews more than a week overdue."
     ]
 
 
@@ -82,7 +82,7 @@ def send_digests(session: Session, now: dt.datetime) -> int:
         pending.setdefault(note.user_id, []).append(note)
     recipients = set(pending)
     if today.weekday() == 0:
-        recipients |= set(session.scalars(select(User.id).where(User.role == "manager", User.active.is_(True))))
+        recipients |= set(session.scalars(select(User.id).where(User.role == Role.MANAGER, User.active.is_(True))))
     recipients -= already
     if not recipients:
         return 0
@@ -96,7 +96,7 @@ def send_digests(session: Session, now: dt.datetime) -> int:
         if not lines:
             continue
         message = EmailMessage()
-        message["Subject"] = f"casework: {len(pending.get(user_id, []))} new for you on {today:%-d %b}"
+        message["Subject"] = f"casework: {len(pending.get(user_id, []))} new for you on {day_text(today, year=False)}"
         message["From"] = sender
         message["To"] = user.email
         message.set_content(

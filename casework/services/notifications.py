@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Family, Notification, User
+from ..models import Family, Notification, Role, User
 from .clock import local_date
 from .errors import NotFound
 from .scope import family_scope
@@ -24,7 +24,7 @@ def notify(session: Session, user_id: int | None, kind: str, family_id: int | No
 
 def managers_of(session: Session, team_id: int) -> list[int]:
     return list(session.scalars(
-        select(User.id).where(User.team_id == team_id, User.role == "manager", User.active.is_(True))
+        select(User.id).where(User.team_id == team_id, User.role == Role.MANAGER, User.active.is_(True))
     ))
 
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import CASE_ROLES, USER_STATUSES, Role, Team, User
+from ..models import CASE_ROLES, USER_STATUSES, Role, Team, User, UserStatus
 from . import accounts, audit, mail, setup_links
-from .clock import local_date
+from .clock import day_text
 from .errors import Conflict, Forbidden, ValidationFailed
 from .notifications import managers_of, notify
 
@@ -73,7 +73,7 @@ def _confirmers(session: Session, user: User) -> list[int]:
     managers = managers_of(session, user.team_id) if user.team_id else []
     if managers:
         return managers
-    return list(session.scalars(select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True),
+    return list(session.scalars(select(User.id).where(User.role == Role.ADMIN, User.active.is_(True),
                                                       User.id != (user.requested_by_id or 0))))
 
 
@@ -121,7 +121,7 @@ def reset_password(session: Session, admin: User, user: User, now: dt.datetime) 
     if user.id == admin.id:
         message = "Change your own password under Change your password."
         raise ValidationFailed(message)
-    if user.status == "deactivated":
+    if user.status == UserStatus.DEACTIVATED:
         raise Conflict(f"{user.name}'s account is deactivated: reactivate it first.")
     user.password_hash = accounts.unusable_password()
     accounts.end_sessions(session, user)
@@ -131,7 +131,7 @@ def reset_password(session: Session, admin: User, user: User, now: dt.datetime) 
         f"Hello {user.name.split()[0]},\n\nAn administrator of casework, {admin.name}, has reset your password. "
         f"Choose a new one within {setup_links.LINK_HOURS} hours with this link (it works once):\n\n{link}\n\n"
         "If you did not expect this, tell your manager.\n")
-    day = f"{local_date(now):%-d %b %Y}"
+    day = day_text(now)
     notify(session, user.id, "password_reset", None,
            f"{admin.name} (an administrator) reset your password on {day}, and you were signed out everywhere. "
            "If you did not expect this, tell your manager.", f"password_reset:{user.id}:{now.isoformat()}", now)
@@ -161,7 +161,7 @@ def deactivate(session: Session, admin: User, user: User, now: dt.datetime) -> U
 def reactivate(session: Session, admin: User, user: User, now: dt.datetime) -> User:
     """A deactivated administrator's account is active again; a worker's or a manager's waits
     to be confirmed, like a new one (an administrator alone never opens a way into case records)."""
-    if user.status != "deactivated":
+    if user.status != UserStatus.DEACTIVATED:
         raise Conflict(f"{user.name}'s account is {user.status}, not deactivated.")
     if user.role in CASE_ROLES:
         user.pending, user.requested_by_id = True, admin.id
@@ -185,9 +185,9 @@ def find_accounts(session: Session, *, team_id: int | None = None, role: str | N
     if status is not None:
         if status not in USER_STATUSES:
             raise ValueError(status)
-        query = query.where(User.active.is_(status == "active"))
-        if status != "active":
-            query = query.where(User.pending.is_(status == "pending"))
+        query = query.where(User.active.is_(status == UserStatus.ACTIVE))
+        if status != UserStatus.ACTIVE:
+            query = query.where(User.pending.is_(status == UserStatus.PENDING))
     return list(session.scalars(query))
 
 
@@ -195,4 +195,4 @@ def waiting_for(session: Session, manager: User) -> list[User]:
     """The pending accounts a manager may confirm: their own team's."""
     if not manager.is_manager or manager.team_id is None:
         return []
-    return find_accounts(session, team_id=manager.team_id, status="pending")
+    return find_accounts(session, team_id=manager.team_id, status=UserStatus.PENDING)

@@ -61,6 +61,7 @@ from ..models import (
     Family,
     Flag,
     Goal,
+    Phase,
     PhaseMove,
     Review,
     Transfer,
@@ -68,9 +69,10 @@ from ..models import (
     Visit,
 )
 from . import audit
-from .clock import local_date
+from .clock import day_text, local_date
+from .editing import check_version
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .families import check_version, postcode_district
+from .families import postcode_district
 
 ANONYMISED_HOUSEHOLD = "Anonymised family"
 HOLD_REASON_MAX = 2000
@@ -119,7 +121,7 @@ def due_for_review(session: Session, today: dt.date, team_id: int | None = None,
     cutoff = years_before(today, years)
     query = (
         select(Family)
-        .where(Family.phase == "closed", Family.closed_on.is_not(None), Family.closed_on < cutoff,
+        .where(Family.phase == Phase.CLOSED, Family.closed_on.is_not(None), Family.closed_on < cutoff,
                Family.closure_recorded_on.is_not(None), Family.closure_recorded_on < cutoff,
                Family.anonymised_at.is_(None))
         .order_by(Family.closed_on, Family.id)
@@ -193,7 +195,7 @@ def anonymise_refusal(family: Family, today: dt.date) -> str | None:
         return "The family is under a legal hold: lift the hold before anonymising the record."
     until = kept_until(family)
     if until is not None and today <= until:
-        return (f"The record is kept until {until.day} {until:%b %Y}, {retention_years()} years after closing "
+        return (f"The record is kept until {day_text(until)}, {retention_years()} years after closing "
                 "(counted from the day the closure was recorded, when that was later).")
     return None
 

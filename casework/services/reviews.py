@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import CLOSURE_REASONS, REVIEW_DECISIONS, Family, Review, User
-from .clock import local_date
+from .clock import local_date, long_day_text
+from .closures import close_or_propose
+from .editing import ensure_open
 from .errors import ValidationFailed
-from .families import close_or_propose, ensure_open
 from .flags import resolve_cleared
-from .schedule import next_review_dates, next_review_due  # noqa: F401  (the schedule of reviews)
 
 CLOSING_DECISIONS = {"step_down": "step_down", "step_up": "step_up", "close": None}
+# Stepping up or down is its own reason for closing; "close" needs one of these.
+CLOSE_REASONS = ("disengaged", "moved_away", "other")
 
 
 def hold_review(session: Session, actor: User, family: Family, data: dict, now: dt.datetime) -> Review:
@@ -25,15 +28,16 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
     if held_on > today:
         problems["held_on"] = ["A review cannot be dated in the future."]
     elif held_on < family.opened_on:
-        problems["held_on"] = [f"A review cannot be held before the family opened ({family.opened_on:%-d %B %Y})."]
+        problems["held_on"] = [f"A review cannot be held before the family opened ({long_day_text(family.opened_on)})."]
     if decision not in REVIEW_DECISIONS:
         problems["decision"] = ["Choose continue, step up, step down or close."]
-    reason = CLOSING_DECISIONS.get(decision) or (data.get("reason") or None)
-    if decision == "close" and reason not in CLOSURE_REASONS:
+    given = data.get("reason") or None
+    reason = CLOSING_DECISIONS.get(decision) or given
+    if (given is not None and given not in CLOSURE_REASONS) or (decision == "close" and reason not in CLOSE_REASONS):
         problems["reason"] = ["Choose the reason the family is closing."]
     if decision in CLOSING_DECISIONS and "held_on" not in problems and held_on < family.phase_since:
         problems["held_on"] = [
-            f"A review that closes the family cannot be dated before {family.phase_since:%-d %B %Y}, "
+            f"A review that closes the family cannot be dated before {long_day_text(family.phase_since)}, "
             "when its current phase began."
         ]
     if problems:
@@ -52,7 +56,18 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
     resolve_cleared(session, family, now, review)
     if decision in CLOSING_DECISIONS:
         close_or_propose(session, actor, family, held_on, reason, now,
-                         note=f"Closing decided at the review held on {held_on:%-d %B %Y}.", review=review,
+                         note=f"Closing decided at the review held on {long_day_text(held_on)}.", review=review,
                          field="held_on")
     session.flush()
     return review
+
+
+def reviews_held(session: Session, family: Family) -> list[Review]:
+    """The family's reviews, newest first, with who recorded each and any closure proposal
+    they made: one query."""
+    return list(session.scalars(
+        select(Review)
+        .where(Review.family_id == family.id)
+        .options(joinedload(Review.recorded_by), joinedload(Review.closure_proposal))
+        .order_by(Review.held_on.desc(), Review.id.desc())
+    ))

@@ -3,7 +3,7 @@ worker sees only their caseload and a manager only their team's families."""
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
-from ..models import Family, Goal, User, Visit
+from ..models import Carer, Child, Family, Goal, User, Visit
 from .errors import Forbidden, NotFound
 
 
@@ -22,6 +22,16 @@ def family_scope(user: User):
     return false()
 
 
+def may_see(actor: User, family: Family) -> bool:
+    """Whether ``family`` is in ``actor``'s scope (the rule of ``family_scope``, for a
+    family already loaded, such as an earlier case linked from another team)."""
+    if actor.is_worker:
+        return family.worker_id == actor.id
+    if actor.is_manager:
+        return actor.team_id is not None and family.team_id == actor.team_id
+    return False
+
+
 def get_family(session: Session, user: User, family_id: int) -> Family:
     require_case_role(user)
     family = session.scalar(select(Family).where(Family.id == family_id, family_scope(user)))
@@ -30,21 +40,37 @@ def get_family(session: Session, user: User, family_id: int) -> Family:
     return family
 
 
-def get_goal(session: Session, user: User, goal_id: int) -> Goal:
+def record_in_scope(session: Session, user: User, model, record_id: int, name: str):
+    """One record (a goal, visit, child, carer, flag...) of a family ``user`` may see: 404
+    naming it ("Goal not found.") otherwise, 403 for an admin."""
     require_case_role(user)
-    goal = session.scalar(
-        select(Goal).join(Family).where(Goal.id == goal_id, family_scope(user))
-    )
-    if goal is None:
-        raise NotFound("Goal not found.")
-    return goal
+    record = session.scalar(select(model).join(Family).where(model.id == record_id, family_scope(user)))
+    if record is None:
+        raise NotFound(f"{name} not found.")
+    return record
+
+
+def get_goal(session: Session, user: User, goal_id: int) -> Goal:
+    return record_in_scope(session, user, Goal, goal_id, "Goal")
 
 
 def get_visit(session: Session, user: User, visit_id: int) -> Visit:
-    require_case_role(user)
-    visit = session.scalar(
-        select(Visit).join(Family).where(Visit.id == visit_id, family_scope(user))
-    )
-    if visit is None:
-        raise NotFound("Visit not found.")
-    return visit
+    return record_in_scope(session, user, Visit, visit_id, "Visit")
+
+
+def get_child(session: Session, user: User, child_id: int) -> Child:
+    return record_in_scope(session, user, Child, child_id, "Child")
+
+
+def get_carer(session: Session, user: User, carer_id: int) -> Carer:
+    return record_in_scope(session, user, Carer, carer_id, "Carer")
+
+
+def report_scope(actor: User, team_id: int | None = None):
+    """Managers report on their own team (``team_id`` is ignored: never another team's),
+    admins on the whole service, or on one team when ``team_id`` is given; workers not at all."""
+    if actor.is_manager:
+        return family_scope(actor)
+    if actor.is_admin:
+        return Family.id.is_not(None) if team_id is None else Family.team_id == team_id
+    raise Forbidden("Reports are for managers and administrators.")

@@ -14,7 +14,7 @@ from flask import url_for
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import SetupLink, User
+from ..models import SetupLink, User, UserStatus
 from . import audit
 from .accounts import set_password
 from .errors import NotFound, ValidationFailed
@@ -53,7 +53,7 @@ def live_link(session: Session, secret: str, now: dt.datetime) -> SetupLink:
     """The unused, unexpired link with this secret; NotFound otherwise (used, expired, retired
     and unknown links answer alike)."""
     link = session.scalar(select(SetupLink).where(SetupLink.token_hash == _digest(secret or "")))
-    if link is None or link.used_at is not None or link.expires_at <= now or link.user.status == "deactivated":
+    if link is None or link.used_at is not None or link.expires_at <= now or link.user.status == UserStatus.DEACTIVATED:
         raise NotFound("This link has been used or has expired. Ask your administrator for a new one.")
     return link
 

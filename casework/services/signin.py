@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ..models import LoginAttempt, PendingSignIn, User, UserSession
+from ..models import LoginAttempt, PendingSignIn, User, UserSession, UserStatus
 from . import audit, totp
 from .accounts import check_password, end_sessions, find_user
 from .errors import ServiceError, ValidationFailed
@@ -21,9 +21,9 @@ from .notifications import notify
 WRONG_CREDENTIALS = "The e-mail address or password is not right."
 WRONG_CURRENT = "Your current password is not right."
 NOT_ACTIVE = {
-    "pending": "Your account is waiting for a manager of your team to confirm it. You can sign in once they "
+    UserStatus.PENDING: "Your account is waiting for a manager of your team to confirm it. You can sign in once they "
                "have; ask them if it is taking long.",
-    "deactivated": "This account is deactivated. Ask an administrator if you need it again.",
+    UserStatus.DEACTIVATED: "This account is deactivated. Ask an administrator if you need it again.",
 }
 # The password step of a two-step sign-in lasts this long, waiting for the code.
 PENDING_MINUTES = 5

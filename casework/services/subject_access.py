@@ -32,35 +32,23 @@ personal values), in-app notifications (they name the family by reference only),
 drafts (a worker's work in progress, kept on the server briefly) and a legal hold's reason
 (legal advice about the record, usually exempt from disclosure).
 
-**Redaction** (``redact=True``) replaces the names of people other than the data subject with
-"[redacted]": staff appear by role only ("Family worker", "Manager"); the referral source is
-"[redacted]"; in a child's export the carers' names are "[redacted]". In every free-text field
-(notes, goal titles, who attended, evidence, comments, the household name) each word that is
-the name, or part of the name, of a third party the service knows (any member of staff, and in
-a child's export the carers and the other children) is replaced by "[redacted]", unless it is
-also part of the subject's own name (a brother's surname is the child's too). Names casework
-does not know (a neighbour, a grandmother named in a note) cannot be found this way: whoever
-releases the export still reads it through first, as the page says.
+**Redaction** (``redact=True``) replaces the names of third parties with "[redacted]", as
+services/redaction.py says; services/subject_access_entries.py writes each record's entry.
 
 The export is a plain dict of dates, datetimes, strings, numbers and lists; ``to_json`` makes
-it JSON-ready. The views audit each export (``audit`` action ``export``)."""
+it JSON-ready, ``json_document`` the file the page and the API hand over. Each export is audited
+(``record_export``: action ``export``)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
-    CLOSURE_REASONS,
     CONCERNS,
-    FLAG_RULES,
-    PHASE_LABELS,
-    REVIEW_DECISIONS,
-    VISIT_KINDS,
-    VISIT_OUTCOMES,
     Allocation,
     Assessment,
     Child,
@@ -74,17 +62,16 @@ from ..models import (
     User,
     Visit,
 )
-from .assessments import load_frameworks
+from . import audit
+from .errors import ValidationFailed
 from .families import load_family_record
-from .goals import area_label
+from .redaction import Redactor
+from .subject_access_entries import Entries
 
-REDACTED = "[redacted]"
-ROLE_LABELS = {"worker": "Family worker", "manager": "Manager", "admin": "Administrator"}
-VISIT_FIELD_LABELS = {
-    "date": "Date", "kind": "Kind", "outcome": "Outcome", "duration_minutes": "Duration (minutes)",
-    "notes": "Notes", "children_seen": "Children seen", "seen_alone": "Seen alone",
-    "goals_discussed": "Goals discussed", "rating": "Rating", "note": "Note",
-}
+REDACT_MESSAGE = "Choose whether to redact third parties: redact=1 or redact=0."
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
+
 NOT_INCLUDED = (
     "The audit trail of who opened the record, in-app notifications (which name the family by "
     "reference only), unsaved drafts and the reason for any legal hold are not part of this export."
@@ -96,54 +83,23 @@ REDACTION_NOTE = (
 )
 
 
-# --- Redaction --------------------------------------------------------------------------------
+def parse_redact(raw: str | None) -> bool:
+    """``?redact=``: 1/true/yes/on redacts, absent or 0/false/no/off does not; anything else is
+    refused (422 naming ``redact``), so a typo never releases an unredacted export by mistake."""
+    value = (raw or "").strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ValidationFailed(REDACT_MESSAGE, {"redact": [REDACT_MESSAGE]})
 
 
-def _name_parts(name: str | None) -> set[str]:
-    """A name and each part of it (split on spaces and hyphens), of at least two letters."""
-    if not name:
-        return set()
-    name = " ".join(name.split())
-    parts = {name} | set(name.split(" ")) | set(re.split(r"[\s\-]+", name))
-    return {part for part in parts if len(part) >= 2 and any(ch.isalpha() for ch in part)}
-
-
-class Redactor:
-    """Replaces third parties' names, or does nothing when redaction is off."""
-
-    def __init__(self, enabled: bool, third_parties: Iterable[str | None] = (),
-                 subject_names: Iterable[str | None] = (), users: dict[int, User] | None = None):
-        self.enabled = enabled
-        self.users = users or {}
-        own = {part.casefold() for name in subject_names for part in _name_parts(name)}
-        words = {part for name in third_parties for part in _name_parts(name) if part.casefold() not in own}
-        self.pattern = None
-        if enabled and words:
-            alternatives = "|".join(re.escape(word) for word in sorted(words, key=lambda w: (-len(w), w)))
-            self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-    def text(self, value: str | None) -> str | None:
-        """Free text with every known third party's name replaced."""
-        if not value or self.pattern is None:
-            return value
-        return self.pattern.sub(REDACTED, value)
-
-    def name(self, value: str | None) -> str | None:
-        """A third party's name: replaced as a whole."""
-        if not value or not self.enabled:
-            return value
-        return REDACTED
-
-    def staff(self, user_id: int | None) -> str | None:
-        """A member of staff: their name, or only their role when redacting."""
-        if user_id is None:
-            return None
-        user = self.users.get(user_id)
-        if user is None:
-            return None
-        if self.enabled:
-            return ROLE_LABELS.get(user.role, "Member of staff")
-        return user.name
+def record_export(session: Session, family_id: int, record_type: str, record_id: int, fmt: str, redacted: bool,
+                  via: str) -> None:
+    """Audit an export once it is made: its format, whether it was redacted, and through which
+    face (``web``, ``api``). The caller commits."""
+    audit.record(session, "export", record_type=record_type, record_id=record_id, family_id=family_id,
+                 detail={"format": fmt, "redacted": redacted, "via": via})
 
 
 # --- Loading the record -----------------------------------------------------------------------
@@ -242,11 +198,13 @@ def child_export(session: Session, child: Child, *, redact: bool, now: dt.dateti
 
 
 class _Builder:
+    """Which of the family's records the export holds (for a child, only those that concern
+    them), each as ``Entries`` writes it."""
+
     def __init__(self, record: _Record, redactor: Redactor, child: Child | None):
         self.r = record
-        self.x = redactor
         self.child = child
-        self.frameworks = load_frameworks()
+        self.entry = Entries(record, redactor, child)
         self.visit_ids: set[int] = set()
 
     # Which family-level records concern the child.
@@ -269,7 +227,7 @@ class _Builder:
 
     def _flag_concerns_child(self, flag: Flag) -> bool:
         if flag.subject_key.startswith("child:"):
-            return flag.subject_key == f"child:{self.child.id}"
+            return flag.subject_id == self.child.id
         return True
 
     # Sections.
@@ -284,127 +242,22 @@ class _Builder:
             visits = [v for v in visits if self._visit_concerns_child(v, visit_corrections.get(v.id, []))]
         self.visit_ids = {v.id for v in visits}
         return {
-            "family": self._family(),
-            "children": self._children(),
-            "carers": self._carers(),
+            "family": self.entry.family(),
+            "children": self.entry.children(),
+            "carers": self.entry.carers(),
             "concerns": [{"code": code, "label": CONCERNS.get(code, code)} for code in self.r.family.concerns],
-            "phase_moves": [self._phase_move(m) for m in self.r.family.phase_moves],
-            "visits": [self._visit(v) for v in visits],
-            "goals": [self._goal(g) for g in self.r.goals],
-            "reviews": [self._review(rv) for rv in self.r.reviews],
-            "assessments": [self._assessment(a) for a in self.r.assessments
+            "phase_moves": [self.entry.phase_move(m) for m in self.r.family.phase_moves],
+            "visits": [self.entry.visit(v) for v in visits],
+            "goals": [self.entry.goal(g) for g in self.r.goals],
+            "reviews": [self.entry.review(rv) for rv in self.r.reviews],
+            "assessments": [self.entry.assessment(a) for a in self.r.assessments
                             if self.child is None or a.child_id in (None, self.child.id)],
-            "corrections": [self._correction(c) for c in self.r.corrections if self._correction_included(c)],
-            "flags": [self._flag(f) for f in self.r.flags if self.child is None or self._flag_concerns_child(f)],
-            "allocations": [self._allocation(a) for a in self.r.allocations],
-            "transfers": [self._transfer(t) for t in self.r.transfers],
-            "closure_proposals": [self._proposal(p) for p in self.r.proposals],
-            "closure": self._closure(),
-        }
-
-    def _family(self) -> dict:
-        f, x = self.r.family, self.x
-        return {
-            "reference": f.reference,
-            "household_name": x.text(f.household_name),
-            "postcode": f.postcode,
-            "team": f.team.name if f.team else None,
-            "family_worker": x.staff(f.worker_id),
-            "referral_date": f.referral_date,
-            "referral_source": x.name(f.referral_source),
-            "opened_on": f.opened_on,
-            "consent_recorded_on": f.consent_recorded_on,
-            "phase": f.phase,
-            "phase_label": PHASE_LABELS.get(f.phase, f.phase),
-            "phase_since": f.phase_since,
-            "closed_on": f.closed_on,
-            "closure_reason": f.closure_reason,
-            "earlier_case": f.previous_family.reference if f.previous_family else None,
-            "anonymised_at": f.anonymised_at,
-        }
-
-    def _child(self, child: Child) -> dict:
-        return {"id": child.id, "first_name": child.first_name, "last_name": child.last_name,
-                "date_of_birth": child.date_of_birth, "school": child.school}
-
-    def _children(self) -> list[dict]:
-        if self.child is not None:
-            return [self._child(self.child)]
-        return [self._child(c) for c in self.r.family.children]
-
-    def _carers(self) -> list[dict]:
-        # In a family's export the carers are the subject; in a child's, third parties.
-        name = self.x.name if self.child is not None else (lambda value: value)
-        return [{"id": c.id, "first_name": name(c.first_name), "last_name": name(c.last_name),
-                 "relationship": self.x.text(c.relationship_to_children)} for c in self.r.family.carers]
-
-    def _phase_move(self, move) -> dict:
-        return {"date": move.date, "from_phase": move.from_phase, "to_phase": move.to_phase,
-                "from_label": PHASE_LABELS.get(move.from_phase, move.from_phase),
-                "to_label": PHASE_LABELS.get(move.to_phase, move.to_phase),
-                "reason": move.reason, "reason_label": CLOSURE_REASONS.get(move.reason) if move.reason else None,
-                "note": self.x.text(move.note), "by": self.x.staff(move.by_id)}
-
-    def _children_named(self, ids) -> list[str]:
-        """Children (by first name) from a list of ids; a child's export names only the child."""
-        names = []
-        for child_id in ids or []:
-            if self.child is not None and child_id != self.child.id:
-                continue
-            child = self.r.children.get(child_id)
-            names.append(child.first_name if child else "a child no longer recorded")
-        return names
-
-    def _visit(self, visit: Visit) -> dict:
-        entry = {
-            "id": visit.id, "date": visit.date, "kind": visit.kind,
-            "kind_label": VISIT_KINDS.get(visit.kind, visit.kind), "outcome": visit.outcome,
-            "outcome_label": VISIT_OUTCOMES.get(visit.outcome, visit.outcome),
-            "duration_minutes": visit.duration_minutes,
-            "goals_discussed": [self.x.text(goal.title) for goal in visit.goals_discussed],
-            "notes": self.x.text(visit.notes),
-            "recorded_by": self.x.staff(visit.recorded_by_id),
-        }
-        if self.child is None:
-            entry["children_seen"] = self._children_named(visit.children_seen_ids)
-            entry["seen_alone"] = self._children_named(visit.seen_alone_ids)
-        else:
-            entry["child_seen"] = self.child.id in visit.children_seen_ids
-            entry["child_seen_alone"] = self.child.id in visit.seen_alone_ids
-        return entry
-
-    def _goal(self, goal: Goal) -> dict:
-        return {
-            "id": goal.id, "title": self.x.text(goal.title), "area": goal.area,
-            "area_label": area_label(goal.area),
-            "baseline": goal.baseline, "target": goal.target, "start_date": goal.start_date,
-            "target_date": goal.target_date, "status": goal.status, "status_changed_on": goal.status_changed_on,
-            "next_step": self.x.text(goal.next_step),
-            "status_changes": [{"status": change.status, "date": change.date, "reason": self.x.text(change.reason),
-                                "by": self.x.staff(change.by_id)} for change in goal.status_changes],
-            "ratings": [{"id": rating.id, "date": rating.date, "rating": rating.rating,
-                         "note": self.x.text(rating.note), "recorded_by": self.x.staff(rating.recorded_by_id)}
-                        for rating in goal.ratings],
-        }
-
-    def _review(self, review: Review) -> dict:
-        return {"held_on": review.held_on, "decision": review.decision,
-                "decision_label": REVIEW_DECISIONS.get(review.decision, review.decision),
-                "reason": review.reason, "attendees": self.x.text(review.attendees),
-                "notes": self.x.text(review.notes), "recorded_by": self.x.staff(review.recorded_by_id)}
-
-    def _assessment(self, assessment: Assessment) -> dict:
-        framework = self.frameworks.get(assessment.framework)
-        labels = {d.code: d.label for d in framework.domains} if framework else {}
-        child = self.r.children.get(assessment.child_id) if assessment.child_id else None
-        return {
-            "date": assessment.date, "framework": assessment.framework,
-            "framework_name": framework.name if framework else assessment.framework,
-            "stage": assessment.stage, "of": child.first_name if child else "the family",
-            "recorded_by": self.x.staff(assessment.recorded_by_id),
-            "scores": [{"domain": s.domain, "label": labels.get(s.domain, s.domain), "score": s.score,
-                        "score_label": framework.label(s.score) if framework else str(s.score),
-                        "evidence": self.x.text(s.evidence)} for s in assessment.scores],
+            "corrections": [self.entry.correction(c) for c in self.r.corrections if self._correction_included(c)],
+            "flags": [self.entry.flag(f) for f in self.r.flags if self.child is None or self._flag_concerns_child(f)],
+            "allocations": [self.entry.allocation(a) for a in self.r.allocations],
+            "transfers": [self.entry.transfer(t) for t in self.r.transfers],
+            "closure_proposals": [self.entry.proposal(p) for p in self.r.proposals],
+            "closure": self.entry.closure(),
         }
 
     def _correction_included(self, correction: Correction) -> bool:
@@ -413,67 +266,6 @@ class _Builder:
         if correction.record_type == "rating":
             return correction.record_id in self.r.rating_goal
         return self.child is None
-
-    def _old_value(self, name: str, value):
-        if name in ("children_seen", "seen_alone"):
-            if self.child is not None:
-                return "yes" if self.child.id in (value or []) else "no"
-            return ", ".join(self._children_named(value)) or "none"
-        if name == "goals_discussed":
-            return "; ".join(self.x.text(self.r.goal_titles.get(gid, "a goal no longer recorded"))
-                             for gid in value or []) or "none"
-        if isinstance(value, str):
-            return self.x.text(value)
-        return value
-
-    def _correction(self, correction: Correction) -> dict:
-        if correction.record_type == "visit":
-            what = "visit"
-        else:
-            goal_id = self.r.rating_goal.get(correction.record_id)
-            what = f"rating of the goal “{self.x.text(self.r.goal_titles.get(goal_id, ''))}”"
-        return {
-            "record_type": correction.record_type, "record_id": correction.record_id, "what": what,
-            "made_on": correction.made_on, "made_at": correction.made_at, "by": self.x.staff(correction.by_id),
-            "note": self.x.text(correction.note),
-            "old_values": [{"field": name, "label": VISIT_FIELD_LABELS.get(name, name),
-                            "value": self._old_value(name, value)}
-                           for name, value in (correction.old_values or {}).items()],
-        }
-
-    def _flag(self, flag: Flag) -> dict:
-        return {"rule": flag.rule, "rule_label": FLAG_RULES.get(flag.rule, flag.rule), "severity": flag.severity,
-                "message": self.x.text(flag.message), "raised_on": flag.raised_on, "status": flag.status,
-                "acknowledged_at": flag.acknowledged_at, "acknowledged_by": self.x.staff(flag.acknowledged_by_id),
-                "resolved_on": flag.resolved_on, "resolved_by": self.x.staff(flag.resolved_by_id),
-                "resolution": self.x.text(flag.resolution)}
-
-    def _allocation(self, allocation: Allocation) -> dict:
-        return {"made_on": allocation.made_on, "from_worker": self.x.staff(allocation.from_worker_id),
-                "to_worker": self.x.staff(allocation.to_worker_id), "by": self.x.staff(allocation.by_id),
-                "reason": self.x.text(allocation.reason)}
-
-    def _transfer(self, transfer: Transfer) -> dict:
-        return {"requested_at": transfer.requested_at,
-                "from_team": transfer.from_team.name if transfer.from_team else None,
-                "to_team": transfer.to_team.name if transfer.to_team else None,
-                "requested_by": self.x.staff(transfer.requested_by_id), "reason": self.x.text(transfer.reason),
-                "status": transfer.status, "decided_by": self.x.staff(transfer.decided_by_id),
-                "decided_at": transfer.decided_at, "comment": self.x.text(transfer.comment)}
-
-    def _proposal(self, proposal: ClosureProposal) -> dict:
-        return {"proposed_on": proposal.proposed_on, "reason": proposal.reason,
-                "reason_label": CLOSURE_REASONS.get(proposal.reason, proposal.reason),
-                "note": self.x.text(proposal.note), "by": self.x.staff(proposal.by_id), "status": proposal.status,
-                "decided_by": self.x.staff(proposal.decided_by_id), "decided_at": proposal.decided_at,
-                "comment": self.x.text(proposal.comment)}
-
-    def _closure(self) -> dict | None:
-        f = self.r.family
-        if f.closed_on is None:
-            return None
-        return {"closed_on": f.closed_on, "reason": f.closure_reason,
-                "reason_label": CLOSURE_REASONS.get(f.closure_reason, f.closure_reason) if f.closure_reason else None}
 
 
 def to_json(value):
@@ -485,6 +277,11 @@ def to_json(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
+
+
+def json_document(export: dict) -> str:
+    """The export as the JSON file handed over, by the page's download and the API alike."""
+    return json.dumps(to_json(export), indent=2, ensure_ascii=False)
 
 
 def filename(export: dict) -> str:

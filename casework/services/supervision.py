@@ -9,14 +9,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_PHASES, PHASE_LABELS, Child, Family, Flag, Goal, PhaseMove, Review, User, Visit, VisitChild
+from ..models import (
+    OPEN_PHASES,
+    PHASE_LABELS,
+    Child,
+    Family,
+    Flag,
+    FlagStatus,
+    Goal,
+    PhaseMove,
+    Role,
+    User,
+    Visit,
+)
+from .child_seen import child_seen_days, last_seen_by_child, not_seen
 from .clock import local_date
 from .errors import Forbidden, NotFound
-from .flag_rules import SEEING_KINDS
-from .schedule import review_interval
+from .families import last_visit, weeks_in_service
+from .flag_rules import overran
+from .review_schedule import review_due
 
 
 @dataclass
@@ -53,6 +67,8 @@ class FamilyTimeline:
     next_review_due: dt.date
     review_overdue: bool
     last_visit_on: dt.date | None
+    # Longer in the current phase than the practice expects (the phase_overrun flag's rule).
+    over_expected: bool
     spans: list[PhaseSpan] = field(default_factory=list)
     # phase -> expected weeks (the practice's 4 / 14 / 4), for the marks on the timeline
     expected_weeks: dict[str, int] = field(default_factory=dict)
@@ -65,11 +81,6 @@ class FamilyTimeline:
     def weeks_in_phase(self) -> int:
         return self.spans[-1].weeks if self.spans else 0
 
-    @property
-    def over_expected(self) -> bool:
-        """Longer in the current phase than the practice expects."""
-        expected = self.expected_weeks.get(self.phase)
-        return expected is not None and self.spans and self.spans[-1].days > expected * 7
 
     def weeks_by_phase(self) -> list[tuple[str, int, int | None]]:
         """(phase label, weeks spent in it in all, weeks expected) for each phase it has been in."""
@@ -135,7 +146,7 @@ def supervised_worker(session: Session, manager: User, user_id: int) -> User:
     worker = session.scalar(
         select(User).where(
             User.id == user_id,
-            ((User.team_id == manager.team_id) & (User.role == "worker")) | holds_team_family,
+            ((User.team_id == manager.team_id) & (User.role == Role.WORKER)) | holds_team_family,
         )
     )
     if worker is None or manager.team_id is None:
@@ -166,42 +177,30 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
     today = local_date(now)
     config = current_app.config
     expected = dict(config["CASEWORK_PHASE_WEEKS"])
-    seen_days = config["CASEWORK_CHILD_SEEN_DAYS"]
-    window_start = today - dt.timedelta(days=seen_days)
-    interval = review_interval()
 
     # Per family, through the indexes on (family_id, held_on) and (family_id, date): the
     # worker's families, not the whole service's.
-    last_review = (
-        select(func.max(Review.held_on)).where(Review.family_id == Family.id).correlate(Family).scalar_subquery()
-    )
-    last_visit = (
-        select(func.max(Visit.date))
-        .where(Visit.family_id == Family.id, Visit.date <= today)
-        .correlate(Family)
-        .scalar_subquery()
-    )
     rows = session.execute(
         select(
             Family.id, Family.reference, Family.household_name, Family.phase, Family.phase_since,
-            Family.opened_on, last_review, last_visit,
+            Family.opened_on, review_due(today), last_visit(today),
         )
         .where(Family.team_id == manager.team_id, Family.worker_id == worker.id, Family.phase.in_(OPEN_PHASES))
         .order_by(Family.opened_on, Family.id)
     ).all()
     families: dict[int, FamilyTimeline] = {}
-    for family_id, reference, household, phase, phase_since, opened_on, held_on, visited_on in rows:
-        due = (held_on or opened_on) + interval
+    for family_id, reference, household, phase, phase_since, opened_on, due, visited_on in rows:
         families[family_id] = FamilyTimeline(
             id=family_id, reference=reference, household_name=household, phase=phase, phase_since=phase_since,
-            opened_on=opened_on, weeks_in_service=max(0, (today - opened_on).days // 7), next_review_due=due,
+            opened_on=opened_on, weeks_in_service=weeks_in_service(opened_on, None, today), next_review_due=due,
             review_overdue=due < today, last_visit_on=visited_on, expected_weeks=expected,
+            over_expected=overran(phase, phase_since, today),
         )
     ids = list(families)
 
     moves = defaultdict(list)
     stalled: list[StalledGoal] = []
-    not_seen: list[ChildNotSeen] = []
+    children_not_seen: list[ChildNotSeen] = []
     if ids:
         for move in session.scalars(
             select(PhaseMove).where(PhaseMove.family_id.in_(ids)).order_by(PhaseMove.date, PhaseMove.id)
@@ -210,54 +209,39 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
 
         flags = session.scalars(
             select(Flag)
-            .where(Flag.family_id.in_(ids), Flag.rule == "goal_stalled", Flag.status != "resolved")
+            .where(Flag.family_id.in_(ids), Flag.rule == "goal_stalled", Flag.status != FlagStatus.RESOLVED)
             .order_by(Flag.raised_at, Flag.id)
         ).all()
-        goal_ids = {_goal_id(flag.subject_key) for flag in flags} - {None}
+        goal_ids = {flag.subject_id for flag in flags} - {None}
         titles = (dict(session.execute(select(Goal.id, Goal.title).where(Goal.id.in_(goal_ids))).all())
                   if goal_ids else {})
-        rank = {"high": 0, "medium": 1, "low": 2}
-        for flag in sorted(flags, key=lambda f: rank.get(f.severity, 3)):
-            goal_id = _goal_id(flag.subject_key)
+        for flag in sorted(flags, key=lambda f: -f.severity_rank):
             stalled.append(StalledGoal(
-                family_id=flag.family_id, reference=families[flag.family_id].reference, goal_id=goal_id,
-                title=titles.get(goal_id), severity=flag.severity, message=flag.message, raised_on=flag.raised_on,
-                acknowledged=flag.status == "acknowledged",
+                family_id=flag.family_id, reference=families[flag.family_id].reference, goal_id=flag.subject_id,
+                title=titles.get(flag.subject_id), severity=flag.severity, message=flag.message,
+                raised_on=flag.raised_on, acknowledged=flag.status == FlagStatus.ACKNOWLEDGED,
             ))
 
-        # Children not seen at a home, office or school visit in the window, in families open
-        # long enough for that to matter (as the caseload figures and the flag rule count).
-        last_seen = (
-            select(VisitChild.child_id, func.max(Visit.date).label("date"))
-            .join(Visit)
-            .where(Visit.family_id.in_(ids), Visit.outcome == "completed", Visit.kind.in_(SEEING_KINDS),
-                   Visit.date <= today)
-            .group_by(VisitChild.child_id)
-            .subquery()
-        )
+        # Children not seen, as the flag rule and the caseload's count say.
+        last_seen = last_seen_by_child(today, Visit.family_id.in_(ids))
         for family_id, first_name, seen_on in session.execute(
             select(Child.family_id, Child.first_name, last_seen.c.date)
+            .join(Family)
             .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-            .where(Child.family_id.in_(ids))
+            .where(Child.family_id.in_(ids), not_seen(today, last_seen.c.date))
             .order_by(Child.family_id, Child.date_of_birth, Child.id)
         ):
             family = families[family_id]
-            if family.opened_on > window_start or (seen_on is not None and seen_on > window_start):
-                continue
-            not_seen.append(ChildNotSeen(
+            children_not_seen.append(ChildNotSeen(
                 family_id=family_id, reference=family.reference, first_name=first_name, last_seen_on=seen_on,
                 days_since=(today - (seen_on or family.opened_on)).days,
             ))
-        not_seen.sort(key=lambda child: -child.days_since)
+        children_not_seen.sort(key=lambda child: -child.days_since)
 
     for family_id, family in families.items():
         family.spans = _spans(family, moves[family_id], today)
     return Supervision(
         worker=worker, today=today, families=list(families.values()), stalled_goals=stalled,
-        children_not_seen=not_seen, child_seen_days=seen_days, expected_weeks=expected,
+        children_not_seen=children_not_seen, child_seen_days=child_seen_days(), expected_weeks=expected,
     )
 
-
-def _goal_id(subject_key: str) -> int | None:
-    kind, _, value = (subject_key or "").partition(":")
-    return int(value) if kind == "goal" and value.isdigit() else None

@@ -1,5 +1,6 @@
-"""The daily sweep: review reminders, overdue escalation, every flag rule, notifications and
-e-mail digests. Idempotent: run twice at the same ``now`` it adds nothing the second time."""
+"""The daily sweep: review reminders, overdue escalation, every flag rule and the
+notifications they send. Idempotent: run twice at the same ``now`` it adds nothing the second
+time. (The daily job around it, with the e-mail digests, is ``scheduler.run_daily``.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,25 +13,23 @@ from sqlalchemy.orm import Session
 from ..models import (
     FLAG_RULES,
     OPEN_PHASES,
-    SEVERITIES,
-    AuditEvent,
+    SEVERITY_RANK,
     Family,
     Flag,
+    FlagStatus,
     Goal,
     GoalRating,
+    GoalStatus,
     Notification,
-    Review,
+    Role,
     User,
 )
-from ..models.base import utcnow
+from . import audit
 from .assessments import assessments_due
-from .audit import _actor as audit_actor
-from .audit import _plain
-from .bulk import insert_new_rows, write_rows
-from .clock import local_date
-from .flag_rules import Finding, d, evaluate, restart_days
-from .mail import send_digests
-from .schedule import review_interval
+from .bulk import insert_new_rows
+from .clock import day_text, local_date
+from .flag_rules import Finding, evaluate, restart_days
+from .review_schedule import last_review_held, review_due
 
 
 @dataclass
@@ -88,7 +87,7 @@ def _people(session: Session, family_ids) -> tuple[dict[int, tuple], dict[int, l
             families[row.id] = (row.reference, row.worker_id, row.team_id)
     managers: dict[int, list[int]] = {}
     for user_id, team_id in session.execute(
-        select(User.id, User.team_id).where(User.role == "manager", User.active.is_(True))
+        select(User.id, User.team_id).where(User.role == Role.MANAGER, User.active.is_(True))
     ):
         managers.setdefault(team_id, []).append(user_id)
     return families, managers
@@ -98,35 +97,26 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
     """Why a flag's condition no longer holds, in words a manager can check."""
     family = flag.family
     if family.phase not in OPEN_PHASES:
-        return f"Family closed on {d(family.closed_on)}." if family.closed_on else "Family closed."
+        return f"Family closed on {day_text(family.closed_on, year=False)}." if family.closed_on else "Family closed."
     if flag.rule == "goal_stalled":
-        goal = session.get(Goal, int(flag.subject_key.split(":")[1]))
-        if goal is None or goal.status != "active":
+        goal = session.get(Goal, flag.subject_id)
+        if goal is None or goal.status != GoalStatus.ACTIVE:
             return f"Goal {goal.status if goal else 'removed'}."
         latest = session.execute(
             select(GoalRating.rating, GoalRating.date).where(GoalRating.goal_id == goal.id, GoalRating.date <= today)
             .order_by(GoalRating.date.desc(), GoalRating.id.desc()).limit(1)
         ).first()
-        return f"Goal rated {latest.rating} on {d(latest.date)}." if latest else "Goal changed."
+        return f"Goal rated {latest.rating} on {day_text(latest.date, year=False)}." if latest else "Goal changed."
     if flag.rule == "review_overdue":
-        held = session.scalar(select(func.max(Review.held_on)).where(Review.family_id == family.id))
-        return f"Review held on {d(held)}." if held else "Review schedule changed."
+        held = session.scalar(select(last_review_held(today)).where(Family.id == family.id))
+        return f"Review held on {day_text(held, year=False)}." if held else "Review schedule changed."
     if flag.rule == "phase_overrun":
-        return f"Moved to {family.phase_label.lower()} on {d(family.phase_since)}."
+        return f"Moved to {family.phase_label.lower()} on {day_text(family.phase_since, year=False)}."
     if flag.rule == "child_not_seen":
         return "Child seen at a visit."
     if flag.rule == "no_access":
         return "A visit has since gone ahead."
     return "Condition cleared."
-
-
-def run_daily(session: Session, now: dt.datetime) -> SweepSummary:
-    """The whole daily job: the sweep, then the e-mail digests. Commits its work."""
-    summary = run_sweep(session, now)
-    session.commit()
-    summary.emails = send_digests(session, now)
-    session.commit()
-    return summary
 
 
 def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
@@ -139,7 +129,7 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         (row.family_id, row.rule, row.subject_key): row
         for row in session.execute(
             select(Flag.id, Flag.family_id, Flag.rule, Flag.subject_key, Flag.severity, Flag.message, Flag.escalated)
-            .where(Flag.status != "resolved")
+            .where(Flag.status != FlagStatus.RESOLVED)
         )
     }
     reminders = _review_reminders(session, today)
@@ -167,9 +157,9 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
             raised.append(finding)
             continue
         change = {}
-        if row.message != finding.message or SEVERITIES.index(finding.severity) > SEVERITIES.index(row.severity):
+        if row.message != finding.message or SEVERITY_RANK[finding.severity] > SEVERITY_RANK[row.severity]:
             change["message"] = finding.message
-            change["severity"] = max(row.severity, finding.severity, key=SEVERITIES.index)
+            change["severity"] = max(row.severity, finding.severity, key=SEVERITY_RANK.get)
         if finding.escalate and not row.escalated:
             change["escalated"] = True
             escalations.append((finding, row.id))
@@ -199,7 +189,7 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         flag = loaded[flag_id]
         # The note first: its queries would otherwise flush half a resolution on its own.
         flag.resolution = _cleared_note(session, flag, today)
-        flag.status = "resolved"
+        flag.status = FlagStatus.RESOLVED
         flag.resolved_at = now
         flag.resolved_on = today
         summary.flags_resolved += 1
@@ -209,18 +199,18 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         recipient = worker_id or next(iter(managers.get(team_id, [])), None)
         if overdue:
             notifier.add(recipient, "review_overdue", family_id,
-                         f"The review for {reference} was due on {d(due)} and has not been held.",
+                         f"The review for {reference} was due on {day_text(due, year=False)} and has not been held.",
                          f"review_overdue:{family_id}:{due.isoformat()}")
         else:
             notifier.add(recipient, "review_due", family_id,
-                         f"A review for {reference} is due on {d(due)}.",
+                         f"A review for {reference} is due on {day_text(due, year=False)}.",
                          f"review_due:{family_id}:{due.isoformat()}")
     for family_id, framework, due, stage in assessments:
         reference, worker_id, team_id = families[family_id]
         recipient = worker_id or next(iter(managers.get(team_id, [])), None)
         notifier.add(recipient, "assessment_due", family_id,
                      f"{'An initial' if stage == 'initial' else 'A review'} assessment for {reference} "
-                     f"is due on {d(due)}.",
+                     f"is due on {day_text(due, year=False)}.",
                      f"assessment_due:{family_id}:{framework}:{due.isoformat()}")
     summary.notifications = notifier.save()
     session.flush()
@@ -246,7 +236,7 @@ def _insert_flags(session: Session, findings: list[Finding], now: dt.datetime, t
     rows = [
         {
             "family_id": f.family_id, "rule": f.rule, "subject_key": f.subject_key, "severity": f.severity,
-            "message": f.message, "raised_at": now, "raised_on": today, "status": "open",
+            "message": f.message, "raised_at": now, "raised_on": today, "status": FlagStatus.OPEN,
             "escalated": f.escalate, "version": 1,
         }
         for f in findings
@@ -257,48 +247,19 @@ def _insert_flags(session: Session, findings: list[Finding], now: dt.datetime, t
         where="status != 'resolved'", returning=("id", "family_id", "rule", "subject_key"),
     )
     by_key = {(r["family_id"], r["rule"], r["subject_key"]): r for r in rows}
-    actor_id, ip = audit_actor()
-    at, raised_at, raised_on = utcnow(), _plain(now), _plain(today)
-    created, audit_rows = {}, []
+    created = {}
     for flag_id, family_id, rule, subject_key in sorted(inserted):
         created[(family_id, rule, subject_key)] = flag_id
-        row = by_key[(family_id, rule, subject_key)]
-        audit_rows.append({
-            "at": at, "user_id": actor_id, "ip": ip, "action": "create", "record_type": "flags",
-            "record_id": flag_id, "family_id": family_id,
-            "detail": {
-                "changed": {
-                    "family_id": [None, family_id], "rule": [None, rule], "subject_key": [None, subject_key],
-                    "severity": [None, row["severity"]], "raised_at": [None, raised_at],
-                    "raised_on": [None, raised_on], "status": [None, "open"], "escalated": [None, row["escalated"]],
-                },
-                "personal_fields_changed": ["message"],
-            },
-        })
-    write_rows(session.connection(), AuditEvent.__table__, audit_rows)
+    audit.inserted(session, Flag.__tablename__, {flag_id: by_key[key] for key, flag_id in created.items()})
     return created
 
 
 def _review_reminders(session: Session, today: dt.date) -> list[tuple[int, dt.date, bool]]:
     """``(family_id, due, overdue)`` for reviews due within the reminder window or overdue."""
     ahead = dt.timedelta(days=current_app.config["CASEWORK_REVIEW_REMINDER_DAYS"])
-    last_held = (
-        select(Review.family_id, func.max(Review.held_on).label("held_on"))
-        .where(Review.held_on <= today)
-        .group_by(Review.family_id)
-        .subquery()
-    )
+    due_on = review_due(today)
     rows = session.execute(
-        select(Family.id, Family.opened_on, last_held.c.held_on)
-        .outerjoin(last_held, last_held.c.family_id == Family.id)
-        .where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= today)
+        select(Family.id, due_on).where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= today,
+                                        due_on <= today + ahead)
     )
-    interval = review_interval()
-    found = []
-    for family_id, opened_on, held_on in rows:
-        due = (held_on or opened_on) + interval
-        if due < today:
-            found.append((family_id, due, True))
-        elif due - today <= ahead:
-            found.append((family_id, due, False))
-    return found
+    return [(family_id, due, due < today) for family_id, due in rows]

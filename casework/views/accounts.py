@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from ..database import begin_write
 from ..extensions import db
 from ..forms.accounts import ConfirmForm
-from ..models import User
+from ..models import Role, User
 from ..services import clock, provisioning
 from ..services.errors import Conflict, Forbidden
 from .helpers import current_actor, role_required
@@ -15,14 +15,14 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.get("/team/accounts")
-@role_required("manager")
+@role_required(Role.MANAGER)
 def waiting():
     people = provisioning.waiting_for(db.session, current_actor())
     return render_template("accounts/waiting.html", people=people, form=ConfirmForm())
 
 
 @bp.post("/accounts/<int:user_id>/confirm")
-@role_required("manager", "admin")
+@role_required(Role.MANAGER, Role.ADMIN)
 def confirm(user_id):
     user = db.session.get(User, user_id) or abort(404)
     actor = current_actor()

@@ -12,14 +12,14 @@ from ..database import begin_write
 from ..extensions import db
 from ..forms.accounts import ConfirmForm, TeamForm, UserForm
 from ..forms.fields import BaseForm, LocalDateField, id_number
-from ..models import Family, FrameworkTraining, Team, User
+from ..models import Family, FrameworkTraining, Role, Team, User
 from ..services import accounts, clock, provisioning, totp
 from ..services.assessments import load_frameworks
 from ..services.errors import ServiceError, ValidationFailed
 from .helpers import current_actor, form_failed, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-admin_required = role_required("admin")
+admin_required = role_required(Role.ADMIN)
 
 
 def _user_or_404(user_id: int) -> User:

@@ -6,7 +6,7 @@ One family's record: its worker and their manager (a colleague or another team: 
 admin: 403)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..database import begin_write
 from ..extensions import db
@@ -17,6 +17,7 @@ from ..services import charts, clock
 from ..services.errors import Forbidden, ValidationFailed
 from .helpers import (
     case_worker_required,
+    chart_response,
     current_actor,
     family_or_abort,
     flash_done,
@@ -27,9 +28,6 @@ from .helpers import (
 )
 
 bp = Blueprint("assessments", __name__)
-
-# A chart is an image of case data: nothing in it may run.
-CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 def _chosen(frameworks, code):
@@ -174,7 +172,4 @@ def family(family_id):
 @case_worker_required
 def chart(family_id):
     _, framework, _, first, latest, changes = _shown(family_id)
-    response = Response(charts.assessment_chart_svg(framework, changes, first, latest), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CHART_POLICY
-    return response
+    return chart_response(charts.assessment_chart_svg(framework, changes, first, latest))

@@ -1,11 +1,10 @@
-"""What the whole HTML application shares that belongs to no one page: the ``date`` template
-filter, the error pages, and keeping search terms out of the request log.
+"""What the whole HTML application shares that belongs to no one page: the error pages, ids
+and NUL characters in what is sent, and keeping search terms out of the request log.
 
 The JSON API registers its own error handlers on its blueprint, which win for its routes; an
 unknown /api/ path still answers JSON here, as the contract says every API error does."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 
@@ -14,8 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 
 from ..extensions import db
-from ..forms.fields import MAX_ID, limit_of
-from ..services import clock
+from ..forms.fields import bounded_id, limit_of
 from ..services.submissions import AlreadySubmitted
 from .helpers import submitted_again
 
@@ -26,23 +24,6 @@ ERROR_MESSAGES = {
     413: "The request body is too large.",
     500: "Something went wrong.",
 }
-
-
-def format_date(value) -> str:
-    """27 Nov 2026: every date the pages, their CSVs' headings and prints show. Takes a date, an
-    instant (its local date) or a date as a report's JSON carries it ("2026-11-27")."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    if isinstance(value, dt.datetime):
-        value = clock.local_date(value)
-    return f"{value.day} {value:%b %Y}"
-
-
-def format_time(value: dt.datetime) -> str:
-    """14:05, local time."""
-    return value.astimezone(clock.service_zone()).strftime("%H:%M") if value else ""
 
 
 def _error_answer(status: int, template: str, **context):
@@ -98,10 +79,11 @@ class RedactSearchTerms(logging.Filter):
 
 
 def bound_ids(endpoint, values):
-    """An id in a URL larger than any id names nothing: read as 0 (see ``forms.fields.MAX_ID``)."""
+    """An id in a URL (the pages' and the API's) larger than any id names nothing: read as 0
+    (see ``forms.fields.MAX_ID``)."""
     for name, value in (values or {}).items():
-        if isinstance(value, int) and value > MAX_ID:
-            values[name] = 0
+        if isinstance(value, int):
+            values[name] = bounded_id(value)
 
 
 def refuse_nul_characters():
@@ -120,8 +102,6 @@ def refuse_nul_characters():
 def init_app(app: Flask) -> None:
     app.url_value_preprocessor(bound_ids)
     app.before_request(refuse_nul_characters)
-    app.add_template_filter(format_date, "date")
-    app.add_template_filter(format_time, "time")
     app.add_template_global(limit_of, "text_limit")
     app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(400, bad_request)

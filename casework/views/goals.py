@@ -3,21 +3,20 @@ progress, correcting a rating, changing a goal's status (withdrawing asks why) a
 its wording."""
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
 from ..extensions import db
 from ..forms.case import GoalForm, RatingCorrectionForm, RatingForm, WithdrawGoalForm
-from ..models import GOAL_STATUSES
+from ..models import CORRECTED_FIELDS, GoalStatus
 from ..services import charts, clock, drafts, scope
 from ..services import corrections as corrections_service
 from ..services import goals as goals_service
 from ..services.errors import ServiceError, StaleVersion, ValidationFailed
 from .helpers import (
     case_worker_required,
+    chart_response,
     current_actor,
     family_or_abort,
     flash_done,
@@ -38,13 +37,10 @@ STALE_STATUS_MESSAGE = (
     "Check it below and try again."
 )
 STATUS_DONE = {
-    "achieved": "The goal is marked as achieved.",
-    "withdrawn": "The goal is withdrawn.",
-    "active": "The goal is active again.",
+    GoalStatus.ACHIEVED: "The goal is marked as achieved.",
+    GoalStatus.WITHDRAWN: "The goal is withdrawn.",
+    GoalStatus.ACTIVE: "The goal is active again.",
 }
-# A chart is an image of case data: nothing in it may run, and only its own inline styles
-# (pygal's) apply.
-CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 def goal_or_abort(goal_id: int):
@@ -109,9 +105,8 @@ def _render_show(goal, form, status=200):
             family=goal.family,
             form=form,
             area_label=goals_service.area_label,
-            statuses=GOAL_STATUSES,
             chart_alt=charts.chart_summary(goal),
-            corrections=goals_service.rating_corrections(db.session, goal),
+            corrections=corrections_service.corrections_of(db.session, "rating", [r.id for r in goal.ratings]),
             rating_correction_lines=rating_correction_lines,
         ),
         status,
@@ -148,7 +143,7 @@ def rate(goal_id):
         form_failed(form, error)
         return _render_show(goal, form, 422)
     db.session.commit()
-    flash_done(f"Rating of {entry.rating} on {entry.date.day} {entry.date:%b %Y} recorded.")
+    flash_done(f"Rating of {entry.rating} on {clock.day_text(entry.date)} recorded.")
     return redirect(url_for("goals.show", goal_id=goal.id))
 
 
@@ -157,7 +152,7 @@ def rate(goal_id):
 def status(goal_id):
     goal = goal_or_abort(goal_id)
     wanted = request.form.get("status", "")
-    if wanted == "withdrawn":  # withdrawing asks why, on a page of its own
+    if wanted == GoalStatus.WITHDRAWN:  # withdrawing asks why, on a page of its own
         return redirect(url_for("goals.withdraw", goal_id=goal.id), 303)
     changes = {"status": wanted, "version": parse_version(request.form.get("version"))}
     form = RatingForm(formdata=None)
@@ -226,18 +221,16 @@ def withdraw(goal_id):
         return _render_withdraw(form, goal)
     if not form.validate():
         return _render_withdraw(form, goal, 422)
-    changes = {"status": "withdrawn", "reason": form.reason.data, "version": parse_version(form.version.data)}
+    changes = {"status": GoalStatus.WITHDRAWN, "reason": form.reason.data, "version": parse_version(form.version.data)}
     status = save_form(form, goal, lambda: goals_service.update_goal(
         db.session, goal, changes, clock.current_time(), current_actor()))
     if status:
         return _render_withdraw(form, goal, status)
-    flash_done(STATUS_DONE["withdrawn"])
+    flash_done(STATUS_DONE[GoalStatus.WITHDRAWN])
     return redirect(url_for("goals.show", goal_id=goal.id))
 
 
 # --- Correcting a rating --------------------------------------------------------------------
-
-RATING_FIELD_LABELS = {"date": "Date", "rating": "Rating", "note": "Note"}
 
 
 def rating_correction_lines(correction) -> list[tuple[str, str]]:
@@ -246,13 +239,12 @@ def rating_correction_lines(correction) -> list[tuple[str, str]]:
     for name, value in correction.old_values.items():
         if name == "date":
             try:
-                day = dt.date.fromisoformat(value)
-                value = f"{day.day} {day:%b %Y}"
+                value = clock.day_text(value)
             except (TypeError, ValueError):
                 pass
         elif name == "rating":
             value = f"{value} out of 10"
-        lines.append((RATING_FIELD_LABELS.get(name, name.capitalize()),
+        lines.append((CORRECTED_FIELDS.get(name, name.capitalize()),
                       str(value) if value not in (None, "") else "Empty"))
     return lines
 
@@ -277,14 +269,13 @@ def correct_rating(rating_id):
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
     if request.method == "GET":
-        form = RatingCorrectionForm(data={"date": rating.date, "rating": rating.rating, "note": rating.note,
-                                          "version": str(rating.version)})
+        form = RatingCorrectionForm(data={**corrections_service.rating_values(rating), "version": str(rating.version)})
         return _render_correct(form, rating)
     form = RatingCorrectionForm()
     if not form.validate():
         return _render_correct(form, rating, 422)
-    changes = {"date": form.date.data, "rating": form.rating.data, "note": form.note.data or "",
-               "version": parse_version(form.version.data)}
+    changes = {name: getattr(form, name).data for name in corrections_service.RATING_FIELDS}
+    changes["version"] = parse_version(form.version.data)
     status = save_form(form, rating, lambda: corrections_service.correct_rating(
         db.session, current_actor(), rating, changes, form.correction_note.data, clock.current_time()))
     if status:
@@ -303,7 +294,4 @@ def chart(goal_id):
     size = request.args.get("size") or "large"
     if size not in charts.GOAL_CHART_SIZES:
         size = "large"
-    response = Response(charts.goal_chart_svg(goal, size=size), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CHART_POLICY
-    return response
+    return chart_response(charts.goal_chart_svg(goal, size=size))

@@ -1,13 +1,15 @@
-"""Small helpers the HTML views share: roles, scope, versions, closed families, messages."""
+"""Small helpers the HTML views share: roles, scope, versions, closed families, messages,
+charts."""
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
 from ..extensions import db
+from ..models import CASE_ROLES, Role
 from ..services import audit, clock, scope, submissions
 from ..services.errors import Conflict, ServiceError, StaleVersion, ValidationFailed
 
@@ -57,7 +59,12 @@ def role_required(*roles):
 
 def case_worker_required(view):
     """Workers and managers only: admins get 403 on case records."""
-    return role_required("worker", "manager")(view)
+    return role_required(*CASE_ROLES)(view)
+
+
+def manager_required(view):
+    """Managers only: workers and admins get 403."""
+    return role_required(Role.MANAGER)(view)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -73,6 +80,19 @@ def safe_next(target: str | None) -> str | None:
 def refuse(error: ServiceError):
     """Turn a 403/404 service error into the HTTP answer."""
     abort(error.status)
+
+
+def or_refuse(call, *args, **kwargs):
+    """``call(*args, **kwargs)``, or its service error (403, 404) as the HTTP answer."""
+    try:
+        return call(*args, **kwargs)
+    except ServiceError as error:
+        refuse(error)
+
+
+def posted_next() -> str | None:
+    """Where a posted form asks to go back to (its ``next`` field), if a path on this site."""
+    return safe_next(request.form.get("next"))
 
 
 def flash_done(message: str) -> None:
@@ -131,6 +151,18 @@ def save_form(form, record, action) -> int | None:
         form_failed(form, error)
         return error.status
     return None
+
+
+# A chart is an image: nothing in its SVG may run, and it is never cached.
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def chart_response(svg: str) -> Response:
+    """An SVG chart to show as an image."""
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CHART_POLICY
+    return response
 
 
 def record_view(family_id: int, what: str = "family") -> None:

@@ -13,7 +13,7 @@ bp = Blueprint("main", __name__)
 def home():
     if current_user.is_admin:
         return redirect(url_for("admin.users"))
-    return redirect(url_for("caseload.home" if current_user.is_manager else "families.index"))
+    return redirect(url_for("team.home" if current_user.is_manager else "families.index"))
 
 
 @bp.get("/healthz")

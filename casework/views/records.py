@@ -8,60 +8,34 @@ is not theirs to see). Every export is audited (action ``export``, with the form
 it was redacted); so are a hold placed or lifted and an anonymisation (services/retention.py)."""
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..database import begin_write
+from ..downloads import subject_access_json
 from ..extensions import db
 from ..forms.records import AnonymiseForm, LegalHoldForm, LiftHoldForm, SubjectAccessForm
 from ..models import Family
-from ..services import audit, clock, subject_access
+from ..services import clock, editing, scope, subject_access
 from ..services import families as families_service
 from ..services import retention as retention_service
-from ..services.errors import ServiceError
+from ..services.errors import ServiceError, ValidationFailed
 from .helpers import (
     current_actor,
     family_or_abort,
     flash_done,
+    manager_required,
     parse_version,
     refuse,
-    role_required,
     save_form,
 )
 
 bp = Blueprint("records", __name__)
 
-manager_required = role_required("manager")
 
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("", "0", "false", "no", "off")
-REDACT_MESSAGE = "Choose whether to redact third parties: redact=1 or redact=0."
-
-
-def parse_redact(raw: str | None) -> bool | None:
-    """``?redact=``: 1/true/yes/on redacts, absent or 0/false/no/off does not; anything else
-    is None (refused, so a typo never releases an unredacted export by mistake)."""
-    value = (raw or "").strip().lower()
-    if value in TRUE_WORDS:
-        return True
-    if value in FALSE_WORDS:
-        return False
-    return None
-
-
-def audit_export(family_id: int, record_type: str, record_id: int, fmt: str, redacted: bool, via: str = "web") -> None:
+def _audit_export(family_id: int, record_type: str, record_id: int, fmt: str, redacted: bool) -> None:
     """Audit an export once it is made: the request's write (the caller commits)."""
     begin_write()
-    audit.record(db.session, "export", record_type=record_type, record_id=record_id, family_id=family_id,
-                 detail={"format": fmt, "redacted": redacted, "via": via})
-
-
-def json_download(export: dict) -> Response:
-    body = json.dumps(subject_access.to_json(export), indent=2, ensure_ascii=False)
-    response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{subject_access.filename(export)}"'
-    return response
+    subject_access.record_export(db.session, family_id, record_type, record_id, fmt, redacted, via="web")
 
 
 # --- Subject access ---------------------------------------------------------------------------
@@ -69,7 +43,7 @@ def json_download(export: dict) -> Response:
 
 def _child_or_abort(child_id: int):
     try:
-        return families_service.get_child(db.session, current_actor(), child_id)
+        return scope.get_child(db.session, current_actor(), child_id)
     except ServiceError as error:
         refuse(error)
 
@@ -92,12 +66,12 @@ def _render_subject_access(family, form, export=None, status=200, json_url=None)
 
 def _redact_or_form_error(family: Family, subject: str):
     """The redact flag asked for, or (None, the page saying why it cannot be read)."""
-    redact = parse_redact(request.args.get("redact"))
-    if redact is None:
+    try:
+        return subject_access.parse_redact(request.args.get("redact")), None
+    except ValidationFailed as error:
         form = _subject_form(family, subject, False)
-        form.redact.errors = [REDACT_MESSAGE]
+        form.redact.errors = error.fields["redact"]
         return None, _render_subject_access(family, form, status=422)
-    return redact, None
 
 
 @bp.get("/families/<int:family_id>/subject-access")
@@ -119,7 +93,7 @@ def family_subject_access(family_id):
             return _render_subject_access(family, form, status=422)
         return redirect(url_for("records.child_subject_access", child_id=child_ids[subject], redact=int(redact)))
     export = subject_access.family_export(db.session, family, redact=redact, now=clock.current_time())
-    audit_export(family_id, "family", family_id, "html", redact)
+    _audit_export(family_id, "family", family_id, "html", redact)
     db.session.commit()
     return _render_subject_access(
         family, _subject_form(family, "family", redact), export,
@@ -135,9 +109,9 @@ def family_subject_access_json(family_id):
     if refused:
         return refused
     export = subject_access.family_export(db.session, family, redact=redact, now=clock.current_time())
-    audit_export(family_id, "family", family_id, "json", redact)
+    _audit_export(family_id, "family", family_id, "json", redact)
     db.session.commit()
-    return json_download(export)
+    return subject_access_json(export)
 
 
 @bp.get("/children/<int:child_id>/subject-access")
@@ -150,7 +124,7 @@ def child_subject_access(child_id):
     if refused:
         return refused
     export = subject_access.child_export(db.session, child, redact=redact, now=clock.current_time())
-    audit_export(family.id, "child", child.id, "html", redact)
+    _audit_export(family.id, "child", child.id, "html", redact)
     db.session.commit()
     return _render_subject_access(
         family, _subject_form(family, subject, redact), export,
@@ -166,9 +140,9 @@ def child_subject_access_json(child_id):
     if refused:
         return refused
     export = subject_access.child_export(db.session, child, redact=redact, now=clock.current_time())
-    audit_export(child.family_id, "child", child.id, "json", redact)
+    _audit_export(child.family_id, "child", child.id, "json", redact)
     db.session.commit()
-    return json_download(export)
+    return subject_access_json(export)
 
 
 # --- Retention --------------------------------------------------------------------------------
@@ -249,7 +223,7 @@ def lift_hold(family_id):
 
 
 def _anonymise(family, form):
-    families_service.check_version(family, parse_version(form.version.data))
+    editing.check_version(family, parse_version(form.version.data))
     retention_service.check_confirmation(family, form.confirm_reference.data)
     retention_service.anonymise(db.session, family, current_actor(), clock.current_time())
 

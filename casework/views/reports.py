@@ -12,33 +12,31 @@ figures only, and that list answers them 403. ``/reports/outcomes/print`` is the
 with sustained outcomes and the local-area picture, laid out to print for a board."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from ..downloads import csv_download
 from ..extensions import db
 from ..forms.fields import id_number
 from ..forms.reports import MonthlyPeriodForm, PeriodForm, whole_months
-from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Team
-from ..services import charts, clock, disclosure
+from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Role, Team
+from ..services import charts, clock, disclosure, outcome_measures
 from ..services import goals as goals_service
 from ..services import reports as reports_service
 from ..services.assessments import load_frameworks
 from ..services.errors import Forbidden
-from .errors import format_date
-from .helpers import current_actor, role_required
+from .helpers import chart_response, current_actor, role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
+
 def reports_required(view):
     """Managers and admins."""
-    return role_required("manager", "admin")(view)
+    return role_required(Role.MANAGER, Role.ADMIN)(view)
 
 
-CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 HIDDEN = "<5"
 
 
@@ -69,22 +67,6 @@ def _period(form_class=PeriodForm):
     form = form_class(formdata=request.args)
     period = form.period(clock.local_date(clock.current_time()))
     return form, period
-
-
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv(rows, filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _area_labels(report) -> dict:
@@ -121,7 +103,7 @@ def _outcomes_context(actor, team, report) -> dict:
     return dict(
         report=report, **_team_context(actor, team), area_labels=labels,
         closure_reasons=CLOSURE_REASONS, phase_labels=PHASE_LABELS, pct=_pct,
-        frameworks=load_frameworks(), key=reports_service.measure_key,
+        frameworks=load_frameworks(), key=outcome_measures.measure_key,
         period_args=_period_args(report, team.id if team else None),
         chart_alt=charts.outcomes_chart_summary(report, labels),
         chart_height=charts.percent_chart_height(report["areas"]),
@@ -154,10 +136,7 @@ def _outcomes_svg(draw) -> Response:
     report = _outcomes_report()[3]
     if report is None:
         return Response("Check the period.", status=422, mimetype="text/plain")
-    response = Response(draw(report), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CHART_POLICY
-    return response
+    return chart_response(draw(report))
 
 
 @bp.get("/outcomes/chart.svg")
@@ -230,7 +209,7 @@ def measure_title(measure, frameworks) -> str:
 
 
 @bp.get("/outcomes/families")
-@role_required("manager")
+@role_required(Role.MANAGER)
 def outcome_families():
     """The families behind one figure of the outcomes report (``?measure=KEY`` and the
     period): a manager's own team, by reference. Admins: 403 (figures only)."""
@@ -257,7 +236,7 @@ def outcome_families():
 def outcome_rows(report: dict, scope: str) -> list[list]:
     """The outcomes report as CSV rows: measure, number, out of, percentage."""
     rows = [["Outcomes", scope,
-             f"families closed {format_date(report['from'])} to {format_date(report['to'])}", ""],
+             f"families closed {clock.day_text(report['from'])} to {clock.day_text(report['to'])}", ""],
             ["Measure", "Number", "Out of", "Percentage"],
             ["Families closed", report["families_closed"], "", ""],
             ["Children", report["children"], "", ""],
@@ -295,7 +274,7 @@ def outcomes_csv():
     actor, team, form, report = _outcomes_report()
     if report is None:
         return render_template("reports/outcomes.html", form=form, report=None, **_team_context(actor, team)), 422
-    return _csv(outcome_rows(report, _scope_name(actor, team)), f"outcomes-{report['from']}-{report['to']}.csv")
+    return csv_download(outcome_rows(report, _scope_name(actor, team)), f"outcomes-{report['from']}-{report['to']}.csv")
 
 
 # --- Sustained outcomes ---------------------------------------------------------------------
@@ -382,7 +361,8 @@ def local_area_csv():
     if report is None:
         return render_template("reports/local_area.html", form=form, report=None, **_team_context(actor, team)), 422
     table = local_area_table(report["rows"])
-    rows = [["Families referred", _scope_name(actor, team), format_date(report["from"]), format_date(report["to"]),
+    period = [clock.day_text(report["from"]), clock.day_text(report["to"])]
+    rows = [["Families referred", _scope_name(actor, team), *period,
              "Counts from 1 to 4 suppressed; others rounded to the nearest 5"],
             ["District"] + [CONCERNS.get(c, c) for c in table["concerns"]] + ["Total"]]
     for district in table["districts"]:
@@ -390,4 +370,4 @@ def local_area_csv():
                     + [_shown(table["row_totals"][district])])
     rows.append(["Total"] + [_shown(table["column_totals"][c]) for c in table["concerns"]]
                 + [_shown(table["grand_total"])])
-    return _csv(rows, f"local-area-{report['from']}-{report['to']}.csv")
+    return csv_download(rows, f"local-area-{report['from']}-{report['to']}.csv")

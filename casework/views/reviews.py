@@ -8,9 +8,10 @@ from ..extensions import db
 from ..forms.case import ReviewForm
 from ..models import CLOSURE_REASONS
 from ..services import clock, drafts
-from ..services import families as families_service
+from ..services import closures as closures_service
 from ..services import reviews as reviews_service
 from ..services.errors import Conflict, ValidationFailed
+from ..services.review_schedule import next_review_due
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -25,15 +26,11 @@ from .visits import restore_draft
 
 bp = Blueprint("reviews", __name__)
 
-# Stepping up or down is its own reason for closing; "close" needs one of these.
-CLOSE_REASONS = ("disengaged", "moved_away", "other")
 PROPOSED_MESSAGE = "Closure proposed: waiting for your manager's approval."
 
 
 def _review_form() -> ReviewForm:
     form = ReviewForm()
-    form.reason.choices = [("", "Choose a reason")] + [(code, CLOSURE_REASONS[code]) for code in CLOSE_REASONS]
-    form.reason.label.text = "Reason for closing (only when the decision is to close)"
     form.attendees.description = "For example: Dana (mum), Wendy (family worker), Ms Khan (school)."
     return form
 
@@ -44,7 +41,7 @@ def _render(form, family, status=200, draft=None):
             "reviews/new.html",
             form=form,
             family=family,
-            next_due=reviews_service.next_review_due(db.session, family),
+            next_due=next_review_due(db.session, family, clock.current_time()),
             today=clock.local_date(clock.current_time()),
             draft=draft,
             draft_key=drafts.form_key("review", family.id),
@@ -86,12 +83,12 @@ def new(family_id):
         db.session.rollback()
         form_failed(form, error)
         return _render(form, family, error.status)
-    held = f"Review held on {review.held_on.day} {review.held_on:%b %Y} recorded."
+    held = f"Review held on {clock.day_text(review.held_on)} recorded."
     if family.is_closed:
         flash_done(f"{held} {family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
-    elif families_service.pending_closure(db.session, family) is not None and review.decision != "continue":
+    elif closures_service.pending_closure(db.session, family) is not None and review.decision != "continue":
         flash_done(f"{held} {PROPOSED_MESSAGE}")
     else:
-        due = reviews_service.next_review_due(db.session, family)
-        flash_done(f"{held} The next review is due on {due.day} {due:%b %Y}.")
+        due = next_review_due(db.session, family, now)
+        flash_done(f"{held} The next review is due on {clock.day_text(due)}.")
     return redirect(url_for("families.show", family_id=family.id))

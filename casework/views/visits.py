@@ -2,19 +2,17 @@
 that was recorded wrongly while keeping what it said before."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..database import begin_write
 from ..extensions import db
 from ..forms.case import VisitCorrectionForm, VisitForm
-from ..models import VISIT_KINDS, VISIT_OUTCOMES
+from ..models import CORRECTED_FIELDS, VISIT_KINDS, VISIT_OUTCOMES
 from ..services import clock, drafts, scope
 from ..services import goals as goals_service
 from ..services import visits as visits_service
-from ..services.corrections import correct_visit
+from ..services.corrections import correct_visit, corrections_of
 from ..services.errors import ServiceError, ValidationFailed
 from .helpers import (
     case_worker_required,
@@ -34,38 +32,10 @@ bp = Blueprint("visits", __name__)
 
 SEEN_HINT = "Tick every child you saw at this visit."
 ALONE_HINT = "Tick the children you spoke with on their own, where their age allows."
-VISIT_FIELD_LABELS = {
-    "date": "Date",
-    "kind": "Kind of visit",
-    "outcome": "Outcome",
-    "duration_minutes": "Duration",
-    "notes": "Notes",
-    "children_seen": "Children seen",
-    "seen_alone": "Seen on their own",
-    "goals_discussed": "Goals discussed",
-}
-
-
 def _describe(form):
     form.children_seen.description = SEEN_HINT
     form.seen_alone.description = ALONE_HINT
     return form
-
-
-def _visit_data(form) -> dict:
-    seen = set(form.children_seen.data or [])
-    alone = set(form.seen_alone.data or [])
-    return {
-        "date": form.date.data,
-        "kind": form.kind.data,
-        "outcome": form.outcome.data,
-        "duration_minutes": form.duration_minutes.data,
-        # A child seen on their own was seen; ids in a fixed order, as the record keeps them.
-        "children_seen": sorted(seen | alone),
-        "seen_alone": sorted(alone),
-        "goals_discussed": sorted(set(form.goals_discussed.data or [])),
-        "notes": form.notes.data or "",
-    }
 
 
 # --- Logging a visit ------------------------------------------------------------------------
@@ -84,7 +54,7 @@ def new(family_id):
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
     now = clock.current_time()
-    form = _describe(VisitForm().set_family(family, goals_service.active_goals(db.session, family)))
+    form = _describe(VisitForm().set_family(family, visits_service.goals_to_discuss(db.session, family)))
     if request.method == "GET":
         form.date.data = clock.local_date(now)
         return _render(form, family, draft=restore_draft(form, "visit", family, now))
@@ -94,7 +64,7 @@ def new(family_id):
         return _render(form, family, 422)
     begin_write()
     try:
-        visit = visits_service.log_visit(db.session, actor, family, _visit_data(form), now)
+        visit = visits_service.log_visit(db.session, actor, family, form.visit_data(), now)
         save_once(form, "visit", visit, url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
         drafts.discard(db.session, actor, drafts.form_key("visit", family.id))
     except ValidationFailed as error:
@@ -102,7 +72,7 @@ def new(family_id):
         form_failed(form, error)
         return _render(form, family, 422)
     db.session.commit()
-    flash_done(f"Visit on {visit.date.day} {visit.date:%b %Y} recorded.")
+    flash_done(f"Visit on {clock.day_text(visit.date)} recorded.")
     return redirect(url_for("families.show", family_id=family.id))
 
 
@@ -169,7 +139,7 @@ def _render_correct(form, visit, status=200):
     plan = goals_service.family_plan(db.session, family)
     return (
         render_template("visits/correct.html", form=form, visit=visit, family=family,
-                        corrections=visits_service.visit_corrections(db.session, family).get(visit.id, []),
+                        corrections=corrections_of(db.session, "visit", [visit.id])[visit.id],
                         correction_lines=correction_lines,
                         goals_by_id={goal.id: goal for goal in plan}),
         status,
@@ -190,33 +160,20 @@ def correct(visit_id):
     family = visit.family
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
-    # Goals to choose from: the active ones, and any this visit discussed that are no longer.
-    active = goals_service.active_goals(db.session, family)
-    goals = active + [goal for goal in visit.goals_discussed if goal not in active]
+    goals = visits_service.goals_to_discuss(db.session, family, visit)
     if request.method == "GET":
-        form = VisitCorrectionForm(data={
-            "date": visit.date,
-            "kind": visit.kind,
-            "outcome": visit.outcome,
-            "duration_minutes": visit.duration_minutes,
-            "children_seen": visit.children_seen_ids,
-            "seen_alone": visit.seen_alone_ids,
-            "goals_discussed": [goal.id for goal in visit.goals_discussed],
-            "notes": visit.notes,
-            "version": str(visit.version),
-        })
+        form = VisitCorrectionForm(data={**visits_service.visit_values(visit), "version": str(visit.version)})
         _describe(form.set_family(family, goals))
         return _render_correct(form, visit)
     form = _describe(VisitCorrectionForm().set_family(family, goals))
     if not form.validate():
         return _render_correct(form, visit, 422)
-    changes = _visit_data(form)
-    changes["version"] = parse_version(form.version.data)
+    changes = {**form.visit_data(), "version": parse_version(form.version.data)}
     status = save_form(form, visit, lambda: correct_visit(
         db.session, current_actor(), visit, changes, form.correction_note.data, clock.current_time()))
     if status:
         return _render_correct(form, visit, status)
-    flash_done(f"The visit on {visit.date.day} {visit.date:%b %Y} has been corrected.")
+    flash_done(f"The visit on {clock.day_text(visit.date)} has been corrected.")
     return redirect(url_for("families.show", family_id=family.id))
 
 
@@ -225,10 +182,9 @@ def correct(visit_id):
 
 def _day(value) -> str:
     try:
-        day = dt.date.fromisoformat(value)
+        return clock.day_text(value)
     except (TypeError, ValueError):
         return str(value)
-    return f"{day.day} {day:%b %Y}"
 
 
 def correction_lines(correction, children, goals_by_id) -> list[tuple[str, str]]:
@@ -244,7 +200,7 @@ def correction_lines(correction, children, goals_by_id) -> list[tuple[str, str]]
         elif name == "outcome":
             text = VISIT_OUTCOMES.get(value, str(value))
         elif name == "duration_minutes":
-            text = f"{value} minutes" if value else "Not recorded"
+            text = str(value) if value else "Not recorded"
         elif name in ("children_seen", "seen_alone"):
             text = ", ".join(names.get(cid, "a child no longer recorded") for cid in value or []) or "None"
         elif name == "goals_discussed":
@@ -252,5 +208,5 @@ def correction_lines(correction, children, goals_by_id) -> list[tuple[str, str]]
                              for gid in value or []) or "None"
         else:
             text = str(value) if value not in (None, "") else "Empty"
-        lines.append((VISIT_FIELD_LABELS.get(name, name.replace("_", " ").capitalize()), text))
+        lines.append((CORRECTED_FIELDS.get(name, name.replace("_", " ").capitalize()), text))
     return lines

@@ -50,10 +50,12 @@ PRACTICE = [
     (".*", "in the future", TODAY),
     ("worker_id", "You can only (see your own families|allocate a family to yourself)", CALLER),
     ("worker_id", "Only a manager can leave a family unallocated", CALLER),
-    ("worker_id", "already allocated to this worker|Choose an active family worker in your team", RECORDS),
+    ("worker_id", "The family is already (allocated to|unallocated)|Choose an active family worker in your team",
+     RECORDS),
     ("current_password", "Your current password is not right", CALLER),
     ("previous_family_id", "No earlier case of this family has that id", RECORDS),
     ("children_seen|seen_alone|goals_discussed", ".* not (a )?valid choices? for this field", RECORDS),
+    ("goals_discussed", "Choose goals (from this family's plan|still being worked on)", RECORDS),
     ("target_date", "The target date must be on or after the start date", DATES),
     ("to", "The end of the period must not be before its start|A report covers at most", DATES),
     ("target", "The target must be higher than the rating now", RECORDS),  # a change: the stored baseline

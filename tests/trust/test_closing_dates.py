@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from casework.extensions import db as _db
 from casework.models import AuditEvent, ClosureProposal, Family
-from casework.services import families as family_service
+from casework.services import closures as closure_service
 from casework.services import retention
 
 from ..factories import AssessmentFactory, FamilyFactory, GoalFactory, RatingFactory, ReviewFactory, VisitFactory
@@ -140,10 +140,10 @@ def test_retention_counts_from_the_day_the_closure_was_recorded(app, manager, to
 
 
 def test_closing_records_the_day_and_reopening_clears_it(app, manager, today, family):
-    family_service.close_family(_db.session, manager, family, today - dt.timedelta(days=1), "step_down",
+    closure_service.close_family(_db.session, manager, family, today - dt.timedelta(days=1), "step_down",
                                 dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC))
     assert (family.closed_on, family.closure_recorded_on) == (today - dt.timedelta(days=1), today)
-    family_service.reopen_family(_db.session, manager, family, "Back again.",
+    closure_service.reopen_family(_db.session, manager, family, "Back again.",
                                  dt.datetime.combine(today, dt.time(13), tzinfo=dt.UTC))
     assert family.closure_recorded_on is None and family.closed_on is None
 

@@ -165,8 +165,8 @@ def _writer(spec: dict) -> int:
     write only once its commit has returned."""
     from casework.extensions import db
     from casework.models import User
-    from casework.services import clock, families
-    from casework.services.families import ReferralPerson
+    from casework.services import clock, families, referrals
+    from casework.services.referrals import ReferralPerson
 
     from .processes import child_app
 
@@ -177,7 +177,7 @@ def _writer(spec: dict) -> int:
         for number in range(1_000_000):
             now = clock.current_time()
             today = clock.local_date(now)
-            family = families.open_referral(db.session, actor, {
+            family = referrals.open_referral(db.session, actor, {
                 "household_name": f"Crash {spec['cycle']}-{number}",
                 "postcode": "LS6 2AB",
                 "referral_date": today,

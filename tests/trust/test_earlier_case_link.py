@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from casework.extensions import db as _db
 from casework.models import Family
-from casework.services.families import NO_EARLIER_CASE
+from casework.services.referrals import NO_EARLIER_CASE
 
 from ..factories import FamilyFactory
 from ..helpers import assert_error, referral

@@ -27,9 +27,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Column, Float, MetaData, String, Table, func, inspect, select, update
 
 from casework import scheduler as scheduler_module
+from casework.demo.seed import seed_demo
 from casework.models import AuditEvent, Flag, Notification
 from casework.scheduler import SWEEP_DONE
-from casework.services import clock, demo
+from casework.services import clock
 from casework.services.sweep import run_sweep
 
 from ..factories import FamilyFactory, UserFactory
@@ -191,7 +192,7 @@ def test_restarts_around_the_sweep_leave_one_reminder_per_review_due(app, db, te
 
 def test_the_standby_finishes_the_sweep_the_killed_leader_began_once(app, db, today, monkeypatch):
     families = scale(300, 3000)
-    demo.seed_demo(db.session, today, random.Random(2026), families=families, password_hash="x", prefix="FP")
+    seed_demo(db.session, today, random.Random(2026), families=families, password_hash="x", prefix="FP")
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
     db.session.commit()

@@ -11,7 +11,8 @@ from ...forms import from_json
 from ...forms.case import ReopenForm
 from ...forms.manager import ClosureApprovalForm, ReturnClosureForm
 from ...models import Family
-from ...services import families as family_service
+from ...services import closures as closure_service
+from ...services.editing import check_version
 from ...services.errors import Forbidden
 from . import bp
 from .core import api_now, case_user, check_form, read_body, read_version
@@ -26,7 +27,7 @@ def _family_for_decision(family_id: int, message: str, form_class) -> tuple[Fami
     if not case_user().is_manager:
         raise Forbidden(message)
     body = read_body(form_class, optional=True)
-    family_service.check_version(family, read_version(body))
+    check_version(family, read_version(body))
     form = check_form(from_json(form_class, body))
     begin_write()
     return family, form
@@ -35,7 +36,7 @@ def _family_for_decision(family_id: int, message: str, form_class) -> tuple[Fami
 @bp.post("/families/<int:family_id>/closure/approve")
 def approve_closure(family_id: int):
     family, _form = _family_for_decision(family_id, "Only a manager can approve a closure.", ClosureApprovalForm)
-    family_service.approve_closure(db.session, case_user(), family, api_now())
+    closure_service.approve_closure(db.session, case_user(), family, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -43,7 +44,7 @@ def approve_closure(family_id: int):
 @bp.post("/families/<int:family_id>/closure/return")
 def return_closure(family_id: int):
     family, form = _family_for_decision(family_id, "Only a manager can return a closure.", ReturnClosureForm)
-    family_service.return_closure(db.session, case_user(), family, form.comment.data, api_now())
+    closure_service.return_closure(db.session, case_user(), family, form.comment.data, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -51,6 +52,6 @@ def return_closure(family_id: int):
 @bp.post("/families/<int:family_id>/reopen")
 def reopen_family(family_id: int):
     family, form = _family_for_decision(family_id, "Only a manager can reopen a family.", ReopenForm)
-    family_service.reopen_family(db.session, case_user(), family, form.note.data, api_now())
+    closure_service.reopen_family(db.session, case_user(), family, form.note.data, api_now())
     db.session.commit()
     return jsonify(family_payload(family))

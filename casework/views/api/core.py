@@ -5,6 +5,7 @@ Errors always answer ``{"error": "message", "fields": {...}}``. Services raise
 ``ServiceError`` subclasses (422, 404, 403, 409); this module adds 400 and 401 beside them."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from flask import g, jsonify, request
@@ -24,12 +25,6 @@ from . import bp
 
 # Endpoints anyone may call: the token exchange itself and the OpenAPI document.
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
-
-# Ids are INTEGER columns (32 bits on PostgreSQL); a larger number in a URL or body can name
-# nothing (and would overflow the database's integer binding), so it is read as 0, which names
-# nothing either.
-MAX_ID = 2**31 - 1
-
 
 class MalformedBody(ServiceError):
     """The body is not JSON, not an object, or a value has the wrong JSON type (400)."""
@@ -69,13 +64,6 @@ def manager_user(message: str = "Only a manager can do this."):
 def api_now():
     """The time of this request: read from the clock once and passed to every rule."""
     return g.api_now
-
-
-@bp.url_value_preprocessor
-def _bound_ids(endpoint, values):
-    for name, value in (values or {}).items():
-        if isinstance(value, int) and value > MAX_ID:
-            values[name] = 0
 
 
 @bp.before_request
@@ -291,6 +279,12 @@ def summary_message(fields: dict[str, list[str]]) -> str:
         if messages:
             return messages[0]
     return "Check the details sent; each problem is listed in fields."
+
+
+def as_sent(values: dict) -> dict:
+    """A record's values as a client sends them (a day as YYYY-MM-DD), for a body to be merged
+    into and the whole read through the record's form."""
+    return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in values.items()}
 
 
 def read_version(body: dict) -> int | None:

@@ -10,12 +10,18 @@ from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
 from ...forms.queries import FamilyListQuery
-from ...models import Family, Flag, Goal, PhaseMove
+from ...models import Family, PhaseMove
 from ...services import audit
+from ...services import closures as closure_service
 from ...services import families as family_service
+from ...services import flags as flag_service
+from ...services import goals as goal_service
+from ...services import phases as phase_service
+from ...services import referrals as referral_service
+from ...services.editing import check_version, ensure_open
 from ...services.errors import ValidationFailed
 from ...services.family_filters import FamilyFilters
-from ...services.reviews import next_review_due
+from ...services.review_schedule import next_review_due
 from ...services.scope import get_family
 from . import bp, schemas
 from .core import (
@@ -35,41 +41,17 @@ EDITABLE = family_service.EDITABLE_FIELDS + ("worker_id",)
 PAGE_CAP = 10**9
 
 
-SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
-
-
-def open_flags_of(family_ids: list[int]) -> dict[int, list[Flag]]:
-    """The open (and acknowledged) flags of these families, most severe and oldest first:
-    one query for a whole page."""
-    found: dict[int, list[Flag]] = {family_id: [] for family_id in family_ids}
-    if not family_ids:
-        return found
-    flags = db.session.scalars(
-        select(Flag)
-        .where(Flag.family_id.in_(family_ids), Flag.status != "resolved")
-        .order_by(Flag.raised_at, Flag.id)
-    ).all()
-    for flag in sorted(flags, key=lambda f: SEVERITY_RANK.get(f.severity, 9)):
-        found[flag.family_id].append(flag)
-    return found
-
-
 def family_payload(family: Family, *, pending_approval: bool = False) -> dict:
     """The whole family record: its goals with their ratings, the pending closure with its
     proposer, and the open flags, in a fixed number of queries."""
-    goals = db.session.scalars(
-        select(Goal)
-        .where(Goal.family_id == family.id)
-        .options(selectinload(Goal.ratings))
-        .order_by(Goal.start_date, Goal.id)
-    ).all()
-    proposal = None if family.is_closed else family_service.pending_closure(db.session, family)
+    goals = goal_service.family_goals(db.session, family)
+    proposal = None if family.is_closed else closure_service.pending_closure(db.session, family)
     return schemas.family(
         family,
         goals,
-        next_review_due(db.session, family),
+        next_review_due(db.session, family, api_now()),
         proposal,
-        open_flags_of([family.id])[family.id],
+        flag_service.open_flags_of(db.session, [family.id])[family.id],
         pending_approval=pending_approval,
     )
 
@@ -95,7 +77,7 @@ def list_families():
         per_page=query.per_page.data or query.per_page.default,
     )
     _load_for_summaries([s.family for s in summaries])
-    flags = open_flags_of([s.family.id for s in summaries])
+    flags = flag_service.open_flags_of(db.session, [s.family.id for s in summaries])
     return jsonify(schemas.family_list(summaries, flags, total))
 
 
@@ -129,11 +111,11 @@ def create_family():
     data["worker_id"] = form.worker_id.data
     data["previous_family_id"] = form.previous_family_id.data
     data["children"] = [
-        family_service.ReferralPerson(**entry.data) for entry in form.children.entries
+        referral_service.ReferralPerson(**entry.data) for entry in form.children.entries
     ]
-    data["carers"] = [family_service.ReferralPerson(**entry.data) for entry in form.carers.entries]
+    data["carers"] = [referral_service.ReferralPerson(**entry.data) for entry in form.carers.entries]
     begin_write()
-    family = family_service.open_referral(
+    family = referral_service.open_referral(
         db.session, user, data, api_now(), prefix=current_app.config["CASEWORK_REFERENCE_PREFIX"]
     )
     db.session.commit()
@@ -169,8 +151,8 @@ def update_family(family_id: int):
     body = read_body(FamilyEditForm, "phase")
     family = family_in_scope(family_id)
     version = read_version(body)
-    family_service.check_version(family, version)
-    family_service.ensure_open(family)
+    check_version(family, version)
+    ensure_open(family)
     if "phase" in body and body["phase"] != family.phase:
         message = "Move a family between phases with POST /api/v1/families/{id}/phase."
         raise ValidationFailed(message, {"phase": [message]})
@@ -190,11 +172,11 @@ def move_phase(family_id: int):
     body = read_body(PhaseMoveForm)
     family = family_in_scope(family_id)
     version = read_version(body)
-    family_service.check_version(family, version)
-    family_service.ensure_open(family)
+    check_version(family, version)
+    ensure_open(family)
     form = check_form(from_json(PhaseMoveForm, body))
     begin_write()
-    result = family_service.move_phase(
+    result = phase_service.move_phase(
         db.session,
         user,
         family,

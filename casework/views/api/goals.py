@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from flask import jsonify
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import GoalChangeForm, GoalForm, RatingCorrectionForm, RatingForm
-from ...models import Family, Goal, GoalRating
 from ...services import goals as goal_service
 from ...services import scope
-from ...services.corrections import correct_rating
-from ...services.errors import NotFound
-from ...services.families import check_version, ensure_open
+from ...services.corrections import RATING_FIELDS, correct_rating, corrections_of, rating_values
+from ...services.editing import check_version, ensure_open
 from . import bp, schemas
 from .core import (
     api_now,
+    as_sent,
     case_user,
     check_form,
     created,
@@ -25,21 +22,13 @@ from .core import (
     read_version,
 )
 from .families import family_in_scope
-from .visits import corrections_of
 
 GOAL_FIELDS = goal_service.GOAL_FIELDS + ("next_step",)
-RATING_FIELDS = ("date", "rating", "note")
 
 
 @bp.get("/families/<int:family_id>/goals")
 def list_goals(family_id: int):
-    family = family_in_scope(family_id)
-    goals = db.session.scalars(
-        select(Goal)
-        .where(Goal.family_id == family.id)
-        .options(selectinload(Goal.ratings))
-        .order_by(Goal.start_date, Goal.id)
-    ).all()
+    goals = goal_service.family_goals(db.session, family_in_scope(family_id))
     return jsonify(schemas.goal_list(goals))
 
 
@@ -56,19 +45,6 @@ def create_goal(family_id: int):
     return created(schemas.goal(goal))
 
 
-def _current_values(goal: Goal) -> dict:
-    return {
-        "title": goal.title,
-        "area": goal.area,
-        "baseline": goal.baseline,
-        "target": goal.target,
-        "start_date": schemas.date(goal.start_date),
-        "target_date": schemas.date(goal.target_date),
-        "next_step": goal.next_step,
-        "status": goal.status,
-    }
-
-
 @bp.patch("/goals/<int:goal_id>")
 def update_goal(goal_id: int):
     body = read_body(GoalChangeForm)
@@ -76,7 +52,7 @@ def update_goal(goal_id: int):
     version = read_version(body)
     check_version(goal, version)
     ensure_open(goal.family)
-    form = check_form(from_json(GoalChangeForm, {**_current_values(goal), **body}))
+    form = check_form(from_json(GoalChangeForm, {**as_sent(goal_service.goal_values(goal)), **body}))
     changes = {name: getattr(form, name).data for name in body if name in GOAL_FIELDS or name == "status"}
     if not changes.get("status", True):
         del changes["status"]  # sent empty: the status stays as it is
@@ -103,29 +79,16 @@ def rate_progress(goal_id: int):
     return created(schemas.rating_created(entry, goal))
 
 
-def rating_in_scope(user, rating_id: int) -> GoalRating:
-    rating = db.session.scalar(
-        select(GoalRating)
-        .join(Goal, GoalRating.goal_id == Goal.id)
-        .join(Family, Goal.family_id == Family.id)
-        .where(GoalRating.id == rating_id, scope.family_scope(user))
-    )
-    if rating is None:
-        raise NotFound("Rating not found.")
-    return rating
-
-
 @bp.patch("/ratings/<int:rating_id>")
 def correct_progress_rating(rating_id: int):
     """Correct a progress rating: the values it replaces are kept with the note."""
     user = case_user()
     body = read_body(RatingCorrectionForm)
-    rating = rating_in_scope(user, rating_id)
+    rating = goal_service.get_rating(db.session, user, rating_id)
     version = read_version(body)
     check_version(rating, version)
     ensure_open(rating.goal.family)
-    current = {"date": schemas.date(rating.date), "rating": rating.rating, "note": rating.note}
-    form = check_form(from_json(RatingCorrectionForm, {**current, **body}))
+    form = check_form(from_json(RatingCorrectionForm, {**as_sent(rating_values(rating)), **body}))
     note = form.correction_note.data
     changes = {name: getattr(form, name).data for name in RATING_FIELDS if name in body}
     if "note" in changes:
@@ -134,4 +97,4 @@ def correct_progress_rating(rating_id: int):
     begin_write()
     correct_rating(db.session, user, rating, changes, note, api_now())
     db.session.commit()
-    return jsonify(schemas.corrected_rating(rating, corrections_of("rating", [rating.id])[rating.id]))
+    return jsonify(schemas.corrected_rating(rating, corrections_of(db.session, "rating", [rating.id])[rating.id]))

@@ -7,12 +7,12 @@ export is audited (action ``export``, format ``json``, via ``api``). The answer 
 document as the page's JSON download (services/subject_access.py), sent as an attachment."""
 from __future__ import annotations
 
+from ...database import begin_write
+from ...downloads import subject_access_json
 from ...extensions import db
 from ...forms.queries import SubjectAccessQuery
-from ...services import families as family_service
-from ...services import subject_access
+from ...services import scope, subject_access
 from ...services.errors import Forbidden
-from ..records import audit_export, json_download
 from . import bp
 from .core import api_now, case_user, read_query
 from .families import family_in_scope
@@ -29,23 +29,27 @@ def _manager() -> None:
         raise Forbidden(ONLY_MANAGERS)
 
 
+def _hand_over(export: dict, family_id: int, record_type: str, record_id: int, redact: bool):
+    """The export as its JSON file, audited."""
+    begin_write()
+    subject_access.record_export(db.session, family_id, record_type, record_id, "json", redact, via="api")
+    db.session.commit()
+    return subject_access_json(export)
+
+
 @bp.get("/families/<int:family_id>/subject-access")
 def family_subject_access(family_id: int):
     family = family_in_scope(family_id)
     _manager()
     redact = _redact()
     export = subject_access.family_export(db.session, family, redact=redact, now=api_now())
-    audit_export(family_id, "family", family_id, "json", redact, via="api")
-    db.session.commit()
-    return json_download(export)
+    return _hand_over(export, family_id, "family", family_id, redact)
 
 
 @bp.get("/children/<int:child_id>/subject-access")
 def child_subject_access(child_id: int):
-    child = family_service.get_child(db.session, case_user(), child_id)
+    child = scope.get_child(db.session, case_user(), child_id)
     _manager()
     redact = _redact()
     export = subject_access.child_export(db.session, child, redact=redact, now=api_now())
-    audit_export(child.family_id, "child", child_id, "json", redact, via="api")
-    db.session.commit()
-    return json_download(export)
+    return _hand_over(export, child.family_id, "child", child_id, redact)

@@ -25,6 +25,7 @@ from ...models import (
     Visit,
 )
 from ...services.families import ChildMatch, FamilySummary
+from ...services.visits import visit_values
 from .spec import accounts as out
 from .spec import records as rec
 from .spec import reports as rep
@@ -170,12 +171,11 @@ def flag_list(flags: list[Flag]) -> dict:
 
 
 def _visit(value: Visit, corrections: list[Correction]) -> rec.Visit:
+    # The visit's own fields as the service holds them (the shape a correction merges into).
     return rec.Visit(
-        id=value.id, family_id=value.family_id, date=value.date, kind=value.kind, outcome=value.outcome,
-        duration_minutes=value.duration_minutes, children_seen=value.children_seen_ids,
-        seen_alone=value.seen_alone_ids, all_children_seen=value.all_children_seen,
-        goals_discussed=[g.id for g in value.goals_discussed], notes=value.notes, recorded_by=value.recorded_by,
-        recorded_at=value.created_at, corrections=[_correction(c) for c in corrections], version=value.version,
+        **visit_values(value), id=value.id, family_id=value.family_id, all_children_seen=value.all_children_seen,
+        recorded_by=value.recorded_by, recorded_at=value.created_at,
+        corrections=[_correction(c) for c in corrections], version=value.version,
     )
 
 

@@ -8,8 +8,10 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.manager import AcceptTransferForm, AllocationRequest, DeclineTransferForm, TransferForm
-from ...services import families as family_service
-from ...services.errors import Forbidden, ValidationFailed
+from ...services import allocation as allocation_service
+from ...services import transfers as transfer_service
+from ...services.editing import check_version, ensure_open
+from ...services.errors import Forbidden
 from . import bp, schemas
 from .core import api_now, case_user, check_form, created, manager_user, read_body, read_version
 from .families import family_in_scope, family_payload
@@ -27,16 +29,11 @@ def _managed_family(family_id: int, message: str):
 def allocate(family_id: int):
     family = _managed_family(family_id, "Only a manager can allocate a family.")
     body = read_body(AllocationRequest)
-    family_service.check_version(family, read_version(body))
-    family_service.ensure_open(family)
+    check_version(family, read_version(body))
+    ensure_open(family)
     form = check_form(from_json(AllocationRequest, body))
-    worker_id = form.worker_id.data
-    if worker_id == family.worker_id:
-        message = ("The family is already unallocated." if worker_id is None
-                   else "The family is already allocated to this worker.")
-        raise ValidationFailed(message, {"worker_id": [message]})
     begin_write()
-    family_service.allocate(db.session, case_user(), family, worker_id, form.reason.data or "", api_now())
+    allocation_service.reallocate(db.session, case_user(), family, form.worker_id.data, form.reason.data, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -45,11 +42,11 @@ def allocate(family_id: int):
 def request_transfer(family_id: int):
     family = _managed_family(family_id, "Only a manager can transfer a family.")
     body = read_body(TransferForm)
-    family_service.check_version(family, read_version(body))
-    family_service.ensure_open(family)
+    check_version(family, read_version(body))
+    ensure_open(family)
     form = check_form(from_json(TransferForm, body))
     begin_write()
-    transfer = family_service.request_transfer(
+    transfer = transfer_service.request_transfer(
         db.session, case_user(), family, form.to_team_id.data or 0, form.reason.data, api_now()
     )
     db.session.commit()
@@ -59,13 +56,13 @@ def request_transfer(family_id: int):
 @bp.get("/transfers")
 def list_transfers():
     user = manager_user("Only managers see transfers offered to their team.")
-    transfers = family_service.incoming_transfers(db.session, user)
+    transfers = transfer_service.incoming_transfers(db.session, user)
     return jsonify(schemas.transfer_list(transfers))
 
 
 def _incoming(transfer_id: int):
     user = manager_user("Only a manager can accept or decline a transfer.")
-    return user, family_service.incoming_transfer(db.session, user, transfer_id)
+    return user, transfer_service.incoming_transfer(db.session, user, transfer_id)
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")
@@ -73,7 +70,7 @@ def accept_transfer(transfer_id: int):
     user, transfer = _incoming(transfer_id)
     form = check_form(from_json(AcceptTransferForm, read_body(AcceptTransferForm, optional=True)))
     begin_write()
-    family = family_service.accept_transfer(db.session, user, transfer, form.worker_id.data, api_now())
+    family = transfer_service.accept_transfer(db.session, user, transfer, form.worker_id.data, api_now())
     db.session.commit()
     return jsonify(family_payload(family))
 
@@ -83,6 +80,6 @@ def decline_transfer(transfer_id: int):
     user, transfer = _incoming(transfer_id)
     form = check_form(from_json(DeclineTransferForm, read_body(DeclineTransferForm, optional=True)))
     begin_write()
-    family_service.decline_transfer(db.session, user, transfer, form.comment.data, api_now())
+    transfer_service.decline_transfer(db.session, user, transfer, form.comment.data, api_now())
     db.session.commit()
     return jsonify(schemas.transfer(transfer))

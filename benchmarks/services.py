@@ -10,7 +10,7 @@
     closures, ``local_area`` and ``local_area_by_quarter`` for a year's referrals and
     ``sustained_outcomes`` as at today: best of 3 each. (``scripts/bench-reports`` runs this.)
 
-Both load a fresh demo service into a throw-away database per size (``casework.bench.database``)."""
+Both load a fresh demo service into a throw-away database per size (``benchmarks.database``)."""
 from __future__ import annotations
 
 import argparse

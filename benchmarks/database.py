@@ -24,8 +24,10 @@ from werkzeug.security import generate_password_hash
 
 from casework import create_app
 from casework.config import normalise_database_url
+from casework.demo.seed import seed_demo
+from casework.demo.staff import DEMO_PASSWORD
 from casework.extensions import db
-from casework.services import clock, demo
+from casework.services import clock
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -104,10 +106,10 @@ def bench_database(kind: str, families: int, seed: int = 2026, progress: bool = 
 def seed_service(families: int, seed: int, progress: bool, label: str):
     """seed-demo's service (a fixed seed, dated from today), committed."""
     today = clock.local_date(clock.current_time())
-    password_hash = generate_password_hash(demo.DEMO_PASSWORD, method=BENCH_HASH_METHOD)
+    password_hash = generate_password_hash(DEMO_PASSWORD, method=BENCH_HASH_METHOD)
     bar = click.progressbar(length=families, label=label, file=sys.stderr) if progress else contextlib.nullcontext()
     with bar:
-        result = demo.seed_demo(
+        result = seed_demo(
             db.session, today, random.Random(seed), families=families, password_hash=password_hash,
             prefix=current_app.config["CASEWORK_REFERENCE_PREFIX"], progress=bar.update if progress else None,
         )

@@ -1,7 +1,7 @@
 """The benchmark's probe inside the web workers: counts the SQL statements of each request and,
 when asked, measures the "floor" of a request: the same statements replayed alone.
 
-Installed only by ``casework.bench.wsgi`` (the application the benchmark starts under
+Installed only by ``benchmarks.wsgi`` (the application the benchmark starts under
 gunicorn); the application itself never imports this package. It is a WSGI middleware plus two
 SQLAlchemy engine listeners:
 
@@ -46,7 +46,7 @@ class _State(threading.local):
 
 def install(app) -> None:
     """Wrap ``app`` (a Flask application) with the probe."""
-    from ..extensions import db
+    from casework.extensions import db
 
     with app.app_context():
         engine = db.engine

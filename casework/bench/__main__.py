@@ -1,6 +1,0 @@
-"""``python -m casework.bench``: see casework/bench/run.py."""
-import sys
-
-from .run import main
-
-sys.exit(main())

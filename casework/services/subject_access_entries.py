@@ -1,0 +1,203 @@
+"""How each kind of record reads in a subject access export (services/subject_access.py): plain
+values with a label beside each code, staff and third parties as the ``Redactor`` gives them
+(services/redaction.py), and in a child's export only that child among the children."""
+from __future__ import annotations
+
+from ..models import (
+    CLOSURE_REASONS,
+    CORRECTED_FIELDS,
+    FLAG_RULES,
+    PHASE_LABELS,
+    REVIEW_DECISIONS,
+    VISIT_KINDS,
+    VISIT_OUTCOMES,
+    Allocation,
+    Assessment,
+    Child,
+    ClosureProposal,
+    Correction,
+    Flag,
+    Goal,
+    Review,
+    Transfer,
+    Visit,
+)
+from .assessments import load_frameworks
+from .goals import area_label
+from .redaction import Redactor
+
+
+class Entries:
+    """The export's entry for each record of ``record`` (a ``subject_access`` loaded family)."""
+
+    def __init__(self, record, redactor: Redactor, child: Child | None):
+        self.r = record
+        self.x = redactor
+        self.child = child
+        self.frameworks = load_frameworks()
+
+    def family(self) -> dict:
+        f, x = self.r.family, self.x
+        return {
+            "reference": f.reference,
+            "household_name": x.text(f.household_name),
+            "postcode": f.postcode,
+            "team": f.team.name if f.team else None,
+            "family_worker": x.staff(f.worker_id),
+            "referral_date": f.referral_date,
+            "referral_source": x.name(f.referral_source),
+            "opened_on": f.opened_on,
+            "consent_recorded_on": f.consent_recorded_on,
+            "phase": f.phase,
+            "phase_label": PHASE_LABELS.get(f.phase, f.phase),
+            "phase_since": f.phase_since,
+            "closed_on": f.closed_on,
+            "closure_reason": f.closure_reason,
+            "earlier_case": f.previous_family.reference if f.previous_family else None,
+            "anonymised_at": f.anonymised_at,
+        }
+
+    def _child(self, child: Child) -> dict:
+        return {"id": child.id, "first_name": child.first_name, "last_name": child.last_name,
+                "date_of_birth": child.date_of_birth, "school": child.school}
+
+    def children(self) -> list[dict]:
+        if self.child is not None:
+            return [self._child(self.child)]
+        return [self._child(c) for c in self.r.family.children]
+
+    def carers(self) -> list[dict]:
+        # In a family's export the carers are the subject; in a child's, third parties.
+        name = self.x.name if self.child is not None else (lambda value: value)
+        return [{"id": c.id, "first_name": name(c.first_name), "last_name": name(c.last_name),
+                 "relationship": self.x.text(c.relationship_to_children)} for c in self.r.family.carers]
+
+    def phase_move(self, move) -> dict:
+        return {"date": move.date, "from_phase": move.from_phase, "to_phase": move.to_phase,
+                "from_label": PHASE_LABELS.get(move.from_phase, move.from_phase),
+                "to_label": PHASE_LABELS.get(move.to_phase, move.to_phase),
+                "reason": move.reason, "reason_label": CLOSURE_REASONS.get(move.reason) if move.reason else None,
+                "note": self.x.text(move.note), "by": self.x.staff(move.by_id)}
+
+    def _children_named(self, ids) -> list[str]:
+        """Children (by first name) from a list of ids; a child's export names only the child."""
+        names = []
+        for child_id in ids or []:
+            if self.child is not None and child_id != self.child.id:
+                continue
+            child = self.r.children.get(child_id)
+            names.append(child.first_name if child else "a child no longer recorded")
+        return names
+
+    def visit(self, visit: Visit) -> dict:
+        entry = {
+            "id": visit.id, "date": visit.date, "kind": visit.kind,
+            "kind_label": VISIT_KINDS.get(visit.kind, visit.kind), "outcome": visit.outcome,
+            "outcome_label": VISIT_OUTCOMES.get(visit.outcome, visit.outcome),
+            "duration_minutes": visit.duration_minutes,
+            "goals_discussed": [self.x.text(goal.title) for goal in visit.goals_discussed],
+            "notes": self.x.text(visit.notes),
+            "recorded_by": self.x.staff(visit.recorded_by_id),
+        }
+        if self.child is None:
+            entry["children_seen"] = self._children_named(visit.children_seen_ids)
+            entry["seen_alone"] = self._children_named(visit.seen_alone_ids)
+        else:
+            entry["child_seen"] = self.child.id in visit.children_seen_ids
+            entry["child_seen_alone"] = self.child.id in visit.seen_alone_ids
+        return entry
+
+    def goal(self, goal: Goal) -> dict:
+        return {
+            "id": goal.id, "title": self.x.text(goal.title), "area": goal.area,
+            "area_label": area_label(goal.area),
+            "baseline": goal.baseline, "target": goal.target, "start_date": goal.start_date,
+            "target_date": goal.target_date, "status": goal.status, "status_changed_on": goal.status_changed_on,
+            "next_step": self.x.text(goal.next_step),
+            "status_changes": [{"status": change.status, "date": change.date, "reason": self.x.text(change.reason),
+                                "by": self.x.staff(change.by_id)} for change in goal.status_changes],
+            "ratings": [{"id": rating.id, "date": rating.date, "rating": rating.rating,
+                         "note": self.x.text(rating.note), "recorded_by": self.x.staff(rating.recorded_by_id)}
+                        for rating in goal.ratings],
+        }
+
+    def review(self, review: Review) -> dict:
+        return {"held_on": review.held_on, "decision": review.decision,
+                "decision_label": REVIEW_DECISIONS.get(review.decision, review.decision),
+                "reason": review.reason, "attendees": self.x.text(review.attendees),
+                "notes": self.x.text(review.notes), "recorded_by": self.x.staff(review.recorded_by_id)}
+
+    def assessment(self, assessment: Assessment) -> dict:
+        framework = self.frameworks.get(assessment.framework)
+        labels = {d.code: d.label for d in framework.domains} if framework else {}
+        child = self.r.children.get(assessment.child_id) if assessment.child_id else None
+        return {
+            "date": assessment.date, "framework": assessment.framework,
+            "framework_name": framework.name if framework else assessment.framework,
+            "stage": assessment.stage, "of": child.first_name if child else "the family",
+            "recorded_by": self.x.staff(assessment.recorded_by_id),
+            "scores": [{"domain": s.domain, "label": labels.get(s.domain, s.domain), "score": s.score,
+                        "score_label": framework.label(s.score) if framework else str(s.score),
+                        "evidence": self.x.text(s.evidence)} for s in assessment.scores],
+        }
+
+    def _old_value(self, name: str, value):
+        if name in ("children_seen", "seen_alone"):
+            if self.child is not None:
+                return "yes" if self.child.id in (value or []) else "no"
+            return ", ".join(self._children_named(value)) or "none"
+        if name == "goals_discussed":
+            return "; ".join(self.x.text(self.r.goal_titles.get(gid, "a goal no longer recorded"))
+                             for gid in value or []) or "none"
+        if isinstance(value, str):
+            return self.x.text(value)
+        return value
+
+    def correction(self, correction: Correction) -> dict:
+        if correction.record_type == "visit":
+            what = "visit"
+        else:
+            goal_id = self.r.rating_goal.get(correction.record_id)
+            what = f"rating of the goal “{self.x.text(self.r.goal_titles.get(goal_id, ''))}”"
+        return {
+            "record_type": correction.record_type, "record_id": correction.record_id, "what": what,
+            "made_on": correction.made_on, "made_at": correction.made_at, "by": self.x.staff(correction.by_id),
+            "note": self.x.text(correction.note),
+            "old_values": [{"field": name, "label": CORRECTED_FIELDS.get(name, name),
+                            "value": self._old_value(name, value)}
+                           for name, value in (correction.old_values or {}).items()],
+        }
+
+    def flag(self, flag: Flag) -> dict:
+        return {"rule": flag.rule, "rule_label": FLAG_RULES.get(flag.rule, flag.rule), "severity": flag.severity,
+                "message": self.x.text(flag.message), "raised_on": flag.raised_on, "status": flag.status,
+                "acknowledged_at": flag.acknowledged_at, "acknowledged_by": self.x.staff(flag.acknowledged_by_id),
+                "resolved_on": flag.resolved_on, "resolved_by": self.x.staff(flag.resolved_by_id),
+                "resolution": self.x.text(flag.resolution)}
+
+    def allocation(self, allocation: Allocation) -> dict:
+        return {"made_on": allocation.made_on, "from_worker": self.x.staff(allocation.from_worker_id),
+                "to_worker": self.x.staff(allocation.to_worker_id), "by": self.x.staff(allocation.by_id),
+                "reason": self.x.text(allocation.reason)}
+
+    def transfer(self, transfer: Transfer) -> dict:
+        return {"requested_at": transfer.requested_at,
+                "from_team": transfer.from_team.name if transfer.from_team else None,
+                "to_team": transfer.to_team.name if transfer.to_team else None,
+                "requested_by": self.x.staff(transfer.requested_by_id), "reason": self.x.text(transfer.reason),
+                "status": transfer.status, "decided_by": self.x.staff(transfer.decided_by_id),
+                "decided_at": transfer.decided_at, "comment": self.x.text(transfer.comment)}
+
+    def proposal(self, proposal: ClosureProposal) -> dict:
+        return {"proposed_on": proposal.proposed_on, "reason": proposal.reason,
+                "reason_label": CLOSURE_REASONS.get(proposal.reason, proposal.reason),
+                "note": self.x.text(proposal.note), "by": self.x.staff(proposal.by_id), "status": proposal.status,
+                "decided_by": self.x.staff(proposal.decided_by_id), "decided_at": proposal.decided_at,
+                "comment": self.x.text(proposal.comment)}
+
+    def closure(self) -> dict | None:
+        f = self.r.family
+        if f.closed_on is None:
+            return None
+        return {"closed_on": f.closed_on, "reason": f.closure_reason,
+                "reason_label": CLOSURE_REASONS.get(f.closure_reason, f.closure_reason) if f.closure_reason else None}
