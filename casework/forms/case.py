@@ -48,6 +48,7 @@ from .fields import (
     TextLimit,
     VersionField,
     WholeNumberField,
+    id_number,
     optional_id,
 )
 
@@ -177,7 +178,8 @@ class VisitForm(CreatesRecord, BaseForm):
                                     too_many=limits.too_many("children", limits.MAX_CHILDREN_SEEN, "choose"))
     # Which goals a visit may discuss is the service's rule (services/visits.py): it names the
     # goal refused, for the page and the API alike. The choices only draw the checkboxes.
-    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int, validate_choice=False,
+    # id_number: an id past any row's reads as 0 (no goal), never reaching the database's integer.
+    goals_discussed = MultiCheckboxField("Goals discussed", coerce=id_number, validate_choice=False,
                                          max_items=limits.MAX_GOALS_DISCUSSED,
                                          too_many=limits.too_many("goals", limits.MAX_GOALS_DISCUSSED, "choose"))
     notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
