@@ -31,7 +31,8 @@ def test_a_manager_may_leave_a_family_unallocated(api, manager, family):
     response = allocate(api(manager), family, worker_id=None, reason="Waiting list")
     assert response.status_code == 200
     assert response.get_json()["worker"] is None
-    assert "worker_id" in assert_error(allocate(api(manager), family, worker_id=None), 422)["fields"]
+    again = allocate(api(manager), family, worker_id=None, reason="Still waiting")
+    assert "worker_id" in assert_error(again, 422)["fields"]
 
 
 def test_allocation_validation(api, manager, outsider, admin, worker, family):
@@ -40,7 +41,7 @@ def test_allocation_validation(api, manager, outsider, admin, worker, family):
     for body in ({}, {"worker_id": "abc"}, {"worker_id": 1.5}, {"worker_id": True},
                  {"worker_id": outsider.id}, {"worker_id": admin.id}, {"worker_id": manager.id},
                  {"worker_id": inactive.id}, {"worker_id": worker.id}, {"worker_id": 10**30}):
-        body = assert_error(allocate(calls, family, **body), 422)
+        body = assert_error(allocate(calls, family, reason="Cover", **body), 422)
         assert "worker_id" in body["fields"], body
     assert assert_error(allocate(calls, family, worker_id="abc"), 422)["fields"]["worker_id"] == [
         "Choose a family worker."]
@@ -152,8 +153,10 @@ def test_a_declined_transfer_stays_with_the_sending_team(api, manager, family, o
 
 def test_transfer_validation(api, manager, family, other_team):
     calls = api(manager)
-    body = assert_error(offer(calls, family, to_team_id=manager.team_id, reason=""), 422)
-    assert set(body["fields"]) == {"to_team_id", "reason"}
+    # As on the page: the form names what is missing first, then the service the team.
+    assert set(assert_error(offer(calls, family, to_team_id=manager.team_id, reason=""), 422)["fields"]) == {"reason"}
+    assert set(assert_error(offer(calls, family, to_team_id=manager.team_id, reason="x"), 422)["fields"]) == {
+        "to_team_id"}
     assert "to_team_id" in assert_error(offer(calls, family, to_team_id=999999, reason="x"), 422)["fields"]
     assert "to_team_id" in assert_error(offer(calls, family, to_team_id="South", reason="x"), 422)["fields"]
     assert "to_team_id" in assert_error(offer(calls, family, reason="x"), 422)["fields"]

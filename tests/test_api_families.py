@@ -570,3 +570,11 @@ def test_a_workers_closing_waits_for_approval_when_approval_is_on(app, monkeypat
     body = response.get_json()
     assert body["pending_approval"] is True
     assert body["phase"] == "moving_on" and body["closed_on"] is None
+
+
+def test_worker_id_0_lists_the_unallocated_families_as_the_caseload_names_them(api, manager, family):
+    unallocated = factories.FamilyFactory(worker=None, team=manager.team)
+    calls = api(manager)
+    [row] = [w for w in calls.get("/api/v1/caseload").get_json()["workers"] if w["id"] == 0]
+    assert row["open_families"] == 1
+    assert [f["id"] for f in calls.get("/api/v1/families?worker_id=0").get_json()["items"]] == [unallocated.id]

@@ -55,7 +55,7 @@ def test_a_worker_holds_a_review(api, worker, family, today):
     held = today - dt.timedelta(days=1)
     calls = api(worker)
     response = hold(calls, family, held_on=held.isoformat(), decision="continue",
-                    attendees="  Mum, school nurse ", notes="Bedtimes are better.", reason="step_down")
+                    attendees="  Mum, school nurse ", notes="Bedtimes are better.", reason="moved_away")
     assert response.status_code == 201, response.get_json()
     review = response.get_json()
     assert set(review) == REVIEW_FIELDS

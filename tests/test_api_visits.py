@@ -80,6 +80,9 @@ def test_children_of_another_family_answer_422(api, worker, family, today):
     factories.db.session.commit()
     body = assert_error(post_visit(calls, family, visit_body(family, today, goals_discussed=[goal.id])), 422)
     assert "goals_discussed" in body["fields"]
+    # An id no row could have is no goal of the family (not an integer the database overflows on).
+    body = assert_error(post_visit(calls, family, visit_body(family, today, goals_discussed=[2**31])), 422)
+    assert body["fields"] == {"goals_discussed": ["Choose goals from this family's plan."]}
 
 
 def test_visit_validation(api, worker, family, today):

@@ -1,3 +1,3 @@
 """Forms: the one place input is parsed and checked. The HTML views use them with CSRF; the
 JSON API feeds them the request body through ``from_json`` so both answer the same messages."""
-from .fields import from_json  # noqa: F401
+from .json_body import from_json  # noqa: F401

@@ -1,6 +1,6 @@
 """Forms for signing in and managing accounts."""
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ..models import Role
 from .fields import BaseForm, ChoiceField, optional_id
@@ -12,6 +12,14 @@ class LoginForm(BaseForm):
     email = EmailField("E-mail address", [InputRequired("Enter your e-mail address."),
                                           Length(max=254, message="The e-mail address or password is not right.")])
     password = PasswordField("Password", [InputRequired("Enter your password.")])
+
+
+class TokenForm(LoginForm):
+    """Asking the API for a token: a user with two-step sign-in adds the current code."""
+
+    totp_code = StringField("Code from the authenticator app", [Optional()],
+                            description="The current 6-digit code: required for a user with two-step sign-in, "
+                                        "ignored for others. A code is accepted once.")
 
 
 class ChangePasswordForm(BaseForm):

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import current_app
 from wtforms import (
     FormField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -29,12 +28,14 @@ from ..services.corrections import NOTE_MESSAGE as CORRECTION_NOTE_MESSAGE
 from ..services.families import EDITABLE_FIELDS
 from ..services.goals import area_label
 from ..services.referrals import NO_EARLIER_CASE
+from ..services.reviews import CLOSE_REASONS
 from ..services.visits import VISIT_FIELDS
 from .fields import (
     MAX_ID,
     NEXT_STEP_LIMIT,
     NOTE_LIMIT,
     NOTES_LIMIT,
+    Above,
     BaseForm,
     BoundedFieldList,
     ChoiceField,
@@ -43,8 +44,11 @@ from .fields import (
     EntryRequired,
     LocalDateField,
     MultiCheckboxField,
+    RequiredIf,
     TextLimit,
+    VersionField,
     WholeNumberField,
+    id_number,
     optional_id,
 )
 
@@ -53,6 +57,11 @@ POSTCODE = Regexp(
     r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$",
     message="Enter a real postcode, such as LS6 2AB.",
 )
+
+
+# Closing (a phase move to closed, a review deciding to close) needs a reason; stepping up or
+# down is its own reason.
+CLOSING_REASON_NEEDED = "Choose the reason the family is closing."
 
 
 def _required(message):
@@ -137,7 +146,9 @@ class ReferralForm(CreatesRecord, FamilyDetailsForm):
 
 
 class FamilyEditForm(FamilyDetailsForm):
-    version = HiddenField(validators=[Optional()])
+    # A family's record keeps the date it opened: only a referral leaves it for today.
+    opened_on = LocalDateField("Date opened", [_required("Enter the date the family was opened.")])
+    version = VersionField()
 
 
 class PhaseMoveForm(BaseForm):
@@ -149,9 +160,9 @@ class PhaseMoveForm(BaseForm):
     reason = SelectField(
         "Reason for closing",
         choices={"": "Choose a reason", **CLOSURE_REASONS},
-        validators=[Optional()],
+        validators=[RequiredIf("phase", ("closed",), CLOSING_REASON_NEEDED), Optional()],
     )
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 class VisitForm(CreatesRecord, BaseForm):
@@ -171,7 +182,8 @@ class VisitForm(CreatesRecord, BaseForm):
                                     too_many=limits.too_many("children", limits.MAX_CHILDREN_SEEN, "choose"))
     # Which goals a visit may discuss is the service's rule (services/visits.py): it names the
     # goal refused, for the page and the API alike. The choices only draw the checkboxes.
-    goals_discussed = MultiCheckboxField("Goals discussed", coerce=int, validate_choice=False,
+    # id_number: an id past any row's reads as 0 (no goal), never reaching the database's integer.
+    goals_discussed = MultiCheckboxField("Goals discussed", coerce=id_number, validate_choice=False,
                                          max_items=limits.MAX_GOALS_DISCUSSED,
                                          too_many=limits.too_many("goals", limits.MAX_GOALS_DISCUSSED, "choose"))
     notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
@@ -204,7 +216,8 @@ class GoalForm(CreatesRecord, BaseForm):
     target = WholeNumberField(
         "Target rating (1 to 10)",
         [_required("Enter the target rating, from 1 to 10."),
-         NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10.")],
+         NumberRange(RATING_MIN, RATING_MAX, "Enter a rating from 1 to 10."),
+         Above("baseline", "The target must be higher than the rating now.")],
         invalid_message="Enter the target rating as a number from 1 to 10, such as 8.",
     )
     start_date = LocalDateField("Start date", [_required("Enter the start date.")])
@@ -213,8 +226,7 @@ class GoalForm(CreatesRecord, BaseForm):
         "Next step agreed with the family (optional)", [Optional(), TextLimit(NEXT_STEP_LIMIT)],
         description="In words the family use: it is printed on their plan. Not for case notes.",
     )
-    status = RadioField("Status", choices=dict(GOAL_STATUSES), validators=[Optional()])
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -222,9 +234,14 @@ class GoalForm(CreatesRecord, BaseForm):
             (code, area_label(code)) for code in current_app.config["CASEWORK_GOAL_AREAS"]
         ]
 
-    def validate_target(self, field):
-        if field.data is not None and self.baseline.data is not None and field.data <= self.baseline.data:
-            raise ValidationError("The target must be higher than the rating now.")
+
+class GoalChangeForm(GoalForm):
+    """A change to a goal through the API: its fields, its status, and why the status changes
+    (the pages change the status with buttons of their own)."""
+
+    submission_key = None  # a change creates no record
+    status = RadioField("Status", choices=dict(GOAL_STATUSES), validators=[Optional()])
+    reason = TextAreaField("Why the status changes (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
 
 
 class RatingForm(CreatesRecord, BaseForm):
@@ -247,13 +264,12 @@ class ReviewForm(CreatesRecord, BaseForm):
         "Decision", choices=dict(REVIEW_DECISIONS),
         validators=[_required("Choose continue, step up, step down or close.")],
     )
-    # Which reason closes at a review is the service's rule (services/reviews.py), for the page
-    # (which offers only those) and the API alike.
+    # Which reasons close at a review is the service's rule (services/reviews.py, which refuses
+    # any other for either face); the form offers, and the API's document lists, only those.
     reason = SelectField(
-        "Reason for closing",
-        choices={"": "Choose a reason", **CLOSURE_REASONS},
-        validators=[Optional()],
-        validate_choice=False,
+        "Reason for closing (only when the decision is to close)",
+        choices={"": "Choose a reason", **{code: CLOSURE_REASONS[code] for code in CLOSE_REASONS}},
+        validators=[RequiredIf("decision", ("close",), CLOSING_REASON_NEEDED), Optional()],
     )
     attendees = TextAreaField("Who attended (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
     notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
@@ -269,7 +285,7 @@ class ChildForm(CreatesRecord, BaseForm):
     last_name = ChildEntry.last_name
     date_of_birth = ChildEntry.date_of_birth
     school = ChildEntry.school
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 class CarerForm(CreatesRecord, BaseForm):
@@ -278,7 +294,7 @@ class CarerForm(CreatesRecord, BaseForm):
     first_name = CarerEntry.first_name
     last_name = CarerEntry.last_name
     relationship = CarerEntry.relationship
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 CORRECTION_NOTE = TextAreaField(
@@ -291,13 +307,13 @@ CORRECTION_NOTE = TextAreaField(
 class VisitCorrectionForm(VisitForm):
     correction_note = CORRECTION_NOTE
     submission_key = None  # a correction changes a record; it creates none
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 class RatingCorrectionForm(RatingForm):
     correction_note = CORRECTION_NOTE
     submission_key = None  # a correction changes a record; it creates none
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 class WithdrawGoalForm(BaseForm):
@@ -308,7 +324,7 @@ class WithdrawGoalForm(BaseForm):
         [_required("Say why the goal is being withdrawn."), TextLimit(NOTE_LIMIT)],
         description="For example: the family agreed to focus on the children's school attendance instead.",
     )
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 class ReopenForm(BaseForm):
@@ -316,3 +332,4 @@ class ReopenForm(BaseForm):
         "Why is the family being reopened?",
         [_required("Say why the family is being reopened."), TextLimit(NOTE_LIMIT)],
     )
+    version = VersionField()

@@ -5,7 +5,6 @@ import re
 import secrets
 
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
     FieldList,
@@ -20,7 +19,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.utils import unset_value
-from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 # Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number (in a URL, a form or a JSON
 # body) names no row, and binding it would overflow the database's integer (a 500), so it is
@@ -49,7 +48,7 @@ def optional_id(value) -> int | None:
 STRIPPED_FIELDS = (StringField, DateField)
 
 
-def _stripped(field) -> bool:
+def stripped(field) -> bool:
     return isinstance(field, STRIPPED_FIELDS) and not isinstance(field, PasswordField)
 
 
@@ -89,17 +88,21 @@ def limit_of(field) -> int | None:
     return min(limits) if limits else None
 class StrippedInput:
     """Form data as one form reads it: its text and date fields' values without the spaces
-    around them. A view over the data (nothing is copied), so a form repeated for many entries
-    (each entry wraps the data again) reads it in time proportional to its size."""
+    around them, and a choice of only spaces as no choice. A view over the data (nothing is
+    copied), so a form repeated for many entries (each entry wraps the data again) reads it in
+    time proportional to its size."""
 
-    def __init__(self, formdata, names: frozenset[str]):
+    def __init__(self, formdata, names: frozenset[str], choices: frozenset[str] = frozenset()):
         self._formdata = formdata
         self._names = names
+        self._choices = choices
 
     def getlist(self, key):
         values = self._formdata.getlist(key)
         if key in self._names:
             return [value.strip() if isinstance(value, str) else value for value in values]
+        if key in self._choices:
+            return [value if not isinstance(value, str) or value.strip() else "" for value in values]
         return values
 
     def __contains__(self, key) -> bool:
@@ -121,8 +124,10 @@ class StrippingMeta:
         formdata = super().wrap_formdata(form, formdata)
         if formdata is None:
             return None
-        names = frozenset(field.name for field in form if _stripped(field))
-        return StrippedInput(formdata, names) if names else formdata
+        names = frozenset(field.name for field in form if stripped(field))
+        choices = frozenset(field.name for field in form
+                            if isinstance(field, SelectField) and not isinstance(field, SelectMultipleField))
+        return StrippedInput(formdata, names, choices) if names or choices else formdata
 
     def render_field(self, field, render_kw):
         # No maxlength (nor minlength): a browser silently cuts what is pasted past it. The
@@ -167,11 +172,96 @@ class BaseForm(FlaskForm):
     class Meta(StrippingMeta):
         pass
 
+    # Members of a JSON body of the wrong JSON type, by field id (set by ``from_json``).
+    json_problems: dict[str, list[str]] = {}
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return valid and not self.json_problems
+
     def flat_errors(self) -> dict[str, list[str]]:
         flat: dict[str, list[str]] = {}
         for field in self:
             _collect(field, flat)
+        for name, messages in self.json_problems.items():
+            flat.setdefault(name, messages)  # the field's own message says it better
         return flat
+
+
+class QueryForm(BaseForm):
+    """A form read from the query string (a GET: no CSRF token), built with
+    ``formdata=request.args``. A parameter that takes one value refuses two: ``?family_id=1&
+    family_id=2`` names no one family, and reading the first would hide the mistake."""
+
+    class Meta(BaseForm.Meta):
+        csrf = False
+
+    def __init__(self, formdata=None, **kwargs):
+        super().__init__(formdata=formdata, **kwargs)
+        self._sent = formdata
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if self._sent is not None and not repeats(field) and len(self._sent.getlist(field.name)) > 1:
+                field.errors = [*field.errors, f"Send {field.name} once."]
+                valid = False
+        return valid
+
+
+def repeats(field) -> bool:
+    """Whether a field takes several values (checkboxes, repeated entries)."""
+    return isinstance(field, (SelectMultipleField, FieldList))
+
+
+VERSION_MESSAGE = "Send the version you read: a whole number."
+
+
+class VersionField(HiddenField):
+    """The version of the record that was read (a whole number from 0): a change made from a
+    stale read answers 409 (the services compare it)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators or [Optional(), Regexp(r"^[0-9]+$", message=VERSION_MESSAGE)], **kwargs)
+
+
+
+class RequiredIf:
+    """Required when the field ``other`` holds one of ``values``: closing a family needs a
+    reason, other moves do not. The OpenAPI document publishes it as a condition."""
+
+    def __init__(self, other: str, values, message: str):
+        self.other, self.values, self.message = other, tuple(values), message
+
+    def __call__(self, form, field):
+        if form[self.other].data in self.values and not field.data:
+            field.errors[:] = []  # "not a valid choice" says less than why it is needed
+            raise StopValidation(self.message)
+
+
+class Above:
+    """A whole number higher than the field ``other`` (a goal's target above its baseline),
+    when both are given."""
+
+    def __init__(self, other: str, message: str):
+        self.other, self.message = other, message
+
+    def __call__(self, form, field):
+        below = form[self.other].data
+        if field.data is not None and below is not None and field.data <= below:
+            raise ValidationError(self.message)
+
+
+class Sent:
+    """The member must be sent, though it may be empty: in ``{"worker_id": null}`` the null
+    means "unallocated", while leaving ``worker_id`` out says nothing."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.raw_data:
+            raise StopValidation(self.message)
 
 
 class CreatesRecord:
@@ -298,36 +388,3 @@ class BoundedFieldList(FieldList):
     def full(self) -> bool:
         """Whether another entry would be one too many (the page then offers no "Add")."""
         return len(self.entries) >= self.max_entries
-
-
-def _flatten(value, prefix, out):
-    if value is None:
-        out.add(prefix, "")
-    elif isinstance(value, bool):
-        if value:
-            out.add(prefix, "y")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _flatten(item, f"{prefix}-{key}", out)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, dict):
-                _flatten(item, f"{prefix}-{index}", out)
-            else:
-                out.add(prefix, "" if item is None else str(item))
-    else:
-        out.add(prefix, str(value))
-
-
-def json_formdata(body: dict) -> MultiDict:
-    """``{"children": [{"first_name": "Amy"}], "concerns": ["housing"]}`` as the form data a
-    browser would post: ``children-0-first_name=Amy&concerns=housing``."""
-    out = MultiDict()
-    for key, value in body.items():
-        _flatten(value, key, out)
-    return out
-
-
-def from_json(form_class, body: dict, **kwargs):
-    """A form filled from a JSON object, without CSRF (the API authenticates by token)."""
-    return form_class(formdata=json_formdata(body), meta={"csrf": False}, **kwargs)

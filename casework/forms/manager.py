@@ -3,7 +3,7 @@ acting on flags. Choices (workers, teams) are set by the view from the services,
 also decide whether a chosen worker or team is allowed (and say why not)."""
 from __future__ import annotations
 
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from .. import limits
@@ -13,7 +13,9 @@ from .fields import (
     BaseForm,
     ChoiceField,
     MultiCheckboxField,
+    Sent,
     TextLimit,
+    VersionField,
     id_number,
     optional_id,
 )
@@ -31,7 +33,18 @@ class AllocateForm(BaseForm):
         "Reason", [InputRequired("Give the reason for the allocation."), TextLimit(REASON_LIMIT)],
         description="Kept in the family's history, for example: Wendy's caseload is full.",
     )
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
+
+
+class AllocationRequest(AllocateForm):
+    """Allocating through the API: ``worker_id`` must be sent (null leaves the family
+    unallocated), with the reason, as on the page (services.allocation.reallocate)."""
+
+    worker_id = ChoiceField(
+        "Family worker", [Sent("Choose a family worker.")], coerce=_optional_int, validate_choice=False,
+        invalid_message="Choose a family worker.",
+        description="An active worker of the team; null leaves the family unallocated.",
+    )
 
 
 class TransferForm(BaseForm):
@@ -44,7 +57,7 @@ class TransferForm(BaseForm):
         "Reason", [InputRequired("Say why the family is moving to another team."), TextLimit(REASON_LIMIT)],
         description="The receiving team's manager reads this when deciding. Do not include case notes.",
     )
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 class RepeatedForm(BaseForm):
@@ -76,6 +89,13 @@ class ReturnClosureForm(RepeatedForm):
         [InputRequired("Say why the closure is returned."), TextLimit(NOTE_LIMIT)],
         description="Say what needs to happen before the family can close.",
     )
+    version = VersionField()
+
+
+class ClosureApprovalForm(BaseForm):
+    """Approving a closure through the API: the version of the family read, if given."""
+
+    version = VersionField()
 
 
 class ResolveFlagForm(RepeatedForm):

@@ -1,7 +1,7 @@
 """Forms for the Team Around the Family: partners, consent to share, meetings and actions."""
 from __future__ import annotations
 
-from wtforms import BooleanField, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FormField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Optional
 
 from ..models import PARTNER_KINDS, SHARING_SCOPES, ActionStatus
@@ -15,6 +15,7 @@ from .fields import (
     LocalDateField,
     MultiCheckboxField,
     TextLimit,
+    VersionField,
     WholeNumberField,
     id_number,
 )
@@ -98,4 +99,4 @@ class ActionUpdateForm(BaseForm):
     status = RadioField("Status", choices={s.value: s.value.capitalize() for s in ActionStatus},
                         validators=[_required("Choose open or done.")])
     note = TextAreaField("Note (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()

@@ -2,10 +2,10 @@
 legal hold, and confirming an anonymisation by typing the family's reference."""
 from __future__ import annotations
 
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Optional
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired
 
-from .fields import REASON_LIMIT, BaseForm, MultiCheckboxField, TextLimit
+from .fields import REASON_LIMIT, BaseForm, MultiCheckboxField, TextLimit, VersionField
 
 
 class SubjectAccessForm(BaseForm):
@@ -30,11 +30,11 @@ class LegalHoldForm(BaseForm):
         description="For example: care proceedings, a complaint or a claim. While the hold is on, the "
         "record cannot be anonymised.",
     )
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 class LiftHoldForm(BaseForm):
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()
 
 
 class AnonymiseForm(BaseForm):
@@ -42,4 +42,4 @@ class AnonymiseForm(BaseForm):
         "Type the family's reference to confirm",
         [InputRequired("Type the family's reference to confirm."), TextLimit(40)],
     )
-    version = HiddenField(validators=[Optional()])
+    version = VersionField()

@@ -12,10 +12,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from ..services.clock import day_text
-from .fields import BaseForm, LocalDateField
+from .fields import LocalDateField, QueryForm
 
 MAX_YEARS = 10
 
@@ -49,19 +49,16 @@ def latest_end(start: dt.date) -> dt.date | None:
         return start.replace(year=start.year + MAX_YEARS, day=28)
 
 
-class PeriodForm(BaseForm):
-    """Read from the query string (a GET form): no CSRF token. ``whole_months``: a report whose
-    periods are whole months."""
+class PeriodForm(QueryForm):
+    """Read from the query string."""
 
-    class Meta(BaseForm.Meta):
-        csrf = False
-
-    start = LocalDateField("From", [Optional()], name="from")
-    end = LocalDateField("To", [Optional()], name="to")
-
-    def __init__(self, *args, whole_months: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.whole_months = whole_months
+    whole_months = False
+    start = LocalDateField("From", [Optional()], name="from",
+                           description="The first day (YYYY-MM-DD). Both missing: the last full calendar quarter; "
+                                       "only to: from the first day of its quarter.")
+    end = LocalDateField("To", [Optional()], name="to",
+                         description=f"The last day (YYYY-MM-DD), at most {MAX_YEARS} years on from from (422 "
+                                     "beyond). Only from: up to today.")
 
     def period(self, today: dt.date) -> tuple[dt.date, dt.date] | None:
         """The period asked for (with the defaults above), or None with the errors set."""
@@ -85,16 +82,43 @@ class PeriodForm(BaseForm):
         return start, end
 
     def _problems(self, start: dt.date, end: dt.date) -> list[tuple]:
-        problems = []
-        if self.whole_months and start.day != 1:
-            problems.append((self.start, "Start the period on the first day of a month: the counts are of whole "
-                                         f"months, for example from {day_text(start.replace(day=1))}."))
-        if self.whole_months and end != month_end(end):
-            problems.append((self.end, "End the period on the last day of a month: the counts are of whole "
-                                       f"months, for example to {day_text(month_end(end))}."))
         if start > end:
-            problems.append((self.end, "The end of the period must not be before its start."))
-        elif (latest := latest_end(start)) is not None and end > latest:
-            problems.append((self.end, f"A report covers at most {MAX_YEARS} years: end the period by "
-                                       f"{day_text(latest)}."))
-        return problems
+            return [(self.end, "The end of the period must not be before its start.")]
+        if (latest := latest_end(start)) is not None and end > latest:
+            return [(self.end, f"A report covers at most {MAX_YEARS} years: end the period by {day_text(latest)}.")]
+        return []
+
+
+class MonthStart:
+    """A date that is the first day of a month."""
+
+    pattern = "^(?!0000)[0-9]{4}-[0-9]{2}-01$"
+
+    def __call__(self, form, field):
+        if field.data is not None and field.data.day != 1:
+            raise ValidationError("Start the period on the first day of a month: the counts are of whole months, "
+                                  f"for example from {day_text(field.data.replace(day=1))}.")
+
+
+class MonthEnd:
+    """A date that is the last day of a month."""
+
+    pattern = "^(?!0000)[0-9]{4}-(?:(?:01|03|05|07|08|10|12)-31|(?:04|06|09|11)-30|02-2[89])$"
+
+    def __call__(self, form, field):
+        if field.data is not None and field.data != month_end(field.data):
+            raise ValidationError("End the period on the last day of a month: the counts are of whole months, "
+                                  f"for example to {day_text(month_end(field.data))}.")
+
+
+class MonthlyPeriodForm(PeriodForm):
+    """A period of whole months (the local-area counts: comparing periods a day apart would
+    show one family's referral)."""
+
+    whole_months = True
+    start = LocalDateField("From", [Optional(), MonthStart()], name="from",
+                           description="The first day of a month (YYYY-MM-DD). Both missing: the last full calendar "
+                                       "quarter; only to: from the first day of its quarter.")
+    end = LocalDateField("To", [Optional(), MonthEnd()], name="to",
+                         description=f"The last day of a month (YYYY-MM-DD), at most {MAX_YEARS} years on from "
+                                     "from. Only from: to the end of this month.")

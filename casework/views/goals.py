@@ -72,7 +72,6 @@ def new(family_id):
         return refused_on_closed(family)
     now = clock.current_time()
     form = GoalForm()
-    del form.status
     del form.version
     if request.method == "GET":
         form.start_date.data = clock.local_date(now)
@@ -188,7 +187,6 @@ def edit(goal_id):
     if request.method == "GET" and goal.family.is_closed:
         return refused_on_closed(goal.family)
     form = GoalForm(obj=goal) if request.method == "GET" else GoalForm()
-    del form.status
     del form.submission_key  # editing creates nothing
     if request.method == "GET":
         return _render_edit(form, goal)

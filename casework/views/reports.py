@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ..downloads import csv_download
 from ..extensions import db
 from ..forms.fields import id_number
-from ..forms.reports import PeriodForm, whole_months
+from ..forms.reports import MonthlyPeriodForm, PeriodForm, whole_months
 from ..models import CLOSURE_REASONS, CONCERNS, PHASE_LABELS, Role, Team
 from ..services import charts, clock, disclosure, outcome_measures
 from ..services import goals as goals_service
@@ -63,8 +63,8 @@ def _team_context(actor, team) -> dict:
     return {"teams": teams, "team_id": team.id if team is not None else None, "scope": _scope_name(actor, team)}
 
 
-def _period(whole_months: bool = False):
-    form = PeriodForm(formdata=request.args, whole_months=whole_months)
+def _period(form_class=PeriodForm):
+    form = form_class(formdata=request.args)
     period = form.period(clock.local_date(clock.current_time()))
     return form, period
 
@@ -330,7 +330,7 @@ def _local_area_report(published: bool = False):
     the period is not valid): what the page and its CSV (``published``) share."""
     actor = current_actor()
     team = _team(actor)
-    form, period = _period(whole_months=True)
+    form, period = _period(MonthlyPeriodForm)
     report = None
     if period is not None:
         report = reports_service.local_area(db.session, actor, *period, team_id=team.id if team else None,

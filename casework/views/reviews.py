@@ -31,10 +31,6 @@ PROPOSED_MESSAGE = "Closure proposed: waiting for your manager's approval."
 
 def _review_form() -> ReviewForm:
     form = ReviewForm()
-    form.reason.choices = [("", "Choose a reason")] + [
-        (code, CLOSURE_REASONS[code]) for code in reviews_service.CLOSE_REASONS
-    ]
-    form.reason.label.text = "Reason for closing (only when the decision is to close)"
     form.attendees.description = "For example: Dana (mum), Wendy (family worker), Ms Khan (school)."
     return form
 

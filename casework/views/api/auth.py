@@ -4,11 +4,11 @@ from flask import g, jsonify, request
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
-from ...forms.accounts import ChangePasswordForm, LoginForm
+from ...forms.accounts import ChangePasswordForm, TokenForm
 from ...services import accounts, signin, totp
 from ...services.errors import Forbidden, ValidationFailed
 from . import bp, schemas
-from .core import VALUE, Unauthorised, api_now, api_user, body_text, check_form, created, read_body
+from .core import Unauthorised, api_now, api_user, check_form, created, read_body
 
 TOTP_CODE_NEEDED = ("This account uses two-step sign-in: send the current 6-digit code from its "
                     "authenticator app in totp_code.")
@@ -18,14 +18,13 @@ ENROLMENT_NEEDED = ("Administrators must set up two-step sign-in before using ca
 
 @bp.post("/tokens")
 def create_token():
-    body = read_body({"email": VALUE, "password": VALUE, "totp_code": VALUE})
-    form = check_form(from_json(LoginForm, body))
+    form = check_form(from_json(TokenForm, read_body(TokenForm)))
     begin_write()
     try:
         # The same throttling and audit as the sign-in page: 429 while locked.
         user = signin.sign_in(db.session, form.email.data, form.password.data, request.remote_addr, api_now())
         if user.totp_secret:
-            code = body_text(body, "totp_code")
+            code = form.totp_code.data
             if not code:
                 db.session.commit()  # the password step is audited; a missing code is no failure
                 raise Unauthorised(TOTP_CODE_NEEDED, {"totp_code": [TOTP_CODE_NEEDED]})
@@ -66,7 +65,7 @@ def change_password():
     The current password is throttled as at sign-in: the fifth wrong one in 15 minutes answers
     429 and ends every session and token of the caller, this one too."""
     user = api_user()
-    form = check_form(from_json(ChangePasswordForm, read_body({"current_password": VALUE, "new_password": VALUE})))
+    form = check_form(from_json(ChangePasswordForm, read_body(ChangePasswordForm)))
     begin_write()  # a wrong current password is counted (and may end every session)
     try:
         signin.check_current_password(db.session, user, form.current_password.data, request.remote_addr, api_now())

@@ -5,8 +5,8 @@ Errors always answer ``{"error": "message", "fields": {...}}``. Services raise
 ``ServiceError`` subclasses (422, 404, 403, 409); this module adds 400 and 401 beside them."""
 from __future__ import annotations
 
+import datetime as dt
 import json
-import re
 
 from flask import g, jsonify, request
 from sqlalchemy.orm.exc import StaleDataError
@@ -16,10 +16,10 @@ from werkzeug.routing import RequestRedirect
 from ... import partner_gate
 from ...database import end_read
 from ...extensions import db
-from ...forms.fields import NOTE_LIMIT, bounded_id, too_long
+from ...forms.fields import VERSION_MESSAGE
+from ...forms.json_body import BOOLEAN, ENTRIES, INTEGER, INTEGERS, STRING, STRINGS, api_fields, json_kind
 from ...services import accounts, audit, totp
 from ...services.clock import current_time
-from ...services.corrections import NOTE_MESSAGE
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
 from . import bp
@@ -173,7 +173,7 @@ def _register_http_handlers():
 _register_http_handlers()
 
 
-# --- the request body -------------------------------------------------------------------------
+# --- the request body and the query string ---------------------------------------------------
 
 VALUE = "value"  # a JSON string, number, boolean or null
 LIST = "list"  # a JSON array of values (null counts as an empty array)
@@ -185,6 +185,7 @@ _EXPECTED = {
     LIST: "Expected an array of values.",
     OBJECTS: "Expected an array of objects.",
 }
+_SHAPES = {STRING: VALUE, INTEGER: VALUE, BOOLEAN: VALUE, STRINGS: LIST, INTEGERS: LIST, ENTRIES: OBJECTS}
 
 
 def _fits(value, kind) -> bool:
@@ -202,36 +203,69 @@ def _fits(value, kind) -> bool:
     raise ValueError(kind)
 
 
-def read_body(spec: dict[str, str], *, optional: bool = False) -> dict:
-    """The JSON object sent, limited to the members ``spec`` names, each checked to be of the
-    JSON kind it names (else 400). Members not in ``spec`` are ignored. With ``optional``, an
-    empty body reads as ``{}``."""
+def body_members(form_class) -> dict[str, tuple[str, frozenset | None]]:
+    """The members a body read through ``form_class`` may carry: the JSON shape of each, and
+    for a list of entries the members an entry may carry. The form's fields, but not the page's
+    own."""
+    members = {}
+    for field in api_fields(form_class(formdata=None, meta={"csrf": False})):
+        kind = json_kind(field)
+        entry = field.unbound_field.args[0](formdata=None) if kind == ENTRIES else None
+        members[field.name] = (_SHAPES[kind], frozenset(f.name for f in entry) if entry else None)
+    return members
+
+
+def _picked(body: dict, members: dict) -> dict:
+    """The members of ``body`` that the request reads (of each entry too); others are ignored,
+    so that an edit may echo the record it read."""
+    picked = {}
+    for name, (_shape, entry) in members.items():
+        if name not in body:
+            continue
+        value = body[name]
+        if entry is not None and isinstance(value, list):
+            value = [{k: v for k, v in item.items() if k in entry} if isinstance(item, dict) else item
+                     for item in value]
+        picked[name] = value
+    return picked
+
+
+def read_body(form_class, *also: str, optional: bool = False) -> dict:
+    """The members of the JSON object sent that ``form_class`` reads (and ``also``), each
+    checked to be of the JSON shape its field takes (else 400): an object, a list or a value.
+    Other members are ignored. With ``optional``, an empty body reads as ``{}``."""
+    members = {**body_members(form_class), **{name: (VALUE, None) for name in also}}
     raw = request.get_data(cache=True)
     if optional and not raw.strip():
         return {}
     try:
         body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise MalformedBody("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise MalformedBody("The request body must be a JSON object.")
+    picked = _picked(body, members)
+    try:
         # "\ud800" (half a character) is valid JSON but no text that a database can store.
-        text = json.dumps(body, ensure_ascii=False)
+        text = json.dumps(picked, ensure_ascii=False)
         text.encode("utf-8")
     except (ValueError, RecursionError):
         raise MalformedBody("The request body is not valid JSON.") from None
     if "\\u0000" in text:  # nor is a NUL character (PostgreSQL refuses it in text)
         raise MalformedBody("The request body contains a NUL character, which is not text.")
-    if not isinstance(body, dict):
-        raise MalformedBody("The request body must be a JSON object.")
-    problems = {
-        name: [_EXPECTED[kind]]
-        for name, kind in spec.items()
-        if name in body and not _fits(body[name], kind)
-    }
+    problems = {name: [_EXPECTED[shape]] for name, (shape, _entry) in members.items()
+                if name in picked and not _fits(picked[name], shape)}
     if problems:
         raise MalformedBody("Some values in the request body have the wrong type.", problems)
-    picked = {name: body[name] for name in spec if name in body}
-    for name, kind in spec.items():
-        if kind in (LIST, OBJECTS) and name in picked and picked[name] is None:
+    for name, (shape, _entry) in members.items():
+        if shape in (LIST, OBJECTS) and name in picked and picked[name] is None:
             picked[name] = []
     return picked
+
+
+def read_query(form_class):
+    """The query string read through ``form_class``, or a 422 naming every parameter refused."""
+    return check_form(form_class(formdata=request.args))
 
 
 def check_form(form):
@@ -249,83 +283,19 @@ def summary_message(fields: dict[str, list[str]]) -> str:
     return "Check the details sent; each problem is listed in fields."
 
 
+def as_sent(values: dict) -> dict:
+    """A record's values as a client sends them (a day as YYYY-MM-DD), for a body to be merged
+    into and the whole read through the record's form."""
+    return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in values.items()}
+
+
 def read_version(body: dict) -> int | None:
-    """The optional ``version`` the caller read, as an int (422 when it is not a number)."""
+    """The optional ``version`` the caller read (422 when it is not a whole number from 0)."""
     value = body.get("version")
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        value = None
-    elif isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    elif isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or value < 0:
-        message = "Send the version you read: a whole number."
-        raise ValidationFailed(message, {"version": [message]})
-    return value
-
-
-def body_text(body: dict, name: str, *, limit: int | None = None) -> str:
-    """A text member of the body, stripped ("" when absent or null). A number or boolean is
-    read as its text, as the forms read it. Longer than ``limit``: 422 naming it (never cut)."""
-    value = body.get(name)
     if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value).strip()
-    if limit is not None and len(text) > limit:
-        message = too_long(name.replace("_", " ").capitalize(), limit, len(text))
-        raise ValidationFailed(message, {name: [message]})
-    return text
-
-
-def read_correction(form, body: dict, sent: dict) -> tuple[dict, str]:
-    """A correction's changes (the fields ``sent``, as ``form`` read them with the rest of the
-    record) and its note; or a 422 naming every problem at once, the missing note among them."""
-    problems = {} if form.validate() else form.flat_errors()
-    note = body_text(body, "correction_note", limit=NOTE_LIMIT)
-    if not note:
-        problems["correction_note"] = [NOTE_MESSAGE]
-    if problems:
-        raise ValidationFailed(summary_message(problems), problems)
-    return {name: getattr(form, name).data for name in sent}, note
-
-
-def body_id(body: dict, name: str, message: str, *, required: bool = True) -> int | None:
-    """An id member of the body (a whole number, or its digits as a string). Absent, null or
-    empty reads as None unless ``required``; anything else that is not an id answers 422."""
-    value = body.get(name)
-    if isinstance(value, str) and value.strip() == "":
-        value = None
-    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
-        value = int(value.strip())
-    elif isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if value is None and not required:
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationFailed(message, {name: [message]})
-    return bounded_id(value)
-
-
-# --- the query string -------------------------------------------------------------------------
-
-
-def query_int(name: str, default: int | None, *, minimum: int, maximum: int | None = None,
-              message: str) -> int | None:
-    """An integer query parameter, or a 422 with ``message``."""
-    raw = request.args.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    raw = raw.strip()
-    try:
-        value = int(raw, 10)
-    except ValueError:
-        raise ValidationFailed(message, {name: [message]}) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValidationFailed(message, {name: [message]})
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationFailed(VERSION_MESSAGE, {"version": [VERSION_MESSAGE]})
     return value
 
 

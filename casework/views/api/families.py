@@ -1,7 +1,7 @@
 """Families: the caseload list, referrals, the family record, its edits and phase moves."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -9,8 +9,8 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.case import FamilyEditForm, PhaseMoveForm, ReferralForm
-from ...forms.fields import MAX_ID, bounded_id
-from ...models import PHASE_ORDER, Family, PhaseMove
+from ...forms.queries import FamilyListQuery
+from ...models import Family, PhaseMove
 from ...services import audit
 from ...services import closures as closure_service
 from ...services import families as family_service
@@ -20,47 +20,30 @@ from ...services import phases as phase_service
 from ...services import referrals as referral_service
 from ...services.editing import check_version, ensure_open
 from ...services.errors import ValidationFailed
+from ...services.family_filters import FamilyFilters
 from ...services.review_schedule import next_review_due
 from ...services.scope import get_family
 from . import bp, schemas
 from . import partners as partner_views
 from .core import (
-    LIST,
-    OBJECTS,
-    VALUE,
     api_now,
     api_user,
     case_user,
     check_form,
     created,
-    query_int,
     read_body,
+    read_query,
     read_version,
     summary_message,
 )
 
-DETAILS_SPEC = {
-    "household_name": VALUE,
-    "postcode": VALUE,
-    "referral_date": VALUE,
-    "referral_source": VALUE,
-    "external_reference": VALUE,
-    "opened_on": VALUE,
-    "concerns": LIST,
-    "consent_recorded_on": VALUE,
-    "worker_id": VALUE,
-}
-REFERRAL_SPEC = {**DETAILS_SPEC, "previous_family_id": VALUE, "children": OBJECTS, "carers": OBJECTS}
-EDIT_SPEC = {**DETAILS_SPEC, "version": VALUE, "phase": VALUE}
 EDITABLE = family_service.EDITABLE_FIELDS + ("worker_id",)
-PHASE_SPEC = {"phase": VALUE, "date": VALUE, "note": VALUE, "reason": VALUE, "version": VALUE}
 
-PER_PAGE_DEFAULT, PER_PAGE_MAX = 50, 200
 # Any page past this is past the end of every caseload; capping it keeps OFFSET in range.
 PAGE_CAP = 10**9
 
 
-def family_payload(family: Family) -> dict:
+def family_payload(family: Family, *, pending_approval: bool = False) -> dict:
     """The whole family record: its goals with their ratings, the pending closure with its
     proposer, and the open flags, in a fixed number of queries."""
     goals = goal_service.family_goals(db.session, family)
@@ -71,6 +54,7 @@ def family_payload(family: Family) -> dict:
         next_review_due(db.session, family, api_now()),
         proposal,
         flag_service.open_flags_of(db.session, [family.id])[family.id],
+        pending_approval=pending_approval,
     )
 
 
@@ -84,37 +68,21 @@ def list_families():
     if api_user().is_partner:
         return partner_views.shared_families()
     user = case_user()
-    phase = (request.args.get("phase") or "").strip() or None
-    open_only = phase == "open"
-    if open_only:
-        phase = None
-    elif phase is not None and phase not in PHASE_ORDER:
-        message = "Choose a phase: " + ", ".join(PHASE_ORDER + ("open",)) + "."
-        raise ValidationFailed(message, {"phase": [message]})
-    worker_id = query_int(
-        "worker_id", None, minimum=1, maximum=MAX_ID, message="worker_id must be a user id."
-    )
-    page = query_int("page", 1, minimum=1, message="page must be a whole number from 1.")
-    per_page = query_int(
-        "per_page", PER_PAGE_DEFAULT, minimum=1, maximum=PER_PAGE_MAX,
-        message=f"per_page must be a whole number from 1 to {PER_PAGE_MAX}.",
-    )
+    query = read_query(FamilyListQuery)
+    phase, worker_id = query.phase.data or None, query.worker_id.data
+    filters = FamilyFilters(phase=None if phase == "open" else phase, open_only=phase == "open",
+                            worker_id=worker_id or None, unallocated=worker_id == 0, q=query.q.data)
     summaries, total = family_service.list_families(
         db.session,
         user,
         api_now(),
-        phase=phase,
-        worker_id=worker_id,
-        q=request.args.get("q"),
-        open_only=open_only,
-        page=min(page, PAGE_CAP),
-        per_page=per_page,
+        filters=filters,
+        page=min(query.page.data or 1, PAGE_CAP),
+        per_page=query.per_page.data or query.per_page.default,
     )
     _load_for_summaries([s.family for s in summaries])
     flags = flag_service.open_flags_of(db.session, [s.family.id for s in summaries])
-    return jsonify(
-        items=[schemas.family_summary(s, flags[s.family.id]) for s in summaries], total=total
-    )
+    return jsonify(schemas.family_list(summaries, flags, total))
 
 
 def _load_for_summaries(families: list[Family]) -> None:
@@ -134,7 +102,7 @@ def _load_for_summaries(families: list[Family]) -> None:
 @bp.post("/families")
 def create_family():
     user = case_user()
-    body = read_body(REFERRAL_SPEC)
+    body = read_body(ReferralForm)
     form = from_json(ReferralForm, body)
     if not body.get("children"):
         # The form shows one empty child to fill in; the API says what is missing instead.
@@ -144,8 +112,8 @@ def create_family():
         raise ValidationFailed(summary_message(errors), errors)
     check_form(form)
     data = form.details()
-    data["worker_id"] = bounded_id(form.worker_id.data)
-    data["previous_family_id"] = bounded_id(form.previous_family_id.data)
+    data["worker_id"] = form.worker_id.data
+    data["previous_family_id"] = form.previous_family_id.data
     data["children"] = [
         referral_service.ReferralPerson(**entry.data) for entry in form.children.entries
     ]
@@ -187,7 +155,7 @@ def _current_details(family: Family) -> dict:
 @bp.patch("/families/<int:family_id>")
 def update_family(family_id: int):
     user = case_user()
-    body = read_body(EDIT_SPEC)
+    body = read_body(FamilyEditForm, "phase")
     family = family_in_scope(family_id)
     version = read_version(body)
     check_version(family, version)
@@ -197,12 +165,7 @@ def update_family(family_id: int):
         raise ValidationFailed(message, {"phase": [message]})
     merged = {**_current_details(family), **{k: v for k, v in body.items() if k in EDITABLE}}
     form = check_form(from_json(FamilyEditForm, merged))
-    if "opened_on" in body and form.opened_on.data is None:
-        message = "Enter the date the family was opened."
-        raise ValidationFailed(message, {"opened_on": [message]})
     changes = {name: getattr(form, name).data for name in EDITABLE if name in body}
-    if "worker_id" in changes:
-        changes["worker_id"] = bounded_id(changes["worker_id"])
     changes["version"] = version
     begin_write()
     family_service.update_family(db.session, user, family, changes, api_now())
@@ -213,7 +176,7 @@ def update_family(family_id: int):
 @bp.post("/families/<int:family_id>/phase")
 def move_phase(family_id: int):
     user = case_user()
-    body = read_body(PHASE_SPEC)
+    body = read_body(PhaseMoveForm)
     family = family_in_scope(family_id)
     version = read_version(body)
     check_version(family, version)
@@ -235,5 +198,5 @@ def move_phase(family_id: int):
     if not isinstance(result, PhaseMove):
         # A worker's closing that waits for a manager's approval (when approval is switched
         # on): the family stays open until then.
-        return jsonify({"pending_approval": True, **family_payload(family)}), 202
+        return jsonify(family_payload(family, pending_approval=True)), 202
     return jsonify(family_payload(family))

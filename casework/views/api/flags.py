@@ -2,31 +2,26 @@
 manager acknowledging one, a manager resolving one with a note."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
 from ...database import begin_write
 from ...extensions import db
-from ...forms.fields import MAX_ID, NOTE_LIMIT
+from ...forms import from_json
+from ...forms.manager import ResolveFlagForm
+from ...forms.queries import FlagListQuery
 from ...services import flags as flag_service
-from ...services.errors import Forbidden, ValidationFailed
+from ...services.errors import Forbidden
 from . import bp, schemas
-from .core import VALUE, api_now, body_text, case_user, query_int, read_body
-
-STATUSES = ("open", "resolved")
+from .core import api_now, case_user, check_form, read_body, read_query
 
 
 @bp.get("/flags")
 def list_flags():
     user = case_user()
-    status = (request.args.get("status") or "").strip() or None
-    if status is not None and status not in STATUSES:
-        message = "Choose a status: open or resolved."
-        raise ValidationFailed(message, {"status": [message]})
-    family_id = query_int(
-        "family_id", None, minimum=1, maximum=MAX_ID, message="family_id must be a family's id."
-    )
-    flags = flag_service.list_flags(db.session, user, status=status, family_id=family_id)
-    return jsonify(items=[schemas.flag(f) for f in flags])
+    query = read_query(FlagListQuery)
+    flags = flag_service.list_flags(db.session, user, status=query.status.data or None,
+                                    family_id=query.family_id.data)
+    return jsonify(schemas.flag_list(flags))
 
 
 @bp.post("/flags/<int:flag_id>/acknowledge")
@@ -45,8 +40,8 @@ def resolve_flag(flag_id: int):
     flag = flag_service.get_flag(db.session, user, flag_id)
     if not user.is_manager:
         raise Forbidden("Only a manager can resolve a flag.")
-    body = read_body({"note": VALUE}, optional=True)
+    form = check_form(from_json(ResolveFlagForm, read_body(ResolveFlagForm, optional=True)))
     begin_write()
-    flag_service.resolve(db.session, user, flag, body_text(body, "note", limit=NOTE_LIMIT), api_now())
+    flag_service.resolve(db.session, user, flag, form.note.data, api_now())
     db.session.commit()
     return jsonify(schemas.flag(flag))

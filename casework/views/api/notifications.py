@@ -1,30 +1,24 @@
 """The caller's own notifications (admins have them too)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
 from ...database import begin_write
 from ...extensions import db
+from ...forms.queries import NotificationQuery
 from ...services import notifications as notification_service
-from ...services.errors import ValidationFailed
 from . import bp, schemas
-from .core import api_now, api_user
+from .core import api_now, api_user, read_query
 
-TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
+UNREAD_ONLY = ("1", "true", "yes")
 
 
 @bp.get("/notifications")
 def list_notifications():
     user = api_user()
-    unread = (request.args.get("unread") or "").strip().lower()
-    if unread not in TRUE + FALSE:
-        message = "unread must be 1 (only unread notifications) or 0."
-        raise ValidationFailed(message, {"unread": [message]})
-    items = notification_service.notifications_for(db.session, user, unread_only=unread in TRUE)
-    return jsonify(
-        items=[schemas.notification(n) for n in items],
-        unread_count=notification_service.unread_count(db.session, user),
-    )
+    unread = read_query(NotificationQuery).unread.data
+    items = notification_service.notifications_for(db.session, user, unread_only=unread in UNREAD_ONLY)
+    return jsonify(schemas.notification_list(items, notification_service.unread_count(db.session, user)))
 
 
 @bp.post("/notifications/<int:notification_id>/read")

@@ -1,5 +1,6 @@
-"""The JSON shapes of the Team Around the Family: partners, consents, meetings and actions, the
-sharing log, and a family as a partner sees it. Like ``schemas``, these never query."""
+"""The JSON answers of the Team Around the Family, built through their models
+(views/api/spec/partners.py): partners, consents, meetings and actions, the sharing log, a
+family as a partner sees it, and the handoff. Like ``schemas``, these never query."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,116 +10,130 @@ from ...services.consent import consent_status
 from ...services.handoff import Handoff
 from ...services.partners import Access
 from . import schemas
-from .schemas import date, instant, person
+from .spec import partners as tac
+from .spec import records as rec
+
+
+def _partner(value: Partner) -> tac.Partner:
+    return tac.Partner.model_validate(value)
 
 
 def partner(value: Partner) -> dict:
-    return {"id": value.id, "family_id": value.family_id, "agency": value.agency, "kind": value.kind,
-            "contact_name": value.contact_name, "email": value.email, "phone": value.phone, "lead": value.lead}
+    return _partner(value).dump()
+
+
+def partner_list(partners: list[Partner]) -> dict:
+    return tac.PartnerList(items=[_partner(p) for p in partners]).dump()
+
+
+def _consent(value: Consent, now: dt.datetime) -> tac.Consent:
+    return tac.Consent(
+        id=value.id, family_id=value.family_id, given_by=value.given_by, relationship=value.relationship_to_family,
+        given_on=value.given_on, partner_ids=[p.id for p in value.partners], scope=list(value.scope),
+        expires_on=value.expires_on, child_view=value.child_view, withdrawn_on=value.withdrawn_on,
+        withdrawal_note=value.withdrawal_note, status=consent_status(value, now).value, version=value.version,
+    )
 
 
 def consent(value: Consent, now: dt.datetime) -> dict:
-    return {
-        "id": value.id,
-        "family_id": value.family_id,
-        "given_by": value.given_by,
-        "relationship": value.relationship_to_family,
-        "given_on": date(value.given_on),
-        "partner_ids": [p.id for p in value.partners],
-        "scope": list(value.scope),
-        "expires_on": date(value.expires_on),
-        "child_view": value.child_view,
-        "withdrawn_on": date(value.withdrawn_on),
-        "withdrawal_note": value.withdrawal_note,
-        "status": consent_status(value, now).value,
-        "version": value.version,
-    }
+    return _consent(value, now).dump()
 
 
-def owner(value: MeetingAction) -> dict | None:
+def consent_list(consents: list[Consent], now: dt.datetime) -> dict:
+    return tac.ConsentList(items=[_consent(c, now) for c in consents]).dump()
+
+
+def _owner(value: MeetingAction, *, contacts: bool) -> tac.Owner | None:
+    """Who owns the action; without ``contacts`` (for a partner) another partner is named by
+    agency only."""
     if value.owner_partner is not None:
-        return {"partner_id": value.owner_partner.id, "user_id": None, "name": value.owner_partner.contact_name,
-                "agency": value.owner_partner.agency}
+        return tac.Owner(partner_id=value.owner_partner.id, user_id=None, agency=value.owner_partner.agency,
+                         name=value.owner_partner.contact_name if contacts else None)
     if value.owner_user is not None:
-        return {"partner_id": None, "user_id": value.owner_user.id, "name": value.owner_user.name, "agency": None}
+        return tac.Owner(partner_id=None, user_id=value.owner_user.id, name=value.owner_user.name, agency=None)
     return None
 
 
+def _action(value: MeetingAction, *, contacts: bool = True) -> tac.Action:
+    return tac.Action(
+        id=value.id, meeting_id=value.meeting_id, family_id=value.family_id, owner=_owner(value, contacts=contacts),
+        owner_partner_id=value.owner_partner_id, owner_user_id=value.owner_user_id, action=value.action,
+        due_on=value.due_on, status=value.status, note=value.note, done_on=value.done_on, version=value.version,
+    )
+
+
 def action(value: MeetingAction, *, contacts: bool = True) -> dict:
-    """An action; without ``contacts`` (for a partner) another partner owning it is named by
-    agency only."""
-    who = owner(value)
-    if who is not None and not contacts and who["partner_id"] is not None:
-        who = {**who, "name": None}
-    return {"id": value.id, "meeting_id": value.meeting_id, "family_id": value.family_id, "owner": who,
-            "owner_partner_id": value.owner_partner_id, "owner_user_id": value.owner_user_id,
-            "action": value.action, "due_on": date(value.due_on), "status": value.status, "note": value.note,
-            "done_on": date(value.done_on), "version": value.version}
+    return _action(value, contacts=contacts).dump()
 
 
-def meeting(value: Meeting, *, contacts: bool = True) -> dict:
-    return {
-        "id": value.id,
-        "family_id": value.family_id,
-        "held_on": date(value.held_on),
-        "attendee_partner_ids": [p.id for p in value.attendees],
-        "attendees": [{"id": p.id, "agency": p.agency, "kind": p.kind} for p in value.attendees],
-        "family_attended": value.family_attended,
-        "notes": value.notes,
-        "actions": [action(a, contacts=contacts) for a in value.actions],
-        "version": value.version,
-    }
+def _meeting(value: Meeting, *, contacts: bool = True) -> tac.Meeting:
+    return tac.Meeting(
+        id=value.id, family_id=value.family_id, held_on=value.held_on,
+        attendee_partner_ids=[p.id for p in value.attendees], attendees=value.attendees,
+        family_attended=value.family_attended, notes=value.notes,
+        actions=[_action(a, contacts=contacts) for a in value.actions], version=value.version,
+    )
 
 
-def sharing_entry(value: SharingLogEntry) -> dict:
-    return {"at": instant(value.at), "partner_id": value.partner_id, "user": person(value.user),
-            "what": value.what, "consent_id": value.consent_id}
+def meeting(value: Meeting) -> dict:
+    return _meeting(value).dump()
 
 
-def shared_goal(value: Goal) -> dict:
+def meeting_list(meetings: list[Meeting]) -> dict:
+    return tac.MeetingList(items=[_meeting(m) for m in meetings]).dump()
+
+
+def sharing_log(entries: list[SharingLogEntry]) -> dict:
+    return tac.SharingLog(items=entries).dump()
+
+
+def _shared_goal(value: Goal) -> tac.SharedGoal:
     latest = value.latest_rating
-    return {"id": value.id, "title": value.title, "area": value.area,
-            "latest_rating": latest.rating if latest else None, "next_step": value.next_step}
+    return tac.SharedGoal(id=value.id, title=value.title, area=value.area,
+                          latest_rating=latest.rating if latest else None, next_step=value.next_step)
+
+
+def _shared_family(value: Family, access: Access, goals: list[Goal] | None = None,
+                   meetings: list[Meeting] | None = None) -> tac.SharedFamily:
+    return tac.SharedFamily(
+        id=value.id, reference=value.reference, household_name=value.household_name, children=value.children,
+        worker=value.worker, shared=sorted(access.scope),
+        goals=None if goals is None else [_shared_goal(g) for g in goals],
+        meetings=None if meetings is None else [_meeting(m, contacts=False) for m in meetings],
+    )
 
 
 def shared_family(value: Family, access: Access, goals: list[Goal] | None = None,
                   meetings: list[Meeting] | None = None) -> dict:
     """A family as a partner sees it: only what the family's consent covers."""
-    shared = {
-        "id": value.id,
-        "reference": value.reference,
-        "household_name": value.household_name,
-        "children": [{"id": c.id, "first_name": c.first_name} for c in value.children],
-        "worker": {"name": value.worker.name} if value.worker else None,
-        "shared": sorted(access.scope),
-    }
-    if goals is not None:
-        shared["goals"] = [shared_goal(g) for g in goals]
-    if meetings is not None:
-        shared["meetings"] = [meeting(m, contacts=False) for m in meetings]
-    return shared
+    return _shared_family(value, access, goals, meetings).dump()
+
+
+def shared_family_list(found: list[tuple[Family, Access]]) -> dict:
+    items = [_shared_family(family, access) for family, access in found]
+    return tac.SharedFamilyList(items=items, total=len(items)).dump()
 
 
 def handoff(value: Handoff, now: dt.datetime) -> dict:
     """The step-up package. ``voices`` is empty until the child's voice is recorded."""
     family = value.family
     assessment = value.latest_assessment
-    return {
-        "family": {"id": family.id, "reference": family.reference, "household_name": family.household_name,
-                   "postcode": family.postcode, "phase": family.phase, "opened_on": date(family.opened_on),
-                   "closed_on": date(family.closed_on), "closure_reason": family.closure_reason,
-                   "referral_source": family.referral_source, "external_reference": family.external_reference,
-                   "worker": person(family.worker), "carers": [schemas.carer(c) for c in family.carers]},
-        "children": [schemas.child(c) for c in family.children],
-        "concerns": family.concerns,
-        "chronology": [schemas.chronology_entry(e) for e in value.chronology],
-        "goals": [schemas.goal(g) for g in value.goals],
-        "latest_assessment": None if assessment is None else {
-            "id": assessment.id, "framework": assessment.framework, "stage": assessment.stage,
-            "date": date(assessment.date), "child_id": assessment.child_id,
-            "scores": {s.domain: s.score for s in assessment.scores}},
-        "voices": [],
-        "open_flags": [schemas.flag(f) for f in value.open_flags],
-        "partners": [partner(p) for p in value.partners],
-        "consents": [consent(c, now) for c in value.consents],
-    }
+    return tac.Handoff(
+        family=tac.HandoffFamily(
+            id=family.id, reference=family.reference, household_name=family.household_name,
+            postcode=family.postcode, phase=family.phase, opened_on=family.opened_on, closed_on=family.closed_on,
+            closure_reason=family.closure_reason, referral_source=family.referral_source,
+            external_reference=family.external_reference, worker=family.worker,
+            carers=[schemas.carer_model(c) for c in family.carers]),
+        children=family.children,
+        concerns=family.concerns,
+        chronology=[rec.ChronologyEntry.model_validate(e) for e in value.chronology],
+        goals=[schemas.goal_model(g) for g in value.goals],
+        latest_assessment=None if assessment is None else tac.HandoffAssessment(
+            id=assessment.id, framework=assessment.framework, stage=assessment.stage, date=assessment.date,
+            child_id=assessment.child_id, scores={s.domain: s.score for s in assessment.scores}),
+        voices=[],
+        open_flags=value.open_flags,
+        partners=[_partner(p) for p in value.partners],
+        consents=[_consent(c, now) for c in value.consents],
+    ).dump()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
+from ...forms.json_body import api_fields
 from ...forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
 from ...models import Consent, Family, Goal, GoalStatus
 from ...services import consent as consent_service
@@ -20,15 +21,12 @@ from ...services.errors import NotFound
 from ...services.scope import get_family, record_in_scope
 from . import bp
 from . import partner_schemas as shapes
-from .core import LIST, OBJECTS, VALUE, api_now, api_user, case_user, check_form, created, read_body, read_version
+from .core import api_now, api_user, case_user, check_form, created, read_body, read_version
 
-PARTNER_SPEC = {"agency": VALUE, "kind": VALUE, "contact_name": VALUE, "email": VALUE, "phone": VALUE, "lead": VALUE}
-CONSENT_SPEC = {"given_by": VALUE, "relationship": VALUE, "given_on": VALUE, "partner_ids": LIST, "scope": LIST,
-                "expires_on": VALUE, "child_view": VALUE}
-WITHDRAW_SPEC = {"date": VALUE, "note": VALUE}
-MEETING_SPEC = {"held_on": VALUE, "attendee_partner_ids": LIST, "family_attended": VALUE, "notes": VALUE,
-                "actions": OBJECTS}
-ACTION_SPEC = {"status": VALUE, "note": VALUE, "version": VALUE}
+
+def _data(form) -> dict:
+    """What the service reads from a form: its fields that a JSON body carries."""
+    return {field.name: field.data for field in api_fields(form)}
 
 
 def _family(family_id: int) -> Family:
@@ -41,17 +39,17 @@ def _family(family_id: int) -> Family:
 @bp.get("/families/<int:family_id>/partners")
 def list_partners(family_id: int):
     family = _family(family_id)
-    return jsonify(items=[shapes.partner(p) for p in partner_service.family_partners(db.session, family)])
+    return jsonify(shapes.partner_list(partner_service.family_partners(db.session, family)))
 
 
 @bp.post("/families/<int:family_id>/partners")
 def add_partner(family_id: int):
-    body = read_body(PARTNER_SPEC)
+    body = read_body(PartnerForm)
     family = _family(family_id)
     ensure_open(family)
     form = check_form(from_json(PartnerForm, body))
     begin_write()
-    partner = partner_service.add_partner(db.session, family, {name: getattr(form, name).data for name in PARTNER_SPEC})
+    partner = partner_service.add_partner(db.session, family, _data(form))
     db.session.commit()
     return created(shapes.partner(partner))
 
@@ -60,25 +58,25 @@ def add_partner(family_id: int):
 def list_consents(family_id: int):
     family = _family(family_id)
     consents = consent_service.family_consents(db.session, family)
-    return jsonify(items=[shapes.consent(c, api_now()) for c in consents])
+    return jsonify(shapes.consent_list(consents, api_now()))
 
 
 @bp.post("/families/<int:family_id>/consents")
 def record_consent(family_id: int):
-    body = read_body(CONSENT_SPEC)
+    body = read_body(ConsentForm)
     family = _family(family_id)
     ensure_open(family)
     form = check_form(from_json(ConsentForm, body, partners=partner_service.family_partners(db.session, family)))
     begin_write()
     consent = consent_service.record_consent(
-        db.session, case_user(), family, {name: getattr(form, name).data for name in CONSENT_SPEC}, api_now())
+        db.session, case_user(), family, _data(form), api_now())
     db.session.commit()
     return created(shapes.consent(consent, api_now()))
 
 
 @bp.post("/consents/<int:consent_id>/withdraw")
 def withdraw_consent(consent_id: int):
-    body = read_body(WITHDRAW_SPEC)
+    body = read_body(WithdrawConsentForm)
     consent = record_in_scope(db.session, case_user(), Consent, consent_id, "Consent")
     form = check_form(from_json(WithdrawConsentForm, body))
     begin_write()
@@ -93,12 +91,12 @@ def withdraw_consent(consent_id: int):
 @bp.get("/families/<int:family_id>/meetings")
 def list_meetings(family_id: int):
     family = _family(family_id)
-    return jsonify(items=[shapes.meeting(m) for m in meeting_service.family_meetings(db.session, family.id)])
+    return jsonify(shapes.meeting_list(meeting_service.family_meetings(db.session, family.id)))
 
 
 @bp.post("/families/<int:family_id>/meetings")
 def record_meeting(family_id: int):
-    body = read_body(MEETING_SPEC)
+    body = read_body(MeetingForm)
     family = _family(family_id)
     ensure_open(family)
     form = check_form(from_json(MeetingForm, body, partners=partner_service.family_partners(db.session, family)))
@@ -116,7 +114,7 @@ def update_action(action_id: int):
     """The family's worker or manager may change any of its actions; a partner only their own
     (404 when the family is not shared with them, 403 when the action is not theirs)."""
     user = api_user()
-    body = read_body(ACTION_SPEC)
+    body = read_body(ActionUpdateForm)
     action = meeting_service.get_action(db.session, action_id)
     if user.is_partner:
         access = partner_service.family_access(db.session, user, action.family_id, api_now())
@@ -139,7 +137,7 @@ def update_action(action_id: int):
 @bp.get("/families/<int:family_id>/sharing-log")
 def sharing_log(family_id: int):
     family = _family(family_id)
-    return jsonify(items=[shapes.sharing_entry(e) for e in partner_service.sharing_log(db.session, family)])
+    return jsonify(shapes.sharing_log(partner_service.sharing_log(db.session, family)))
 
 
 @bp.get("/families/<int:family_id>/handoff")
@@ -171,12 +169,10 @@ def shared_families():
     user = api_user()
     begin_write()
     found = partner_service.shared_families(db.session, user, api_now())
-    items = []
-    for family, access in found:
+    for _family, access in found:
         partner_service.log_sharing(db.session, user, access, "family list", api_now())
-        items.append(shapes.shared_family(family, access))
     db.session.commit()
-    return jsonify(items=items, total=len(items))
+    return jsonify(shapes.shared_family_list(found))
 
 
 def shared_family(family_id: int):

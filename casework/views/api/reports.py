@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ...extensions import db
-from ...forms.reports import PeriodForm
+from ...forms.reports import MonthlyPeriodForm, PeriodForm
 from ...services import reports as reports_service
 from ...services.clock import local_date
 from ...services.errors import ValidationFailed
-from . import bp
+from . import bp, schemas
 from .core import api_now, api_user, summary_message
 
 
@@ -23,8 +23,8 @@ def _reporter():
     return user
 
 
-def _period(whole_months: bool = False):
-    form = PeriodForm(formdata=request.args, whole_months=whole_months)
+def _period(form_class):
+    form = form_class(formdata=request.args)
     period = form.period(local_date(api_now()))
     if period is None:
         fields = form.flat_errors()
@@ -35,10 +35,10 @@ def _period(whole_months: bool = False):
 @bp.get("/reports/outcomes")
 def report_outcomes():
     user = _reporter()
-    return jsonify(reports_service.outcomes(db.session, user, *_period()))
+    return jsonify(schemas.outcomes(reports_service.outcomes(db.session, user, *_period(PeriodForm))))
 
 
 @bp.get("/reports/local-area")
 def report_local_area():
     user = _reporter()
-    return jsonify(reports_service.local_area(db.session, user, *_period(whole_months=True)))
+    return jsonify(schemas.local_area(reports_service.local_area(db.session, user, *_period(MonthlyPeriodForm))))

@@ -12,29 +12,27 @@ from ...services.editing import ensure_open
 from ...services.review_schedule import next_review_due
 from ...services.reviews import hold_review, reviews_held
 from . import bp, schemas
-from .core import VALUE, api_now, case_user, check_form, created, read_body
+from .core import api_now, case_user, check_form, created, read_body
 from .families import family_in_scope
 
-REVIEW_SPEC = {"held_on": VALUE, "decision": VALUE, "reason": VALUE, "attendees": VALUE, "notes": VALUE}
+REVIEW_FIELDS = ("held_on", "decision", "reason", "attendees", "notes")
 
 
 @bp.get("/families/<int:family_id>/reviews")
 def list_reviews(family_id: int):
     family = family_in_scope(family_id)
-    return jsonify(
-        items=[schemas.review(r) for r in reviews_held(db.session, family)],
-        next_due=schemas.date(next_review_due(db.session, family, api_now())),
-    )
+    next_due = next_review_due(db.session, family, api_now())
+    return jsonify(schemas.review_list(reviews_held(db.session, family), next_due))
 
 
 @bp.post("/families/<int:family_id>/reviews")
 def create_review(family_id: int):
     user = case_user()
-    body = read_body(REVIEW_SPEC)
+    body = read_body(ReviewForm)
     family = family_in_scope(family_id)
     ensure_open(family)
     form = check_form(from_json(ReviewForm, body))
-    data = {name: getattr(form, name).data for name in REVIEW_SPEC}
+    data = {name: getattr(form, name).data for name in REVIEW_FIELDS}
     begin_write()
     review = hold_review(db.session, user, family, data, api_now())
     db.session.commit()

@@ -1,5 +1,6 @@
-"""The JSON shape of every record the API answers with: one function per shape, used by every
-endpoint. Dates are ``YYYY-MM-DD``; instants are ISO 8601 with the service's local offset.
+"""Every JSON answer of the API, built through its model (views/api/spec/): one function per
+answer, used by every endpoint that gives it. A value the model does not take fails here, not
+in a client.
 
 These functions never query: the endpoints load what they need first (with eager loading on
 lists) and pass it in."""
@@ -10,7 +11,6 @@ import datetime as dt
 from ...models import (
     ApiToken,
     Carer,
-    Child,
     ClosureProposal,
     Correction,
     Family,
@@ -24,126 +24,100 @@ from ...models import (
     User,
     Visit,
 )
-from ...services.clock import service_zone
 from ...services.families import ChildMatch, FamilySummary
+from ...services.visits import visit_values
+from .spec import accounts as out
+from .spec import records as rec
+from .spec import reports as rep
 
 
 def date(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def instant(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(service_zone()).isoformat(timespec="seconds")
-
-
-def person(user: User | None) -> dict | None:
-    """Another member of staff, as far as a case record names them."""
-    return None if user is None else {"id": user.id, "name": user.name}
-
-
-def team(value: Team | None) -> dict | None:
-    return None if value is None else {"id": value.id, "name": value.name}
-
-
 def me(user: User) -> dict:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role,
-        "team": team(user.team),
-    }
+    return out.Me.model_validate(user).dump()
 
 
 def account(user: User) -> dict:
     """A user as an administrator manages them (GET/POST /api/v1/users)."""
-    return {**me(user), "agency": user.agency, "status": user.status, "totp_enabled": bool(user.totp_secret)}
+    return _account(user).dump()
+
+
+def _account(user: User, **extra) -> out.Account:
+    model = out.AccountCreated if extra else out.Account
+    return model(id=user.id, email=user.email, name=user.name, role=user.role, team=user.team, agency=user.agency,
+                 status=user.status, totp_enabled=bool(user.totp_secret), **extra)
+
+
+def account_created(user: User, setup_url: str) -> dict:
+    return _account(user, setup_url=setup_url).dump()
+
+
+def account_list(users: list[User]) -> dict:
+    return out.AccountList(items=[_account(user) for user in users]).dump()
+
+
+def password_reset(reset) -> dict:
+    return out.PasswordReset.model_validate(reset).dump()
 
 
 def token(secret: str, record: ApiToken) -> dict:
-    return {"token": secret, "expires_at": instant(record.expires_at)}
+    return out.Token(token=secret, expires_at=record.expires_at).dump()
 
 
-def child(value: Child) -> dict:
-    return {
-        "id": value.id,
-        "first_name": value.first_name,
-        "last_name": value.last_name,
-        "date_of_birth": date(value.date_of_birth),
-        "school": value.school,
-    }
+def team(value: Team) -> dict:
+    return rec.Team.model_validate(value).dump()
 
 
-def carer(value: Carer) -> dict:
-    return {
-        "id": value.id,
-        "first_name": value.first_name,
-        "last_name": value.last_name,
-        "relationship": value.relationship_to_children,
-    }
+def team_list(teams: list[Team]) -> dict:
+    return out.TeamList(items=teams).dump()
 
 
-def rating(value: GoalRating) -> dict:
-    return {
-        "id": value.id,
-        "goal_id": value.goal_id,
-        "date": date(value.date),
-        "rating": value.rating,
-        "note": value.note,
-        "version": value.version,
-    }
+def carer_model(value: Carer) -> rec.Carer:
+    return rec.Carer(id=value.id, first_name=value.first_name, last_name=value.last_name,
+                     relationship=value.relationship_to_children)
+
+
+def goal_model(value: Goal) -> rec.Goal:
+    latest = value.latest_rating
+    return rec.Goal(
+        id=value.id, family_id=value.family_id, title=value.title, area=value.area, baseline=value.baseline,
+        target=value.target, start_date=value.start_date, target_date=value.target_date, status=value.status,
+        status_changed_on=value.status_changed_on, next_step=value.next_step,
+        latest_rating=latest.rating if latest else None, latest_rating_on=latest.date if latest else None,
+        ratings=value.ratings, version=value.version,
+    )
 
 
 def goal(value: Goal) -> dict:
-    latest = value.latest_rating
-    return {
-        "id": value.id,
-        "family_id": value.family_id,
-        "title": value.title,
-        "area": value.area,
-        "baseline": value.baseline,
-        "target": value.target,
-        "start_date": date(value.start_date),
-        "target_date": date(value.target_date),
-        "status": value.status,
-        "status_changed_on": date(value.status_changed_on),
-        "next_step": value.next_step,
-        "latest_rating": latest.rating if latest else None,
-        "latest_rating_on": date(latest.date) if latest else None,
-        "ratings": [rating(r) for r in value.ratings],
-        "version": value.version,
-    }
+    return goal_model(value).dump()
 
 
-def pending_closure(proposal: ClosureProposal | None) -> dict | None:
-    """A worker's closing waiting for the manager's approval (``by`` loaded), or None."""
-    if proposal is None:
-        return None
-    return {
-        "proposed_on": date(proposal.proposed_on),
-        "reason": proposal.reason,
-        "by": person(proposal.by),
-        "note": proposal.note,
-        "review_id": proposal.review_id,
-    }
+def goal_list(goals: list[Goal]) -> dict:
+    return rec.GoalList(items=[goal_model(g) for g in goals]).dump()
 
 
-def flag(value: Flag) -> dict:
-    return {
-        "id": value.id,
-        "family_id": value.family_id,
-        "rule": value.rule,
-        "severity": value.severity,
-        "message": value.message,
-        "raised_at": instant(value.raised_at),
-        "raised_on": date(value.raised_on),
-        "status": value.status,
-        "acknowledged_at": instant(value.acknowledged_at),
-        "resolved_at": instant(value.resolved_at),
-        "resolution": value.resolution,
-    }
+def rating(value: GoalRating) -> dict:
+    return rec.GoalRating.model_validate(value).dump()
+
+
+def rating_created(value: GoalRating, of: Goal) -> dict:
+    return rec.RatingCreated(**_fields(rec.GoalRating.model_validate(value)), goal=goal_model(of)).dump()
+
+
+def corrected_rating(value: GoalRating, corrections: list[Correction]) -> dict:
+    return rec.CorrectedRating(**_fields(rec.GoalRating.model_validate(value)),
+                               corrections=[_correction(c) for c in corrections]).dump()
+
+
+def _correction(value: Correction) -> rec.Correction:
+    """What a record said before it was corrected, with who, when and why (``by`` loaded)."""
+    return rec.Correction(made_at=value.made_at, by=value.by, note=value.note, old=dict(value.old_values))
+
+
+def _fields(model) -> dict:
+    return {name: getattr(model, name) for name in type(model).model_fields}
 
 
 def family(
@@ -152,147 +126,125 @@ def family(
     next_review_due: dt.date | None,
     proposal: ClosureProposal | None = None,
     open_flags: list[Flag] = (),
+    *,
+    pending_approval: bool = False,
 ) -> dict:
     """The whole family record: ``goals`` (with their ratings loaded), the next review date,
     the pending closure (with its proposer loaded) and the open flags are passed in, so this
-    never queries on its own."""
-    return {
-        "id": value.id,
-        "reference": value.reference,
-        "household_name": value.household_name,
-        "postcode": value.postcode,
-        "concerns": value.concerns,
-        "consent_recorded_on": date(value.consent_recorded_on),
-        "phase": value.phase,
-        "phase_since": date(value.phase_since),
-        "opened_on": date(value.opened_on),
-        "closed_on": date(value.closed_on),
-        "closure_reason": value.closure_reason,
-        "pending_closure": pending_closure(proposal),
-        "previous_family_id": value.previous_family_id,
-        "referral_date": date(value.referral_date),
-        "referral_source": value.referral_source,
-        "external_reference": value.external_reference,
-        "worker": person(value.worker),
-        "team": team(value.team),
-        "children": [child(c) for c in value.children],
-        "carers": [carer(c) for c in value.carers],
-        "goals": [goal(g) for g in goals],
-        "next_review_due": date(next_review_due),
-        "open_flags": [flag(f) for f in open_flags],
-        "version": value.version,
-    }
+    never queries on its own. ``pending_approval``: a worker's closing waits for approval."""
+    model = rec.PendingFamily if pending_approval else rec.Family
+    extra = {"pending_approval": True} if pending_approval else {}
+    return model(
+        id=value.id, reference=value.reference, household_name=value.household_name, postcode=value.postcode,
+        concerns=value.concerns, consent_recorded_on=value.consent_recorded_on, phase=value.phase,
+        phase_since=value.phase_since, opened_on=value.opened_on, closed_on=value.closed_on,
+        closure_reason=value.closure_reason, pending_closure=proposal,
+        previous_family_id=value.previous_family_id, referral_date=value.referral_date,
+        referral_source=value.referral_source,
+        external_reference=value.external_reference, worker=value.worker, team=value.team, children=value.children,
+        carers=[carer_model(c) for c in value.carers], goals=[goal_model(g) for g in goals],
+        next_review_due=next_review_due, open_flags=list(open_flags), version=value.version, **extra,
+    ).dump()
 
 
-def family_summary(summary: FamilySummary, open_flags: list[Flag] = ()) -> dict:
-    """One row of a family list: enough to pick a family, not the whole record."""
-    value = summary.family
-    return {
-        "id": value.id,
-        "reference": value.reference,
-        "household_name": value.household_name,
-        "postcode": value.postcode,
-        "concerns": value.concerns,
-        "phase": value.phase,
-        "phase_since": date(value.phase_since),
-        "opened_on": date(value.opened_on),
-        "closed_on": date(value.closed_on),
-        "worker": person(value.worker),
-        "team": team(value.team),
-        "weeks_in_service": summary.weeks_in_service,
-        "last_visit_on": date(summary.last_visit_on),
-        "last_visit_all_seen": summary.last_visit_all_seen,
-        "next_review_due": date(summary.next_review_due),
-        "open_flags": [flag(f) for f in open_flags],
-        "version": value.version,
-    }
+def family_list(summaries: list[FamilySummary], flags: dict[int, list[Flag]], total: int) -> dict:
+    """One page of families: each row enough to pick a family, not the whole record."""
+    items = []
+    for summary in summaries:
+        value = summary.family
+        items.append(rec.FamilySummary(
+            id=value.id, reference=value.reference, household_name=value.household_name,
+            postcode=value.postcode, concerns=value.concerns, phase=value.phase, phase_since=value.phase_since,
+            opened_on=value.opened_on, closed_on=value.closed_on, worker=value.worker, team=value.team,
+            weeks_in_service=summary.weeks_in_service, last_visit_on=summary.last_visit_on,
+            last_visit_all_seen=summary.last_visit_all_seen, next_review_due=summary.next_review_due,
+            open_flags=flags[value.id], version=value.version,
+        ))
+    return rec.FamilyList(items=items, total=total).dump()
 
 
-def correction(value: Correction) -> dict:
-    """What a record said before it was corrected, with who, when and why (``by`` loaded)."""
-    return {
-        "made_at": instant(value.made_at),
-        "by": person(value.by),
-        "note": value.note,
-        "old": dict(value.old_values),
-    }
+def flag(value: Flag) -> dict:
+    return rec.Flag.model_validate(value).dump()
+
+
+def flag_list(flags: list[Flag]) -> dict:
+    return rec.FlagList(items=flags).dump()
+
+
+def _visit(value: Visit, corrections: list[Correction]) -> rec.Visit:
+    # The visit's own fields as the service holds them (the shape a correction merges into).
+    return rec.Visit(
+        **visit_values(value), id=value.id, family_id=value.family_id, all_children_seen=value.all_children_seen,
+        recorded_by=value.recorded_by, recorded_at=value.created_at,
+        corrections=[_correction(c) for c in corrections], version=value.version,
+    )
 
 
 def visit(value: Visit, corrections: list[Correction] = ()) -> dict:
-    return {
-        "id": value.id,
-        "family_id": value.family_id,
-        "date": date(value.date),
-        "kind": value.kind,
-        "outcome": value.outcome,
-        "duration_minutes": value.duration_minutes,
-        "children_seen": value.children_seen_ids,
-        "seen_alone": value.seen_alone_ids,
-        "all_children_seen": value.all_children_seen,
-        "goals_discussed": [g.id for g in value.goals_discussed],
-        "notes": value.notes,
-        "recorded_by": person(value.recorded_by),
-        "recorded_at": instant(value.created_at),
-        "corrections": [correction(c) for c in corrections],
-        "version": value.version,
-    }
+    return _visit(value, list(corrections)).dump()
+
+
+def visit_list(visits: list[Visit], corrections: dict[int, list[Correction]]) -> dict:
+    return rec.VisitList(items=[_visit(v, corrections[v.id]) for v in visits]).dump()
 
 
 def review(value: Review) -> dict:
-    return {
-        "id": value.id,
-        "family_id": value.family_id,
-        "held_on": date(value.held_on),
-        "decision": value.decision,
-        "reason": value.reason,
-        "attendees": value.attendees,
-        "notes": value.notes,
-        "recorded_by": person(value.recorded_by),
-        "pending_approval": value.pending_approval,
-        "version": value.version,
-    }
+    return rec.Review.model_validate(value).dump()
 
 
-def chronology_entry(entry) -> dict:
-    """``by``: who recorded it, or None for the system's own entries (flags)."""
-    return {"date": date(entry.date), "kind": entry.kind, "summary": entry.summary, "ref_id": entry.ref_id,
-            "by": person(entry.by)}
+def review_list(reviews: list[Review], next_due: dt.date | None) -> dict:
+    return rec.ReviewList(items=reviews, next_due=next_due).dump()
 
 
-def child_match(match: ChildMatch) -> dict:
-    """A known child's case, by reference only: no names, no details."""
-    return {
-        "family_id": match.family_id,
-        "reference": match.reference,
-        "phase": match.phase,
-        "closed_on": date(match.closed_on),
-    }
+def chronology(entries) -> dict:
+    """``by``: who recorded each entry, or None for the system's own entries (flags)."""
+    return rec.Chronology(items=entries).dump()
+
+
+def child_match_list(matches: list[ChildMatch]) -> dict:
+    """Known children's cases, by reference only: no names, no details."""
+    return rec.ChildMatchList(items=matches).dump()
 
 
 def notification(value: Notification) -> dict:
-    return {
-        "id": value.id,
-        "kind": value.kind,
-        "family_id": value.family_id,
-        "message": value.message,
-        "created_at": instant(value.created_at),
-        "read": value.read_at is not None,
-        "read_at": instant(value.read_at),
-    }
+    return _notification(value).dump()
+
+
+def _notification(value: Notification) -> rec.Notification:
+    return rec.Notification(id=value.id, kind=value.kind, family_id=value.family_id, message=value.message,
+                            created_at=value.created_at, read=value.read_at is not None, read_at=value.read_at)
+
+
+def notification_list(notifications: list[Notification], unread_count: int) -> dict:
+    return rec.NotificationList(items=[_notification(n) for n in notifications], unread_count=unread_count).dump()
+
+
+def _transfer(value: Transfer) -> rec.Transfer:
+    """A family offered to another team (family, teams and requester loaded)."""
+    return rec.Transfer(
+        id=value.id, family_id=value.family_id, reference=value.family.reference, from_team=value.from_team,
+        to_team=value.to_team, reason=value.reason, status=value.status, requested_at=value.requested_at,
+        requested_by=value.requested_by, decided_at=value.decided_at, comment=value.comment,
+    )
 
 
 def transfer(value: Transfer) -> dict:
-    """A family offered to another team (family, teams and requester loaded)."""
-    return {
-        "id": value.id,
-        "family_id": value.family_id,
-        "reference": value.family.reference,
-        "from_team": team(value.from_team),
-        "to_team": team(value.to_team),
-        "reason": value.reason,
-        "status": value.status,
-        "requested_at": instant(value.requested_at),
-        "requested_by": person(value.requested_by),
-        "decided_at": instant(value.decided_at),
-        "comment": value.comment,
-    }
+    return _transfer(value).dump()
+
+
+def transfer_list(transfers: list[Transfer]) -> dict:
+    return rec.TransferList(items=[_transfer(t) for t in transfers]).dump()
+
+
+def caseload(loads, totals) -> dict:
+    """The team's caseloads: each worker's load (``as_dict``) and the team's totals."""
+    totals = {name: value for name, value in totals.as_dict().items() if name not in ("id", "name")}
+    return rep.Caseload(workers=[load.as_dict() for load in loads], totals=totals).dump()
+
+
+def outcomes(report: dict) -> dict:
+    return rep.Outcomes.model_validate(report).dump()
+
+
+def local_area(report: dict) -> dict:
+    return rep.LocalArea.model_validate(report).dump()

@@ -6,7 +6,7 @@ from flask import jsonify, url_for
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
-from ...forms.case import VisitForm
+from ...forms.case import VisitCorrectionForm, VisitForm
 from ...models import Visit
 from ...services import scope
 from ...services import visits as visits_service
@@ -14,37 +14,22 @@ from ...services.corrections import correct_visit, corrections_of
 from ...services.editing import check_version, ensure_open
 from . import bp, schemas
 from .core import (
-    LIST,
-    VALUE,
     api_now,
+    as_sent,
     case_user,
     check_form,
     created,
     read_body,
-    read_correction,
     read_version,
 )
 from .families import family_in_scope
-
-VISIT_SPEC = {
-    "date": VALUE,
-    "kind": VALUE,
-    "outcome": VALUE,
-    "duration_minutes": VALUE,
-    "children_seen": LIST,
-    "seen_alone": LIST,
-    "goals_discussed": LIST,
-    "notes": VALUE,
-}
-
-CORRECTION_SPEC = {**VISIT_SPEC, "version": VALUE, "correction_note": VALUE}
 
 
 @bp.get("/families/<int:family_id>/visits")
 def list_visits(family_id: int):
     visits = visits_service.visit_history(db.session, family_in_scope(family_id))
     corrections = corrections_of(db.session, "visit", [v.id for v in visits])
-    return jsonify(items=[schemas.visit(v, corrections[v.id]) for v in visits])
+    return jsonify(schemas.visit_list(visits, corrections))
 
 
 def visit_payload(visit: Visit) -> dict:
@@ -54,7 +39,7 @@ def visit_payload(visit: Visit) -> dict:
 @bp.post("/families/<int:family_id>/visits")
 def create_visit(family_id: int):
     user = case_user()
-    body = read_body(VISIT_SPEC)
+    body = read_body(VisitForm)
     family = family_in_scope(family_id)
     ensure_open(family)
     form = check_form(from_json(VisitForm, body).set_family(family))
@@ -75,14 +60,16 @@ def correct(visit_id: int):
     """Correct a visit: the merged visit is checked as a new one would be, and the values it
     replaces are kept with the note, who and when."""
     user = case_user()
-    body = read_body(CORRECTION_SPEC)
+    body = read_body(VisitCorrectionForm)
     visit = scope.get_visit(db.session, user, visit_id)
     version = read_version(body)
     check_version(visit, version)
     ensure_open(visit.family)
-    sent = {name: body[name] for name in VISIT_SPEC if name in body}
-    form = from_json(VisitForm, {**visits_service.visit_values(visit), **sent}).set_family(visit.family)
-    changes, note = read_correction(form, body, sent)
+    sent = [name for name in visits_service.VISIT_FIELDS if name in body]
+    form = from_json(VisitCorrectionForm, {**as_sent(visits_service.visit_values(visit)), **body})
+    check_form(form.set_family(visit.family))
+    note = form.correction_note.data
+    changes = {name: getattr(form, name).data for name in sent}
     changes["version"] = version
     begin_write()
     correct_visit(db.session, user, visit, changes, note, api_now())
