@@ -30,7 +30,7 @@ PROPOSED_MESSAGE = "Closure proposed: waiting for your manager's approval."
 
 
 def _review_form() -> ReviewForm:
-    form = ReviewForm()
+    form = ReviewForm().for_page()
     form.attendees.description = "For example: Dana (mum), Wendy (family worker), Ms Khan (school)."
     return form
 
