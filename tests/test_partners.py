@@ -7,12 +7,13 @@ import pytest
 
 from casework.extensions import db as _db
 from casework.models import Consent, Flag, MeetingAction, Notification, SharingLogEntry
-from casework.services.clock import sweep_time
+from casework.services import partners as partner_service
+from casework.services.clock import service_zone, sweep_time
 from casework.services.consent import consent_status
 from casework.services.sweep import run_sweep
 
 from . import factories
-from .helpers import team_around
+from .helpers import count_queries, team_around
 
 
 @pytest.fixture
@@ -326,3 +327,61 @@ def test_a_partner_can_be_the_lead_practitioner(api, client, login, worker, fami
     leads = [p["contact_name"] for p in caller.get(f"/api/v1/families/{family.id}/partners").get_json()["items"]
              if p["lead"]]
     assert leads == ["Hal Visitor"]
+
+
+# --- the sharing log of a partner's list of families ----------------------------------------------
+
+
+def shared_with(teacher, worker, count: int):
+    """``count`` families shared with ``teacher``, each with a meeting and an action."""
+    families = [factories.FamilyFactory(worker=worker) for _ in range(count)]
+    for family in families:
+        team_around(family, teacher.email)
+    _db.session.commit()
+    return families
+
+
+def list_reads(family_ids) -> dict[int, int]:
+    rows = _db.session.query(SharingLogEntry.family_id).filter(
+        SharingLogEntry.what == partner_service.LIST_READ, SharingLogEntry.family_id.in_(family_ids)).all()
+    return {family_id: sum(1 for (row,) in rows if row == family_id) for family_id in family_ids}
+
+
+def test_reading_the_list_again_the_same_day_logs_each_family_once(api, worker, teacher):
+    families = shared_with(teacher, worker, 3)
+    ids = [f.id for f in families]
+    reader = api(teacher)
+    for _ in range(3):
+        assert reader.get("/api/v1/families").get_json()["total"] == 3
+    assert list_reads(ids) == {family_id: 1 for family_id in ids}
+    # Reading a family itself is logged every time.
+    reader.get(f"/api/v1/families/{ids[0]}")
+    reader.get(f"/api/v1/families/{ids[0]}")
+    assert _db.session.query(SharingLogEntry).filter(
+        SharingLogEntry.family_id == ids[0], SharingLogEntry.what != partner_service.LIST_READ).count() == 2
+
+
+def test_a_list_read_is_logged_again_on_the_next_local_day(app, db, worker, teacher):
+    """The day is London's: 23:59:59 and 00:00:00 (BST) are two days, and two rows."""
+    [family] = shared_with(teacher, worker, 1)
+    zone = service_zone()
+    late = dt.datetime(2026, 6, 30, 23, 59, 59, tzinfo=zone)
+    for now in (late - dt.timedelta(hours=20), late, late + dt.timedelta(seconds=1)):
+        found = partner_service.shared_families(db.session, teacher, now)
+        partner_service.log_list_read(db.session, teacher, found, now)
+        db.session.commit()
+    assert list_reads([family.id]) == {family.id: 2}
+
+
+def test_the_partner_list_runs_the_same_queries_for_one_family_or_many(api, worker, teacher):
+    """Finding the families, their children and workers, and logging the reads: a bound that
+    does not grow with the families (one bulk insert, not a query per family)."""
+    shared_with(teacher, worker, 1)
+    reader = api(teacher)
+    with count_queries() as one:
+        assert reader.get("/api/v1/families").get_json()["total"] == 1
+    shared_with(teacher, worker, 5)
+    reader = api(teacher)
+    with count_queries() as six:
+        assert reader.get("/api/v1/families").get_json()["total"] == 6
+    assert len(six) == len(one), "\n".join(s[:150] for s in six)

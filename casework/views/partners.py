@@ -134,12 +134,12 @@ def record_meeting(family_id):
 def shared():
     user = current_actor()
     now = clock.current_time()
+    begin_write()  # the list is read in the transaction that logs the read
     found = partner_service.shared_families(db.session, user, now)
-    begin_write()
-    for _family, access in found:
-        partner_service.log_sharing(db.session, user, access, "family list (page)", now)
+    partner_service.log_list_read(db.session, user, found, now)
+    page = render_template("partners/shared.html", found=found, scopes=SHARING_SCOPES)  # before the commit expires
     db.session.commit()
-    return render_template("partners/shared.html", found=found, scopes=SHARING_SCOPES)
+    return page
 
 
 @bp.get("/partners/families/<int:family_id>")

@@ -169,10 +169,10 @@ def shared_families():
     user = api_user()
     begin_write()
     found = partner_service.shared_families(db.session, user, api_now())
-    for _family, access in found:
-        partner_service.log_sharing(db.session, user, access, "family list", api_now())
+    partner_service.log_list_read(db.session, user, found, api_now())
+    payload = shapes.shared_family_list(found)  # before the commit expires what was read
     db.session.commit()
-    return jsonify(shapes.shared_family_list(found))
+    return jsonify(payload)
 
 
 def shared_family(family_id: int):
