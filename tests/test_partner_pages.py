@@ -133,3 +133,21 @@ def test_the_team_around_the_family_on_the_family_page_runs_the_same_queries_how
         page = client.get(f"/families/{family.id}").get_data(as_text=True)
     assert "Agency 5" in page and "Contact 5" in page
     assert len(big) == len(small), "\n".join(statement[:150] for statement in big)
+
+
+def test_a_partner_page_shows_the_reviews_summary_only_when_consent_covers_it(client, login, worker, family):
+    partner = factories.UserFactory(role="partner", team=None, email="tess@hillside.example.org")
+    team_around(family, partner.email)
+    held = family.opened_on + dt.timedelta(days=7)
+    factories.ReviewFactory(family=family, held_on=held, decision="continue", notes="Mum said the evenings are hard.",
+                            recorded_by=worker)
+    _db.session.commit()
+    login(partner)
+    page = client.get(f"/partners/families/{family.id}").get_data(as_text=True)
+    assert "Reviews" not in page and "evenings" not in page
+    consent = _db.session.query(Consent).one()
+    consent.scope = ["plan", "meetings", "reviews_summary"]
+    _db.session.commit()
+    page = client.get(f"/partners/families/{family.id}").get_data(as_text=True)
+    assert "Reviews" in page and f"{held.day} {held:%b %Y}" in page and "Continue" in page
+    assert "evenings" not in page

@@ -385,3 +385,35 @@ def test_the_partner_list_runs_the_same_queries_for_one_family_or_many(api, work
     with count_queries() as six:
         assert reader.get("/api/v1/families").get_json()["total"] == 6
     assert len(six) == len(one), "\n".join(s[:150] for s in six)
+
+
+# --- a summary of reviews (consent scope reviews_summary) ----------------------------------------
+
+
+def held_reviews(family, worker):
+    for days, decision in ((20, "continue"), (5, "continue")):
+        factories.ReviewFactory(family=family, held_on=family.opened_on + dt.timedelta(days=days), decision=decision,
+                                notes="Mum said the evenings are hard.", attendees="Dana", recorded_by=worker)
+    _db.session.commit()
+
+
+def test_a_partner_with_reviews_summary_sees_each_review_held_and_its_decision_only(api, worker, family, teacher):
+    client = api(worker)
+    give_consent(client, family, [add_partner(client, family)["id"]], scope=["reviews_summary"])
+    held_reviews(family, worker)
+    record = api(teacher).get(f"/api/v1/families/{family.id}").get_json()
+    assert record["shared"] == ["reviews_summary"]
+    assert record["reviews"] == [  # newest first
+        {"held_on": (family.opened_on + dt.timedelta(days=20)).isoformat(), "decision": "continue"},
+        {"held_on": (family.opened_on + dt.timedelta(days=5)).isoformat(), "decision": "continue"}]
+    assert "goals" not in record and "meetings" not in record
+    assert "evenings" not in str(record)
+
+
+def test_without_reviews_summary_a_partner_sees_no_reviews(api, worker, family, teacher):
+    client = api(worker)
+    give_consent(client, family, [add_partner(client, family)["id"]], scope=["plan", "meetings"])
+    held_reviews(family, worker)
+    record = api(teacher).get(f"/api/v1/families/{family.id}").get_json()
+    assert "reviews" not in record
+    assert api(teacher).get(f"/api/v1/families/{family.id}/reviews").status_code == 403

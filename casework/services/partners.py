@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import OPEN_PHASES, Consent, ConsentStatus, Family, MeetingAction, Partner, SharingLogEntry, User
+from ..models import (
+    OPEN_PHASES,
+    Consent,
+    ConsentStatus,
+    Family,
+    Goal,
+    GoalStatus,
+    Meeting,
+    MeetingAction,
+    Partner,
+    Review,
+    SharingLogEntry,
+    User,
+)
 from . import audit
 from .bulk import write_rows
 from .clock import local_date, service_zone
@@ -164,6 +177,34 @@ def shared_families(session: Session, user: User, now: dt.datetime) -> list[tupl
         .order_by(Family.reference)
     ).all()
     return [(family, access[family.id]) for family in families]
+
+
+@dataclass
+class SharedRecord:
+    """What a partner reads of one family beyond its name and children: each part only when a
+    consent covers it (None otherwise)."""
+
+    goals: list[Goal] | None = None
+    meetings: list[Meeting] | None = None
+    reviews: list[Review] | None = None  # held_on and decision only are shown
+
+
+def shared_record(session: Session, family: Family, access: Access) -> SharedRecord:
+    """The plan (goals still worked on or achieved, with their ratings), the meetings with their
+    actions, and the reviews held, as ``access`` covers them: one or two queries each."""
+    found = SharedRecord()
+    if access.covers("plan"):
+        found.goals = list(session.scalars(
+            select(Goal).where(Goal.family_id == family.id, Goal.status != GoalStatus.WITHDRAWN)
+            .options(selectinload(Goal.ratings)).order_by(Goal.start_date, Goal.id)
+        ))
+    if access.covers("meetings"):
+        found.meetings = family_meetings(session, family.id)
+    if access.covers("reviews_summary"):
+        found.reviews = list(session.scalars(
+            select(Review).where(Review.family_id == family.id).order_by(Review.held_on.desc(), Review.id.desc())
+        ))
+    return found
 
 
 def subject_access_section(session: Session, family: Family, redactor) -> dict:

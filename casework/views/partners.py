@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from ..database import begin_write
 from ..extensions import db
 from ..forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
-from ..models import PARTNER_KINDS, SHARING_SCOPES, Consent, Family, Goal, GoalStatus
+from ..models import PARTNER_KINDS, REVIEW_DECISIONS, SHARING_SCOPES, Consent, Family
 from ..services import clock
 from ..services import consent as consent_service
 from ..services import handoff as handoff_service
@@ -151,15 +151,15 @@ def shared_family(family_id):
         access = partner_service.family_access(db.session, user, family_id, now)
     except ServiceError as error:
         refuse(error)
+    begin_write()  # the family is read in the transaction that logs the read
     family = db.session.get(Family, family_id)
-    goals = db.session.query(Goal).filter(Goal.family_id == family.id, Goal.status != GoalStatus.WITHDRAWN).all() \
-        if access.covers("plan") else None
-    meetings = meeting_service.family_meetings(db.session, family.id) if access.covers("meetings") else None
-    begin_write()
+    shared = partner_service.shared_record(db.session, family, access)
     partner_service.log_sharing(db.session, user, access, "family (page): " + ", ".join(sorted(access.scope)), now)
+    page = render_template("partners/shared_family.html", family=family, access=access, goals=shared.goals,
+                           meetings=shared.meetings, reviews=shared.reviews, scopes=SHARING_SCOPES,
+                           decisions=REVIEW_DECISIONS, form=ActionUpdateForm(formdata=None))
     db.session.commit()
-    return render_template("partners/shared_family.html", family=family, access=access, goals=goals,
-                           meetings=meetings, scopes=SHARING_SCOPES, form=ActionUpdateForm(formdata=None))
+    return page
 
 
 @bp.post("/partners/actions/<int:action_id>/done")

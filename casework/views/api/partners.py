@@ -3,15 +3,13 @@ sharing log, the step-up handoff, and what a partner who signs in reads (their f
 from __future__ import annotations
 
 from flask import jsonify
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.json_body import api_fields
 from ...forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
-from ...models import Consent, Family, Goal, GoalStatus
+from ...models import Consent, Family
 from ...services import consent as consent_service
 from ...services import handoff as handoff_service
 from ...services import meetings as meeting_service
@@ -152,18 +150,6 @@ def handoff(family_id: int):
 # --- what a partner reads ---------------------------------------------------------------------
 
 
-def _shared_payload(family: Family, access: partner_service.Access) -> dict:
-    goals = meetings = None
-    if access.covers("plan"):
-        goals = db.session.scalars(
-            select(Goal).where(Goal.family_id == family.id, Goal.status != GoalStatus.WITHDRAWN)
-            .options(selectinload(Goal.ratings)).order_by(Goal.start_date, Goal.id)
-        ).all()
-    if access.covers("meetings"):
-        meetings = meeting_service.family_meetings(db.session, family.id)
-    return shapes.shared_family(family, access, goals, meetings)
-
-
 def shared_families():
     """``GET /families`` for a partner: the families shared with them, each read logged."""
     user = api_user()
@@ -183,7 +169,7 @@ def shared_family(family_id: int):
     if family is None:
         raise NotFound("Family not found.")
     begin_write()
-    payload = _shared_payload(family, access)
+    payload = shapes.shared_family(family, access, partner_service.shared_record(db.session, family, access))
     partner_service.log_sharing(db.session, user, access, "family: " + ", ".join(sorted(access.scope)), api_now())
     db.session.commit()
     return jsonify(payload)

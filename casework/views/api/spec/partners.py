@@ -14,6 +14,7 @@ from .records import (
     ChronologyEntry,
     ClosureReason,
     Concern,
+    Decision,
     Family,
     FamilyList,
     Flag,
@@ -129,6 +130,13 @@ class SharedGoal(Answer):
     next_step: str | None
 
 
+class SharedReview(Answer):
+    """A review held, as a partner sees it: when, and what was decided (no notes)."""
+
+    held_on: Day
+    decision: Decision
+
+
 class SharedFamily(Answer):
     """A family as a partner sees it: only what the family's consent covers."""
 
@@ -141,12 +149,14 @@ class SharedFamily(Answer):
     goals: list[SharedGoal] | None = Field(None, description="Only when the consent covers the plan.")
     meetings: list[Meeting] | None = Field(None, description="Only when the consent covers meetings; another "
                                                              "partner owning an action is named by agency only.")
+    reviews: list[SharedReview] | None = Field(None, description="Only when the consent covers reviews_summary: "
+                                                                 "each review held, newest first.")
 
     def dump(self) -> dict:
         # What the consent does not cover is left out, not sent as null.
         found = super().dump()
         return {name: value for name, value in found.items()
-                if value is not None or name not in ("goals", "meetings")}
+                if value is not None or name not in ("goals", "meetings", "reviews")}
 
 
 class SharedFamilyList(Answer):
