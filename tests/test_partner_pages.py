@@ -8,7 +8,7 @@ from casework.models import Consent, Meeting, MeetingAction, Partner, SharingLog
 from casework.services.partners import LIST_READ
 
 from . import factories
-from .helpers import count_queries, team_around
+from .helpers import count_queries, page_text, team_around
 
 
 def test_a_worker_records_the_team_around_the_family(client, login, worker, family):
@@ -151,3 +151,47 @@ def test_a_partner_page_shows_the_reviews_summary_only_when_consent_covers_it(cl
     page = client.get(f"/partners/families/{family.id}").get_data(as_text=True)
     assert "Reviews" in page and f"{held.day} {held:%b %Y}" in page and "Continue" in page
     assert "evenings" not in page
+
+
+def test_the_receiving_services_reference_is_recorded_from_the_handoff_page(client, login, worker, family):
+    login(worker)
+    page = client.get(f"/families/{family.id}/handoff").get_data(as_text=True)
+    assert f'action="/families/{family.id}/handoff/reference"' in page
+    refused = client.post(f"/families/{family.id}/handoff/reference", data={"reference": ""})
+    assert refused.status_code == 422
+    assert "Enter the reference children's social care gave the family." in page_text(refused)
+    saved = client.post(f"/families/{family.id}/handoff/reference", data={"reference": "CSC-4242"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/families/{family.id}/handoff")
+    assert "CSC-4242" in page_text(client.get(f"/families/{family.id}/handoff"))
+    assert "Children's social care reference: CSC-4242" in page_text(client.get(f"/families/{family.id}"))
+
+
+def _close_at_a_review(client, family, decision, today):
+    return client.post(f"/families/{family.id}/reviews/new", data={
+        "held_on": today.isoformat(), "decision": decision, "notes": "Closing."}, follow_redirects=True)
+
+
+def test_closing_with_a_step_up_prompts_the_handoff_package(client, login, manager, family, today):
+    login(manager)
+    page = _close_at_a_review(client, family, "step_up", today).get_data(as_text=True)
+    assert f'href="/families/{family.id}/handoff"' in page
+    assert "Prepare the step-up handoff package" in page
+
+
+def test_closing_otherwise_does_not(client, login, manager, family, today):
+    login(manager)
+    page = _close_at_a_review(client, family, "step_down", today).get_data(as_text=True)
+    assert "Prepare the step-up handoff package" not in page
+
+
+def test_approving_a_step_up_prompts_the_handoff_package(app, monkeypatch, client, login, worker, manager, family,
+                                                          today):
+    monkeypatch.setitem(app.config, "CASEWORK_CLOSURE_APPROVAL", True)
+    login(worker)
+    client.post(f"/families/{family.id}/reviews/new", data={
+        "held_on": today.isoformat(), "decision": "step_up", "notes": "Concerns grew."})
+    assert not family.is_closed
+    client.post("/logout")
+    login(manager)
+    page = client.post(f"/families/{family.id}/closure/approve", follow_redirects=True).get_data(as_text=True)
+    assert "approved" in page and f'href="/families/{family.id}/handoff"' in page

@@ -417,3 +417,57 @@ def test_without_reviews_summary_a_partner_sees_no_reviews(api, worker, family, 
     record = api(teacher).get(f"/api/v1/families/{family.id}").get_json()
     assert "reviews" not in record
     assert api(teacher).get(f"/api/v1/families/{family.id}/reviews").status_code == 403
+
+
+# --- the receiving service's reference on a step-up handoff --------------------------------------
+
+
+def record_reference(client, family, **body):
+    return client.post(f"/api/v1/families/{family.id}/handoff/reference", json=body)
+
+
+def test_the_receiving_services_reference_is_recorded_on_the_handoff(api, worker, manager, family):
+    response = record_reference(api(worker), family, reference="  CSC-98765 ")
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert answer["reference"] == "CSC-98765"
+    assert answer["recorded_by"] == {"id": worker.id, "name": worker.name}
+    package = api(manager).get(f"/api/v1/families/{family.id}/handoff").get_json()
+    assert package["receiving_reference"]["reference"] == "CSC-98765"
+    # A correction: the latest is the reference.
+    assert record_reference(api(manager), family, reference="CSC-98766").status_code == 200
+    package = api(worker).get(f"/api/v1/families/{family.id}/handoff").get_json()
+    assert package["receiving_reference"]["reference"] == "CSC-98766"
+    assert package["receiving_reference"]["recorded_by"]["id"] == manager.id
+
+
+def test_a_handoff_without_a_reference_says_so(api, worker, family):
+    assert api(worker).get(f"/api/v1/families/{family.id}/handoff").get_json()["receiving_reference"] is None
+
+
+@pytest.mark.parametrize("body", [{}, {"reference": "   "}, {"reference": "X" * 61}, {"reference": 5}])
+def test_a_reference_is_checked(api, worker, family, body):
+    response = record_reference(api(worker), family, **body)
+    assert response.status_code == 422 and set(response.get_json()["fields"]) == {"reference"}
+    assert api(worker).get(f"/api/v1/families/{family.id}/handoff").get_json()["receiving_reference"] is None
+
+
+def test_a_family_stepped_up_takes_its_reference_after_closing_and_another_closed_family_does_not(
+        no_approval, api, worker, manager, family, today):
+    calls = api(manager)
+    closed = calls.post(f"/api/v1/families/{family.id}/reviews",
+                        json={"held_on": today.isoformat(), "decision": "step_up", "reason": "step_up"})
+    assert closed.status_code == 201, closed.get_json()
+    assert record_reference(calls, family, reference="CSC-1").status_code == 200
+    other = factories.FamilyFactory(worker=worker)
+    _db.session.commit()
+    calls.post(f"/api/v1/families/{other.id}/phase",
+               json={"phase": "closed", "date": today.isoformat(), "reason": "step_down"})
+    refused = record_reference(calls, other, reference="CSC-2")
+    assert refused.status_code == 422 and "closed" in refused.get_json()["error"]
+
+
+def test_only_the_familys_worker_and_manager_record_the_reference(api, worker, outsider, admin, family, teacher):
+    assert record_reference(api(outsider), family, reference="CSC-1").status_code == 404
+    assert record_reference(api(admin), family, reference="CSC-1").status_code == 403
+    assert record_reference(api(teacher), family, reference="CSC-1").status_code == 404

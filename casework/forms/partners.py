@@ -5,6 +5,7 @@ from wtforms import BooleanField, FormField, RadioField, SelectField, StringFiel
 from wtforms.validators import Email, InputRequired, Optional
 
 from ..models import PARTNER_KINDS, SHARING_SCOPES, ActionStatus
+from ..services.handoff import REFERENCE_NEEDED
 from .fields import (
     NOTE_LIMIT,
     NOTES_LIMIT,
@@ -100,3 +101,10 @@ class ActionUpdateForm(BaseForm):
                         validators=[_required("Choose open or done.")])
     note = TextAreaField("Note (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
     version = VersionField()
+
+
+class HandoffReferenceForm(BaseForm):
+    """The receiving service's reference, recorded on a step-up handoff."""
+
+    reference = StringField("Children's social care reference", [_required(REFERENCE_NEEDED), TextLimit(60)],
+                            description="The reference children's social care gave the family, for example CSC-12345.")

@@ -19,6 +19,7 @@ from .helpers import (
     case_worker_required,
     current_actor,
     family_or_abort,
+    flash_closed,
     flash_done,
     manager_required,
     posted_next,
@@ -61,7 +62,7 @@ def approve_closure(family_id):
         flash(error.message if not family.is_closed else "The family is already closed.", "info")
         return redirect(back)
     reason = CLOSURE_REASONS.get(move.reason, move.reason or "").lower()
-    flash_done(f"Closure of {family.reference} approved: closed on {clock.day_text(move.date)} ({reason}).")
+    flash_closed(family, f"Closure of {family.reference} approved: closed on {clock.day_text(move.date)} ({reason}).")
     return redirect(back)
 
 

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
@@ -99,6 +100,18 @@ def flash_done(message: str) -> None:
     """The "Done" banner on the next page. Redirect to that page's top (no #fragment): the
     banner is there, and static/js/pages.js moves focus to it, so it is never out of view."""
     flash(message, "success")
+
+
+def flash_closed(family, message: str) -> None:
+    """The "Done" banner once ``family`` has closed; closed by a step up, it prompts the
+    handoff package for children's social care (a link to it)."""
+    if family.closure_reason != "step_up":
+        flash_done(message)
+        return
+    link = Markup('<a class="govuk-notification-banner__link" href="{}">Prepare the step-up handoff package</a> '
+                  "for children's social care, and record their reference there.").format(
+        url_for("partners.handoff", family_id=family.id))
+    flash_done(escape(message) + Markup(" ") + link)
 
 
 def current_actor():

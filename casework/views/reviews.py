@@ -16,6 +16,7 @@ from .helpers import (
     case_worker_required,
     current_actor,
     family_or_abort,
+    flash_closed,
     flash_done,
     form_failed,
     refused_on_closed,
@@ -85,7 +86,7 @@ def new(family_id):
         return _render(form, family, error.status)
     held = f"Review held on {clock.day_text(review.held_on)} recorded."
     if family.is_closed:
-        flash_done(f"{held} {family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
+        flash_closed(family, f"{held} {family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
     elif closures_service.pending_closure(db.session, family) is not None and review.decision != "continue":
         flash_done(f"{held} {PROPOSED_MESSAGE}")
     else:

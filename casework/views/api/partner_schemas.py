@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ...models import Consent, Family, Goal, Meeting, MeetingAction, Partner, SharingLogEntry
+from ...models import Consent, Family, Goal, HandoffReference, Meeting, MeetingAction, Partner, SharingLogEntry
 from ...services.consent import consent_status
 from ...services.handoff import Handoff
 from ...services.partners import Access, SharedRecord
@@ -136,4 +136,9 @@ def handoff(value: Handoff, now: dt.datetime) -> dict:
         open_flags=value.open_flags,
         partners=[_partner(p) for p in value.partners],
         consents=[_consent(c, now) for c in value.consents],
+        receiving_reference=value.reference,
     ).dump()
+
+
+def handoff_reference(value: HandoffReference) -> dict:
+    return tac.HandoffReference.model_validate(value).dump()

@@ -8,7 +8,14 @@ from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.json_body import api_fields
-from ...forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
+from ...forms.partners import (
+    ActionUpdateForm,
+    ConsentForm,
+    HandoffReferenceForm,
+    MeetingForm,
+    PartnerForm,
+    WithdrawConsentForm,
+)
 from ...models import Consent, Family
 from ...services import consent as consent_service
 from ...services import handoff as handoff_service
@@ -145,6 +152,18 @@ def handoff(family_id: int):
     package = handoff_service.gather(db.session, family, api_now())
     db.session.commit()
     return jsonify(shapes.handoff(package, api_now()))
+
+
+@bp.post("/families/<int:family_id>/handoff/reference")
+def record_handoff_reference(family_id: int):
+    """The receiving service's reference on a step-up: also once the family has closed with step_up."""
+    body = read_body(HandoffReferenceForm)
+    family = _family(family_id)
+    form = check_form(from_json(HandoffReferenceForm, body))
+    begin_write()
+    recorded = handoff_service.record_reference(db.session, case_user(), family, form.reference.data, api_now())
+    db.session.commit()
+    return jsonify(shapes.handoff_reference(recorded))
 
 
 # --- what a partner reads ---------------------------------------------------------------------

@@ -30,7 +30,14 @@ from ....forms.manager import (
     ReturnClosureForm,
     TransferForm,
 )
-from ....forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
+from ....forms.partners import (
+    ActionUpdateForm,
+    ConsentForm,
+    HandoffReferenceForm,
+    MeetingForm,
+    PartnerForm,
+    WithdrawConsentForm,
+)
 from ....forms.queries import (
     ChildMatchQuery,
     ChronologyQuery,
@@ -340,4 +347,10 @@ OPERATIONS: dict[str, Op] = {
                           {200: ("The sharing log, newest first.", tac.SharingLog)}, CASE),
     "api.handoff": Op("handoff", "The step-up package for children's social care", "partners",
                       {200: ("The package.", tac.Handoff)}, CASE, description="Audited as an export."),
+    "api.record_handoff_reference": Op(
+        "recordHandoffReference", "Record the receiving service's reference on the step-up handoff", "partners",
+        {200: ("The reference recorded.", tac.HandoffReference)}, WRITE,
+        body=Body(HandoffReferenceForm, "HandoffReferenceInput"),
+        description="Also once the family has closed with step_up; any other closed family answers 422. The "
+                    "latest recorded is the handoff's receiving_reference."),
 }

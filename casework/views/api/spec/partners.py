@@ -188,6 +188,14 @@ class HandoffAssessment(Answer):
     scores: dict[str, int] = Field(description="By domain.")
 
 
+class HandoffReference(Answer):
+    """The reference children's social care gave a family stepped up to them."""
+
+    reference: str
+    recorded_at: Instant
+    recorded_by: Person | None
+
+
 class Handoff(Answer):
     """The step-up package for children's social care."""
 
@@ -201,6 +209,8 @@ class Handoff(Answer):
     open_flags: list[Flag]
     partners: list[Partner]
     consents: list[Consent]
+    receiving_reference: HandoffReference | None = Field(
+        description="The receiving service's reference, the latest recorded; null until one is.")
 
 
 class PartnerList(Answer):
