@@ -471,3 +471,57 @@ def test_only_the_familys_worker_and_manager_record_the_reference(api, worker, o
     assert record_reference(api(outsider), family, reference="CSC-1").status_code == 404
     assert record_reference(api(admin), family, reference="CSC-1").status_code == 403
     assert record_reference(api(teacher), family, reference="CSC-1").status_code == 404
+
+
+# --- consent: edge cases --------------------------------------------------------------------------
+
+
+def test_a_consent_naming_two_partners_stays_for_one_when_the_others_separate_consent_is_withdrawn(
+        api, worker, family, teacher):
+    """The school and the nurse are both named by one consent (the plan); the school is also
+    named by a separate consent (meetings), which is withdrawn: the school keeps the plan and
+    loses meetings; the nurse is untouched."""
+    nurse = factories.UserFactory(role="partner", team=None, email="nurse@health.example.org")
+    client = api(worker)
+    school = add_partner(client, family)
+    nurse_record = add_partner(client, family, email="Nurse@Health.example.org", kind="school_nurse", agency="Health")
+    give_consent(client, family, [school["id"], nurse_record["id"]], scope=["plan"])
+    separate = give_consent(client, family, [school["id"]], scope=["meetings"])
+    assert api(teacher).get(f"/api/v1/families/{family.id}").get_json()["shared"] == ["meetings", "plan"]
+    client.post(f"/api/v1/consents/{separate['id']}/withdraw", json={"date": dt.date.today().isoformat()})
+    for reader in (teacher, nurse):
+        record = api(reader).get(f"/api/v1/families/{family.id}").get_json()
+        assert record["shared"] == ["plan"] and "meetings" not in record, reader.email
+
+
+@pytest.mark.parametrize("expires_on", [dt.date(2026, 1, 31), dt.date(2026, 6, 30)], ids=["GMT", "BST"])
+def test_consent_lasts_to_the_last_second_of_its_end_date_in_london(db, worker, family, teacher, expires_on):
+    team_around(family, teacher.email)
+    consent = db.session.query(Consent).one()
+    consent.given_on, consent.expires_on = family.opened_on - dt.timedelta(days=400), expires_on
+    db.session.commit()
+    midnight = dt.datetime.combine(expires_on + dt.timedelta(days=1), dt.time(0), tzinfo=service_zone())
+    before, after = midnight - dt.timedelta(seconds=1), midnight
+    assert family.id in partner_service.partner_access(db.session, teacher, before)
+    assert consent_status(consent, before) == "active"
+    assert family.id not in partner_service.partner_access(db.session, teacher, after)
+    assert consent_status(consent, after) == "expired"
+    # The same instants in UTC: an hour apart from London's in summer, none in winter.
+    assert consent_status(consent, after.astimezone(dt.UTC)) == "expired"
+    assert consent_status(consent, before.astimezone(dt.UTC)) == "active"
+
+
+def test_the_same_email_in_two_families_and_a_withdrawal_in_one_leaves_the_other(api, worker, colleague, family,
+                                                                               teacher):
+    second = factories.FamilyFactory(worker=colleague)
+    _db.session.commit()
+    first = give_consent(api(worker), family, [add_partner(api(worker), family)["id"]], scope=["plan"])
+    give_consent(api(colleague), second, [add_partner(api(colleague), second, email="TESS@hillside.example.org")["id"]],
+                 scope=["meetings"])
+    reader = api(teacher)
+    assert {f["id"] for f in reader.get("/api/v1/families").get_json()["items"]} == {family.id, second.id}
+    api(worker).post(f"/api/v1/consents/{first['id']}/withdraw", json={"date": dt.date.today().isoformat()})
+    listed = reader.get("/api/v1/families").get_json()
+    assert [f["id"] for f in listed["items"]] == [second.id] and listed["total"] == 1
+    assert reader.get(f"/api/v1/families/{family.id}").status_code == 404
+    assert reader.get(f"/api/v1/families/{second.id}").get_json()["shared"] == ["meetings"]
