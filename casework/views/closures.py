@@ -25,6 +25,7 @@ from .helpers import (
     posted_next,
     refuse,
     save_form,
+    save_or_show,
 )
 
 bp = Blueprint("closures", __name__)
@@ -77,14 +78,11 @@ def return_closure(family_id):
         flash("No closure of this family is waiting for approval.", "info")
         return redirect(back)
     form = ReturnClosureForm(prefix=f"return-{family.id}")
-    if form.validate() and not save_form(form, family, lambda: closures_service.return_closure(
-            db.session, actor, family, form.comment.data, clock.current_time())):
-        flash_done(f"Closure of {family.reference} returned: {proposal.by.name} has been told.")
-        return redirect(back)
-    return render_template(
-        "caseload/return_closure.html", form=form, family=family, proposal=proposal,
-        closure_reasons=CLOSURE_REASONS, back=back,
-    ), 422
+    return save_or_show(
+        form, family, lambda: closures_service.return_closure(
+            db.session, actor, family, form.comment.data, clock.current_time()),
+        f"Closure of {family.reference} returned: {proposal.by.name} has been told.", back,
+        "caseload/return_closure.html", family=family, proposal=proposal, closure_reasons=CLOSURE_REASONS)
 
 
 # --- Reopening a closed family (a manager) --------------------------------------------------

@@ -166,6 +166,16 @@ def save_form(form, record, action) -> int | None:
     return None
 
 
+def save_or_show(form, record, action, done: str, back: str, template: str, **context):
+    """A step posted from a list (a form of its own per record: resolving a flag, returning a
+    closure): validated and saved by ``action()``, then the Done banner and back; otherwise the
+    step's own page with what was typed and why it was refused (422)."""
+    if form.validate() and not save_form(form, record, action):
+        flash_done(done)
+        return redirect(back)
+    return render_template(template, form=form, back=back, **context), 422
+
+
 # A chart is an image: nothing in its SVG may run, and it is never cached.
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 

@@ -11,7 +11,7 @@ from ..services import clock, drafts
 from ..services import closures as closures_service
 from ..services import reviews as reviews_service
 from ..services.errors import Conflict, ValidationFailed
-from ..services.review_schedule import next_review_due
+from ..services.review_schedule import is_overdue, next_review_due
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -37,13 +37,15 @@ def _review_form() -> ReviewForm:
 
 
 def _render(form, family, status=200, draft=None):
+    now = clock.current_time()
+    next_due = next_review_due(db.session, family, now)
     return (
         render_template(
             "reviews/new.html",
             form=form,
             family=family,
-            next_due=next_review_due(db.session, family, clock.current_time()),
-            today=clock.local_date(clock.current_time()),
+            next_due=next_due,
+            overdue=is_overdue(next_due, clock.local_date(now)),
             draft=draft,
             draft_key=drafts.form_key("review", family.id),
         ),
