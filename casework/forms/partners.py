@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, FormField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, Regexp
 
 from ..models import PARTNER_KINDS, SHARING_SCOPES, ActionStatus
 from ..services.handoff import REFERENCE_NEEDED
@@ -27,6 +27,15 @@ MAX_PARTNERS_NAMED = 30
 MAX_ACTIONS = 30
 
 
+# An e-mail address as a pattern (dot-atom@domain), which the OpenAPI document publishes as it
+# is: any such address, a local network's too (WTForms' Email refuses reserved domains such as
+# .local, which a document of format "email" accepts). Spaces around it are read away.
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL = Regexp(rf"^\s*{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+\s*$",
+               message="Enter an e-mail address such as name@example.org.")
+
+
 def _required(message):
     return InputRequired(message=message)
 
@@ -37,8 +46,7 @@ class PartnerForm(BaseForm):
     kind = SelectField("Kind of partner", choices={"": "Choose a kind", **PARTNER_KINDS},
                        validators=[_required("Choose the kind of partner.")])
     contact_name = StringField("Contact name", [_required("Enter the contact's name."), TextLimit(120)])
-    email = StringField("E-mail (optional)", [Optional(), TextLimit(254),
-                                              Email("Enter an e-mail address such as name@example.org.")])
+    email = StringField("E-mail (optional)", [Optional(), TextLimit(254), EMAIL])
     phone = StringField("Phone (optional)", [Optional(), TextLimit(40)])
     lead = BooleanField("The lead practitioner for this family (instead of the family worker)")
 

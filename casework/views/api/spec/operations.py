@@ -249,7 +249,9 @@ OPERATIONS: dict[str, Op] = {
                "approval when closure approval is on (pending_approval true).", rec.Review)},
         WRITE, body=Body(ReviewForm, "ReviewInput"),
         description="Not in the future, not before opened_on; a closing decision not before phase_since. "
-                    "step_up, step_down and close close the family; close needs a reason."),
+                    "step_up, step_down and close close the family; close needs a reason (disengaged, moved_away "
+                    "or other); step_up and step_down are their own, and any other decision may send any closing "
+                    "reason, which it does not keep."),
     "api.list_flags": Op(
         "listFlags", "Flags on the caller's families", "flags",
         {200: ("Flags, open before resolved, most severe and oldest first.", rec.FlagList)}, LIST,
