@@ -195,3 +195,12 @@ def test_approving_a_step_up_prompts_the_handoff_package(app, monkeypatch, clien
     login(manager)
     page = client.post(f"/families/{family.id}/closure/approve", follow_redirects=True).get_data(as_text=True)
     assert "approved" in page and f'href="/families/{family.id}/handoff"' in page
+
+
+def test_a_family_closed_otherwise_offers_no_reference_on_its_handoff(client, login, manager, family, today):
+    login(manager)
+    _close_at_a_review(client, family, "step_down", today)
+    page = client.get(f"/families/{family.id}/handoff").get_data(as_text=True)
+    assert "Step-up handoff" in page and "/handoff/reference" not in page
+    refused = client.post(f"/families/{family.id}/handoff/reference", data={"reference": "CSC-1"})
+    assert refused.status_code == 422 and "The family is closed" in page_text(refused)

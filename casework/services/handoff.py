@@ -61,11 +61,17 @@ def receiving_reference(session: Session, family: Family) -> HandoffReference | 
     ).first()
 
 
+def takes_reference(family: Family) -> bool:
+    """Whether the receiving service's reference may be recorded: while the family is open, and
+    after it closed by a step up (the reference comes once social care has taken it on)."""
+    return not family.is_closed or family.closure_reason == STEP_UP
+
+
 def record_reference(session: Session, actor: User, family: Family, reference: str,
                      now: dt.datetime) -> HandoffReference:
     """Record the reference children's social care gave the family (checked by the form). A
     family stepped up takes it after closing; any other closed family is read-only (422)."""
-    if family.closure_reason != STEP_UP:
+    if not takes_reference(family):
         ensure_open(family)
     reference = (reference or "").strip()
     if not reference:

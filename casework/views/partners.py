@@ -197,7 +197,8 @@ def _handoff_page(family: Family, form: HandoffReferenceForm, status: int = 200)
     package = handoff_service.gather(db.session, family, now)
     page = render_template("partners/handoff.html", family=family, package=package, printed_on=clock.local_date(now),
                            statuses={c.id: consent_service.consent_status(c, now) for c in package.consents},
-                           kinds=PARTNER_KINDS, scopes=SHARING_SCOPES, form=form)
+                           kinds=PARTNER_KINDS, scopes=SHARING_SCOPES, form=form,
+                           takes_reference=handoff_service.takes_reference(family))
     db.session.commit()
     return page, status
 
