@@ -95,6 +95,7 @@ EXPORT = ({"type": "object", "description": "subject, generated_at, redacted, no
 EXPORT_ERRORS = {**CASE, 403: "An admin, or a worker: only a manager of the family's team may export.", 422: None}
 REPORT_ERRORS = {401: None, 403: "A worker: reports are for managers and admins.", 422: None}
 ONE_USER = {**ADMINS, 404: None}
+INCOMING = {**NOT_MANAGER, 404: "No pending transfer to the caller's team has this id.", 422: None}
 
 OPERATIONS: dict[str, Op] = {
     "main.healthz": Op("health", "The database answers", "service", {
@@ -188,12 +189,12 @@ OPERATIONS: dict[str, Op] = {
     "api.accept_transfer": Op(
         "acceptTransfer", "Accept a family into the team", "allocation",
         {200: ("The family, now this team's.", rec.Family)},
-        {**NOT_MANAGER, 404: "No pending transfer to the caller's team has this id.", 422: None},
+        INCOMING,
         body=Body(AcceptTransferForm, "TransferAcceptance", required=False)),
     "api.decline_transfer": Op(
         "declineTransfer", "Decline a family offered to the team", "allocation",
         {200: ("The transfer, declined; the sending manager is notified.", rec.Transfer)},
-        {**NOT_MANAGER, 404: "No pending transfer to the caller's team has this id.", 422: None},
+        INCOMING,
         body=Body(DeclineTransferForm, "TransferDecline")),
     "api.chronology": Op(
         "chronology", "Everything recorded about the family, newest first", "families",
