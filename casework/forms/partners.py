@@ -29,10 +29,11 @@ MAX_ACTIONS = 30
 
 # An e-mail address as a pattern (dot-atom@domain), which the OpenAPI document publishes as it
 # is: any such address, a local network's too (WTForms' Email refuses reserved domains such as
-# .local, which a document of format "email" accepts). Spaces around it are read away.
+# .local, which a document of format "email" accepts). Spaces around it are read away, and
+# nothing (or only spaces) is no e-mail: the field is optional.
 _ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-EMAIL = Regexp(rf"^\s*{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+\s*$",
+EMAIL = Regexp(rf"^\s*(?:{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+)?\s*$",
                message="Enter an e-mail address such as name@example.org.")
 
 
