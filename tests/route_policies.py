@@ -281,4 +281,6 @@ ROUTES = {
     ("GET", "/partners/families/<int:family_id>"): "partner_only",
     ("POST", "/partners/actions/<int:action_id>/done"): "partner_only",
     ("GET", "/families/<int:family_id>/handoff"): "family_record",
+    ("POST", "/families/<int:family_id>/handoff/reference"): "family_record",
+    ("POST", "/api/v1/families/<int:family_id>/handoff/reference"): "family_record",
 }

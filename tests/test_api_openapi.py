@@ -11,6 +11,7 @@ from wtforms import Form
 
 from casework import limits
 from casework.forms.queries import PER_PAGE_MAX
+from casework.models import CLOSURE_REASONS
 from casework.services import reviews
 from casework.views.api.spec import records
 from casework.views.api.spec.operations import OPERATIONS
@@ -84,6 +85,8 @@ def test_the_document_says_the_services_rules_of_a_review_and_an_allocation(docu
     [closing] = schemas["ReviewInput"]["allOf"]
     assert closing["anyOf"][0] == {"properties": {"decision": {"not": {"enum": ["close"]}}}}
     assert closing["anyOf"][1]["properties"]["reason"]["enum"] == list(reviews.CLOSE_REASONS)
+    # Any other decision may send any closing reason (a step down naming itself): `reason?`.
+    assert schemas["ReviewInput"]["properties"]["reason"]["anyOf"][0]["enum"] == list(CLOSURE_REASONS)
     assert set(schemas["AllocationInput"]["required"]) == {"worker_id", "reason"}
 
 
@@ -165,3 +168,40 @@ def test_closing_without_a_reason_is_refused_by_the_form(api, manager, family, t
     response = api(manager).post(f"/api/v1/families/{family.id}/phase",
                                  json={"phase": "closed", "date": today.isoformat()})
     assert assert_error(response, 422)["fields"] == {"reason": ["Choose the reason the family is closing."]}
+
+
+# Every code CONTRACT.md names for a request body, by the body's schema and member: the forms
+# that read the bodies must take each of them (a form narrower than the contract is a 422 an
+# integration does not expect).
+CONTRACT_CODES = {
+    ("ReviewInput", "decision"): {"continue", "step_up", "step_down", "close"},
+    ("ReviewInput", "reason"): {"step_down", "step_up", "disengaged", "moved_away", "other"},
+    ("PhaseMove", "phase"): {"engagement", "making_changes", "moving_on", "closed"},
+    ("PhaseMove", "reason"): {"step_down", "step_up", "disengaged", "moved_away", "other"},
+    ("VisitInput", "kind"): {"home_visit", "office", "phone", "school", "other"},
+    ("VisitInput", "outcome"): {"completed", "no_access", "cancelled"},
+    ("GoalUpdate", "status"): {"active", "achieved", "withdrawn"},
+    ("PartnerInput", "kind"): {"school", "health_visitor", "gp", "school_nurse", "midwife", "housing", "police",
+                               "adult_mental_health", "substance_misuse_service", "other"},
+    ("ConsentInput", "scope"): {"plan", "meetings", "reviews_summary"},
+    ("ActionUpdate", "status"): {"open", "done"},
+    ("AccountInput", "role"): {"worker", "manager", "admin", "partner"},
+    ("ReferralInput", "concerns"): {
+        "neglect_physical", "neglect_emotional", "neglect_medical", "neglect_educational", "neglect_supervision",
+        "domestic_abuse", "substance_misuse", "parental_mental_health", "housing", "finances",
+        "learning_disability"},
+}
+
+
+def _codes(schema: dict) -> set[str]:
+    if "enum" in schema:
+        return set(schema["enum"])
+    if "items" in schema:
+        return _codes(schema["items"])
+    return set().union(*(_codes(option) for option in schema.get("anyOf", [])))
+
+
+@pytest.mark.parametrize("schema, member", sorted(CONTRACT_CODES))
+def test_a_body_takes_every_code_the_contract_names(document, schema, member):
+    taken = _codes(document["components"]["schemas"][schema]["properties"][member])
+    assert CONTRACT_CODES[schema, member] <= taken, CONTRACT_CODES[schema, member] - taken

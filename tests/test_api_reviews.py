@@ -116,3 +116,31 @@ def test_who_may_hold_a_review(api, colleague, outsider, admin, manager, family,
     assert_error(hold(api(outsider), family, **body), 404)
     assert_error(hold(api(admin), family, **body), 403)
     assert hold(api(manager), family, **body).status_code == 201
+
+
+# --- a closing reason at a review (CONTRACT.md: `reason?`, required only for close) ----------------
+
+
+@pytest.mark.parametrize("decision", ["step_down", "step_up"])
+def test_stepping_up_or_down_may_name_itself_as_the_reason(no_approval, api, worker, family, today, decision):
+    """A step down sent with ``reason: "step_down"`` (its own reason) is a review, not a 422."""
+    response = hold(api(worker), family, held_on=today.isoformat(), decision=decision, reason=decision)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["reason"] == decision
+    assert api(worker).get(f"/api/v1/families/{family.id}").get_json()["closure_reason"] == decision
+
+
+def test_a_continuing_review_takes_any_closing_reason_and_keeps_none(api, worker, family, today):
+    response = hold(api(worker), family, held_on=today.isoformat(), decision="continue", reason="step_up")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["reason"] is None
+    assert api(worker).get(f"/api/v1/families/{family.id}").get_json()["phase"] == "engagement"
+
+
+@pytest.mark.parametrize("reason", ["step_up", "step_down"])
+def test_closing_at_a_review_still_needs_a_reason_other_than_a_step(no_approval, api, worker, family, today,
+                                                                  reason):
+    body = assert_error(hold(api(worker), family, held_on=today.isoformat(), decision="close", reason=reason), 422)
+    assert set(body["fields"]) == {"reason"}
+    assert api(worker).get(f"/api/v1/families/{family.id}/reviews").get_json()["items"] == []
+    assert api(worker).get(f"/api/v1/families/{family.id}").get_json()["phase"] == "engagement"

@@ -2,17 +2,19 @@
 expiry, what a partner who signs in sees (and the sharing log of it), meetings and actions, the
 action_overdue flag, step-down referrals and the step-up handoff."""
 import datetime as dt
+import re
 
 import pytest
 
 from casework.extensions import db as _db
 from casework.models import Consent, Flag, MeetingAction, Notification, SharingLogEntry
-from casework.services.clock import sweep_time
+from casework.services import partners as partner_service
+from casework.services.clock import service_zone, sweep_time
 from casework.services.consent import consent_status
 from casework.services.sweep import run_sweep
 
 from . import factories
-from .helpers import team_around
+from .helpers import count_queries, team_around
 
 
 @pytest.fixture
@@ -326,3 +328,227 @@ def test_a_partner_can_be_the_lead_practitioner(api, client, login, worker, fami
     leads = [p["contact_name"] for p in caller.get(f"/api/v1/families/{family.id}/partners").get_json()["items"]
              if p["lead"]]
     assert leads == ["Hal Visitor"]
+
+
+# --- the sharing log of a partner's list of families ----------------------------------------------
+
+
+def shared_with(teacher, worker, count: int):
+    """``count`` families shared with ``teacher``, each with a meeting and an action."""
+    families = [factories.FamilyFactory(worker=worker) for _ in range(count)]
+    for family in families:
+        team_around(family, teacher.email)
+    _db.session.commit()
+    return families
+
+
+def list_reads(family_ids) -> dict[int, int]:
+    rows = _db.session.query(SharingLogEntry.family_id).filter(
+        SharingLogEntry.what == partner_service.LIST_READ, SharingLogEntry.family_id.in_(family_ids)).all()
+    return {family_id: sum(1 for (row,) in rows if row == family_id) for family_id in family_ids}
+
+
+def test_reading_the_list_again_the_same_day_logs_each_family_once(api, worker, teacher):
+    families = shared_with(teacher, worker, 3)
+    ids = [f.id for f in families]
+    reader = api(teacher)
+    for _ in range(3):
+        assert reader.get("/api/v1/families").get_json()["total"] == 3
+    assert list_reads(ids) == {family_id: 1 for family_id in ids}
+    # Reading a family itself is logged every time.
+    reader.get(f"/api/v1/families/{ids[0]}")
+    reader.get(f"/api/v1/families/{ids[0]}")
+    assert _db.session.query(SharingLogEntry).filter(
+        SharingLogEntry.family_id == ids[0], SharingLogEntry.what != partner_service.LIST_READ).count() == 2
+
+
+def test_a_list_read_is_logged_again_on_the_next_local_day(app, db, worker, teacher):
+    """The day is London's: 23:59:59 and 00:00:00 (BST) are two days, and two rows."""
+    [family] = shared_with(teacher, worker, 1)
+    zone = service_zone()
+    late = dt.datetime(2026, 6, 30, 23, 59, 59, tzinfo=zone)
+    for now in (late - dt.timedelta(hours=20), late, late + dt.timedelta(seconds=1)):
+        found = partner_service.shared_families(db.session, teacher, now)
+        partner_service.log_list_read(db.session, teacher, found, now)
+        db.session.commit()
+    assert list_reads([family.id]) == {family.id: 2}
+
+
+def test_the_partner_list_runs_the_same_queries_for_one_family_or_many(api, worker, teacher):
+    """Finding the families, their children and workers, and logging the reads: a bound that
+    does not grow with the families (one bulk insert, not a query per family)."""
+    shared_with(teacher, worker, 1)
+    reader = api(teacher)
+    with count_queries() as one:
+        assert reader.get("/api/v1/families").get_json()["total"] == 1
+    shared_with(teacher, worker, 5)
+    reader = api(teacher)
+    with count_queries() as six:
+        assert reader.get("/api/v1/families").get_json()["total"] == 6
+    assert len(six) == len(one), "\n".join(s[:150] for s in six)
+
+
+# --- a summary of reviews (consent scope reviews_summary) ----------------------------------------
+
+
+def held_reviews(family, worker):
+    for days, decision in ((20, "continue"), (5, "continue")):
+        factories.ReviewFactory(family=family, held_on=family.opened_on + dt.timedelta(days=days), decision=decision,
+                                notes="Mum said the evenings are hard.", attendees="Dana", recorded_by=worker)
+    _db.session.commit()
+
+
+def test_a_partner_with_reviews_summary_sees_each_review_held_and_its_decision_only(api, worker, family, teacher):
+    client = api(worker)
+    give_consent(client, family, [add_partner(client, family)["id"]], scope=["reviews_summary"])
+    held_reviews(family, worker)
+    record = api(teacher).get(f"/api/v1/families/{family.id}").get_json()
+    assert record["shared"] == ["reviews_summary"]
+    assert record["reviews"] == [  # newest first
+        {"held_on": (family.opened_on + dt.timedelta(days=20)).isoformat(), "decision": "continue"},
+        {"held_on": (family.opened_on + dt.timedelta(days=5)).isoformat(), "decision": "continue"}]
+    assert "goals" not in record and "meetings" not in record
+    assert "evenings" not in str(record)
+
+
+def test_without_reviews_summary_a_partner_sees_no_reviews(api, worker, family, teacher):
+    client = api(worker)
+    give_consent(client, family, [add_partner(client, family)["id"]], scope=["plan", "meetings"])
+    held_reviews(family, worker)
+    record = api(teacher).get(f"/api/v1/families/{family.id}").get_json()
+    assert "reviews" not in record
+    assert api(teacher).get(f"/api/v1/families/{family.id}/reviews").status_code == 403
+
+
+# --- the receiving service's reference on a step-up handoff --------------------------------------
+
+
+def record_reference(client, family, **body):
+    return client.post(f"/api/v1/families/{family.id}/handoff/reference", json=body)
+
+
+def test_the_receiving_services_reference_is_recorded_on_the_handoff(api, worker, manager, family):
+    response = record_reference(api(worker), family, reference="  CSC-98765 ")
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert answer["reference"] == "CSC-98765"
+    assert answer["recorded_by"] == {"id": worker.id, "name": worker.name}
+    package = api(manager).get(f"/api/v1/families/{family.id}/handoff").get_json()
+    assert package["receiving_reference"]["reference"] == "CSC-98765"
+    # A correction: the latest is the reference.
+    assert record_reference(api(manager), family, reference="CSC-98766").status_code == 200
+    package = api(worker).get(f"/api/v1/families/{family.id}/handoff").get_json()
+    assert package["receiving_reference"]["reference"] == "CSC-98766"
+    assert package["receiving_reference"]["recorded_by"]["id"] == manager.id
+
+
+def test_a_handoff_without_a_reference_says_so(api, worker, family):
+    assert api(worker).get(f"/api/v1/families/{family.id}/handoff").get_json()["receiving_reference"] is None
+
+
+@pytest.mark.parametrize("body", [{}, {"reference": "   "}, {"reference": "X" * 61}, {"reference": 5}])
+def test_a_reference_is_checked(api, worker, family, body):
+    response = record_reference(api(worker), family, **body)
+    assert response.status_code == 422 and set(response.get_json()["fields"]) == {"reference"}
+    assert api(worker).get(f"/api/v1/families/{family.id}/handoff").get_json()["receiving_reference"] is None
+
+
+def test_a_family_stepped_up_takes_its_reference_after_closing_and_another_closed_family_does_not(
+        no_approval, api, worker, manager, family, today):
+    calls = api(manager)
+    closed = calls.post(f"/api/v1/families/{family.id}/reviews",
+                        json={"held_on": today.isoformat(), "decision": "step_up", "reason": "step_up"})
+    assert closed.status_code == 201, closed.get_json()
+    assert record_reference(calls, family, reference="CSC-1").status_code == 200
+    other = factories.FamilyFactory(worker=worker)
+    _db.session.commit()
+    calls.post(f"/api/v1/families/{other.id}/phase",
+               json={"phase": "closed", "date": today.isoformat(), "reason": "step_down"})
+    refused = record_reference(calls, other, reference="CSC-2")
+    assert refused.status_code == 422 and "closed" in refused.get_json()["error"]
+
+
+def test_only_the_familys_worker_and_manager_record_the_reference(api, worker, outsider, admin, family, teacher):
+    assert record_reference(api(outsider), family, reference="CSC-1").status_code == 404
+    assert record_reference(api(admin), family, reference="CSC-1").status_code == 403
+    assert record_reference(api(teacher), family, reference="CSC-1").status_code == 404
+
+
+# --- consent: edge cases --------------------------------------------------------------------------
+
+
+def test_a_consent_naming_two_partners_stays_for_one_when_the_others_separate_consent_is_withdrawn(
+        api, worker, family, teacher):
+    """The school and the nurse are both named by one consent (the plan); the school is also
+    named by a separate consent (meetings), which is withdrawn: the school keeps the plan and
+    loses meetings; the nurse is untouched."""
+    nurse = factories.UserFactory(role="partner", team=None, email="nurse@health.example.org")
+    client = api(worker)
+    school = add_partner(client, family)
+    nurse_record = add_partner(client, family, email="Nurse@Health.example.org", kind="school_nurse", agency="Health")
+    give_consent(client, family, [school["id"], nurse_record["id"]], scope=["plan"])
+    separate = give_consent(client, family, [school["id"]], scope=["meetings"])
+    assert api(teacher).get(f"/api/v1/families/{family.id}").get_json()["shared"] == ["meetings", "plan"]
+    client.post(f"/api/v1/consents/{separate['id']}/withdraw", json={"date": dt.date.today().isoformat()})
+    for reader in (teacher, nurse):
+        record = api(reader).get(f"/api/v1/families/{family.id}").get_json()
+        assert record["shared"] == ["plan"] and "meetings" not in record, reader.email
+
+
+@pytest.mark.parametrize("expires_on", [dt.date(2026, 1, 31), dt.date(2026, 6, 30)], ids=["GMT", "BST"])
+def test_consent_lasts_to_the_last_second_of_its_end_date_in_london(db, worker, family, teacher, expires_on):
+    team_around(family, teacher.email)
+    consent = db.session.query(Consent).one()
+    consent.given_on, consent.expires_on = family.opened_on - dt.timedelta(days=400), expires_on
+    db.session.commit()
+    midnight = dt.datetime.combine(expires_on + dt.timedelta(days=1), dt.time(0), tzinfo=service_zone())
+    before, after = midnight - dt.timedelta(seconds=1), midnight
+    assert family.id in partner_service.partner_access(db.session, teacher, before)
+    assert consent_status(consent, before) == "active"
+    assert family.id not in partner_service.partner_access(db.session, teacher, after)
+    assert consent_status(consent, after) == "expired"
+    # The same instants in UTC: an hour apart from London's in summer, none in winter.
+    assert consent_status(consent, after.astimezone(dt.UTC)) == "expired"
+    assert consent_status(consent, before.astimezone(dt.UTC)) == "active"
+
+
+def test_the_same_email_in_two_families_and_a_withdrawal_in_one_leaves_the_other(api, worker, colleague, family,
+                                                                               teacher):
+    second = factories.FamilyFactory(worker=colleague)
+    _db.session.commit()
+    first = give_consent(api(worker), family, [add_partner(api(worker), family)["id"]], scope=["plan"])
+    give_consent(api(colleague), second, [add_partner(api(colleague), second, email="TESS@hillside.example.org")["id"]],
+                 scope=["meetings"])
+    reader = api(teacher)
+    assert {f["id"] for f in reader.get("/api/v1/families").get_json()["items"]} == {family.id, second.id}
+    api(worker).post(f"/api/v1/consents/{first['id']}/withdraw", json={"date": dt.date.today().isoformat()})
+    listed = reader.get("/api/v1/families").get_json()
+    assert [f["id"] for f in listed["items"]] == [second.id] and listed["total"] == 1
+    assert reader.get(f"/api/v1/families/{family.id}").status_code == 404
+    assert reader.get(f"/api/v1/families/{second.id}").get_json()["shared"] == ["meetings"]
+
+
+# --- a partner's e-mail: what the document says is what the server takes -------------------------
+
+
+@pytest.mark.parametrize("email, kept", [("nurse@school.local", "nurse@school.local"),
+                                         ("Tess.O'Neil+taf@hillside.test", "Tess.O'Neil+taf@hillside.test"),
+                                         ("0@A.COM", "0@A.COM"), ("", None), ("  ", None)])
+def test_a_partner_email_the_document_accepts_is_accepted(api, worker, family, client, email, kept):
+    """The schemathesis contract check found an e-mail of format "email" (a reserved domain)
+    that the server refused: the document now states the server's own rule, a pattern, which
+    takes nothing as no e-mail (the field is optional)."""
+    pattern = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["PartnerInput"][
+        "properties"]["email"]["pattern"]
+    assert re.fullmatch(pattern, email)
+    assert add_partner(api(worker), family, email=email)["email"] == kept
+
+
+@pytest.mark.parametrize("email", ["a..b@c.com", "no-at-sign", "a@b", "a b@c.com"])
+def test_a_partner_email_the_document_refuses_is_refused(api, worker, family, client, email):
+    pattern = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["PartnerInput"][
+        "properties"]["email"]["pattern"]
+    assert not re.fullmatch(pattern, email)
+    response = api(worker).post(f"/api/v1/families/{family.id}/partners", json={
+        "agency": "School", "kind": "school", "contact_name": "Tess", "email": email})
+    assert response.status_code == 422 and set(response.get_json()["fields"]) == {"email"}

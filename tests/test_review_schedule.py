@@ -124,3 +124,13 @@ def test_a_closed_family_has_no_review_due(worker, manager):
     day = dt.date(2026, 6, 15)  # overdue by two months, had it stayed open
     assert_everywhere(family, manager, worker, day, None, False)
     assert swept(family, day) == ([], [])
+
+
+def test_a_review_is_overdue_from_the_day_after_it_was_due():
+    """The one rule the pages show (services/review_schedule.py is_overdue)."""
+    from casework.services.review_schedule import is_overdue
+
+    due = dt.date(2026, 3, 2)
+    assert not is_overdue(due, due)
+    assert is_overdue(due, due + dt.timedelta(days=1))
+    assert not is_overdue(None, due)

@@ -264,15 +264,21 @@ class ReviewForm(CreatesRecord, BaseForm):
         "Decision", choices=dict(REVIEW_DECISIONS),
         validators=[_required("Choose continue, step up, step down or close.")],
     )
-    # Which reasons close at a review is the service's rule (services/reviews.py, which refuses
-    # any other for either face); the form offers, and the API's document lists, only those.
+    # Any closing reason may be sent (CONTRACT.md: ``reason?``; a step down naming itself), but
+    # closing at a review takes only CLOSE_REASONS (services/reviews.py, which refuses any other
+    # for either face; the API's document says so). The page offers only those (``for_page``).
     reason = SelectField(
         "Reason for closing (only when the decision is to close)",
-        choices={"": "Choose a reason", **{code: CLOSURE_REASONS[code] for code in CLOSE_REASONS}},
-        validators=[RequiredIf("decision", ("close",), CLOSING_REASON_NEEDED), Optional()],
+        choices={"": "Choose a reason", **CLOSURE_REASONS},
+        validators=[RequiredIf("decision", ("close",), CLOSING_REASON_NEEDED, allowed=CLOSE_REASONS), Optional()],
     )
     attendees = TextAreaField("Who attended (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
     notes = TextAreaField("Notes", [Optional(), TextLimit(NOTES_LIMIT)])
+
+    def for_page(self) -> ReviewForm:
+        """The page asks for a reason only to close: it offers the reasons that close at a review."""
+        self.reason.choices = [("", "Choose a reason"), *((code, CLOSURE_REASONS[code]) for code in CLOSE_REASONS)]
+        return self
 
 
 # --- Keeping the record true (HTML pages) ---------------------------------------------------

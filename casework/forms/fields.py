@@ -228,13 +228,17 @@ class VersionField(HiddenField):
 
 class RequiredIf:
     """Required when the field ``other`` holds one of ``values``: closing a family needs a
-    reason, other moves do not. The OpenAPI document publishes it as a condition."""
+    reason, other moves do not. With ``allowed``, it must then also be one of those (closing at
+    a review takes a reason other than a step up or down, which any other decision may send).
+    The OpenAPI document publishes it as a condition."""
 
-    def __init__(self, other: str, values, message: str):
+    def __init__(self, other: str, values, message: str, allowed=None):
         self.other, self.values, self.message = other, tuple(values), message
+        self.allowed = None if allowed is None else tuple(allowed)
 
     def __call__(self, form, field):
-        if form[self.other].data in self.values and not field.data:
+        if form[self.other].data in self.values and (
+                not field.data or (self.allowed is not None and field.data not in self.allowed)):
             field.errors[:] = []  # "not a valid choice" says less than why it is needed
             raise StopValidation(self.message)
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, FormField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, Regexp
 
 from ..models import PARTNER_KINDS, SHARING_SCOPES, ActionStatus
+from ..services.handoff import REFERENCE_NEEDED
 from .fields import (
     NOTE_LIMIT,
     NOTES_LIMIT,
@@ -26,6 +27,16 @@ MAX_PARTNERS_NAMED = 30
 MAX_ACTIONS = 30
 
 
+# An e-mail address as a pattern (dot-atom@domain), which the OpenAPI document publishes as it
+# is: any such address, a local network's too (WTForms' Email refuses reserved domains such as
+# .local, which a document of format "email" accepts). Spaces around it are read away, and
+# nothing (or only spaces) is no e-mail: the field is optional.
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL = Regexp(rf"^\s*(?:{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+)?\s*$",
+               message="Enter an e-mail address such as name@example.org.")
+
+
 def _required(message):
     return InputRequired(message=message)
 
@@ -36,8 +47,7 @@ class PartnerForm(BaseForm):
     kind = SelectField("Kind of partner", choices={"": "Choose a kind", **PARTNER_KINDS},
                        validators=[_required("Choose the kind of partner.")])
     contact_name = StringField("Contact name", [_required("Enter the contact's name."), TextLimit(120)])
-    email = StringField("E-mail (optional)", [Optional(), TextLimit(254),
-                                              Email("Enter an e-mail address such as name@example.org.")])
+    email = StringField("E-mail (optional)", [Optional(), TextLimit(254), EMAIL])
     phone = StringField("Phone (optional)", [Optional(), TextLimit(40)])
     lead = BooleanField("The lead practitioner for this family (instead of the family worker)")
 
@@ -100,3 +110,10 @@ class ActionUpdateForm(BaseForm):
                         validators=[_required("Choose open or done.")])
     note = TextAreaField("Note (optional)", [Optional(), TextLimit(NOTE_LIMIT)])
     version = VersionField()
+
+
+class HandoffReferenceForm(BaseForm):
+    """The receiving service's reference, recorded on a step-up handoff."""
+
+    reference = StringField("Children's social care reference", [_required(REFERENCE_NEEDED), TextLimit(60)],
+                            description="The reference children's social care gave the family, for example CSC-12345.")

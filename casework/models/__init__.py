@@ -39,6 +39,7 @@ from .partners import (  # noqa: F401
     ActionStatus,
     Consent,
     ConsentStatus,
+    HandoffReference,
     Meeting,
     MeetingAction,
     Partner,

@@ -157,6 +157,10 @@ class SharingLogEntry(db.Model):
     """Each time a partner read or received something of the family, under which consent."""
 
     __tablename__ = "sharing_log"
+    __table_args__ = (
+        # A partner's list reads of the day (services/partners.py log_list_read).
+        Index("ix_sharing_log_user_at", "user_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"), index=True)
@@ -167,3 +171,19 @@ class SharingLogEntry(db.Model):
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))
 
     user: Mapped[User | None] = relationship()
+
+
+class HandoffReference(Timestamped, db.Model):
+    """The receiving service's reference for a family stepped up to children's social care,
+    recorded on the handoff by the family's worker or manager. Each recording is kept; the
+    latest is the family's (services/handoff.py)."""
+
+    __tablename__ = "handoff_references"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"), index=True)
+    reference: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    recorded_by: Mapped[User | None] = relationship()

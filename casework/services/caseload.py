@@ -30,7 +30,7 @@ from .errors import Forbidden
 from .families import last_visit, postcode_district, weeks_in_service
 from .family_filters import FamilyFilters
 from .flags import open_flag_counts
-from .review_schedule import review_due, review_overdue
+from .review_schedule import is_overdue, review_due, review_overdue
 from .transfers import offered_to
 
 
@@ -110,13 +110,13 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
         .where(*team_open)
     ).all()
     worker_of = {}
-    for family_id, worker_id, phase, opened_on, is_overdue, visited_on in families:
+    for family_id, worker_id, phase, opened_on, overdue_review, visited_on in families:
         load = row_for(worker_id)
         worker_of[family_id] = load
         load.open_families += 1
         load.by_phase[phase] += 1
         load.weighted_load += phase_weights[phase]
-        load.overdue_reviews += is_overdue
+        load.overdue_reviews += overdue_review
         since = (today - (visited_on or opened_on)).days
         load.longest_days_since_visit = max(load.longest_days_since_visit or 0, since)
 
@@ -317,7 +317,7 @@ def team_family_rows(
             phase_since=phase_since,
             weeks_in_service=weeks_in_service(opened_on, closed_on, today),
             next_review_due=due,
-            overdue=due is not None and due < today,
+            overdue=is_overdue(due, today),
             open_flags=open_flags or 0,
             highest_severity=None if highest is None else SEVERITIES[highest],
         ))

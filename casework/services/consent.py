@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import SHARING_SCOPES, Consent, ConsentStatus, Family, Partner, User
 from .clock import local_date
@@ -27,8 +27,10 @@ def consent_status(consent: Consent, now: dt.datetime) -> ConsentStatus:
 
 
 def family_consents(session: Session, family: Family) -> list[Consent]:
+    """The family's consents, newest first, with the partners each names: two queries."""
     return list(session.scalars(
-        select(Consent).where(Consent.family_id == family.id).order_by(Consent.given_on.desc(), Consent.id.desc())
+        select(Consent).where(Consent.family_id == family.id).options(selectinload(Consent.partners))
+        .order_by(Consent.given_on.desc(), Consent.id.desc())
     ))
 
 

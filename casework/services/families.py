@@ -17,7 +17,7 @@ from .editing import check_version, ensure_open
 from .errors import ValidationFailed
 from .family_filters import FamilyFilters
 from .flags import resolve_cleared
-from .review_schedule import review_due
+from .review_schedule import is_overdue, review_due
 from .scope import family_scope, require_case_role
 
 EDITABLE_FIELDS = (
@@ -125,6 +125,7 @@ class FamilySummary:
     last_visit_on: dt.date | None
     last_visit_all_seen: bool | None
     next_review_due: dt.date | None
+    review_overdue: bool = False
 
 
 def weeks_in_service(opened_on: dt.date, closed_on: dt.date | None, today: dt.date) -> int:
@@ -200,6 +201,7 @@ def summarise(session: Session, families: list[Family], now: dt.datetime) -> lis
             last_visit_on=visited_on,
             last_visit_all_seen=all_seen,
             next_review_due=due,
+            review_overdue=is_overdue(due, today),
         ))
     return summaries
 

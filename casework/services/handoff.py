@@ -6,13 +6,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import Assessment, Consent, Family, Flag, FlagStatus, Goal, Partner
+from ..models import Assessment, Consent, Family, Flag, FlagStatus, Goal, HandoffReference, Partner, User
 from . import audit
 from .chronology import Entry, chronology
 from .consent import family_consents
+from .editing import ensure_open
+from .errors import ValidationFailed
 from .partners import family_partners
+
+STEP_UP = "step_up"
+REFERENCE_NEEDED = "Enter the reference children's social care gave the family."
 
 
 @dataclass
@@ -24,6 +29,7 @@ class Handoff:
     open_flags: list[Flag]
     partners: list[Partner]
     consents: list[Consent]
+    reference: HandoffReference | None
 
 
 def gather(session: Session, family: Family, now: dt.datetime) -> Handoff:
@@ -42,4 +48,35 @@ def gather(session: Session, family: Family, now: dt.datetime) -> Handoff:
     audit.record(session, "export", record_type="handoff", record_id=family.id, family_id=family.id,
                  at=now)
     return Handoff(family, chronology(session, family), list(goals), latest, list(flags),
-                   family_partners(session, family), family_consents(session, family))
+                   family_partners(session, family), family_consents(session, family),
+                   receiving_reference(session, family))
+
+
+def receiving_reference(session: Session, family: Family) -> HandoffReference | None:
+    """The receiving service's reference for the family: the latest recorded, or None."""
+    return session.scalars(
+        select(HandoffReference).where(HandoffReference.family_id == family.id)
+        .options(joinedload(HandoffReference.recorded_by))
+        .order_by(HandoffReference.recorded_at.desc(), HandoffReference.id.desc()).limit(1)
+    ).first()
+
+
+def takes_reference(family: Family) -> bool:
+    """Whether the receiving service's reference may be recorded: while the family is open, and
+    after it closed by a step up (the reference comes once social care has taken it on)."""
+    return not family.is_closed or family.closure_reason == STEP_UP
+
+
+def record_reference(session: Session, actor: User, family: Family, reference: str,
+                     now: dt.datetime) -> HandoffReference:
+    """Record the reference children's social care gave the family (checked by the form). A
+    family stepped up takes it after closing; any other closed family is read-only (422)."""
+    if not takes_reference(family):
+        ensure_open(family)
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationFailed("Enter the reference.", {"reference": [REFERENCE_NEEDED]})
+    recorded = HandoffReference(family_id=family.id, reference=reference, recorded_at=now, recorded_by=actor)
+    session.add(recorded)
+    session.flush()
+    return recorded

@@ -12,8 +12,23 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import OPEN_PHASES, Consent, ConsentStatus, Family, MeetingAction, Partner, SharingLogEntry, User
+from ..models import (
+    OPEN_PHASES,
+    Consent,
+    ConsentStatus,
+    Family,
+    Goal,
+    GoalStatus,
+    Meeting,
+    MeetingAction,
+    Partner,
+    Review,
+    SharingLogEntry,
+    User,
+)
 from . import audit
+from .bulk import write_rows
+from .clock import local_date, service_zone
 from .consent import consent_status, family_consents
 from .editing import ensure_open
 from .errors import Forbidden, NotFound
@@ -80,13 +95,50 @@ def refuse_partner(session: Session, user: User, family_id: int | None, now: dt.
     raise Forbidden("A partner may not read this kind of record.")
 
 
+def _log_rows(user: User, access: Access, what: str, now: dt.datetime) -> list[dict]:
+    """The sharing log's rows of one read: one per partner record of the reader's that the
+    family's consents name."""
+    return [dict(family_id=access.family_id, at=now, partner_id=partner_id, user_id=user.id, what=what,
+                 consent_id=access.consent_id) for partner_id in sorted(access.partner_ids) or [None]]
+
+
 def log_sharing(session: Session, user: User, access: Access, what: str, now: dt.datetime) -> None:
-    """Every partner read: in the family's sharing log and in the audit trail."""
-    for partner_id in sorted(access.partner_ids) or [None]:
-        session.add(SharingLogEntry(family_id=access.family_id, at=now, partner_id=partner_id, user_id=user.id,
-                                    what=what, consent_id=access.consent_id))
+    """Every partner read of a family: in the family's sharing log and in the audit trail."""
+    write_rows(session.connection(), SharingLogEntry.__table__, _log_rows(user, access, what, now))
     audit.record(session, "partner_read", user_id=user.id, record_type="families", record_id=access.family_id,
                  family_id=access.family_id, detail={"what": what, "consent_id": access.consent_id})
+
+
+# What a partner's list of families (the page or the API) reads of each family: its reference,
+# household name and children's first names.
+LIST_READ = "family list"
+
+
+def _local_day(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The instants the service's local day of ``now`` starts and ends (a day of 23 or 25 hours
+    when the clocks change)."""
+    day = local_date(now)
+    return tuple(dt.datetime.combine(d, dt.time(0), tzinfo=service_zone()) for d in (day, day + dt.timedelta(days=1)))
+
+
+def log_list_read(session: Session, user: User, found: list[tuple[Family, Access]], now: dt.datetime) -> None:
+    """A partner reading the list of families shared with them: each family in the sharing
+    log once a day, however often the list is read that day, in one bulk insert; every read
+    in the audit trail (one row naming the families)."""
+    if not found:
+        return
+    ids = [access.family_id for _family, access in found]
+    start, end = _local_day(now)
+    logged = set(session.scalars(
+        select(SharingLogEntry.family_id).where(
+            SharingLogEntry.user_id == user.id, SharingLogEntry.what == LIST_READ,
+            SharingLogEntry.at >= start, SharingLogEntry.at < end, SharingLogEntry.family_id.in_(ids))
+    ))
+    rows = [row for _family, access in found if access.family_id not in logged
+            for row in _log_rows(user, access, LIST_READ, now)]
+    write_rows(session.connection(), SharingLogEntry.__table__, rows)
+    audit.record(session, "partner_read", user_id=user.id, record_type="families",
+                 detail={"what": LIST_READ, "family_ids": ids})
 
 
 def sharing_log(session: Session, family: Family) -> list[SharingLogEntry]:
@@ -125,6 +177,34 @@ def shared_families(session: Session, user: User, now: dt.datetime) -> list[tupl
         .order_by(Family.reference)
     ).all()
     return [(family, access[family.id]) for family in families]
+
+
+@dataclass
+class SharedRecord:
+    """What a partner reads of one family beyond its name and children: each part only when a
+    consent covers it (None otherwise)."""
+
+    goals: list[Goal] | None = None
+    meetings: list[Meeting] | None = None
+    reviews: list[Review] | None = None  # held_on and decision only are shown
+
+
+def shared_record(session: Session, family: Family, access: Access) -> SharedRecord:
+    """The plan (goals still worked on or achieved, with their ratings), the meetings with their
+    actions, and the reviews held, as ``access`` covers them: one or two queries each."""
+    found = SharedRecord()
+    if access.covers("plan"):
+        found.goals = list(session.scalars(
+            select(Goal).where(Goal.family_id == family.id, Goal.status != GoalStatus.WITHDRAWN)
+            .options(selectinload(Goal.ratings)).order_by(Goal.start_date, Goal.id)
+        ))
+    if access.covers("meetings"):
+        found.meetings = family_meetings(session, family.id)
+    if access.covers("reviews_summary"):
+        found.reviews = list(session.scalars(
+            select(Review).where(Review.family_id == family.id).order_by(Review.held_on.desc(), Review.id.desc())
+        ))
+    return found
 
 
 def subject_access_section(session: Session, family: Family, redactor) -> dict:

@@ -8,7 +8,7 @@ when it was due before that day.
 
 Every page, list, count, reminder and flag reads the schedule here: ``next_review_due`` for
 one family, ``review_due`` (a column) and ``review_overdue`` (a condition) for set-based
-queries."""
+queries, and ``is_overdue`` for a date already read."""
 from __future__ import annotations
 
 import datetime as dt
@@ -48,6 +48,12 @@ def review_due(today: dt.date):
 def review_overdue(today: dt.date):
     """An open family whose review was due before ``today``: a condition on ``Family``."""
     return Family.phase.in_(OPEN_PHASES) & (review_due(today) < today)
+
+
+def is_overdue(due: dt.date | None, today: dt.date) -> bool:
+    """Whether a review due on ``due`` (None: none is due) is overdue on ``today``: the rule of
+    ``review_overdue`` for a date already read, which pages show rather than work out."""
+    return due is not None and due < today
 
 
 def next_review_due(session: Session, family: Family, now: dt.datetime) -> dt.date | None:

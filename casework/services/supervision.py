@@ -30,7 +30,7 @@ from .clock import local_date
 from .errors import Forbidden, NotFound
 from .families import last_visit, weeks_in_service
 from .flag_rules import overran
-from .review_schedule import review_due
+from .review_schedule import is_overdue, review_due
 
 
 @dataclass
@@ -193,7 +193,7 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
         families[family_id] = FamilyTimeline(
             id=family_id, reference=reference, household_name=household, phase=phase, phase_since=phase_since,
             opened_on=opened_on, weeks_in_service=weeks_in_service(opened_on, None, today), next_review_due=due,
-            review_overdue=due < today, last_visit_on=visited_on, expected_weeks=expected,
+            review_overdue=is_overdue(due, today), last_visit_on=visited_on, expected_weeks=expected,
             over_expected=overran(phase, phase_since, today),
         )
     ids = list(families)

@@ -19,11 +19,13 @@ from .helpers import (
     case_worker_required,
     current_actor,
     family_or_abort,
+    flash_closed,
     flash_done,
     manager_required,
     posted_next,
     refuse,
     save_form,
+    save_or_show,
 )
 
 bp = Blueprint("closures", __name__)
@@ -61,7 +63,7 @@ def approve_closure(family_id):
         flash(error.message if not family.is_closed else "The family is already closed.", "info")
         return redirect(back)
     reason = CLOSURE_REASONS.get(move.reason, move.reason or "").lower()
-    flash_done(f"Closure of {family.reference} approved: closed on {clock.day_text(move.date)} ({reason}).")
+    flash_closed(family, f"Closure of {family.reference} approved: closed on {clock.day_text(move.date)} ({reason}).")
     return redirect(back)
 
 
@@ -76,14 +78,11 @@ def return_closure(family_id):
         flash("No closure of this family is waiting for approval.", "info")
         return redirect(back)
     form = ReturnClosureForm(prefix=f"return-{family.id}")
-    if form.validate() and not save_form(form, family, lambda: closures_service.return_closure(
-            db.session, actor, family, form.comment.data, clock.current_time())):
-        flash_done(f"Closure of {family.reference} returned: {proposal.by.name} has been told.")
-        return redirect(back)
-    return render_template(
-        "caseload/return_closure.html", form=form, family=family, proposal=proposal,
-        closure_reasons=CLOSURE_REASONS, back=back,
-    ), 422
+    return save_or_show(
+        form, family, lambda: closures_service.return_closure(
+            db.session, actor, family, form.comment.data, clock.current_time()),
+        f"Closure of {family.reference} returned: {proposal.by.name} has been told.", back,
+        "caseload/return_closure.html", family=family, proposal=proposal, closure_reasons=CLOSURE_REASONS)
 
 
 # --- Reopening a closed family (a manager) --------------------------------------------------

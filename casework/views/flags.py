@@ -23,7 +23,7 @@ from .helpers import (
     manager_required,
     or_refuse,
     posted_next,
-    save_form,
+    save_or_show,
 )
 
 bp = Blueprint("flags", __name__)
@@ -116,11 +116,10 @@ def resolve(flag_id):
         flash("This flag is already resolved.", "info")
         return redirect(back)
     form = ResolveFlagForm(prefix=f"resolve-{flag.id}")
-    if form.validate() and not save_form(form, flag, lambda: flags_service.resolve(
-            db.session, actor, flag, form.note.data, clock.current_time())):
-        flash_done(f"Flag resolved: {flag.rule_label.lower()} for {flag.family.reference}.")
-        return redirect(back)
-    return render_template("caseload/resolve_flag.html", form=form, flag=flag, back=back), 422
+    return save_or_show(
+        form, flag, lambda: flags_service.resolve(db.session, actor, flag, form.note.data, clock.current_time()),
+        f"Flag resolved: {flag.rule_label.lower()} for {flag.family.reference}.", back,
+        "caseload/resolve_flag.html", flag=flag)
 
 
 def _flag_read_only(flag, back):

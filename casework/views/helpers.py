@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
@@ -101,6 +102,18 @@ def flash_done(message: str) -> None:
     flash(message, "success")
 
 
+def flash_closed(family, message: str) -> None:
+    """The "Done" banner once ``family`` has closed; closed by a step up, it prompts the
+    handoff package for children's social care (a link to it)."""
+    if family.closure_reason != "step_up":
+        flash_done(message)
+        return
+    link = Markup('<a class="govuk-notification-banner__link" href="{}">Prepare the step-up handoff package</a> '
+                  "for children's social care, and record their reference there.").format(
+        url_for("partners.handoff", family_id=family.id))
+    flash_done(escape(message) + Markup(" ") + link)
+
+
 def current_actor():
     """The signed-in user as a model instance (services attach it to rows they create)."""
     return current_user._get_current_object()
@@ -151,6 +164,16 @@ def save_form(form, record, action) -> int | None:
         form_failed(form, error)
         return error.status
     return None
+
+
+def save_or_show(form, record, action, done: str, back: str, template: str, **context):
+    """A step posted from a list (a form of its own per record: resolving a flag, returning a
+    closure): validated and saved by ``action()``, then the Done banner and back; otherwise the
+    step's own page with what was typed and why it was refused (422)."""
+    if form.validate() and not save_form(form, record, action):
+        flash_done(done)
+        return redirect(back)
+    return render_template(template, form=form, back=back, **context), 422
 
 
 # A chart is an image: nothing in its SVG may run, and it is never cached.

@@ -8,8 +8,15 @@ from werkzeug.datastructures import MultiDict
 
 from ..database import begin_write
 from ..extensions import db
-from ..forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
-from ..models import PARTNER_KINDS, SHARING_SCOPES, Consent, Family, Goal, GoalStatus
+from ..forms.partners import (
+    ActionUpdateForm,
+    ConsentForm,
+    HandoffReferenceForm,
+    MeetingForm,
+    PartnerForm,
+    WithdrawConsentForm,
+)
+from ..models import PARTNER_KINDS, REVIEW_DECISIONS, SHARING_SCOPES, Consent, Family
 from ..services import clock
 from ..services import consent as consent_service
 from ..services import handoff as handoff_service
@@ -43,6 +50,7 @@ def family_section(family: Family, now) -> dict:
         "consents": [(c, consent_service.consent_status(c, now)) for c in consents],
         "meetings": meeting_service.family_meetings(db.session, family.id),
         "sharing_log": partner_service.sharing_log(db.session, family)[:20],
+        "handoff_reference": handoff_service.receiving_reference(db.session, family),
         "kinds": PARTNER_KINDS,
         "scopes": SHARING_SCOPES,
     }
@@ -134,12 +142,12 @@ def record_meeting(family_id):
 def shared():
     user = current_actor()
     now = clock.current_time()
+    begin_write()  # the list is read in the transaction that logs the read
     found = partner_service.shared_families(db.session, user, now)
-    begin_write()
-    for _family, access in found:
-        partner_service.log_sharing(db.session, user, access, "family list (page)", now)
+    partner_service.log_list_read(db.session, user, found, now)
+    page = render_template("partners/shared.html", found=found, scopes=SHARING_SCOPES)  # before the commit expires
     db.session.commit()
-    return render_template("partners/shared.html", found=found, scopes=SHARING_SCOPES)
+    return page
 
 
 @bp.get("/partners/families/<int:family_id>")
@@ -151,15 +159,15 @@ def shared_family(family_id):
         access = partner_service.family_access(db.session, user, family_id, now)
     except ServiceError as error:
         refuse(error)
+    begin_write()  # the family is read in the transaction that logs the read
     family = db.session.get(Family, family_id)
-    goals = db.session.query(Goal).filter(Goal.family_id == family.id, Goal.status != GoalStatus.WITHDRAWN).all() \
-        if access.covers("plan") else None
-    meetings = meeting_service.family_meetings(db.session, family.id) if access.covers("meetings") else None
-    begin_write()
+    shared = partner_service.shared_record(db.session, family, access)
     partner_service.log_sharing(db.session, user, access, "family (page): " + ", ".join(sorted(access.scope)), now)
+    page = render_template("partners/shared_family.html", family=family, access=access, goals=shared.goals,
+                           meetings=shared.meetings, reviews=shared.reviews, scopes=SHARING_SCOPES,
+                           decisions=REVIEW_DECISIONS, form=ActionUpdateForm(formdata=None))
     db.session.commit()
-    return render_template("partners/shared_family.html", family=family, access=access, goals=goals,
-                           meetings=meetings, scopes=SHARING_SCOPES, form=ActionUpdateForm(formdata=None))
+    return page
 
 
 @bp.post("/partners/actions/<int:action_id>/done")
@@ -183,15 +191,36 @@ def action_done(action_id):
     return redirect(url_for("partners.shared_family", family_id=action.family_id, _anchor=f"action-{action.id}"))
 
 
+def _handoff_page(family: Family, form: HandoffReferenceForm, status: int = 200):
+    now = clock.current_time()
+    begin_write()
+    package = handoff_service.gather(db.session, family, now)
+    page = render_template("partners/handoff.html", family=family, package=package, printed_on=clock.local_date(now),
+                           statuses={c.id: consent_service.consent_status(c, now) for c in package.consents},
+                           kinds=PARTNER_KINDS, scopes=SHARING_SCOPES, form=form,
+                           takes_reference=handoff_service.takes_reference(family))
+    db.session.commit()
+    return page, status
+
+
 @bp.get("/families/<int:family_id>/handoff")
 @case_worker_required
 def handoff(family_id):
     """The step-up package as a print view, for children's social care (audited as an export)."""
+    return _handoff_page(family_or_abort(family_id), HandoffReferenceForm(formdata=None))
+
+
+@bp.post("/families/<int:family_id>/handoff/reference")
+@case_worker_required
+def record_handoff_reference(family_id):
+    """The receiving service's reference, recorded from the handoff page."""
     family = family_or_abort(family_id)
-    now = clock.current_time()
-    begin_write()
-    package = handoff_service.gather(db.session, family, now)
-    db.session.commit()
-    return render_template("partners/handoff.html", family=family, package=package, printed_on=clock.local_date(now),
-                           statuses={c.id: consent_service.consent_status(c, now) for c in package.consents},
-                           kinds=PARTNER_KINDS, scopes=SHARING_SCOPES)
+    form = HandoffReferenceForm()
+    if not form.validate():
+        return _handoff_page(family, form, 422)
+    status = save_form(form, family, lambda: handoff_service.record_reference(
+        db.session, current_actor(), family, form.reference.data, clock.current_time()))
+    if status is not None:
+        return _handoff_page(family, form, status)
+    flash_done(f"Children's social care reference {form.reference.data} recorded.")
+    return redirect(url_for("partners.handoff", family_id=family.id))

@@ -13,6 +13,7 @@ from .helpers import (
     case_worker_required,
     current_actor,
     family_or_abort,
+    flash_closed,
     flash_done,
     parse_version,
     refused_on_closed,
@@ -65,7 +66,7 @@ def move(family_id):
     if status:
         return _render_phase(form, family, status)
     if family.phase == Phase.CLOSED:
-        flash_done(f"{family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
+        flash_closed(family, f"{family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
     elif form.phase.data == Phase.CLOSED:
         # A worker's closing waits for their manager's approval (a closure proposal).
         flash_done(f"Closure of {family.reference} proposed: your manager will approve or return it.")

@@ -11,11 +11,12 @@ from ..services import clock, drafts
 from ..services import closures as closures_service
 from ..services import reviews as reviews_service
 from ..services.errors import Conflict, ValidationFailed
-from ..services.review_schedule import next_review_due
+from ..services.review_schedule import is_overdue, next_review_due
 from .helpers import (
     case_worker_required,
     current_actor,
     family_or_abort,
+    flash_closed,
     flash_done,
     form_failed,
     refused_on_closed,
@@ -30,19 +31,21 @@ PROPOSED_MESSAGE = "Closure proposed: waiting for your manager's approval."
 
 
 def _review_form() -> ReviewForm:
-    form = ReviewForm()
+    form = ReviewForm().for_page()
     form.attendees.description = "For example: Dana (mum), Wendy (family worker), Ms Khan (school)."
     return form
 
 
 def _render(form, family, status=200, draft=None):
+    now = clock.current_time()
+    next_due = next_review_due(db.session, family, now)
     return (
         render_template(
             "reviews/new.html",
             form=form,
             family=family,
-            next_due=next_review_due(db.session, family, clock.current_time()),
-            today=clock.local_date(clock.current_time()),
+            next_due=next_due,
+            overdue=is_overdue(next_due, clock.local_date(now)),
             draft=draft,
             draft_key=drafts.form_key("review", family.id),
         ),
@@ -85,7 +88,7 @@ def new(family_id):
         return _render(form, family, error.status)
     held = f"Review held on {clock.day_text(review.held_on)} recorded."
     if family.is_closed:
-        flash_done(f"{held} {family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
+        flash_closed(family, f"{held} {family.reference} is closed: {CLOSURE_REASONS[family.closure_reason].lower()}.")
     elif closures_service.pending_closure(db.session, family) is not None and review.decision != "continue":
         flash_done(f"{held} {PROPOSED_MESSAGE}")
     else:

@@ -131,6 +131,22 @@ def _incoming(transfer_id):
     return or_refuse(transfers_service.incoming_transfer, db.session, current_actor(), transfer_id)
 
 
+def _decide(transfer_id: int, kind: str, form, act):
+    """Accepting or declining a transfer: the posted form checked and ``act()`` run in one
+    write. Answers ``(what act answered, None)``, or ``(None, the transfers page)`` with the
+    form's errors (422) when the form or the service refused."""
+    if form.validate():
+        begin_write()
+        try:
+            done = act()
+            db.session.commit()
+            return done, None
+        except ValidationFailed as error:
+            db.session.rollback()
+            form_failed(form, error)
+    return None, _render_transfers(422, (transfer_id, kind, form))
+
+
 @bp.post("/team/transfers/<int:transfer_id>/accept")
 @manager_required
 def accept(transfer_id):
@@ -138,17 +154,10 @@ def accept(transfer_id):
     offered = _incoming(transfer_id)
     form = AcceptTransferForm(prefix=f"accept-{transfer_id}")
     form.worker_id.choices = [("", "Leave unallocated for now")]
-    if not form.validate():
-        return _render_transfers(422, (transfer_id, "accept", form))
-    begin_write()
-    try:
-        family = transfers_service.accept_transfer(db.session, actor, offered, form.worker_id.data,
-                                                   clock.current_time())
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_transfers(422, (transfer_id, "accept", form))
+    family, refused = _decide(transfer_id, "accept", form, lambda: transfers_service.accept_transfer(
+        db.session, actor, offered, form.worker_id.data, clock.current_time()))
+    if refused:
+        return refused
     holder = f", allocated to {family.worker.name}" if family.worker else ", unallocated for now"
     flash_done(f"{family.reference} has joined your team{holder}.")
     return redirect(url_for("families.show", family_id=family.id))
@@ -159,17 +168,11 @@ def accept(transfer_id):
 def decline(transfer_id):
     actor = current_actor()
     offered = _incoming(transfer_id)
+    reference = offered.family.reference
     form = DeclineTransferForm(prefix=f"decline-{transfer_id}")
-    if not form.validate():
-        return _render_transfers(422, (transfer_id, "decline", form))
-    begin_write()
-    try:
-        transfers_service.decline_transfer(db.session, actor, offered, form.comment.data, clock.current_time())
-        reference = offered.family.reference
-        db.session.commit()
-    except ValidationFailed as error:
-        db.session.rollback()
-        form_failed(form, error)
-        return _render_transfers(422, (transfer_id, "decline", form))
+    _done, refused = _decide(transfer_id, "decline", form, lambda: transfers_service.decline_transfer(
+        db.session, actor, offered, form.comment.data, clock.current_time()))
+    if refused:
+        return refused
     flash_done(f"Transfer of {reference} declined: the sending manager has been told.")
     return redirect(url_for("transfers.incoming"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ...models import Consent, Family, Goal, Meeting, MeetingAction, Partner, SharingLogEntry
+from ...models import Consent, Family, Goal, HandoffReference, Meeting, MeetingAction, Partner, SharingLogEntry
 from ...services.consent import consent_status
 from ...services.handoff import Handoff
-from ...services.partners import Access
+from ...services.partners import Access, SharedRecord
 from . import schemas
 from .spec import partners as tac
 from .spec import records as rec
@@ -93,20 +93,20 @@ def _shared_goal(value: Goal) -> tac.SharedGoal:
                           latest_rating=latest.rating if latest else None, next_step=value.next_step)
 
 
-def _shared_family(value: Family, access: Access, goals: list[Goal] | None = None,
-                   meetings: list[Meeting] | None = None) -> tac.SharedFamily:
+def _shared_family(value: Family, access: Access, shared: SharedRecord | None = None) -> tac.SharedFamily:
+    shared = shared or SharedRecord()
     return tac.SharedFamily(
         id=value.id, reference=value.reference, household_name=value.household_name, children=value.children,
         worker=value.worker, shared=sorted(access.scope),
-        goals=None if goals is None else [_shared_goal(g) for g in goals],
-        meetings=None if meetings is None else [_meeting(m, contacts=False) for m in meetings],
+        goals=None if shared.goals is None else [_shared_goal(g) for g in shared.goals],
+        meetings=None if shared.meetings is None else [_meeting(m, contacts=False) for m in shared.meetings],
+        reviews=None if shared.reviews is None else [tac.SharedReview.model_validate(r) for r in shared.reviews],
     )
 
 
-def shared_family(value: Family, access: Access, goals: list[Goal] | None = None,
-                  meetings: list[Meeting] | None = None) -> dict:
+def shared_family(value: Family, access: Access, shared: SharedRecord) -> dict:
     """A family as a partner sees it: only what the family's consent covers."""
-    return _shared_family(value, access, goals, meetings).dump()
+    return _shared_family(value, access, shared).dump()
 
 
 def shared_family_list(found: list[tuple[Family, Access]]) -> dict:
@@ -136,4 +136,9 @@ def handoff(value: Handoff, now: dt.datetime) -> dict:
         open_flags=value.open_flags,
         partners=[_partner(p) for p in value.partners],
         consents=[_consent(c, now) for c in value.consents],
+        receiving_reference=value.reference,
     ).dump()
+
+
+def handoff_reference(value: HandoffReference) -> dict:
+    return tac.HandoffReference.model_validate(value).dump()

@@ -3,15 +3,20 @@ sharing log, the step-up handoff, and what a partner who signs in reads (their f
 from __future__ import annotations
 
 from flask import jsonify
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
 from ...forms.json_body import api_fields
-from ...forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
-from ...models import Consent, Family, Goal, GoalStatus
+from ...forms.partners import (
+    ActionUpdateForm,
+    ConsentForm,
+    HandoffReferenceForm,
+    MeetingForm,
+    PartnerForm,
+    WithdrawConsentForm,
+)
+from ...models import Consent, Family
 from ...services import consent as consent_service
 from ...services import handoff as handoff_service
 from ...services import meetings as meeting_service
@@ -149,19 +154,19 @@ def handoff(family_id: int):
     return jsonify(shapes.handoff(package, api_now()))
 
 
+@bp.post("/families/<int:family_id>/handoff/reference")
+def record_handoff_reference(family_id: int):
+    """The receiving service's reference on a step-up: also once the family has closed with step_up."""
+    body = read_body(HandoffReferenceForm)
+    family = _family(family_id)
+    form = check_form(from_json(HandoffReferenceForm, body))
+    begin_write()
+    recorded = handoff_service.record_reference(db.session, case_user(), family, form.reference.data, api_now())
+    db.session.commit()
+    return jsonify(shapes.handoff_reference(recorded))
+
+
 # --- what a partner reads ---------------------------------------------------------------------
-
-
-def _shared_payload(family: Family, access: partner_service.Access) -> dict:
-    goals = meetings = None
-    if access.covers("plan"):
-        goals = db.session.scalars(
-            select(Goal).where(Goal.family_id == family.id, Goal.status != GoalStatus.WITHDRAWN)
-            .options(selectinload(Goal.ratings)).order_by(Goal.start_date, Goal.id)
-        ).all()
-    if access.covers("meetings"):
-        meetings = meeting_service.family_meetings(db.session, family.id)
-    return shapes.shared_family(family, access, goals, meetings)
 
 
 def shared_families():
@@ -169,10 +174,10 @@ def shared_families():
     user = api_user()
     begin_write()
     found = partner_service.shared_families(db.session, user, api_now())
-    for _family, access in found:
-        partner_service.log_sharing(db.session, user, access, "family list", api_now())
+    partner_service.log_list_read(db.session, user, found, api_now())
+    payload = shapes.shared_family_list(found)  # before the commit expires what was read
     db.session.commit()
-    return jsonify(shapes.shared_family_list(found))
+    return jsonify(payload)
 
 
 def shared_family(family_id: int):
@@ -183,7 +188,7 @@ def shared_family(family_id: int):
     if family is None:
         raise NotFound("Family not found.")
     begin_write()
-    payload = _shared_payload(family, access)
+    payload = shapes.shared_family(family, access, partner_service.shared_record(db.session, family, access))
     partner_service.log_sharing(db.session, user, access, "family: " + ", ".join(sorted(access.scope)), api_now())
     db.session.commit()
     return jsonify(payload)

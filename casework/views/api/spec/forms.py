@@ -114,8 +114,12 @@ def _conditions(form, properties: dict, partial: bool) -> list[dict]:
     for field in form:
         for validator in field.validators:
             if isinstance(validator, RequiredIf) and not partial:
-                given = ({"type": "string", "enum": _choices(field)} if getattr(field, "choices", None) is not None
-                         else {"type": "string", "pattern": SOMETHING})
+                if validator.allowed is not None:
+                    given = {"type": "string", "enum": list(validator.allowed)}
+                elif getattr(field, "choices", None) is not None:
+                    given = {"type": "string", "enum": _choices(field)}
+                else:
+                    given = {"type": "string", "pattern": SOMETHING}
                 found.append({"anyOf": [
                     {"properties": {validator.other: {"not": {"enum": list(validator.values)}}}},
                     {"properties": {field.name: given}, "required": [field.name]},

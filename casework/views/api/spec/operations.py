@@ -30,7 +30,14 @@ from ....forms.manager import (
     ReturnClosureForm,
     TransferForm,
 )
-from ....forms.partners import ActionUpdateForm, ConsentForm, MeetingForm, PartnerForm, WithdrawConsentForm
+from ....forms.partners import (
+    ActionUpdateForm,
+    ConsentForm,
+    HandoffReferenceForm,
+    MeetingForm,
+    PartnerForm,
+    WithdrawConsentForm,
+)
 from ....forms.queries import (
     ChildMatchQuery,
     ChronologyQuery,
@@ -88,6 +95,7 @@ EXPORT = ({"type": "object", "description": "subject, generated_at, redacted, no
 EXPORT_ERRORS = {**CASE, 403: "An admin, or a worker: only a manager of the family's team may export.", 422: None}
 REPORT_ERRORS = {401: None, 403: "A worker: reports are for managers and admins.", 422: None}
 ONE_USER = {**ADMINS, 404: None}
+INCOMING = {**NOT_MANAGER, 404: "No pending transfer to the caller's team has this id.", 422: None}
 
 OPERATIONS: dict[str, Op] = {
     "main.healthz": Op("health", "The database answers", "service", {
@@ -181,12 +189,12 @@ OPERATIONS: dict[str, Op] = {
     "api.accept_transfer": Op(
         "acceptTransfer", "Accept a family into the team", "allocation",
         {200: ("The family, now this team's.", rec.Family)},
-        {**NOT_MANAGER, 404: "No pending transfer to the caller's team has this id.", 422: None},
+        INCOMING,
         body=Body(AcceptTransferForm, "TransferAcceptance", required=False)),
     "api.decline_transfer": Op(
         "declineTransfer", "Decline a family offered to the team", "allocation",
         {200: ("The transfer, declined; the sending manager is notified.", rec.Transfer)},
-        {**NOT_MANAGER, 404: "No pending transfer to the caller's team has this id.", 422: None},
+        INCOMING,
         body=Body(DeclineTransferForm, "TransferDecline")),
     "api.chronology": Op(
         "chronology", "Everything recorded about the family, newest first", "families",
@@ -242,7 +250,9 @@ OPERATIONS: dict[str, Op] = {
                "approval when closure approval is on (pending_approval true).", rec.Review)},
         WRITE, body=Body(ReviewForm, "ReviewInput"),
         description="Not in the future, not before opened_on; a closing decision not before phase_since. "
-                    "step_up, step_down and close close the family; close needs a reason."),
+                    "step_up, step_down and close close the family; close needs a reason (disengaged, moved_away "
+                    "or other); step_up and step_down are their own, and any other decision may send any closing "
+                    "reason, which it does not keep."),
     "api.list_flags": Op(
         "listFlags", "Flags on the caller's families", "flags",
         {200: ("Flags, open before resolved, most severe and oldest first.", rec.FlagList)}, LIST,
@@ -340,4 +350,10 @@ OPERATIONS: dict[str, Op] = {
                           {200: ("The sharing log, newest first.", tac.SharingLog)}, CASE),
     "api.handoff": Op("handoff", "The step-up package for children's social care", "partners",
                       {200: ("The package.", tac.Handoff)}, CASE, description="Audited as an export."),
+    "api.record_handoff_reference": Op(
+        "recordHandoffReference", "Record the receiving service's reference on the step-up handoff", "partners",
+        {200: ("The reference recorded.", tac.HandoffReference)}, WRITE,
+        body=Body(HandoffReferenceForm, "HandoffReferenceInput"),
+        description="Also once the family has closed with step_up; any other closed family answers 422. The "
+                    "latest recorded is the handoff's receiving_reference."),
 }

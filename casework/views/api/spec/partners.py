@@ -14,6 +14,7 @@ from .records import (
     ChronologyEntry,
     ClosureReason,
     Concern,
+    Decision,
     Family,
     FamilyList,
     Flag,
@@ -129,6 +130,13 @@ class SharedGoal(Answer):
     next_step: str | None
 
 
+class SharedReview(Answer):
+    """A review held, as a partner sees it: when, and what was decided (no notes)."""
+
+    held_on: Day
+    decision: Decision
+
+
 class SharedFamily(Answer):
     """A family as a partner sees it: only what the family's consent covers."""
 
@@ -141,12 +149,14 @@ class SharedFamily(Answer):
     goals: list[SharedGoal] | None = Field(None, description="Only when the consent covers the plan.")
     meetings: list[Meeting] | None = Field(None, description="Only when the consent covers meetings; another "
                                                              "partner owning an action is named by agency only.")
+    reviews: list[SharedReview] | None = Field(None, description="Only when the consent covers reviews_summary: "
+                                                                 "each review held, newest first.")
 
     def dump(self) -> dict:
         # What the consent does not cover is left out, not sent as null.
         found = super().dump()
         return {name: value for name, value in found.items()
-                if value is not None or name not in ("goals", "meetings")}
+                if value is not None or name not in ("goals", "meetings", "reviews")}
 
 
 class SharedFamilyList(Answer):
@@ -178,6 +188,14 @@ class HandoffAssessment(Answer):
     scores: dict[str, int] = Field(description="By domain.")
 
 
+class HandoffReference(Answer):
+    """The reference children's social care gave a family stepped up to them."""
+
+    reference: str
+    recorded_at: Instant
+    recorded_by: Person | None
+
+
 class Handoff(Answer):
     """The step-up package for children's social care."""
 
@@ -191,6 +209,8 @@ class Handoff(Answer):
     open_flags: list[Flag]
     partners: list[Partner]
     consents: list[Consent]
+    receiving_reference: HandoffReference | None = Field(
+        description="The receiving service's reference, the latest recorded; null until one is.")
 
 
 class PartnerList(Answer):

@@ -25,6 +25,7 @@ from .types import Answer, Count, Day, Id, Instant, Rating, Version
 
 Phase = Literal[tuple(PHASE_ORDER)]
 ClosureReason = Literal[tuple(CLOSURE_REASONS)]
+Decision = Literal[tuple(REVIEW_DECISIONS)]
 Concern = Literal[tuple(CONCERNS)]
 
 
@@ -212,7 +213,7 @@ class Review(Answer):
     id: Id
     family_id: Id
     held_on: Day
-    decision: Literal[tuple(REVIEW_DECISIONS)]
+    decision: Decision
     reason: ClosureReason | None
     attendees: str
     notes: str
