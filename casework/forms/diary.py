@@ -12,8 +12,10 @@ from .fields import NOTE_LIMIT, BaseForm, CreatesRecord, LocalDateField, QueryFo
 from .queries import Choice
 
 TIME_MESSAGE = "Enter the time as HH:MM on the 24-hour clock, such as 14:30."
-# "HH:MM" on the 24-hour clock: what a browser's time picker sends.
+# "HH:MM" on the 24-hour clock: what a browser's time picker sends. The form reads it without
+# the spaces around it, and nothing (or only spaces) as no time: its pattern says so.
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+TIME_INPUT = r"^\s*(([01][0-9]|2[0-3]):[0-5][0-9])?\s*$"
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 28
 PERIOD_MESSAGE = f"A diary covers at most {MAX_PERIOD_DAYS} days: choose a shorter period."
@@ -29,7 +31,7 @@ def _date(label: str, message: str | None = None):
 
 
 def _time():
-    return StringField("Time (optional)", [Optional(), Regexp(TIME_PATTERN, message=TIME_MESSAGE)],
+    return StringField("Time (optional)", [Optional(), Regexp(TIME_INPUT, message=TIME_MESSAGE)],
                        description="HH:MM, such as 14:30. Leave it empty for a visit on the day at any time.")
 
 
