@@ -8,7 +8,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from .extensions import db
-from .models import Carer, Child, Consent, Flag, Goal, GoalRating, MeetingAction, Transfer, Visit
+from .models import Carer, Child, Consent, Flag, Goal, GoalRating, MeetingAction, PlannedVisit, Transfer, Visit
 from .services import clock
 from .services.errors import Forbidden, ServiceError
 from .services.partners import refuse_partner
@@ -20,6 +20,8 @@ PARTNER_ENDPOINTS = frozenset({
     "auth.keep_alive", "notifications.index", "notifications.read_all", "notifications.read",
     "api.me", "api.revoke_current_token", "api.change_password", "api.list_notifications",
     "api.read_notification",
+    # a calendar feed's secret address: whoever holds it (no one's session counts there)
+    "diary.calendar_feed",
     # the families shared with them and the actions they own
     "api.list_families", "api.get_family", "api.update_action",
     "partners.shared", "partners.shared_family", "partners.action_done",
@@ -27,7 +29,8 @@ PARTNER_ENDPOINTS = frozenset({
 
 # The id in a URL that names a record of a family, and that record's model.
 RECORDS = {"carer_id": Carer, "visit_id": Visit, "goal_id": Goal, "child_id": Child, "flag_id": Flag,
-           "consent_id": Consent, "action_id": MeetingAction, "transfer_id": Transfer}
+           "consent_id": Consent, "action_id": MeetingAction, "transfer_id": Transfer,
+           "planned_visit_id": PlannedVisit}
 
 
 def _family_named(view_args: dict) -> int | None:

@@ -44,6 +44,10 @@ POLICIES = {
     # partner's answer is ``expected``'s
     "partner_only": dict(anonymous=LOGIN, worker=FORBIDDEN, colleague=FORBIDDEN, manager=FORBIDDEN,
                          other_manager=FORBIDDEN, admin=FORBIDDEN),
+    # an address whose secret is its query string (a calendar feed): without the secret it
+    # names nothing, whoever asks (the feed itself: tests/test_calendar_feed.py)
+    "secret_link": dict(anonymous=NOT_FOUND, worker=NOT_FOUND, colleague=NOT_FOUND, manager=NOT_FOUND,
+                        other_manager=NOT_FOUND, admin=NOT_FOUND),
     # confirming an account an administrator added: a manager of its team; for a team without
     # an active manager (not the world's), an administrator other than the one who added it;
     # anyone else 403
@@ -64,7 +68,7 @@ PARTNER_ROUTES = {
 }
 # The ids in a URL that name a record of one family.
 FAMILY_RECORD_IDS = ("family_id", "goal_id", "visit_id", "child_id", "carer_id", "rating_id", "flag_id",
-                     "consent_id", "action_id")
+                     "consent_id", "action_id", "planned_visit_id")
 
 
 def expected(method: str, rule: str, role: str, shared: bool = True):
@@ -76,6 +80,8 @@ def expected(method: str, rule: str, role: str, shared: bool = True):
     shared = shared and role == "partner"
     if policy == "public":
         return OK
+    if policy == "secret_link":
+        return NOT_FOUND
     names_family = any(f"<int:{name}>" in rule for name in FAMILY_RECORD_IDS)
     if (method, rule) in PARTNER_ROUTES:
         return NOT_FOUND if names_family and not shared else OK
@@ -283,4 +289,22 @@ ROUTES = {
     ("GET", "/families/<int:family_id>/handoff"): "family_record",
     ("POST", "/families/<int:family_id>/handoff/reference"): "family_record",
     ("POST", "/api/v1/families/<int:family_id>/handoff/reference"): "family_record",
+    # The visit diary and the calendar feed (views/api/diary.py, views/diary.py)
+    ("GET", "/api/v1/families/<int:family_id>/planned-visits"): "family_record",
+    ("POST", "/api/v1/families/<int:family_id>/planned-visits"): "family_record",
+    ("GET", "/api/v1/planned-visits"): "case_work",
+    ("PATCH", "/api/v1/planned-visits/<int:planned_visit_id>"): "family_record",
+    ("POST", "/api/v1/me/calendar-feed"): "case_work",
+    ("DELETE", "/api/v1/me/calendar-feed"): "case_work",
+    ("GET", "/diary"): "case_work",
+    ("POST", "/diary"): "case_work",
+    ("GET", "/families/<int:family_id>/planned-visits/new"): "family_record",
+    ("POST", "/families/<int:family_id>/planned-visits/new"): "family_record",
+    ("GET", "/planned-visits/<int:planned_visit_id>/change"): "family_record",
+    ("POST", "/planned-visits/<int:planned_visit_id>/rearrange"): "family_record",
+    ("POST", "/planned-visits/<int:planned_visit_id>/cancel"): "family_record",
+    ("GET", "/account/calendar"): "case_work",
+    ("POST", "/account/calendar"): "case_work",
+    ("POST", "/account/calendar/revoke"): "case_work",
+    ("GET", "/calendar/feed.ics"): "secret_link",
 }

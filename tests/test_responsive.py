@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from casework.forms.reports import month_end
 from casework.models import CONCERNS, FamilyConcern, Notification
+from casework.services import diary
 from casework.services import phases as phases_service
 from casework.services import transfers as transfers_service
 
@@ -119,6 +120,9 @@ def service(db, today, now):
     taf = team_around(family, "tess@hillside.example.org", withdrawn_email="will@surgery.example.org")
     partner = factories.UserFactory(role="partner", team=None, agency="Hillside Primary",
                                     email="tess@hillside.example.org", name="Tess Teacher")
+    planned = diary.plan_visit(db.session, worker, family, {"date": today, "time": dt.time(9, 30),
+                                                          "kind": "home_visit", "note": "Bring the chart"}, now)
+    diary.plan_visit(db.session, worker, family, {"date": today + dt.timedelta(days=1), "kind": "phone"}, now)
     raise_flag(family, rule="no_access", severity="high")
     raise_flag(family, rule="goal_stalled", severity="medium")
     factories.FamilyFactory(worker=colleague, household_name="Brown household", opened_on=today - dt.timedelta(days=50))
@@ -141,7 +145,7 @@ def service(db, today, now):
     ids = {
         "family": family.id, "child": family.children[0].id, "carer": carer.id, "visit": visit.id,
         "goal": goal.id, "rating": rating.id, "old": old.family.id, "old_child": old.zephyrine.id,
-        "closed": recent.id, "worker": worker.id, "colleague": colleague.id, **taf,
+        "closed": recent.id, "worker": worker.id, "colleague": colleague.id, "planned": planned.id, **taf,
         # whole months: the local-area counts refuse any other period
         "from": (today.replace(day=1) - dt.timedelta(days=150)).replace(day=1).isoformat(),
         "to": month_end(today).isoformat(),
@@ -182,6 +186,10 @@ def worker_pages(ids) -> list[tuple[str, str]]:
         ("record consent to share", f"/families/{f}/consents/new"),
         ("withdraw consent", f"/consents/{ids['consent_id']}/withdraw"),
         ("record a meeting", f"/families/{f}/meetings/new"),
+        ("my week", "/diary"),
+        ("plan a visit", f"/families/{f}/planned-visits/new"),
+        ("rearrange or cancel a visit", f"/planned-visits/{ids['planned']}/change"),
+        ("calendar feed", "/account/calendar"),
     ]
 
 
@@ -217,6 +225,7 @@ def manager_pages(ids) -> list[tuple[str, str]]:
         ("subject access", f"/families/{ids['old']}/subject-access"),
         ("a child's subject access", f"/children/{ids['old_child']}/subject-access"),
         ("notifications (manager)", "/notifications"),
+        ("my week (manager)", "/diary"),
     ]
 
 

@@ -2,6 +2,7 @@
 from .allocation import Allocation, ClosureProposal, ProposalStatus, Transfer, TransferStatus  # noqa: F401
 from .assessment import ASSESSMENT_STAGES, Assessment, AssessmentScore, FrameworkTraining  # noqa: F401
 from .audit import AuditEvent, Draft, LoginAttempt, PendingSignIn, UserSession  # noqa: F401
+from .calendar_feed import CalendarFeed  # noqa: F401
 from .correction import CORRECTED_FIELDS, CORRECTED_RECORDS, Correction  # noqa: F401
 from .family import (  # noqa: F401
     CLOSURE_REASONS,
@@ -45,6 +46,7 @@ from .partners import (  # noqa: F401
     Partner,
     SharingLogEntry,
 )
+from .planned_visit import CANCELLED_BY, PLANNED_STATUSES, PlannedStatus, PlannedVisit  # noqa: F401
 from .review import REVIEW_DECISIONS, Review  # noqa: F401
 from .submission import Submission  # noqa: F401
 from .user import CASE_ROLES, USER_STATUSES, ApiToken, Role, SetupLink, Team, User, UserStatus  # noqa: F401

@@ -88,7 +88,7 @@ def inserted(session: Session, record_type: str, rows: dict[int, dict]) -> None:
 
 
 def _plain(value):
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     return value
 

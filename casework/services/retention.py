@@ -68,7 +68,7 @@ from ..models import (
     User,
     Visit,
 )
-from . import audit, partners
+from . import audit, diary, partners
 from .clock import day_text, local_date
 from .editing import check_version
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -224,6 +224,7 @@ def anonymise(session: Session, family: Family, by: User, now: dt.datetime, vers
     family.external_reference = None
     family.legal_hold_reason = None
     partners.anonymise(session, family)
+    diary.anonymise(session, family)
     for number, child in enumerate(sorted(family.children, key=lambda c: (c.date_of_birth, c.id)), start=1):
         child.first_name = f"Child {number}"
         child.last_name = None

@@ -24,7 +24,7 @@ from ..models import (
     Role,
     User,
 )
-from . import audit, partners
+from . import audit, diary, partners
 from .assessments import assessments_due
 from .bulk import insert_new_rows
 from .clock import day_text, local_date
@@ -215,6 +215,10 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
     for user_id, family_id, reference, due, action_id in partners.action_reminders(session, today, now):
         notifier.add(user_id, "action_due", family_id, f"An action for {reference} is due on {day_text(due)}.",
                      f"action_due:{action_id}")
+    for planned in diary.unrecorded_visits(session, today):
+        notifier.add(planned.worker_id, "visit_unrecorded", planned.family_id,
+                     f"The visit to {planned.reference} planned for {day_text(planned.date)} has not been recorded.",
+                     f"visit_unrecorded:{planned.id}:{planned.date.isoformat()}")
     summary.notifications = notifier.save()
     session.flush()
     return summary

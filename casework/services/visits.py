@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import Family, Goal, User, Visit, VisitChild, VisitOutcome
 from .clock import local_date
+from .diary import fulfil_planned_visit
 from .editing import ensure_open
 from .errors import ValidationFailed
 from .flags import resolve_cleared
@@ -108,6 +109,7 @@ def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt
     session.add(visit)
     session.flush()
     resolve_cleared(session, family, now, visit)
+    fulfil_planned_visit(session, visit, now)
     return visit
 
 

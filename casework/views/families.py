@@ -37,6 +37,7 @@ from ..services.corrections import corrections_of
 from ..services.errors import NotFound
 from ..services.family_filters import FLAG_FILTERS, FamilyFilters
 from ..services.review_schedule import next_review_due
+from . import diary as diary_pages
 from . import partners as partner_pages
 from .helpers import (
     case_worker_required,
@@ -258,6 +259,7 @@ def _render_show(family, status=200, reopen_form=None):
         correction_lines=correction_lines,
         age_text=age_text,
         taf=partner_pages.family_section(family, now),
+        diary=diary_pages.family_section(family, now),
     ), status
 
 

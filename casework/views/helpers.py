@@ -214,6 +214,7 @@ ALREADY_SAVED = {
     "assessment": ("This assessment was already saved", "Go to the assessment"),
     "child": ("This child was already added", "Go to the family"),
     "carer": ("This parent or carer was already added", "Go to the family"),
+    "planned_visit": ("This visit was already planned", "Go to the week"),
 }
 
 

@@ -75,6 +75,9 @@ PRACTICE = [
     ("held_on", "A meeting cannot be recorded before it is held", TODAY),
     ("expires_on", "Consent cannot end before it was given", DATES),
     ("date", "This consent was already withdrawn|before the consent was given", RECORDS),
+    # The visit diary: a planned visit already recorded, or cancelled, stays as it is.
+    ("date|time|status|cancelled_by", "This visit was (already recorded|cancelled)", RECORDS),
+    ("to", "A diary covers at most", DATES),
 ]
 
 

@@ -16,6 +16,7 @@ from . import (  # noqa: E402,F401
     auth,
     chronology,
     closures,
+    diary,
     families,
     flags,
     goals,

@@ -21,6 +21,7 @@ from ....forms.case import (
     VisitCorrectionForm,
     VisitForm,
 )
+from ....forms.diary import DiaryPeriodQuery, PlannedVisitChangeForm, PlannedVisitForm
 from ....forms.manager import (
     AcceptTransferForm,
     AllocationRequest,
@@ -50,6 +51,7 @@ from ....forms.queries import (
 from ....forms.reports import MonthlyPeriodForm, PeriodForm
 from ....services import child_search
 from . import accounts as out
+from . import diary as dia
 from . import partners as tac
 from . import records as rec
 from . import reports as rep
@@ -216,6 +218,37 @@ OPERATIONS: dict[str, Op] = {
         body=Body(VisitForm, "VisitInput"),
         description="children_seen and seen_alone name children of this family (seen alone counts as seen); "
                     "goals_discussed names the family's active goals (422 otherwise)."),
+    # The visit diary (views/api/diary.py)
+    "api.list_family_planned_visits": Op(
+        "listPlannedVisits", "The family's planned visits", "visits",
+        {200: ("Planned visits, by day and time, of every status.", dia.PlannedVisitList)}, CASE),
+    "api.plan_visit": Op(
+        "planVisit", "Plan a visit to the family", "visits",
+        {201: ("The planned visit, owned by the caller: done at once when a visit is already recorded for the "
+               "family on its day.", dia.PlannedVisit)}, WRITE, body=Body(PlannedVisitForm, "PlannedVisitInput"),
+        description="A visit recorded for the family on the planned day makes it done, with visit_id."),
+    "api.my_planned_visits": Op(
+        "myPlannedVisits", "The caller's own planned visits in a period", "visits",
+        {200: ("Planned visits, by day and time, of every status.", dia.PlannedVisitList)}, LIST,
+        query=DiaryPeriodQuery, description="Of families still in the caller's scope."),
+    "api.change_planned_visit": Op(
+        "changePlannedVisit", "Rearrange or cancel a planned visit", "visits",
+        {200: ("The planned visit.", dia.PlannedVisit)}, WRITE,
+        body=Body(PlannedVisitChangeForm, "PlannedVisitChange", partial=True),
+        description="date and time rearrange it (time null: on the day at any time); status cancelled, or "
+                    "cancelled_by (family or worker, the default), cancels it. A visit already recorded (done) "
+                    "cannot change, nor a cancelled one be rearranged (422); nothing sent changes nothing."),
+    "api.create_calendar_feed": Op(
+        "createCalendarFeed", "Turn on the caller's calendar feed", "auth",
+        {201: ("A new secret feed address; any earlier one stops working.", dia.CalendarFeed)},
+        {401: None, 403: "An admin or a partner: the feed is a worker's or a manager's diary."},
+        description="The address answers text/calendar (RFC 5545) without any other authentication: one event "
+                    "per planned visit (at its time, when set) and per review due (all day), naming families by "
+                    "reference only, from 8 weeks back to 6 months ahead."),
+    "api.revoke_calendar_feed": Op(
+        "revokeCalendarFeed", "Turn off the caller's calendar feed", "auth",
+        {204: ("Revoked (or there was none): the feed address answers 404 from now on.", None)},
+        {401: None, 403: "An admin or a partner."}),
     "api.get_visit": Op("getVisit", "One visit, with its corrections", "visits", {200: ("The visit.", rec.Visit)},
                         CASE),
     "api.correct": Op(
