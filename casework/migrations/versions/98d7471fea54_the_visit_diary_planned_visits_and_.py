@@ -2,7 +2,7 @@
 and each person's calendar feed (only the hash of its secret)
 
 Revision ID: 98d7471fea54
-Revises: 608b2e4dd8be
+Revises: 2565a1c6b9be
 Create Date: 2026-12-07 17:34:26.684572
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '98d7471fea54'
-down_revision = '608b2e4dd8be'
+down_revision = '2565a1c6b9be'
 branch_labels = None
 depends_on = None
 
