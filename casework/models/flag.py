@@ -23,6 +23,7 @@ FLAG_RULES = {
     "no_access": "No access",
     "child_not_seen": "Child not seen",
     "action_overdue": "Action overdue",
+    "child_voice_missing": "Child not heard",
 }
 
 
