@@ -156,6 +156,14 @@ ROUTES = {
     ("POST", "/carers/<int:carer_id>/edit"): "family_record",
     ("GET", "/visits/<int:visit_id>/correct"): "family_record",
     ("POST", "/visits/<int:visit_id>/correct"): "family_record",
+    # The child's voice (views/voices.py)
+    ("GET", "/children/<int:child_id>/voice"): "family_record",
+    ("GET", "/children/<int:child_id>/voice/new"): "family_record",
+    ("POST", "/children/<int:child_id>/voice/new"): "family_record",
+    ("GET", "/children/<int:child_id>/voice/chart.svg"): "family_record",
+    ("GET", "/voice/<int:voice_id>"): "family_record",
+    ("GET", "/voice/<int:voice_id>/correct"): "family_record",
+    ("POST", "/voice/<int:voice_id>/correct"): "family_record",
     ("GET", "/ratings/<int:rating_id>/correct"): "family_record",
     ("POST", "/ratings/<int:rating_id>/correct"): "family_record",
     ("GET", "/families/<int:family_id>/chronology"): "family_record",
@@ -192,6 +200,7 @@ ROUTES = {
     ("GET", "/reports/outcomes/chart.svg"): "reports",
     ("GET", "/reports"): "reports",
     ("GET", "/reports/outcomes/domains-chart.svg"): "reports",
+    ("GET", "/reports/outcomes/voice-chart.svg"): "reports",
     ("GET", "/reports/outcomes/print"): "reports",
     # the families behind a figure: a manager's own team; admins see figures only (403)
     ("GET", "/reports/outcomes/families"): "manager_only",

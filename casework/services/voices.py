@@ -5,6 +5,7 @@ often enough is services/voice_heard.py's rule."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -16,6 +17,7 @@ from .editing import check_version, ensure_open
 from .errors import ValidationFailed
 from .flags import resolve_cleared
 from .scope import record_in_scope
+from .voice_heard import VoiceSettings, heard_lately
 
 VOICE_FIELDS = ("date", "how", "words", "scale", *HOUSES, "shared_with_parents", "visit_id", "review_id")
 # What the child said: at least one of these makes a voice.
@@ -158,3 +160,65 @@ def shared_words(session: Session, family: Family) -> dict[int, Voice]:
     """What the parents' printable plan shows of each child: their latest words that they
     agreed to share with their parents (``shared_with_parents``), never any other."""
     return latest_voices(session, [family.id], shared_only=True, with_words=True)
+
+
+# For the pages (views/visits.py, views/reviews.py): what children said at a visit or a review --
+
+
+def record_heard_at(session: Session, actor: User, heard: list[tuple[Child, dict]], now: dt.datetime, *,
+                    link: dict, seen: set[int] | None = None) -> list[Voice]:
+    """Record, in the caller's transaction, what each child said at a visit or a review:
+    ``heard`` is ``[(child, {words, scale})]``, ``link`` the date, how and visit_id or review_id
+    they share. At a visit only a child seen at it (``seen``: their ids) can have been heard
+    there. A refusal names the child's own fields on the page, ``voice-<child id>-<field>``."""
+    voices = []
+    for child, data in heard:
+        if seen is not None and child.id not in seen:
+            raise ValidationFailed("Check what the children said.", {f"voice-{child.id}-words": [
+                f"Tick {child.first_name} under Children seen to record what they said at this visit."]})
+        try:
+            voices.append(record_voice(session, child, {**data, **link}, actor, now))
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, {f"voice-{child.id}-{name}": messages
+                                                   for name, messages in error.fields.items()}) from None
+    return voices
+
+
+def link_to_review(session: Session, voices: list[Voice], review: Review) -> None:
+    """The voices heard at ``review`` (recorded before it, as a review may close the family)
+    name it."""
+    for voice in voices:
+        voice.review_id = review.id
+    session.flush()
+
+
+@dataclass
+class ChildVoices:
+    """What the family page shows of one child's voice."""
+
+    child: Child
+    voices: list[Voice]  # oldest first
+    heard_lately: bool  # False: old enough and not heard in the window (voice_heard.py)
+
+    @property
+    def latest(self) -> Voice | None:
+        return self.voices[-1] if self.voices else None
+
+    @property
+    def latest_words(self) -> Voice | None:
+        return next((voice for voice in reversed(self.voices) if voice.words), None)
+
+    @property
+    def scales(self) -> list[Voice]:
+        return [voice for voice in self.voices if voice.scale is not None]
+
+
+def children_voices(session: Session, family: Family, today: dt.date) -> list[ChildVoices]:
+    """Each child of ``family`` with their voices and whether they were heard lately: one query."""
+    by_child: dict[int, list[Voice]] = {child.id: [] for child in family.children}
+    for voice in voices_of_family(session, family.id):
+        by_child.setdefault(voice.child_id, []).append(voice)
+    settings = VoiceSettings.from_config()
+    return [ChildVoices(child, by_child[child.id],
+                        heard_lately(child, by_child[child.id][-1] if by_child[child.id] else None, today, settings))
+            for child in family.children]

@@ -26,6 +26,7 @@ from . import (
     team,
     transfers,
     visits,
+    voices,
 )
 
 
@@ -54,3 +55,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(records.bp)  # data protection: subject access, retention, legal hold
     app.register_blueprint(partners.bp)  # the Team Around the Family
     app.register_blueprint(accounts.bp)  # confirming accounts an administrator added
+    app.register_blueprint(voices.bp)  # the child's voice

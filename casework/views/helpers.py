@@ -191,6 +191,7 @@ ALREADY_SAVED = {
     "assessment": ("This assessment was already saved", "Go to the assessment"),
     "child": ("This child was already added", "Go to the family"),
     "carer": ("This parent or carer was already added", "Go to the family"),
+    "voice": ("What the child said was already saved", "Go to it"),
 }
 
 

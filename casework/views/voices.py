@@ -1,7 +1,8 @@
 """The child's voice on the pages: recording what a child said on its own page (direct work, an
 observation), a child's voices with the scale over time, one voice's page (its words, its three
 houses, its corrections), correcting one, and the scale chart. What children say at a visit or
-a review is asked on those forms (views/visits.py, views/reviews.py through ``save_entries``).
+a review is asked on those forms (views/visits.py, views/reviews.py), and saved with them
+(services.voices.record_heard_at).
 Mirrors views/api/voices.py."""
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..services import charts, clock, scope
 from ..services import voices as voices_service
 from ..services.corrections import corrections_of
 from ..services.errors import ValidationFailed
+from ..services.voice_heard import heard_lately
 from .helpers import (
     case_worker_required,
     chart_response,
@@ -35,28 +37,24 @@ bp = Blueprint("voices", __name__)
 # --- What children say at a visit or a review ---------------------------------------------------
 
 
-def save_entries(session, actor, entries, now, **link) -> None:
-    """Record each child's entry that says something (``entries``: ``[(child, entry)]`` of
-    forms.voice_pages.with_voices), linked to the visit or review in ``link``, in the caller's
-    transaction. A refusal names the entry's own fields (``voice-<child id>-words``)."""
-    for child, entry in entries:
-        if not entry.given:
-            continue
-        try:
-            voices_service.record_voice(session, child, {**link, **entry.voice_data()}, actor, now)
-        except ValidationFailed as error:
-            raise ValidationFailed(error.message, {f"voice-{child.id}-{name}": messages
-                                                   for name, messages in error.fields.items()}) from None
+def heard(entries) -> list[tuple]:
+    """``[(child, what they said)]`` of the entries (forms.voice_pages.voice_entries) that say something."""
+    return [(child, entry.voice_data()) for child, entry in entries if entry.given]
 
 
-def entries_failed(entries, error: ValidationFailed) -> bool:
-    """Show a refusal of ``save_entries`` beside the entry's fields; whether it named one."""
+def entries_failed(entries, error: ValidationFailed, date_field=None) -> bool:
+    """Show a refusal of ``record_heard_at`` beside the entry's fields (a refused date beside
+    ``date_field``, the visit's or the review's); whether it named one."""
     placed = False
     for child, entry in entries:
         for field in entry:
             if field.name in error.fields:
                 field.errors = list(field.errors) + list(error.fields[field.name])
                 placed = True
+        dated = error.fields.get(f"voice-{child.id}-date")
+        if dated and date_field is not None and not date_field.errors:
+            date_field.errors = list(date_field.errors) + list(dated)
+            placed = True
     return placed
 
 
@@ -76,7 +74,7 @@ def child(child_id):
     latest = voices[0] if voices else None
     return render_template(
         "voices/child.html", child=found, family=found.family, voices=voices, hows=VOICE_HOWS,
-        heard_lately=voices_service.heard_lately(found, latest, today),
+        heard_lately=heard_lately(found, latest, today),
         chart_alt=charts.voice_chart_summary(found.first_name, voices[::-1]),
     )
 
