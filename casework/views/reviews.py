@@ -73,6 +73,7 @@ def new(family_id):
         return refused_on_closed(family)
     now = clock.current_time()
     form = _review_form(family)
+    voice_entries(form, family.children)  # each child's entry names them, in its messages too
     if request.method == "GET":
         form.held_on.data = clock.local_date(now)
         return _render(form, family, draft=restore_draft(form, "review", family, now))

@@ -62,6 +62,7 @@ def new(family_id):
     # What each child said is asked beside the visit (forms/voice_pages.py) and saved with it.
     form = with_voices(VisitForm, family.children)()
     _describe(form.set_family(family, visits_service.goals_to_discuss(db.session, family)))
+    voice_entries(form, family.children)  # each child's entry names them, in its messages too
     if request.method == "GET":
         form.date.data = clock.local_date(now)
         return _render(form, family, draft=restore_draft(form, "visit", family, now))
