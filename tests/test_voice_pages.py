@@ -5,6 +5,7 @@ share); the outcomes report; and who may see each page."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -102,6 +103,17 @@ def test_a_bad_entry_names_its_field_and_nothing_is_saved(login, worker, family,
     assert response.status_code == 422
     assert_field_error(response, f"voice-{amy.id}-{field}", message)
     assert count(Visit) == 0 and count(Voice) == 0
+
+
+def test_a_draft_of_the_visit_keeps_what_a_child_said(login, worker, family, today):
+    amy = family.children[0]
+    client = login(worker)
+    assert client.post(f"/drafts/visit:new:family:{family.id}", data=visit_form(
+        today, children_seen=[str(amy.id)], **{f"voice-{amy.id}-words": "Draft words of Amy",
+                                               f"voice-{amy.id}-scale": "4"})).status_code == 204
+    body = client.get(f"/families/{family.id}/visits/new").get_data(as_text=True)
+    assert "Draft words of Amy</textarea>" in body
+    assert re.search(rf'<input checked[^>]*name="voice-{amy.id}-scale"[^>]*value="4"', body)
 
 
 # --- A child's view at a review ----------------------------------------------------------------
