@@ -347,3 +347,16 @@ def test_nobody_else_may_record_or_correct_a_voice(people, caller, status, today
     assert clients[caller].post(paths[1], data=data).status_code == status
     assert clients[caller].post(paths[4], data=data).status_code == status
     assert count(Voice) == 1 and count(Correction) == 0
+
+
+def test_the_report_chart_draws_first_against_latest_and_says_so_in_words():
+    from casework.services.charts import voice_report_chart_summary, voice_report_chart_svg
+
+    figures = {"children": 5, "heard": 4, "heard_twice": 3, "with_two_scales": 3, "scale_rose": 2,
+               "median_first_scale": 3.5, "median_latest_scale": 6.0}
+    svg = voice_report_chart_svg(figures)
+    assert svg.startswith(b"<?xml") and b"<script" not in svg and b"First time asked" in svg
+    assert voice_report_chart_summary(figures) == (
+        "How children said things were at home, from 0 (very bad) to 10 (really good): a median of 3.5 the first "
+        "time they were asked and 6 the latest time; the scale rose for 2 of the 3 children asked twice")
+    assert voice_report_chart_summary({**figures, "median_first_scale": None}).startswith("No child")
