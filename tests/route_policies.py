@@ -64,7 +64,7 @@ PARTNER_ROUTES = {
 }
 # The ids in a URL that name a record of one family.
 FAMILY_RECORD_IDS = ("family_id", "goal_id", "visit_id", "child_id", "carer_id", "rating_id", "flag_id",
-                     "consent_id", "action_id")
+                     "consent_id", "action_id", "voice_id")
 
 
 def expected(method: str, rule: str, role: str, shared: bool = True):
@@ -290,4 +290,8 @@ ROUTES = {
     ("GET", "/partners/families/<int:family_id>"): "partner_only",
     ("POST", "/partners/actions/<int:action_id>/done"): "partner_only",
     ("GET", "/families/<int:family_id>/handoff"): "family_record",
+    # The child's voice (views/api/voices.py)
+    ("GET", "/api/v1/children/<int:child_id>/voice"): "family_record",
+    ("POST", "/api/v1/children/<int:child_id>/voice"): "family_record",
+    ("PATCH", "/api/v1/voice/<int:voice_id>"): "family_record",
 }

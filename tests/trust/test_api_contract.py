@@ -75,6 +75,10 @@ PRACTICE = [
     ("held_on", "A meeting cannot be recorded before it is held", TODAY),
     ("expires_on", "Consent cannot end before it was given", DATES),
     ("date", "This consent was already withdrawn|before the consent was given", RECORDS),
+    # The child's voice: the visit or review it was heard at is the child's family's, and
+    # something was heard (words, the scale or a house: one of several members, not stated).
+    ("visit_id|review_id", "Choose a (visit|review) of this family", RECORDS),
+    ("words|scale", "Write down what the child said", DATES),
 ]
 
 

@@ -30,6 +30,7 @@ from . import (  # noqa: E402,F401
     transfers,
     users,
     visits,
+    voices,
 )
 
 idempotency.install()
