@@ -3,12 +3,12 @@ small entry per child, named ``voice-<child id>-...``), and the page recording o
 voice of its own."""
 from __future__ import annotations
 
-from wtforms import BooleanField, FormField, RadioField, TextAreaField
-from wtforms.validators import InputRequired, Optional
+from wtforms import FormField, RadioField, TextAreaField
+from wtforms.validators import Optional
 
 from ..models.voice import SCALE_MAX, SCALE_MIN, VOICE_HOWS
-from .case import CORRECTION_NOTE
-from .fields import NOTE_LIMIT, BaseForm, CreatesRecord, EntryForm, LocalDateField, TextLimit, VersionField
+from . import voice
+from .fields import NOTE_LIMIT, EntryForm, TextLimit
 
 SCALE_QUESTION = "How are things at home?"
 SCALE_HINT = f"{SCALE_MIN} is very bad, {SCALE_MAX} is really good. Leave it empty if you did not ask."
@@ -70,44 +70,32 @@ def voice_entries(form, children) -> list[tuple]:
     return entries
 
 
-class VoiceForm(CreatesRecord, BaseForm):
-    """A child's voice recorded on its own page: direct work, an observation, or anything the
-    child said outside a visit or a review."""
+class VoiceForm(voice.VoiceForm):
+    """A child's voice recorded on its own page (direct work, an observation, anything said
+    outside a visit or a review): the API's form (forms/voice.py), its scale asked with the
+    same 0 to 10 buttons as on the visit and review forms."""
 
-    date = LocalDateField("Date", [InputRequired("Enter the date the child was heard.")])
-    how = RadioField("How was the child heard?", choices=[(code, label) for code, label in VOICE_HOWS.items()
-                                                          if code not in ("visit", "review")],
-                     validators=[InputRequired("Choose how the child was heard.")])
-    words = TextAreaField("What did the child say? (optional)", [Optional(), TextLimit(NOTE_LIMIT)],
-                          description="In the child's own words, not a summary. For a baby or a child who does "
-                                      "not talk yet: what you observed.")
     scale = _scale()
-    worries = TextAreaField("Worries (optional)", [Optional(), TextLimit(NOTE_LIMIT)],
-                            description="The house of worries: what worries the child.")
-    good_things = TextAreaField("Good things (optional)", [Optional(), TextLimit(NOTE_LIMIT)],
-                                description="The house of good things: what is going well for the child.")
-    wishes = TextAreaField("Wishes and dreams (optional)", [Optional(), TextLimit(NOTE_LIMIT)],
-                           description="The house of dreams: what the child wishes for.")
-    shared_with_parents = BooleanField("The child agreed that their parents may see this")
 
     def name_child(self, first_name: str, keep_how: str | None = None) -> None:
+        """Labels naming the child; how they were heard offered without "at a visit" and "at a
+        review" (those forms ask it), unless ``keep_how`` (a voice corrected) is one of them."""
         self.words.label.text = f"What did {first_name} say? (optional)"
+        self.scale.label.text = f"{first_name}: how are things at home? (optional)"
         self.how.label.text = f"How was {first_name} heard?"
         self.shared_with_parents.label.text = f"{first_name} agreed that their parents may see this"
-        if keep_how and keep_how not in dict(self.how.choices):
-            # A voice heard at a visit or a review keeps its how when it is corrected.
-            self.how.choices = [(keep_how, VOICE_HOWS.get(keep_how, keep_how)), *self.how.choices]
+        self.how.choices = [(code, label) for code, label in VOICE_HOWS.items()
+                            if code not in ("visit", "review") or code == keep_how]
 
-    def voice_data(self) -> dict:
-        data = {name: getattr(self, name).data for name in
-                ("date", "how", "words", "scale", "worries", "good_things", "wishes", "shared_with_parents")}
-        for name in ("words", "worries", "good_things", "wishes"):
-            data[name] = (data[name] or "").strip() or None
-        data["shared_with_parents"] = bool(data["shared_with_parents"])
+    def page_data(self) -> dict:
+        """What the service takes from the page: a voice's visit and review are not on it, and
+        stay as they are."""
+        data = self.voice_data()
+        for name in ("visit_id", "review_id"):
+            data.pop(name)
         return data
 
 
-class VoiceCorrectionForm(VoiceForm):
-    correction_note = CORRECTION_NOTE
-    submission_key = None  # a correction changes a record; it creates none
-    version = VersionField()
+class VoiceCorrectionForm(VoiceForm, voice.VoiceCorrectionForm):
+    """Correcting a voice on its page: the API's correction form (a note, the version), asked
+    as the page asks a voice."""

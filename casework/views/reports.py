@@ -155,7 +155,7 @@ def domains_chart():
 @bp.get("/outcomes/voice-chart.svg")
 @reports_required
 def voice_chart():
-    return _outcomes_svg(lambda report: charts.voice_report_chart_svg(report["child_voice"]))
+    return _outcomes_svg(lambda report: charts.voice_report_chart_svg(report.get("child_voice") or {}))
 
 
 @bp.get("/outcomes/print")

@@ -103,7 +103,7 @@ def new(child_id):
         return _render_new(form, found, 422)
     begin_write()
     try:
-        voice = voices_service.record_voice(db.session, found, form.voice_data(), actor, now)
+        voice = voices_service.record_voice(db.session, found, form.page_data(), actor, now)
         save_once(form, "voice", voice, url_for("voices.show", voice_id=voice.id))
     except ValidationFailed as error:
         db.session.rollback()
@@ -178,7 +178,7 @@ def correct(voice_id):
         return _render_correct(form, voice)
     if not form.validate():
         return _render_correct(form, voice, 422)
-    changes = {**form.voice_data(), "version": parse_version(form.version.data)}
+    changes = {**form.page_data(), "version": parse_version(form.version.data)}
     status = save_form(form, voice, lambda: voices_service.correct_voice(
         db.session, current_actor(), voice, changes, form.correction_note.data, clock.current_time()))
     if status:
