@@ -116,6 +116,8 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
         return "Child seen at a visit."
     if flag.rule == "no_access":
         return "A visit has since gone ahead."
+    if flag.rule == "child_voice_missing":
+        return "Child heard: their voice recorded."
     return "Condition cleared."
 
 
