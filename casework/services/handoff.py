@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Assessment, Consent, Family, Flag, FlagStatus, Goal, Partner
+from ..models import Assessment, Consent, Correction, Family, Flag, FlagStatus, Goal, Partner, Voice
 from . import audit
 from .chronology import Entry, chronology
 from .consent import family_consents
+from .corrections import corrections_of
 from .partners import family_partners
+from .voices import voices_of_family
 
 
 @dataclass
@@ -24,6 +26,10 @@ class Handoff:
     open_flags: list[Flag]
     partners: list[Partner]
     consents: list[Consent]
+    # The children's voices, oldest first, in full (social care reads what each child said),
+    # with their corrections by voice id.
+    voices: list[Voice]
+    voice_corrections: dict[int, list[Correction]]
 
 
 def gather(session: Session, family: Family, now: dt.datetime) -> Handoff:
@@ -41,5 +47,7 @@ def gather(session: Session, family: Family, now: dt.datetime) -> Handoff:
     ).all()
     audit.record(session, "export", record_type="handoff", record_id=family.id, family_id=family.id,
                  at=now)
+    voices = voices_of_family(session, family.id)
     return Handoff(family, chronology(session, family), list(goals), latest, list(flags),
-                   family_partners(session, family), family_consents(session, family))
+                   family_partners(session, family), family_consents(session, family), voices,
+                   corrections_of(session, "voice", [voice.id for voice in voices]))

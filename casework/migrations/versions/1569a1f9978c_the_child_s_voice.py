@@ -1,5 +1,6 @@
 """The child's voice: what each child said, their 0-10 scale and three houses, and whether
-they agreed to share it with their parents
+they agreed to share it with their parents; a notification's detail for the app only (the
+children not heard before a review)
 
 Revision ID: 1569a1f9978c
 Revises: 608b2e4dd8be
@@ -47,9 +48,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_voices_review_id'), ['review_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_voices_visit_id'), ['visit_id'], unique=False)
 
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('detail', sa.Text(), nullable=True))
+
 
 
 def downgrade():
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_column('detail')
+
     with op.batch_alter_table('voices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_voices_visit_id'))
         batch_op.drop_index(batch_op.f('ix_voices_review_id'))

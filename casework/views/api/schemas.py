@@ -242,7 +242,8 @@ def notification(value: Notification) -> dict:
 
 def _notification(value: Notification) -> rec.Notification:
     return rec.Notification(id=value.id, kind=value.kind, family_id=value.family_id, message=value.message,
-                            created_at=value.created_at, read=value.read_at is not None, read_at=value.read_at)
+                            detail=value.detail, created_at=value.created_at, read=value.read_at is not None,
+                            read_at=value.read_at)
 
 
 def notification_list(notifications: list[Notification], unread_count: int) -> dict:

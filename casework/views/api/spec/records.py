@@ -259,6 +259,8 @@ class Notification(Answer):
         "transfer_declined, ..."))
     family_id: Id | None
     message: str = Field(description="Names a family by reference only.")
+    detail: str | None = Field(description="More than the message, for the app only (never e-mailed): say, the "
+                                           "children not heard since the last review, by first name.")
     created_at: Instant
     read: bool
     read_at: Instant | None
