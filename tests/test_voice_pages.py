@@ -307,6 +307,10 @@ def test_the_outcomes_report_shows_the_childrens_scale_first_and_latest(login, m
     assert "a median of 3 the first time they were asked and 7 the latest time" in body
     chart = client.get(f"/reports/outcomes/voice-chart.svg?{period}")
     assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    # Each figure leads a manager to the families behind it, by reference.
+    assert "measure=child_voice:scale_rose" in body
+    behind = page_text(client.get(f"/reports/outcomes/families?measure=child_voice:scale_rose&{period}"))
+    assert "Children whose scale rose from the first time to the latest" in behind and family.reference in behind
 
 
 # --- Who may see the pages -------------------------------------------------------------------
