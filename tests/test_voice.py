@@ -404,3 +404,28 @@ def test_the_outcomes_report_counts_the_children_heard(api, worker, manager):
     empty = api(manager).get("/api/v1/reports/outcomes?from=2026-07-01&to=2026-07-31").get_json()
     assert empty["child_voice"] == {"children": 0, "heard": 0, "heard_twice": 0, "with_two_scales": 0,
                                     "scale_rose": 0, "median_first_scale": None, "median_latest_scale": None}
+
+
+def test_the_audit_trail_never_copies_what_a_child_said(api, worker, family, today):
+    from casework.models import AuditEvent
+
+    calls = api(worker)
+    voice = calls.post(f"/api/v1/children/{family.children[0].id}/voice", json=voice_body(today)).get_json()
+    calls.patch(f"/api/v1/voice/{voice['id']}", json={"words": "I hide under the stairs.", "scale": 2,
+                                                        "correction_note": "Her words."})
+    events = _db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "voices")).all()
+    assert [event.action for event in events] == ["create", "update"]
+    text = json.dumps([event.detail for event in events])
+    for said in ("reads to me", "stairs", "shouting", "My cat", "A bike"):
+        assert said not in text
+    assert set(events[1].detail["personal_fields_changed"]) >= {"words", "scale"}
+
+
+def test_anonymising_removes_what_the_children_said(api, worker, manager, today, now):
+    from casework.services import retention
+
+    family = closed_family(worker, dt.date(2010, 1, 4), dt.date(2012, 3, 1))
+    voice = factories.VoiceFactory(family=family, date=dt.date(2011, 5, 1), worries="Dad.", wishes="A dog.")
+    retention.anonymise(_db.session, family, manager, now)
+    assert (voice.words, voice.worries, voice.good_things, voice.wishes) == (None, None, None, None)
+    assert voice.scale == 6 and voice.date == dt.date(2011, 5, 1)  # the report's figures stay

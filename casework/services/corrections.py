@@ -48,13 +48,14 @@ def changed_values(before: dict, after: dict, fields) -> dict:
     return changed
 
 
-def keep_correction(session, actor, family_id, record_type, record_id, note, old, now) -> Correction:
-    """Keep what a record (a visit, a rating, a child's voice) said before it was corrected:
-    ``old``, its changed fields' values before."""
+def keep_correction(session, actor, family, record_type: str, record, note: str, old: dict, now) -> Correction:
+    """Keep what ``record`` (a visit, a rating, a child's voice of ``family``) said before it was
+    corrected: ``old``, its changed fields' values before, with who, when and why; then resolve
+    the flags the corrected record has cleared, as saving it anew would."""
     correction = Correction(
-        family_id=family_id,
+        family_id=family.id,
         record_type=record_type,
-        record_id=record_id,
+        record_id=record.id,
         made_at=now,
         made_on=local_date(now),
         by_id=actor.id,
@@ -62,6 +63,8 @@ def keep_correction(session, actor, family_id, record_type, record_id, note, old
         old_values={name: _plain(value) for name, value in old.items()},
     )
     session.add(correction)
+    session.flush()
+    resolve_cleared(session, family, now, record)
     return correction
 
 
@@ -82,9 +85,7 @@ def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, no
                            for cid in after["children_seen"]]
     visit.goals_discussed = goals
     visit.all_children_seen = all_seen
-    keep_correction(session, actor, visit.family_id, "visit", visit.id, note, changed, now)
-    session.flush()
-    resolve_cleared(session, visit.family, now, visit)
+    keep_correction(session, actor, visit.family, "visit", visit, note, changed, now)
     return visit
 
 
@@ -104,9 +105,7 @@ def correct_rating(session: Session, actor: User, rating: GoalRating, changes: d
     changed = changed_values(before, after, RATING_FIELDS)
     for name in RATING_FIELDS:
         setattr(rating, name, after[name])
-    keep_correction(session, actor, goal.family_id, "rating", rating.id, note, changed, now)
-    session.flush()
-    resolve_cleared(session, goal.family, now, rating)
+    keep_correction(session, actor, goal.family, "rating", rating, note, changed, now)
     return rating
 
 

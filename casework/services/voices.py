@@ -97,9 +97,7 @@ def correct_voice(session: Session, actor: User, voice: Voice, changes: dict, no
     changed = changed_values(before, after, VOICE_FIELDS)
     for name in VOICE_FIELDS:
         setattr(voice, name, after[name])
-    keep_correction(session, actor, voice.family_id, "voice", voice.id, note, changed, now)
-    session.flush()
-    resolve_cleared(session, voice.family, now, voice)
+    keep_correction(session, actor, voice.family, "voice", voice, note, changed, now)
     return voice
 
 

@@ -12,9 +12,9 @@ from ...models import Voice
 from ...services import scope
 from ...services import voices as voice_service
 from ...services.corrections import corrections_of
-from ...services.editing import check_version, ensure_open
+from ...services.editing import ensure_open
 from . import bp, schemas
-from .core import api_now, as_sent, case_user, check_form, created, read_body, read_version
+from .core import api_now, case_user, check_form, created, read_body, read_correction
 
 
 def voice_payload(voice: Voice) -> dict:
@@ -48,13 +48,8 @@ def correct_voice(voice_id: int):
     user = case_user()
     body = read_body(VoiceCorrectionForm)
     voice = voice_service.get_voice(db.session, user, voice_id)
-    version = read_version(body)
-    check_version(voice, version)
-    ensure_open(voice.family)
-    sent = [name for name in voice_service.VOICE_FIELDS if name in body]
-    form = check_form(from_json(VoiceCorrectionForm, {**as_sent(voice_service.voice_values(voice)), **body}))
-    changes = {name: getattr(form, name).data for name in sent}
-    changes["version"] = version
+    form, changes = read_correction(VoiceCorrectionForm, voice, voice.family, body,
+                                    voice_service.voice_values(voice), voice_service.VOICE_FIELDS)
     begin_write()
     voice_service.correct_voice(db.session, user, voice, changes, form.correction_note.data, api_now())
     db.session.commit()
