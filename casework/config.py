@@ -63,6 +63,10 @@ class Config:
     CASEWORK_PHASE_WEEKS = {"engagement": 4, "making_changes": 14, "moving_on": 4}
     CASEWORK_OVERRUN_FACTOR = 1.5  # past this share of a phase's expected length: medium
     CASEWORK_CHILD_SEEN_DAYS = 28  # every child seen at least this often
+    CASEWORK_VOICE_DAYS = 42  # every child aged 4 or over heard at least this often...
+    CASEWORK_VOICE_ESCALATE_DAYS = 84  # ... the flag medium once this long has passed
+    CASEWORK_VOICE_MIN_AGE = 4
+    CASEWORK_VOICE_OPEN_DAYS = 28  # in a family open at least this long
     # A worker's weighted load: each open family by phase, plus each open high flag.
     CASEWORK_LOAD_WEIGHTS = {"engagement": 1.2, "making_changes": 1.0, "moving_on": 0.6}
     CASEWORK_LOAD_HIGH_FLAG_WEIGHT = 0.5

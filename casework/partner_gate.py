@@ -8,7 +8,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from .extensions import db
-from .models import Carer, Child, Consent, Flag, Goal, GoalRating, MeetingAction, PlannedVisit, Transfer, Visit
+from .models import Carer, Child, Consent, Flag, Goal, GoalRating, MeetingAction, PlannedVisit, Transfer, Visit, Voice
 from .services import clock
 from .services.errors import Forbidden, ServiceError
 from .services.partners import refuse_partner
@@ -30,7 +30,7 @@ PARTNER_ENDPOINTS = frozenset({
 # The id in a URL that names a record of a family, and that record's model.
 RECORDS = {"carer_id": Carer, "visit_id": Visit, "goal_id": Goal, "child_id": Child, "flag_id": Flag,
            "consent_id": Consent, "action_id": MeetingAction, "transfer_id": Transfer,
-           "planned_visit_id": PlannedVisit}
+           "planned_visit_id": PlannedVisit, "voice_id": Voice}
 
 
 def _family_named(view_args: dict) -> int | None:

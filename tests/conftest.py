@@ -261,6 +261,7 @@ def world(db, worker, colleague, manager, admin, other_team):
     goal = factories.GoalFactory(family=family)
     rating = factories.RatingFactory(goal=goal)
     visit = factories.VisitFactory(family=family)
+    voice = factories.VoiceFactory(family=family)
     other_manager = factories.UserFactory(team=other_team, role="manager", email="otto@example.org")
     flag = Flag(family=family, rule="no_access", subject_key="family", severity="medium",
                 message="Two visits in a row without access.", raised_on=family.opened_on)
@@ -287,7 +288,8 @@ def world(db, worker, colleague, manager, admin, other_team):
     ids = dict(family_id=family.id, goal_id=goal.id, visit_id=visit.id, user_id=colleague.id, filename="casework.css",
                rating_id=rating.id, flag_id=flag.id, notification_id=notification.id, transfer_id=transfer.id,
                child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
-               token=setup_token, team_id=manager.team_id, planned_visit_id=planned.id, **team_ids)
+               token=setup_token, team_id=manager.team_id, planned_visit_id=planned.id,
+               voice_id=voice.id, **team_ids)
     db.session.commit()
     return people, ids
 

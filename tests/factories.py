@@ -20,6 +20,7 @@ from casework.models import (
     User,
     Visit,
     VisitChild,
+    Voice,
 )
 
 PASSWORD = "correct horse battery staple"
@@ -115,6 +116,21 @@ class VisitFactory(Base):
         lambda o: [VisitChild(child=child) for child in o.family.children] if o.outcome == "completed" else []
     )
     all_children_seen = factory.LazyAttribute(lambda o: o.outcome == "completed")
+
+
+class VoiceFactory(Base):
+    """What a child said: the family's first child, heard at a visit on the day it opened."""
+
+    class Meta:
+        model = Voice
+
+    child = factory.LazyAttribute(lambda o: o.family.children[0])
+    family = factory.SubFactory(FamilyFactory)
+    date = factory.LazyAttribute(lambda o: o.family.opened_on)
+    how = "visit"
+    words = "I like it when Mum walks me to school."
+    scale = 6
+    recorded_by = factory.LazyAttribute(lambda o: o.family.worker)
 
 
 # Data protection tests (tests/test_data_protection*.py) ---------------------------------------

@@ -68,7 +68,7 @@ PARTNER_ROUTES = {
 }
 # The ids in a URL that name a record of one family.
 FAMILY_RECORD_IDS = ("family_id", "goal_id", "visit_id", "child_id", "carer_id", "rating_id", "flag_id",
-                     "consent_id", "action_id", "planned_visit_id")
+                     "consent_id", "action_id", "planned_visit_id", "voice_id")
 
 
 def expected(method: str, rule: str, role: str, shared: bool = True):
@@ -162,6 +162,14 @@ ROUTES = {
     ("POST", "/carers/<int:carer_id>/edit"): "family_record",
     ("GET", "/visits/<int:visit_id>/correct"): "family_record",
     ("POST", "/visits/<int:visit_id>/correct"): "family_record",
+    # The child's voice (views/voices.py)
+    ("GET", "/children/<int:child_id>/voice"): "family_record",
+    ("GET", "/children/<int:child_id>/voice/new"): "family_record",
+    ("POST", "/children/<int:child_id>/voice/new"): "family_record",
+    ("GET", "/children/<int:child_id>/voice/chart.svg"): "family_record",
+    ("GET", "/voice/<int:voice_id>"): "family_record",
+    ("GET", "/voice/<int:voice_id>/correct"): "family_record",
+    ("POST", "/voice/<int:voice_id>/correct"): "family_record",
     ("GET", "/ratings/<int:rating_id>/correct"): "family_record",
     ("POST", "/ratings/<int:rating_id>/correct"): "family_record",
     ("GET", "/families/<int:family_id>/chronology"): "family_record",
@@ -198,6 +206,7 @@ ROUTES = {
     ("GET", "/reports/outcomes/chart.svg"): "reports",
     ("GET", "/reports"): "reports",
     ("GET", "/reports/outcomes/domains-chart.svg"): "reports",
+    ("GET", "/reports/outcomes/voice-chart.svg"): "reports",
     ("GET", "/reports/outcomes/print"): "reports",
     # the families behind a figure: a manager's own team; admins see figures only (403)
     ("GET", "/reports/outcomes/families"): "manager_only",
@@ -307,4 +316,8 @@ ROUTES = {
     ("POST", "/account/calendar"): "case_work",
     ("POST", "/account/calendar/revoke"): "case_work",
     ("GET", "/calendar/feed.ics"): "secret_link",
+    # The child's voice (views/api/voices.py)
+    ("GET", "/api/v1/children/<int:child_id>/voice"): "family_record",
+    ("POST", "/api/v1/children/<int:child_id>/voice"): "family_record",
+    ("PATCH", "/api/v1/voice/<int:voice_id>"): "family_record",
 }

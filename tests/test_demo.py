@@ -335,7 +335,7 @@ def test_the_daily_sweep_finds_every_kind_of_trouble_in_the_demo(db, seeded, now
     db.session.commit()
     rules = Counter(db.session.scalars(select(Flag.rule)))
     assert set(rules) == {"review_overdue", "goal_stalled", "phase_overrun", "no_access", "child_not_seen",
-                          "action_overdue"}, rules
+                          "action_overdue", "child_voice_missing"}, rules
     flagged = db.session.scalar(select(func.count(func.distinct(Flag.family_id))))
     assert 0.1 * summary.families < flagged < 0.5 * summary.families
     assert summary.flags_raised == sum(rules.values())

@@ -23,7 +23,8 @@ def shown(day: dt.date) -> str:
 @pytest.fixture
 def overdue(worker, today, now):
     """Opened 60 days ago, consent given, a goal agreed 40 days ago and never rated, nobody
-    seen, no review held: the sweep flags the review, the phase, each child and the goal."""
+    seen or heard, no review held: the sweep flags the review, the phase, each child (not seen, not
+    heard) and the goal."""
     family = factories.FamilyFactory(worker=worker, opened_on=today - dt.timedelta(days=60),
                                      consent_recorded_on=today - dt.timedelta(days=60))
     goal = factories.GoalFactory(family=family, start_date=today - dt.timedelta(days=40),
@@ -56,8 +57,8 @@ def rules_open(family) -> list[str]:
 
 def test_the_sweep_flags_the_family_first(overdue):
     family, _ = overdue
-    assert rules_open(family) == ["child_not_seen", "child_not_seen", "goal_stalled", "phase_overrun",
-                                  "review_overdue"]
+    assert rules_open(family) == ["child_not_seen", "child_not_seen", "child_voice_missing", "child_voice_missing",
+                                  "goal_stalled", "phase_overrun", "review_overdue"]
 
 
 # --- Each record clears its own flags, from the API ---------------------------------------------
@@ -76,7 +77,8 @@ def test_a_review_held_clears_the_overdue_review_at_once(api, worker, overdue, t
     assert flag["resolution"] == f"Review held on {shown(today)}."
     assert flag["resolved_at"] is not None
     # Nothing else changed: the other flags are still open, and none was raised.
-    assert rules_open(family) == ["child_not_seen", "child_not_seen", "goal_stalled", "phase_overrun"]
+    assert rules_open(family) == ["child_not_seen", "child_not_seen", "child_voice_missing", "child_voice_missing",
+                                  "goal_stalled", "phase_overrun"]
 
 
 def test_a_completed_visit_clears_child_not_seen_for_the_children_seen(api, worker, overdue, today):
@@ -194,7 +196,8 @@ def test_a_visit_logged_on_the_page_clears_the_children_seen(login, worker, over
         "date": today.isoformat(), "kind": "home_visit", "outcome": "completed",
         "children_seen": [str(c.id) for c in family.children]})
     assert response.status_code == 302
-    assert rules_open(family) == ["goal_stalled", "phase_overrun", "review_overdue"]
+    assert rules_open(family) == ["child_voice_missing", "child_voice_missing", "goal_stalled", "phase_overrun",
+                                  "review_overdue"]
     page = login(worker).get(f"/families/{family.id}").get_data(as_text=True)
     assert f"Amy seen at the visit on {shown(today)}." in page
 
@@ -240,7 +243,8 @@ def test_the_sweep_after_a_save_raises_nothing_again_and_is_idempotent(api, work
     _db.session.commit()
     assert (first.flags_raised, first.flags_resolved) == (0, 0)
     assert (second.flags_raised, second.flags_resolved) == (0, 0)
-    assert rules_open(family) == ["child_not_seen", "child_not_seen", "phase_overrun"]
+    assert rules_open(family) == ["child_not_seen", "child_not_seen", "child_voice_missing", "child_voice_missing",
+                                  "phase_overrun"]
 
 
 def test_the_sweep_still_resolves_what_is_left(worker, overdue, today, now):

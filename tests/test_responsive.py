@@ -19,7 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 from casework.forms.reports import month_end
-from casework.models import CONCERNS, FamilyConcern, Notification
+from casework.models import CONCERNS, FamilyConcern, Notification, Voice
 from casework.services import diary
 from casework.services import phases as phases_service
 from casework.services import transfers as transfers_service
@@ -137,6 +137,16 @@ def service(db, today, now):
     recent = closed_family(worker, today - dt.timedelta(days=160), today - dt.timedelta(days=20))
     factories.RatingFactory(goal=factories.GoalFactory(family=recent, area="money_housing"), rating=6)
     old = rich_family(worker, manager, other_team, today)
+    # What the children said: scales over time, words, the three houses; first and latest in the report.
+    amy = family.children[0]
+    voice = Voice(child=amy, family_id=family.id, date=today - dt.timedelta(days=3), how="visit", visit=visit,
+                  words="I like it when Mum walks me to school.", scale=6, worries="Shouting at night",
+                  good_things="My cat", wishes="A bike", recorded_by=worker)
+    db.session.add_all([voice, Voice(child=amy, family_id=family.id, date=opened + dt.timedelta(days=10),
+                                     how="direct_work", scale=3, recorded_by=worker)]
+                       + [Voice(child=recent.children[0], family_id=recent.id, date=day, how="visit", scale=scale,
+                                recorded_by=worker)
+                          for day, scale in ((today - dt.timedelta(days=150), 3), (today - dt.timedelta(days=25), 7))])
     for user, message in ((worker, f"A review for {family.reference} is due soon."),
                           (manager, f"{family.reference} has a high flag.")):
         db.session.add(Notification(user_id=user.id, family_id=family.id, kind="review_due", message=message,
@@ -145,7 +155,9 @@ def service(db, today, now):
     ids = {
         "family": family.id, "child": family.children[0].id, "carer": carer.id, "visit": visit.id,
         "goal": goal.id, "rating": rating.id, "old": old.family.id, "old_child": old.zephyrine.id,
-        "closed": recent.id, "worker": worker.id, "colleague": colleague.id, "planned": planned.id, **taf,
+        "closed": recent.id, "worker": worker.id, "colleague": colleague.id, "planned": planned.id,
+        "voice": voice.id,
+        **taf,
         # whole months: the local-area counts refuse any other period
         "from": (today.replace(day=1) - dt.timedelta(days=150)).replace(day=1).isoformat(),
         "to": month_end(today).isoformat(),
@@ -190,6 +202,10 @@ def worker_pages(ids) -> list[tuple[str, str]]:
         ("plan a visit", f"/families/{f}/planned-visits/new"),
         ("rearrange or cancel a visit", f"/planned-visits/{ids['planned']}/change"),
         ("calendar feed", "/account/calendar"),
+        ("what a child says", f"/children/{child}/voice"),
+        ("record what a child said", f"/children/{child}/voice/new"),
+        ("what a child said", f"/voice/{ids['voice']}"),
+        ("correct what a child said", f"/voice/{ids['voice']}/correct"),
     ]
 
 

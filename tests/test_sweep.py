@@ -14,17 +14,19 @@ from casework.services import flags as flag_service
 from casework.services.clock import sweep_time
 from casework.services.sweep import run_sweep
 
-from .factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory
+from .factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory, VoiceFactory
 
 DAY = dt.date(2026, 6, 15)  # a Monday
 
 
 @pytest.fixture
 def stalled_family(worker):
-    """Open 60 days, all children seen last week, a goal with no rating for 40 days."""
+    """Open 60 days, all children seen and heard last week, a goal with no rating for 40 days."""
     family = FamilyFactory(worker=worker, opened_on=DAY - dt.timedelta(days=60),
                            phase="making_changes", phase_since=DAY - dt.timedelta(days=30))
-    VisitFactory(family=family, date=DAY - dt.timedelta(days=7))
+    visit = VisitFactory(family=family, date=DAY - dt.timedelta(days=7))
+    for child in family.children:
+        VoiceFactory(family=family, child=child, date=visit.date, visit_id=visit.id)
     from casework.models import Review
 
     db.session.add(Review(family=family, held_on=DAY - dt.timedelta(days=20), decision="continue", recorded_by=worker))

@@ -1,6 +1,6 @@
 """The record of one demo family, as rows: the family, its children, carers and concerns, the
 dated shape of its work (phase moves, when consent and the plan came), then its goals, visits,
-reviews and assessments (each in a module of its own). Rows wait in ``Rows`` and are written a
+the children's voices, reviews and assessments (each in a module of its own). Rows wait in ``Rows`` and are written a
 batch at a time, table by table in foreign-key order."""
 from __future__ import annotations
 
@@ -27,12 +27,14 @@ from ..models import (
     Visit,
     VisitChild,
     VisitGoal,
+    Voice,
 )
 from ..services.bulk import write_rows
 from .families import DAY, FamilyPlan
 from .goals import goal_rows
 from .reviews import assessment_rows, review_rows
 from .visits import visit_rows
+from .voices import voice_rows
 
 # In foreign-key order: a batch is written table by table in this order.
 TABLES = (
@@ -48,6 +50,7 @@ TABLES = (
     VisitChild.__table__,
     VisitGoal.__table__,
     Review.__table__,
+    Voice.__table__,
     Assessment.__table__,
     AssessmentScore.__table__,
 )
@@ -210,6 +213,7 @@ def family_rows(rng, today, plan: FamilyPlan, rows: Rows, manager_id: int) -> No
     if worker_id is None:
         return
     goals = goal_rows(rng, today, plan, story, rows, worker_id)
-    visit_rows(rng, today, plan, story, rows, worker_id, children, goals)
+    visits = visit_rows(rng, today, plan, story, rows, worker_id, children, goals)
+    voice_rows(plan, story, rows, worker_id, children, visits)
     review_rows(rng, today, plan, story, rows, worker_id)
     assessment_rows(rng, today, plan, story, rows, worker_id, children)

@@ -19,7 +19,10 @@ def weekday(day: dt.date) -> dt.date:
     return day
 
 
-def visit_rows(rng, today, plan, story, rows, worker_id, children, goals) -> None:
+def visit_rows(rng, today, plan, story, rows, worker_id, children, goals) -> list[tuple[int, dt.date, set[int]]]:
+    """The family's visits; answers ``(visit id, day, ids of the children seen)`` for each
+    completed one, oldest first (the children's voices are heard at them)."""
+    made = []
     start, end = plan.opened_on + rng.randint(1, 5) * DAY, story.end
     no_access_from = end - 28 * DAY if "no_access" in plan.troubles else None
     unseen_child, unseen_from = None, None
@@ -60,6 +63,8 @@ def visit_rows(rng, today, plan, story, rows, worker_id, children, goals) -> Non
         })
         for cid, alone in seen:
             rows.add("visit_children", {"visit_id": visit["id"], "child_id": cid, "seen_alone": alone}, with_id=False)
+        if seen_ids:
+            made.append((visit["id"], day, seen_ids))
         if outcome == VisitOutcome.COMPLETED and goals and rng.random() < 0.5:
             active = [g for g in goals
                       if g["start_date"] <= day and (g["status_changed_on"] is None or g["status_changed_on"] >= day)]
@@ -75,6 +80,7 @@ def visit_rows(rng, today, plan, story, rows, worker_id, children, goals) -> Non
             gap = rng.randint(5, 9)
         nxt = weekday(day + gap * DAY)
         day = nxt if nxt > day else day + 2 * DAY
+    return made
 
 
 def _children_seen(rng, today, kind, children, day) -> list[tuple[int, bool]]:

@@ -13,7 +13,7 @@ from .base import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from .user import User
 
-CORRECTED_RECORDS = {"visit": "Visit", "rating": "Rating"}
+CORRECTED_RECORDS = {"visit": "Visit", "rating": "Rating", "voice": "Child's voice"}
 # What each field a correction may change (a visit's, a rating's) is called, wherever its old
 # value is shown: the visit and goal pages, the subject access export.
 CORRECTED_FIELDS = {
@@ -27,6 +27,16 @@ CORRECTED_FIELDS = {
     "goals_discussed": "Goals discussed",
     "rating": "Rating",
     "note": "Note",
+    # A child's voice
+    "how": "How it was heard",
+    "words": "In their words",
+    "scale": "Scale (0 to 10)",
+    "worries": "Worries",
+    "good_things": "Good things",
+    "wishes": "Wishes",
+    "shared_with_parents": "Shared with parents",
+    "visit_id": "Visit",
+    "review_id": "Review",
 }
 
 

@@ -23,6 +23,7 @@ FLAG_RULES = {
     "no_access": "No access",
     "child_not_seen": "Child not seen",
     "action_overdue": "Action overdue",
+    "child_voice_missing": "Child not heard",
 }
 
 
@@ -121,6 +122,9 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(Text)
+    # More than the message, for the app only and never e-mailed (an e-mail names a family by
+    # reference alone): the children not heard since the last review, by first name.
+    detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_on: Mapped[dt.date] = mapped_column(Date)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

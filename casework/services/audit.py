@@ -37,6 +37,8 @@ PERSONAL_FIELDS = frozenset({
     # the Team Around the Family: partners' contact details, consent and actions
     "contact_name", "phone", "given_by", "child_view", "withdrawal_note", "action", "agency",
     "external_reference",
+    # the child's voice: what a child said, never copied anywhere, the audit included
+    "words", "scale", "worries", "good_things", "wishes",
 })
 # Rows that are themselves bookkeeping: auditing them would only add noise. A draft (autosaved
 # every half a minute) would also copy unsaved notes into the append-only audit; a submission

@@ -11,6 +11,7 @@ import pygal
 from pygal.style import Style
 
 from ..models.goal import RATING_MAX, RATING_MIN
+from ..models.voice import SCALE_MAX, SCALE_MIN
 from .clock import day_text
 
 CHART_STYLE = Style(
@@ -324,3 +325,62 @@ def load_chart_svg(loads, *, width: int = 640) -> bytes:
     chart.add("Weighted load", [round(load.weighted_load, 1) for load in loads])
     svg = chart.render()
     return svg if isinstance(svg, bytes) else svg.encode("utf-8")
+
+
+# --- The child's voice: a child's scale over time; a report's first against latest ------------
+
+VOICE_CHART_SIZE = (320, 200)
+
+
+def _scale_points(voices) -> list[tuple[dt.date, int]]:
+    """(date, scale) of the voices (oldest first) that have a scale."""
+    return [(voice.date, voice.scale) for voice in voices if voice.scale is not None]
+
+
+def voice_chart_summary(first_name: str, voices) -> str:
+    """Alt text: "Ava's scale (0 very bad, 10 really good): 3 on 1 Sep, 5 on 20 Oct"."""
+    points = _scale_points(voices)
+    if not points:
+        return f"{first_name} has not put things on the scale yet"
+    with_year = points[0][0].year != points[-1][0].year
+    return (f"How {first_name} says things are at home, from 0 (very bad) to 10 (really good): "
+            + ", ".join(f"{scale} on {day_text(day, year=with_year)}" for day, scale in points))
+
+
+def voice_chart_svg(voices) -> bytes:
+    """A child's scale (0 to 10) over time, oldest first, as a line: SVG bytes without script."""
+    points = _scale_points(voices)
+    width, height = VOICE_CHART_SIZE
+    start, end = (points[0][0], points[-1][0]) if points else (None, None)
+    options = dict(width=width, height=height, style=CHART_STYLE, js=[], range=(SCALE_MIN, SCALE_MAX),
+                   y_labels=list(range(SCALE_MIN, SCALE_MAX + 1, 2)), show_legend=False, x_label_rotation=0,
+                   show_x_guides=False, dots_size=4, margin=8, margin_left=36, margin_right=40, spacing=8,
+                   tooltip_border_radius=0, print_values=False)
+    if not points:
+        return _bar_svg(pygal.Line(**{**options, "y_labels": None}))
+    if end <= start:
+        end = start + dt.timedelta(days=1)
+    with_year = start.year != end.year
+    chart = pygal.DateLine(**options, x_labels=[start, end],
+                           x_value_formatter=lambda day: day_text(day, year=with_year))
+    chart.add("Scale", points)
+    return _bar_svg(chart)
+
+
+def voice_report_chart_svg(child_voice: dict, *, width: int = 720) -> bytes:
+    """The median scale children gave the first time they were asked, and the latest time."""
+    chart = pygal.HorizontalBar(**_bar_options(width, 200, range=(SCALE_MIN, SCALE_MAX),
+                                               style=ASSESSMENT_STYLE, legend_at_bottom_columns=2))
+    chart.x_labels = ["Median scale (0 to 10)"]
+    chart.add("First time asked", [child_voice.get("median_first_scale")])
+    chart.add("Latest time asked", [child_voice.get("median_latest_scale")])
+    return _bar_svg(chart)
+
+
+def voice_report_chart_summary(child_voice: dict) -> str:
+    first, latest = child_voice.get("median_first_scale"), child_voice.get("median_latest_scale")
+    if first is None:
+        return "No child of the families closed in this period put things on the scale"
+    return (f"How children said things were at home, from 0 (very bad) to 10 (really good): a median of "
+            f"{first:g} the first time they were asked and {latest:g} the latest time; the scale rose for "
+            f"{child_voice.get('scale_rose', 0)} of the {child_voice.get('with_two_scales', 0)} children asked twice")

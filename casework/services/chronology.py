@@ -34,13 +34,14 @@ from ..models import (
     User,
     Visit,
     VisitOutcome,
+    Voice,
 )
 from .assessments import load_frameworks
 from .clock import day_text
 
 # The order of kinds also orders entries of one day (newest first): the opening last of all.
 KINDS = ("referral", "visit", "phase", "review", "goal", "rating", "assessment", "correction", "flag",
-         "allocation", "meeting")
+         "allocation", "meeting", "voice")
 GOAL_CHANGES = {
     GoalStatus.ACHIEVED: "Goal achieved",
     GoalStatus.WITHDRAWN: "Goal withdrawn",
@@ -146,6 +147,26 @@ def _meeting_entries(session: Session, family: Family) -> list[Entry]:
     return entries
 
 
+# How a child was heard, as the chronology says it.
+HEARD = {"visit": "at a visit", "review": "at a review", "direct_work": "in direct work", "observation": "observed",
+         "other": "heard"}
+
+
+def _voice_entries(session: Session, family: Family) -> list[Entry]:
+    """Each child's voice: the child's first name and the scale, never the words (the
+    chronology is read by people the child did not speak to)."""
+    entries = []
+    for voice in session.scalars(
+        select(Voice).where(Voice.family_id == family.id)
+        .options(joinedload(Voice.child), joinedload(Voice.recorded_by))
+    ):
+        text = f"{voice.child.first_name}'s voice recorded ({HEARD.get(voice.how, voice.how)})"
+        if voice.scale is not None:
+            text += f": {voice.scale} out of 10 on the scale"
+        entries.append(Entry(voice.date, "voice", text, voice.id, voice.recorded_by))
+    return entries
+
+
 def chronology(session: Session, family: Family, kind: str | None = None) -> list[Entry]:
     """Newest first; ``kind`` limits it to one of KINDS. A fixed number of queries."""
     wanted = (kind,) if kind else KINDS
@@ -221,5 +242,7 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
                                  allocation.by))
     if "meeting" in wanted:
         entries += _meeting_entries(session, family)
+    if "voice" in wanted:
+        entries += _voice_entries(session, family)
     entries.sort(key=lambda e: (e.date, KINDS.index(e.kind), e.ref_id), reverse=True)
     return entries

@@ -29,7 +29,9 @@ def rating_values(rating: GoalRating) -> dict:
     return {name: getattr(rating, name) for name in RATING_FIELDS}
 
 
-def _require_note(note: str | None) -> str:
+def require_note(note: str | None) -> str:
+    """The reason for a correction, which every correction needs (422 naming
+    ``correction_note`` without one)."""
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("Say why the record is being corrected.",
@@ -37,11 +39,23 @@ def _require_note(note: str | None) -> str:
     return note
 
 
-def _keep(session, actor, family_id, record_type, record_id, note, old, now) -> Correction:
+def changed_values(before: dict, after: dict, fields) -> dict:
+    """The values before of the ``fields`` a correction changes (422 when it changes none)."""
+    changed = {name: before[name] for name in fields if _plain(after[name]) != _plain(before[name])}
+    if not changed:
+        raise ValidationFailed("Nothing was changed.",
+                               {"correction_note": ["Change something before saving a correction."]})
+    return changed
+
+
+def keep_correction(session, actor, family, record_type: str, record, note: str, old: dict, now) -> Correction:
+    """Keep what ``record`` (a visit, a rating, a child's voice of ``family``) said before it was
+    corrected: ``old``, its changed fields' values before, with who, when and why; then resolve
+    the flags the corrected record has cleared, as saving it anew would."""
     correction = Correction(
-        family_id=family_id,
+        family_id=family.id,
         record_type=record_type,
-        record_id=record_id,
+        record_id=record.id,
         made_at=now,
         made_on=local_date(now),
         by_id=actor.id,
@@ -49,6 +63,8 @@ def _keep(session, actor, family_id, record_type, record_id, note, old, now) -> 
         old_values={name: _plain(value) for name, value in old.items()},
     )
     session.add(correction)
+    session.flush()
+    resolve_cleared(session, family, now, record)
     return correction
 
 
@@ -57,24 +73,19 @@ def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, no
     """Apply ``changes`` (any of VISIT_FIELDS, already validated, plus ``version``)."""
     check_version(visit, changes.get("version"))
     ensure_open(visit.family)
-    note = _require_note(note)
+    note = require_note(note)
     before = visit_values(visit)
     after, goals, all_seen = check_visit(
         session, visit.family, {**before, **{name: changes[name] for name in VISIT_FIELDS if name in changes}},
         now, visit)
-    changed = {name: before[name] for name in VISIT_FIELDS if _plain(after[name]) != _plain(before[name])}
-    if not changed:
-        raise ValidationFailed("Nothing was changed.",
-                               {"correction_note": ["Change something before saving a correction."]})
+    changed = changed_values(before, after, VISIT_FIELDS)
     for name in ("date", "kind", "outcome", "duration_minutes", "notes"):
         setattr(visit, name, after[name])
     visit.children_seen = [VisitChild(child_id=cid, seen_alone=cid in after["seen_alone"])
                            for cid in after["children_seen"]]
     visit.goals_discussed = goals
     visit.all_children_seen = all_seen
-    _keep(session, actor, visit.family_id, "visit", visit.id, note, changed, now)
-    session.flush()
-    resolve_cleared(session, visit.family, now, visit)
+    keep_correction(session, actor, visit.family, "visit", visit, note, changed, now)
     return visit
 
 
@@ -83,7 +94,7 @@ def correct_rating(session: Session, actor: User, rating: GoalRating, changes: d
     check_version(rating, changes.get("version"))
     goal = rating.goal
     ensure_open(goal.family)
-    note = _require_note(note)
+    note = require_note(note)
     before = rating_values(rating)
     after = {**before, **{name: changes[name] for name in RATING_FIELDS if name in changes}}
     after["note"] = after["note"] or ""  # an emptied note is an empty one
@@ -91,15 +102,10 @@ def correct_rating(session: Session, actor: User, rating: GoalRating, changes: d
         raise ValidationFailed("Check the rating.", {"date": ["A rating cannot be dated in the future."]})
     if after["date"] < goal.start_date:
         raise ValidationFailed("Check the rating.", {"date": ["A rating cannot be dated before the goal started."]})
-    changed = {name: before[name] for name in RATING_FIELDS if after[name] != before[name]}
-    if not changed:
-        raise ValidationFailed("Nothing was changed.",
-                               {"correction_note": ["Change something before saving a correction."]})
+    changed = changed_values(before, after, RATING_FIELDS)
     for name in RATING_FIELDS:
         setattr(rating, name, after[name])
-    _keep(session, actor, goal.family_id, "rating", rating.id, note, changed, now)
-    session.flush()
-    resolve_cleared(session, goal.family, now, rating)
+    keep_correction(session, actor, goal.family, "rating", rating, note, changed, now)
     return rating
 
 

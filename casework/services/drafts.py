@@ -28,6 +28,9 @@ FORM_FIELDS = {
     "review": ("held_on", "decision", "reason", "attendees", "notes"),
     "goal": ("title", "area", "baseline", "target", "start_date", "target_date", "next_step"),
 }
+# And what each child said, asked beside a visit or a review (forms/voice_pages.py).
+CHILD_FIELDS = {"visit": re.compile(r"voice-[1-9][0-9]{0,17}-(words|scale)"),
+                "review": re.compile(r"voice-[1-9][0-9]{0,17}-(words|scale|not_gathered)")}
 _KEY = re.compile(r"(visit|review|goal):new:family:([1-9][0-9]{0,17})")
 MAX_CHARACTERS = 100_000  # every value of a draft together; a visit's notes allow 20,000
 MAX_VALUES = 200
@@ -69,7 +72,9 @@ def purge_stale(session: Session, now: dt.datetime) -> int:
 def clean_data(kind: str, sent) -> dict[str, list[str]]:
     """The values of the form's own fields, each as a list of strings (a group of checkboxes
     sends several). ``sent``: a MultiDict (a posted form) or a mapping of strings or lists."""
-    wanted = FORM_FIELDS[kind]
+    wanted = list(FORM_FIELDS[kind])
+    if kind in CHILD_FIELDS and isinstance(sent, Mapping):
+        wanted += [name for name in sent if isinstance(name, str) and CHILD_FIELDS[kind].fullmatch(name)]
     data: dict[str, list[str]] = {}
     for name in wanted:
         if hasattr(sent, "getlist"):

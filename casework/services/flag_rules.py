@@ -1,6 +1,7 @@
 """The escalation rules. Each reads only the dates the worker recorded and the ``today`` it is
 given (never a clock, never when a row was inserted), and looks at the whole service in a few
-set-based queries. Each answers ``Finding``s: what should be flagged today, and why.
+set-based queries. Each answers ``Finding``s: what should be flagged today, and why. The rules
+about each child (seen, heard) are in flag_rules_children.py; ``evaluate`` here runs them all.
 
 The same rules decide, for one family, whether a record just saved has cleared a flag
 (``evaluate(..., family_ids=[id])``, see ``flags.resolve_cleared``): scoped, every query only
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import case, func, select, true
@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from ..models import (
     OPEN_PHASES,
     PHASE_LABELS,
-    Child,
     Family,
     Flag,
     FlagStatus,
@@ -37,83 +36,10 @@ from ..models import (
     VisitOutcome,
     subject_key,
 )
-from .child_seen import child_seen_days, last_seen_by_child, not_seen
 from .clock import day_text
+from .flag_context import Context, Finding, load_context
+from .flag_rules_children import child_not_seen, child_voice_missing
 from .review_schedule import review_due
-
-
-@dataclass(frozen=True)
-class Finding:
-    family_id: int
-    rule: str
-    subject_key: str
-    severity: str
-    message: str
-    # Tell the manager as well as the worker (once per flag).
-    escalate: bool = False
-
-
-@dataclass
-class Settings:
-    review_escalate_days: int
-    stall_days: int
-    stall_escalate_days: int
-    phase_weeks: dict[str, int]
-    overrun_factor: float
-    child_seen_days: int
-
-    @classmethod
-    def from_config(cls) -> Settings:
-        config = current_app.config
-        return cls(
-            review_escalate_days=config["CASEWORK_REVIEW_ESCALATE_DAYS"],
-            stall_days=config["CASEWORK_STALL_DAYS"],
-            stall_escalate_days=config["CASEWORK_STALL_ESCALATE_DAYS"],
-            phase_weeks=dict(config["CASEWORK_PHASE_WEEKS"]),
-            overrun_factor=config["CASEWORK_OVERRUN_FACTOR"],
-            child_seen_days=child_seen_days(),
-        )
-
-
-@dataclass
-class OpenFamily:
-    id: int
-    opened_on: dt.date
-    phase: str
-    phase_since: dt.date
-
-
-@dataclass
-class Context:
-    """What every rule needs, loaded once per sweep."""
-
-    today: dt.date
-    settings: Settings
-    families: dict[int, OpenFamily]
-    # (family_id, rule, subject_key) -> the day a flag on it was last resolved
-    restarts: dict[tuple[int, str, str], dt.date] = field(default_factory=dict)
-    # The families looked at: None for the whole service (the sweep).
-    family_ids: frozenset[int] | None = None
-
-    def within(self, column):
-        """A condition limiting ``column`` (a family id) to the families looked at."""
-        return true() if self.family_ids is None else column.in_(self.family_ids)
-
-    def since(self, family_id: int, rule: str, subject_key: str, natural: dt.date) -> dt.date:
-        restarted = self.restarts.get((family_id, rule, subject_key))
-        return max(natural, restarted) if restarted else natural
-
-
-def load_context(session: Session, today: dt.date, restarts=None, family_ids=None) -> Context:
-    scope = None if family_ids is None else frozenset(family_ids)
-    ctx = Context(today, Settings.from_config(), {}, restarts or {}, scope)
-    rows = session.execute(
-        select(Family.id, Family.opened_on, Family.phase, Family.phase_since).where(
-            Family.phase.in_(OPEN_PHASES), Family.opened_on <= today, ctx.within(Family.id)
-        )
-    )
-    ctx.families = {row.id: OpenFamily(*row) for row in rows}
-    return ctx
 
 
 def review_overdue(session: Session, ctx: Context) -> list[Finding]:
@@ -297,38 +223,6 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
     return findings
 
 
-def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
-    s = ctx.settings
-    window = dt.timedelta(days=s.child_seen_days)
-    last_seen = last_seen_by_child(ctx.today, Family.phase.in_(OPEN_PHASES), ctx.within(Visit.family_id))
-    # Only children not seen in the window can be flagged (a restart only counts from later).
-    children = session.execute(
-        select(Child.id, Child.family_id, Child.first_name, last_seen.c.date)
-        .join(Family)
-        .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-        .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id), not_seen(ctx.today, last_seen.c.date))
-    ).all()
-    findings = []
-    for child_id, family_id, first_name, seen in children:
-        family = ctx.families.get(family_id)
-        if family is None:
-            continue
-        key = subject_key("child", child_id)
-        counted_from = ctx.since(family_id, "child_not_seen", key, max(family.opened_on, seen or family.opened_on))
-        if ctx.today - counted_from < window:
-            continue
-        why = (
-            f"{first_name} was last seen on {day_text(seen, year=False)}." if seen
-            else f"{first_name} has not been seen since the family opened on {day_text(family.opened_on, year=False)}."
-        )
-        findings.append(
-            Finding(family_id, "child_not_seen", key, Severity.HIGH,
-                    f"{why} Every child should be seen at least every {s.child_seen_days} days.",
-                    escalate=True)
-        )
-    return findings
-
-
 def action_overdue(session: Session, ctx: Context) -> list[Finding]:
     """An open action of a Team Around the Family meeting past its due date: low, medium once
     14 days past it."""
@@ -357,6 +251,7 @@ RULES = {
     "no_access": no_access,
     "child_not_seen": child_not_seen,
     "action_overdue": action_overdue,
+    "child_voice_missing": child_voice_missing,
 }
 
 

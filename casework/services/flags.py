@@ -26,6 +26,7 @@ from ..models import (
     User,
     Visit,
     VisitOutcome,
+    Voice,
     subject_key,
 )
 from .clock import day_text, local_date
@@ -108,6 +109,9 @@ def _cleared_by(record) -> tuple[tuple[str, ...], set[str], Callable | None]:
             return f"Visit completed on {day_text(record.date)}."
 
         return ("child_not_seen", "no_access"), {"family"} | {subject_key("child", cid) for cid in names}, words
+    if isinstance(record, Voice):
+        return (("child_voice_missing",), {subject_key("child", record.child_id)},
+                lambda flag: f"{record.child.first_name} heard on {day_text(record.date)}.")
     if isinstance(record, GoalRating):
         return (("goal_stalled",), {subject_key("goal", record.goal_id)},
                 lambda flag: f"Goal rated {record.rating} out of 10 on {day_text(record.date)}.")
@@ -127,7 +131,7 @@ def _cleared_by(record) -> tuple[tuple[str, ...], set[str], Callable | None]:
 
 def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_record) -> list[Flag]:
     """Resolve, in the request that saved ``by_record`` (a review, visit, rating, goal status
-    change or phase move), the family's open flags whose condition it cleared, with a resolution
+    change, phase move or child's voice), the family's open flags whose condition it cleared, with a resolution
     naming it ("Review held on 7 Dec 2026."). The sweep's own rules decide, for this one family:
     a flag whose condition still holds stays open, and nothing is ever raised here. Like the
     sweep's, the resolution is the system's (no person), so it restarts no rule's clock."""

@@ -8,13 +8,27 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import Assessment, Consent, Family, Flag, FlagStatus, Goal, HandoffReference, Partner, User
+from ..models import (
+    Assessment,
+    Consent,
+    Correction,
+    Family,
+    Flag,
+    FlagStatus,
+    Goal,
+    HandoffReference,
+    Partner,
+    User,
+    Voice,
+)
 from . import audit
 from .chronology import Entry, chronology
 from .consent import family_consents
+from .corrections import corrections_of
 from .editing import ensure_open
 from .errors import ValidationFailed
 from .partners import family_partners
+from .voices import voices_of_family
 
 STEP_UP = "step_up"
 REFERENCE_NEEDED = "Enter the reference children's social care gave the family."
@@ -30,6 +44,10 @@ class Handoff:
     partners: list[Partner]
     consents: list[Consent]
     reference: HandoffReference | None
+    # The children's voices, oldest first, in full (social care reads what each child said),
+    # with their corrections by voice id.
+    voices: list[Voice]
+    voice_corrections: dict[int, list[Correction]]
 
 
 def gather(session: Session, family: Family, now: dt.datetime) -> Handoff:
@@ -47,9 +65,11 @@ def gather(session: Session, family: Family, now: dt.datetime) -> Handoff:
     ).all()
     audit.record(session, "export", record_type="handoff", record_id=family.id, family_id=family.id,
                  at=now)
+    voices = voices_of_family(session, family.id)
     return Handoff(family, chronology(session, family), list(goals), latest, list(flags),
                    family_partners(session, family), family_consents(session, family),
-                   receiving_reference(session, family))
+                   receiving_reference(session, family), voices,
+                   corrections_of(session, "voice", [voice.id for voice in voices]))
 
 
 def receiving_reference(session: Session, family: Family) -> HandoffReference | None:

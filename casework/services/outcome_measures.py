@@ -29,6 +29,7 @@ from ..models import (
 )
 from .assessments import load_frameworks
 from .scope import report_scope
+from .voice_measures import child_voice_measures
 
 
 def percentage(part: int, whole: int) -> float | None:
@@ -55,6 +56,8 @@ class Measure:
     whole: dict[int, int] = field(default_factory=dict)
     part: dict[int, int] = field(default_factory=dict)
     values: dict[int, float] = field(default_factory=dict)
+    # A median over children rather than families: each family's children's values.
+    samples: dict[int, list[float]] = field(default_factory=dict)
 
     @property
     def about(self) -> list[str]:
@@ -78,11 +81,12 @@ class Measure:
 
     @property
     def median(self) -> float | None:
-        return round(statistics.median(self.values.values()), 1) if self.values else None
+        pooled = [value for values in self.samples.values() for value in values] or list(self.values.values())
+        return round(statistics.median(pooled), 1) if pooled else None
 
     @property
     def families(self) -> list[int]:
-        return list(self.values) if self.kind == "median" else list(self.whole)
+        return list(self.values or self.samples) if self.kind == "median" else list(self.whole)
 
 
 class Measures(dict):
@@ -128,6 +132,7 @@ def outcome_measures(session: Session, actor: User, start: dt.date, end: dt.date
         measures(f"weeks_in:{phase}", "weeks", "median").values.update(spent)
     _goal_measures(session, in_period, measures, child_counts)
     _assessment_measures(session, in_period, measures, child_counts, [family_id for family_id, *_ in families])
+    child_voice_measures(session, in_period, measures)
     return measures
 
 

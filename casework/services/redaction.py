@@ -8,7 +8,12 @@ the name, or part of the name, of a third party the service knows (any member of
 a child's export the carers and the other children) is replaced by "[redacted]", unless it is
 also part of the subject's own name (a brother's surname is the child's too). Names casework
 does not know (a neighbour, a grandmother named in a note) cannot be found this way: whoever
-releases the export still reads it through first, as the page says."""
+releases the export still reads it through first, as the page says.
+
+A child's voice that the child did not agree to share with their parents (their words, scale
+and three houses) is withheld from a redacted export, the copy released to the family, with a
+line saying so (``withholds_voice``): a child who says they are frightened at home must not be
+put at risk by their own words."""
 from __future__ import annotations
 
 import re
@@ -55,6 +60,11 @@ class Redactor:
         if not value or not self.enabled:
             return value
         return REDACTED
+
+    def withholds_voice(self, shared_with_parents: bool | None) -> bool:
+        """Whether what a child said is withheld: redacting, and the child did not agree to
+        share it with their parents."""
+        return self.enabled and not shared_with_parents
 
     def staff(self, user_id: int | None) -> str | None:
         """A member of staff: their name, or only their role when redacting."""

@@ -20,12 +20,14 @@ from .errors import Forbidden
 from .families import postcode_district
 from .outcome_measures import Measure, outcome_measures, percentage
 from .scope import report_scope
+from .voice_measures import child_voice_block
 
 
 def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> dict:
     """Families closed in [start, end]: goals achieved and improved by outcome area, change by
     assessment domain (of families, of their children, of children assessed on their own),
-    weeks in service and in each phase, closure reasons, data completeness."""
+    weeks in service and in each phase, closure reasons, data completeness, and how often the
+    children were heard (``child_voice``)."""
     measures = outcome_measures(session, actor, start, end, team_id)
     by_group = defaultdict(list)
     for measure in measures.values():
@@ -69,6 +71,7 @@ def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_i
             "with_first_and_closing_assessment": completeness.count,
             "pct": completeness.pct,
         },
+        "child_voice": child_voice_block(measures),
     }
 
 

@@ -18,7 +18,8 @@ kept                      dates (referral, opening, phases, visits, ratings, rev
                           decisions, assessment scores, visit kinds and outcomes, who
                           of the children was seen (as ids), flags' rules and
                           severities, allocations and transfers (who and when),
-                          the link to an earlier or later referral
+                          the link to an earlier or later referral, when and how
+                          each child was heard and their 0-10 scale
 postcode                  its district only ("LS8 1AB" -> "LS8"), which the local-area
                           report counts by
 household name            "Anonymised family"
@@ -32,7 +33,9 @@ free text emptied         visit notes, rating notes, review notes and attendees,
                           notes they kept, closure proposal notes and comments,
                           allocation and transfer reasons and comments, flag messages
                           (they name children: replaced by the rule's name) and
-                          resolutions, referral source, legal hold reason
+                          resolutions, referral source, legal hold reason, what each
+                          child said (their words and three houses, and the old ones
+                          corrections kept), notifications' details (first names)
 deleted                   drafts of forms about the family
 ========================  ==========================================================
 
@@ -48,7 +51,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
@@ -61,12 +64,14 @@ from ..models import (
     Family,
     Flag,
     Goal,
+    Notification,
     Phase,
     PhaseMove,
     Review,
     Transfer,
     User,
     Visit,
+    Voice,
 )
 from . import audit, diary, partners
 from .clock import day_text, local_date
@@ -257,12 +262,15 @@ def anonymise(session: Session, family: Family, by: User, now: dt.datetime, vers
     ):
         for score in assessment.scores:
             score.evidence = ""
+    for voice in session.scalars(select(Voice).where(Voice.family_id == fid)):
+        voice.words = voice.worries = voice.good_things = voice.wishes = None
+    session.execute(update(Notification).where(Notification.family_id == fid).values(detail=None))
     for correction in session.scalars(select(Correction).where(Correction.family_id == fid)):
         correction.note = ""
         old = dict(correction.old_values or {})
-        for name in ("notes", "note"):
+        for name in ("notes", "note", "words", "worries", "good_things", "wishes"):
             if name in old:
-                old[name] = ""
+                old[name] = "" if name in ("notes", "note") else None
         correction.old_values = old
     for proposal in session.scalars(select(ClosureProposal).where(ClosureProposal.family_id == fid)):
         proposal.note = None

@@ -8,7 +8,7 @@ Two subjects:
   phase moves, visits (notes, which children were seen and seen alone, goals discussed), goals
   with every rating, reviews, assessments (of the family and of each child) with their scores
   and evidence, corrections with the values they replaced, flags, allocations, transfers,
-  closure proposals and the closure.
+  closure proposals, the closure, and each child's voice.
 * **One child** (``child_export``): the child's own details, and the family-level records that
   concern the child:
 
@@ -19,7 +19,8 @@ Two subjects:
   - every goal of the family plan with its ratings (the plan is the child's plan as much as
     the parents'), every review (each decides on the plan) and every phase move;
   - assessments of the family as a whole and of this child, not of a brother or sister;
-  - corrections of the visits and ratings included;
+  - corrections of the visits, ratings and voices included;
+  - the child's own voice (what they said), not a brother's or sister's;
   - flags about the family as a whole or about this child (not "Ben not seen" in Amy's);
   - allocations, transfers and closure proposals (who held the case, and why).
 
@@ -32,8 +33,9 @@ personal values), in-app notifications (they name the family by reference only),
 drafts (a worker's work in progress, kept on the server briefly) and a legal hold's reason
 (legal advice about the record, usually exempt from disclosure).
 
-**Redaction** (``redact=True``) replaces the names of third parties with "[redacted]", as
-services/redaction.py says; services/subject_access_entries.py writes each record's entry.
+**Redaction** (``redact=True``) replaces the names of third parties with "[redacted]", and
+withholds what a child said that they did not agree to share with their parents (with a line
+saying so), as services/redaction.py says; services/subject_access_entries.py writes each record's entry.
 
 The export is a plain dict of dates, datetimes, strings, numbers and lists; ``to_json`` makes
 it JSON-ready, ``json_document`` the file the page and the API hand over. Each export is audited
@@ -61,6 +63,7 @@ from ..models import (
     Transfer,
     User,
     Visit,
+    Voice,
 )
 from . import audit
 from .errors import ValidationFailed
@@ -76,6 +79,10 @@ FALSE_WORDS = ("", "0", "false", "no", "off")
 NOT_INCLUDED = (
     "The audit trail of who opened the record, in-app notifications (which name the family by "
     "reference only), unsaved drafts and the reason for any legal hold are not part of this export."
+)
+WITHHELD_NOTE = (
+    "Something was withheld: some of what a child said (their words, their scale or their three "
+    "houses), which they did not agree to share with their parents."
 )
 REDACTION_NOTE = (
     "Third parties are redacted: staff appear by role only, other people's names as [redacted]. "
@@ -145,6 +152,10 @@ class _Record:
             select(ClosureProposal).where(ClosureProposal.family_id == fid)
             .order_by(ClosureProposal.made_at, ClosureProposal.id)
         ))
+        self.voices = list(session.scalars(
+            select(Voice).where(Voice.family_id == fid).order_by(Voice.date, Voice.id)
+        ))
+        self.voices_by_id = {voice.id: voice for voice in self.voices}
         self.children = {child.id: child for child in self.family.children}
         self.goal_titles = {goal.id: goal.title for goal in self.goals}
         self.rating_goal = {rating.id: goal.id for goal in self.goals for rating in goal.ratings}
@@ -165,13 +176,14 @@ def family_export(session: Session, family: Family, *, redact: bool, now: dt.dat
     redactor = Redactor(redact, third_parties=[u.name for u in record.users.values()],
                         subject_names=subject_names, users=record.users)
     builder = _Builder(record, redactor, child=None)
+    sections = builder.sections()
     return {
         "subject": {"kind": "family", "id": family.id, "reference": family.reference,
                     "description": f"the family {family.reference}"},
         "generated_at": now,
         "redacted": redact,
-        "notes": [NOT_INCLUDED] + ([REDACTION_NOTE] if redact else []),
-        **builder.sections(),
+        "notes": [NOT_INCLUDED] + ([REDACTION_NOTE] if redact else []) + builder.withheld_notes(),
+        **sections,
         "team_around_the_family": subject_access_section(session, family, redactor),
     }
 
@@ -187,6 +199,7 @@ def child_export(session: Session, child: Child, *, redact: bool, now: dt.dateti
     redactor = Redactor(redact, third_parties=[u.name for u in record.users.values()] + others + carers,
                         subject_names=[_full_name(child)], users=record.users)
     builder = _Builder(record, redactor, child=child)
+    sections = builder.sections()
     return {
         "subject": {"kind": "child", "id": child.id, "reference": family.reference,
                     "description": f"a child of the family {family.reference}"},
@@ -194,8 +207,8 @@ def child_export(session: Session, child: Child, *, redact: bool, now: dt.dateti
         "redacted": redact,
         "notes": [NOT_INCLUDED,
                   "Records of the family that concern this child only; brothers and sisters are left out."]
-                 + ([REDACTION_NOTE] if redact else []),
-        **builder.sections(),
+                 + ([REDACTION_NOTE] if redact else []) + builder.withheld_notes(),
+        **sections,
     }
 
 
@@ -260,13 +273,22 @@ class _Builder:
             "transfers": [self.entry.transfer(t) for t in self.r.transfers],
             "closure_proposals": [self.entry.proposal(p) for p in self.r.proposals],
             "closure": self.entry.closure(),
+            "voices": [self.entry.voice(v) for v in self.r.voices
+                       if self.child is None or v.child_id == self.child.id],
         }
+
+    def withheld_notes(self) -> list[str]:
+        """The line saying something a child said was withheld (after ``sections``)."""
+        return [WITHHELD_NOTE] if self.entry.withheld else []
 
     def _correction_included(self, correction: Correction) -> bool:
         if correction.record_type == "visit":
             return correction.record_id in self.visit_ids
         if correction.record_type == "rating":
             return correction.record_id in self.r.rating_goal
+        if correction.record_type == "voice":
+            voice = self.r.voices_by_id.get(correction.record_id)
+            return self.child is None or (voice is not None and voice.child_id == self.child.id)
         return self.child is None
 
 

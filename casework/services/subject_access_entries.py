@@ -11,6 +11,7 @@ from ..models import (
     REVIEW_DECISIONS,
     VISIT_KINDS,
     VISIT_OUTCOMES,
+    VOICE_HOWS,
     Allocation,
     Assessment,
     Child,
@@ -21,10 +22,15 @@ from ..models import (
     Review,
     Transfer,
     Visit,
+    Voice,
 )
 from .assessments import load_frameworks
 from .goals import area_label
 from .redaction import Redactor
+
+# What a child said: withheld from the copy released to the family unless they agreed to share it.
+HEARD = ("words", "scale", "worries", "good_things", "wishes")
+WITHHELD = "Withheld: the child did not agree to share this with their parents."
 
 
 class Entries:
@@ -35,6 +41,8 @@ class Entries:
         self.x = redactor
         self.child = child
         self.frameworks = load_frameworks()
+        # Whether anything a child said was withheld (the export then says so).
+        self.withheld = False
 
     def family(self) -> dict:
         f, x = self.r.family, self.x
@@ -141,6 +149,18 @@ class Entries:
                         "evidence": self.x.text(s.evidence)} for s in assessment.scores],
         }
 
+    def voice(self, voice: Voice) -> dict:
+        child = self.r.children.get(voice.child_id)
+        entry = {"id": voice.id, "child": child.first_name if child else "a child no longer recorded",
+                 "date": voice.date, "how": voice.how, "how_label": VOICE_HOWS.get(voice.how, voice.how),
+                 "shared_with_parents": voice.shared_with_parents, "visit_id": voice.visit_id,
+                 "review_id": voice.review_id, "recorded_by": self.x.staff(voice.recorded_by_id)}
+        if self.x.withholds_voice(voice.shared_with_parents):
+            self.withheld = True
+            return {**entry, **dict.fromkeys(HEARD), "withheld": WITHHELD}
+        return {**entry, "words": self.x.text(voice.words), "scale": voice.scale, "worries": self.x.text(voice.worries),
+                "good_things": self.x.text(voice.good_things), "wishes": self.x.text(voice.wishes), "withheld": None}
+
     def _old_value(self, name: str, value):
         if name in ("children_seen", "seen_alone"):
             if self.child is not None:
@@ -154,8 +174,19 @@ class Entries:
         return value
 
     def correction(self, correction: Correction) -> dict:
+        old_values = correction.old_values or {}
         if correction.record_type == "visit":
             what = "visit"
+        elif correction.record_type == "voice":
+            voice = self.r.voices_by_id.get(correction.record_id)
+            child = self.r.children.get(voice.child_id) if voice else None
+            what = f"{child.first_name}'s voice" if child else "a child's voice"
+            # What the child said before: withheld unless shared then and now.
+            if self.x.withholds_voice(voice is not None and voice.shared_with_parents
+                                      and old_values.get("shared_with_parents", True)):
+                withheld = [name for name in old_values if name in HEARD]
+                self.withheld = self.withheld or bool(withheld)
+                old_values = {name: WITHHELD if name in withheld else value for name, value in old_values.items()}
         else:
             goal_id = self.r.rating_goal.get(correction.record_id)
             what = f"rating of the goal “{self.x.text(self.r.goal_titles.get(goal_id, ''))}”"
@@ -164,8 +195,8 @@ class Entries:
             "made_on": correction.made_on, "made_at": correction.made_at, "by": self.x.staff(correction.by_id),
             "note": self.x.text(correction.note),
             "old_values": [{"field": name, "label": CORRECTED_FIELDS.get(name, name),
-                            "value": self._old_value(name, value)}
-                           for name, value in (correction.old_values or {}).items()],
+                            "value": value if value == WITHHELD else self._old_value(name, value)}
+                           for name, value in old_values.items()],
         }
 
     def flag(self, flag: Flag) -> dict:

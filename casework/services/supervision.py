@@ -24,6 +24,7 @@ from ..models import (
     Role,
     User,
     Visit,
+    Voice,
 )
 from .child_seen import child_seen_days, last_seen_by_child, not_seen
 from .clock import local_date
@@ -31,6 +32,7 @@ from .errors import Forbidden, NotFound
 from .families import last_visit, weeks_in_service
 from .flag_rules import overran
 from .review_schedule import is_overdue, review_due
+from .voice_heard import VoiceSettings, last_heard_by_child, not_heard
 
 
 @dataclass
@@ -112,6 +114,15 @@ class ChildNotSeen:
 
 
 @dataclass
+class ChildNotHeard:
+    family_id: int
+    reference: str
+    first_name: str
+    last_heard_on: dt.date | None
+    days_since: int
+
+
+@dataclass
 class Supervision:
     worker: User
     today: dt.date
@@ -120,6 +131,9 @@ class Supervision:
     children_not_seen: list[ChildNotSeen]
     child_seen_days: int
     expected_weeks: dict[str, int]
+    # Children whose voice was not recorded lately, as the child_voice_missing rule says.
+    children_not_heard: list[ChildNotHeard] = field(default_factory=list)
+    voice_days: int = 0
 
     @property
     def overdue_reviews(self) -> list[FamilyTimeline]:
@@ -201,6 +215,7 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
     moves = defaultdict(list)
     stalled: list[StalledGoal] = []
     children_not_seen: list[ChildNotSeen] = []
+    children_not_heard: list[ChildNotHeard] = []
     if ids:
         for move in session.scalars(
             select(PhaseMove).where(PhaseMove.family_id.in_(ids)).order_by(PhaseMove.date, PhaseMove.id)
@@ -222,26 +237,39 @@ def supervision(session: Session, manager: User, user_id: int, now: dt.datetime)
                 raised_on=flag.raised_on, acknowledged=flag.status == FlagStatus.ACKNOWLEDGED,
             ))
 
-        # Children not seen, as the flag rule and the caseload's count say.
+        # Children not seen, as the flag rule and the caseload's count say, and children not
+        # heard lately, as the child_voice_missing rule says: one query for both.
         last_seen = last_seen_by_child(today, Visit.family_id.in_(ids))
-        for family_id, first_name, seen_on in session.execute(
-            select(Child.family_id, Child.first_name, last_seen.c.date)
+        last_heard = last_heard_by_child(today, Voice.family_id.in_(ids))
+        unseen = not_seen(today, last_seen.c.date)
+        unheard = not_heard(today, last_heard.c.date)
+        for family_id, first_name, seen_on, is_unseen, heard_on, is_unheard in session.execute(
+            select(Child.family_id, Child.first_name, last_seen.c.date, unseen, last_heard.c.date, unheard)
             .join(Family)
             .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-            .where(Child.family_id.in_(ids), not_seen(today, last_seen.c.date))
+            .outerjoin(last_heard, last_heard.c.child_id == Child.id)
+            .where(Child.family_id.in_(ids), unseen | unheard)
             .order_by(Child.family_id, Child.date_of_birth, Child.id)
         ):
             family = families[family_id]
-            children_not_seen.append(ChildNotSeen(
-                family_id=family_id, reference=family.reference, first_name=first_name, last_seen_on=seen_on,
-                days_since=(today - (seen_on or family.opened_on)).days,
-            ))
+            if is_unseen:
+                children_not_seen.append(ChildNotSeen(
+                    family_id=family_id, reference=family.reference, first_name=first_name, last_seen_on=seen_on,
+                    days_since=(today - (seen_on or family.opened_on)).days,
+                ))
+            if is_unheard:
+                children_not_heard.append(ChildNotHeard(
+                    family_id=family_id, reference=family.reference, first_name=first_name, last_heard_on=heard_on,
+                    days_since=(today - (heard_on or family.opened_on)).days,
+                ))
         children_not_seen.sort(key=lambda child: -child.days_since)
+        children_not_heard.sort(key=lambda child: -child.days_since)
 
     for family_id, family in families.items():
         family.spans = _spans(family, moves[family_id], today)
     return Supervision(
         worker=worker, today=today, families=list(families.values()), stalled_goals=stalled,
         children_not_seen=children_not_seen, child_seen_days=child_seen_days(), expected_weeks=expected,
+        children_not_heard=children_not_heard, voice_days=VoiceSettings.from_config().days,
     )
 

@@ -30,6 +30,7 @@ from .bulk import insert_new_rows
 from .clock import day_text, local_date
 from .flag_rules import Finding, evaluate, restart_days
 from .review_schedule import last_review_held, review_due
+from .voice_heard import not_heard_since
 
 
 @dataclass
@@ -61,10 +62,11 @@ class Notifier:
         self.session, self.now, self.today = session, now, today
         self.pending: dict[str, dict] = {}
 
-    def add(self, user_id: int | None, kind: str, family_id: int | None, message: str, key: str) -> None:
+    def add(self, user_id: int | None, kind: str, family_id: int | None, message: str, key: str,
+            detail: str | None = None) -> None:
         if user_id is not None and key not in self.pending:
             self.pending[key] = {
-                "user_id": user_id, "kind": kind, "family_id": family_id, "message": message,
+                "user_id": user_id, "kind": kind, "family_id": family_id, "message": message, "detail": detail,
                 "key": key, "created_at": self.now.astimezone(dt.UTC), "created_on": self.today,
             }
 
@@ -116,6 +118,8 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
         return "Child seen at a visit."
     if flag.rule == "no_access":
         return "A visit has since gone ahead."
+    if flag.rule == "child_voice_missing":
+        return "Child heard: their voice recorded."
     return "Condition cleared."
 
 
@@ -194,7 +198,9 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         flag.resolved_on = today
         summary.flags_resolved += 1
 
-    for family_id, due, overdue in reminders:
+    unheard = not_heard_since(session, {family_id: held for family_id, _due, overdue, held in reminders
+                                        if not overdue}, today)
+    for family_id, due, overdue, held in reminders:
         reference, worker_id, team_id = families[family_id]
         recipient = worker_id or next(iter(managers.get(team_id, [])), None)
         if overdue:
@@ -204,7 +210,7 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
         else:
             notifier.add(recipient, "review_due", family_id,
                          f"A review for {reference} is due on {day_text(due, year=False)}.",
-                         f"review_due:{family_id}:{due.isoformat()}")
+                         f"review_due:{family_id}:{due.isoformat()}", _not_heard_detail(unheard.get(family_id), held))
     for family_id, framework, due, stage in assessments:
         reference, worker_id, team_id = families[family_id]
         recipient = worker_id or next(iter(managers.get(team_id, [])), None)
@@ -261,12 +267,21 @@ def _insert_flags(session: Session, findings: list[Finding], now: dt.datetime, t
     return created
 
 
-def _review_reminders(session: Session, today: dt.date) -> list[tuple[int, dt.date, bool]]:
-    """``(family_id, due, overdue)`` for reviews due within the reminder window or overdue."""
+def _review_reminders(session: Session, today: dt.date) -> list[tuple[int, dt.date, bool, dt.date | None]]:
+    """``(family_id, due, overdue, last review held)`` for reviews due within the reminder
+    window or overdue."""
     ahead = dt.timedelta(days=current_app.config["CASEWORK_REVIEW_REMINDER_DAYS"])
     due_on = review_due(today)
     rows = session.execute(
-        select(Family.id, due_on).where(Family.phase.in_(OPEN_PHASES), Family.opened_on <= today,
-                                        due_on <= today + ahead)
+        select(Family.id, due_on, last_review_held(today)).where(
+            Family.phase.in_(OPEN_PHASES), Family.opened_on <= today, due_on <= today + ahead)
     )
-    return [(family_id, due, due < today) for family_id, due in rows]
+    return [(family_id, due, due < today, held) for family_id, due, held in rows]
+
+
+def _not_heard_detail(names: list[str] | None, held: dt.date | None) -> str | None:
+    """The review reminder's word on the children to hear before the review (first names)."""
+    if not names:
+        return None
+    since = f"since the last review on {day_text(held, year=False)}" if held else "since the family opened"
+    return f"Not heard {since}: {', '.join(names)}."

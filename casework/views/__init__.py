@@ -27,6 +27,7 @@ from . import (
     team,
     transfers,
     visits,
+    voices,
 )
 
 
@@ -56,3 +57,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(partners.bp)  # the Team Around the Family
     app.register_blueprint(accounts.bp)  # confirming accounts an administrator added
     app.register_blueprint(diary.bp)  # the visit diary and the calendar feed
+    app.register_blueprint(voices.bp)  # the child's voice

@@ -22,6 +22,7 @@ CHRONOLOGY_KINDS = {
     "flag": "Flags",
     "allocation": "Allocations",
     "meeting": "Team Around the Family meetings",
+    "voice": "The child's voice",
 }
 CHRONOLOGY_ENTRY_LABELS = {
     "referral": "Referral",
@@ -35,6 +36,7 @@ CHRONOLOGY_ENTRY_LABELS = {
     "flag": "Flag",
     "allocation": "Allocation",
     "meeting": "Team Around the Family meeting",
+    "voice": "The child's voice",
 }
 
 

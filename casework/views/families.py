@@ -32,7 +32,13 @@ from ..services import goals as goals_service
 from ..services import notifications as notifications_service
 from ..services import reviews as reviews_service
 from ..services import visits as visits_service
-from ..services.charts import assessment_chart_height, assessment_chart_summary, chart_summary
+from ..services import voices as voices_service
+from ..services.charts import (
+    assessment_chart_height,
+    assessment_chart_summary,
+    chart_summary,
+    voice_chart_summary,
+)
 from ..services.corrections import corrections_of
 from ..services.errors import NotFound
 from ..services.family_filters import FLAG_FILTERS, FamilyFilters
@@ -260,6 +266,8 @@ def _render_show(family, status=200, reopen_form=None):
         age_text=age_text,
         taf=partner_pages.family_section(family, now),
         diary=diary_pages.family_section(family, now),
+        children_voices=voices_service.children_voices(db.session, family, today),
+        voice_chart_summary=voice_chart_summary,
     ), status
 
 
@@ -344,4 +352,6 @@ def plan(family_id):
         next_review=next_review_due(db.session, family, now),
         printed_on=clock.local_date(now),
         area_label=goals_service.area_label,
+        # Only words each child agreed to share with their parents (services/voices.py).
+        children_words=voices_service.shared_words(db.session, family),
     )

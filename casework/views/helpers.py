@@ -215,6 +215,7 @@ ALREADY_SAVED = {
     "child": ("This child was already added", "Go to the family"),
     "carer": ("This parent or carer was already added", "Go to the family"),
     "planned_visit": ("This visit was already planned", "Go to the week"),
+    "voice": ("What the child said was already saved", "Go to it"),
 }
 
 

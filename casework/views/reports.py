@@ -109,6 +109,7 @@ def _outcomes_context(actor, team, report) -> dict:
         chart_height=charts.percent_chart_height(report["areas"]),
         domains_chart_alt=charts.domains_chart_summary(report),
         domains_chart_height=charts.percent_chart_height(report["assessment_domains"]),
+        voice_chart_alt=charts.voice_report_chart_summary(report.get("child_voice") or {}),
         # The families behind a figure: a manager's own team only; admins see figures only.
         drill=actor.is_manager,
     )
@@ -151,6 +152,12 @@ def domains_chart():
     return _outcomes_svg(charts.domains_chart_svg)
 
 
+@bp.get("/outcomes/voice-chart.svg")
+@reports_required
+def voice_chart():
+    return _outcomes_svg(lambda report: charts.voice_report_chart_svg(report.get("child_voice") or {}))
+
+
 @bp.get("/outcomes/print")
 @reports_required
 def outcomes_print():
@@ -176,6 +183,17 @@ def outcomes_print():
 def _dates(report) -> tuple:
     return tuple(dt.date.fromisoformat(report[name]) for name in ("from", "to"))
 
+
+# The children's voice figures (services/voice_measures.py), by name.
+VOICE_MEASURES = {
+    "children": "Children old enough to be asked when their family closed",
+    "heard": "Children whose voice was recorded",
+    "heard_twice": "Children heard on two different days or more",
+    "with_two_scales": "Children asked the scale twice or more",
+    "scale_rose": "Children whose scale rose from the first time to the latest",
+    "first_scale": "The scale children gave the first time they were asked",
+    "latest_scale": "The scale children gave the latest time they were asked",
+}
 
 # What the part of each kind of figure is called in the list of its families.
 PART_NAMES = {"goals_achieved": "Achieved", "data_completeness": "Had both", "area": "Improved",
@@ -203,6 +221,8 @@ def measure_title(measure, frameworks) -> str:
         return f"Closed: {CLOSURE_REASONS.get(about[1], about[1])}"
     if group == "weeks_in":
         return f"Weeks in {PHASE_LABELS.get(about[1], about[1]).lower()}"
+    if group == "child_voice":
+        return VOICE_MEASURES.get(about[1], measure.key)
     return {"families_closed": "Families closed", "children": "Children in the families closed",
             "goals_achieved": "Goals achieved", "weeks_in_service": "Weeks in service",
             "data_completeness": "Families with a first and a closing assessment"}.get(group, measure.key)

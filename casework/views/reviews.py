@@ -6,12 +6,16 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from ..database import begin_write
 from ..extensions import db
 from ..forms.case import ReviewForm
+from ..forms.fields import NOTES_LIMIT, too_long
+from ..forms.voice_pages import ReviewVoiceEntry, voice_entries, with_voices
 from ..models import CLOSURE_REASONS
 from ..services import clock, drafts
 from ..services import closures as closures_service
 from ..services import reviews as reviews_service
 from ..services.errors import Conflict, ValidationFailed
 from ..services.review_schedule import is_overdue, next_review_due
+from ..services.voices import latest_voices, link_to_review, record_heard_at
+from . import voices as voice_pages
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -30,8 +34,9 @@ bp = Blueprint("reviews", __name__)
 PROPOSED_MESSAGE = "Closure proposed: waiting for your manager's approval."
 
 
-def _review_form() -> ReviewForm:
-    form = ReviewForm().for_page()
+def _review_form(family) -> ReviewForm:
+    # Each child's view is asked beside the review (forms/voice_pages.py) and saved with it.
+    form = with_voices(ReviewForm, family.children, ReviewVoiceEntry)().for_page()
     form.attendees.description = "For example: Dana (mum), Wendy (family worker), Ms Khan (school)."
     return form
 
@@ -48,9 +53,18 @@ def _render(form, family, status=200, draft=None):
             overdue=is_overdue(next_due, clock.local_date(now)),
             draft=draft,
             draft_key=drafts.form_key("review", family.id),
+            voices=voice_entries(form, family.children),
+            latest_voices=latest_voices(db.session, [family.id]),
         ),
         status,
     )
+
+
+def _with_views_not_gathered(notes: str | None, entries) -> str:
+    """The review's notes, then a line for each child whose view was not gathered, and why."""
+    lines = [f"{child.first_name}'s view was not gathered: {entry.not_gathered.data.strip()}"
+             for child, entry in entries if (entry.not_gathered.data or "").strip()]
+    return "\n\n".join(part for part in [(notes or "").strip(), *lines] if part)
 
 
 @bp.route("/families/<int:family_id>/reviews/new", methods=["GET", "POST"])
@@ -61,7 +75,8 @@ def new(family_id):
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
     now = clock.current_time()
-    form = _review_form()
+    form = _review_form(family)
+    voice_entries(form, family.children)  # each child's entry names them, in its messages too
     if request.method == "GET":
         form.held_on.data = clock.local_date(now)
         return _render(form, family, draft=restore_draft(form, "review", family, now))
@@ -74,17 +89,26 @@ def new(family_id):
         "decision": form.decision.data,
         "reason": form.reason.data or None,
         "attendees": form.attendees.data,
-        "notes": form.notes.data,
+        "notes": _with_views_not_gathered(form.notes.data, voice_entries(form, family.children)),
     }
+    if len(data["notes"]) > NOTES_LIMIT:
+        form.notes.errors = [too_long("The notes with why views were not gathered", NOTES_LIMIT, len(data["notes"]))]
+        return _render(form, family, 422)
     begin_write()
     try:
+        # The children's views first: a review may close the family, whose record is then read-only.
+        entries = voice_entries(form, family.children)
+        voices = record_heard_at(db.session, actor, voice_pages.heard(entries), now,
+                                 link={"date": form.held_on.data, "how": "review"})
         review = reviews_service.hold_review(db.session, actor, family, data, now)
+        link_to_review(db.session, voices, review)
         save_once(form, "review", review, url_for("families.show", family_id=family.id, _anchor="reviews"))
         drafts.discard(db.session, actor, drafts.form_key("review", family.id))
         db.session.commit()
     except (ValidationFailed, Conflict) as error:
         db.session.rollback()
-        form_failed(form, error)
+        if not (isinstance(error, ValidationFailed) and voice_pages.entries_failed(entries, error, form.held_on)):
+            form_failed(form, error)
         return _render(form, family, error.status)
     held = f"Review held on {clock.day_text(review.held_on)} recorded."
     if family.is_closed:

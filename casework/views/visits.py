@@ -8,12 +8,15 @@ from werkzeug.datastructures import MultiDict
 from ..database import begin_write
 from ..extensions import db
 from ..forms.case import VisitCorrectionForm, VisitForm
+from ..forms.voice_pages import voice_entries, with_voices
 from ..models import CORRECTED_FIELDS, VISIT_KINDS, VISIT_OUTCOMES
 from ..services import clock, drafts, scope
 from ..services import goals as goals_service
 from ..services import visits as visits_service
 from ..services.corrections import correct_visit, corrections_of
 from ..services.errors import ServiceError, ValidationFailed
+from ..services.voices import latest_voices, record_heard_at
+from . import voices as voice_pages
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -43,7 +46,9 @@ def _describe(form):
 
 def _render(form, family, status=200, draft=None):
     return render_template("visits/new.html", form=form, family=family, draft=draft,
-                           draft_key=drafts.form_key("visit", family.id)), status
+                           draft_key=drafts.form_key("visit", family.id),
+                           voices=voice_entries(form, family.children),
+                           latest_voices=latest_voices(db.session, [family.id])), status
 
 
 @bp.route("/families/<int:family_id>/visits/new", methods=["GET", "POST"])
@@ -54,7 +59,10 @@ def new(family_id):
     if request.method == "GET" and family.is_closed:
         return refused_on_closed(family)
     now = clock.current_time()
-    form = _describe(VisitForm().set_family(family, visits_service.goals_to_discuss(db.session, family)))
+    # What each child said is asked beside the visit (forms/voice_pages.py) and saved with it.
+    form = with_voices(VisitForm, family.children)()
+    _describe(form.set_family(family, visits_service.goals_to_discuss(db.session, family)))
+    voice_entries(form, family.children)  # each child's entry names them, in its messages too
     if request.method == "GET":
         form.date.data = clock.local_date(now)
         return _render(form, family, draft=restore_draft(form, "visit", family, now))
@@ -65,11 +73,15 @@ def new(family_id):
     begin_write()
     try:
         visit = visits_service.log_visit(db.session, actor, family, form.visit_data(), now)
+        record_heard_at(db.session, actor, voice_pages.heard(voice_entries(form, family.children)), now,
+                        link={"date": visit.date, "how": "visit", "visit_id": visit.id},
+                        seen=set(visit.children_seen_ids))
         save_once(form, "visit", visit, url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
         drafts.discard(db.session, actor, drafts.form_key("visit", family.id))
     except ValidationFailed as error:
         db.session.rollback()
-        form_failed(form, error)
+        if not voice_pages.entries_failed(voice_entries(form, family.children), error):
+            form_failed(form, error)
         return _render(form, family, 422)
     db.session.commit()
     flash_done(f"Visit on {clock.day_text(visit.date)} recorded.")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from casework.extensions import db as _db
 from casework.models import Carer, Flag, Notification, PlannedVisit, Transfer, User
 
-from ..factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory
+from ..factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory, VoiceFactory
 from ..helpers import pending_account, team_around
 
 HERE = Path(__file__).parent
@@ -34,6 +34,7 @@ def other_world(db, world):
     goal = GoalFactory(family=family)
     rating = RatingFactory(goal=goal)
     visit = VisitFactory(family=family)
+    voice = VoiceFactory(family=family)
     flag = Flag(family=family, rule="no_access", subject_key="family", severity="medium",
                 message="Two visits in a row without access.", raised_on=family.opened_on)
     notification = Notification(user=owen, kind="allocated", family_id=family.id, key="mirror",
@@ -55,6 +56,7 @@ def other_world(db, world):
                      filename="casework.css", rating_id=rating.id, flag_id=flag.id,
                      notification_id=notification.id, transfer_id=transfer.id,
                      child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
-                     token=token, team_id=owen.team_id, planned_visit_id=planned.id, **team_ids)
+                     token=token, team_id=owen.team_id, planned_visit_id=planned.id,
+                     voice_id=voice.id, **team_ids)
     _db.session.commit()
     return other_ids

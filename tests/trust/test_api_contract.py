@@ -78,6 +78,10 @@ PRACTICE = [
     # The visit diary: a planned visit already recorded, or cancelled, stays as it is.
     ("date|time|status|cancelled_by", "This visit was (already recorded|cancelled)", RECORDS),
     ("to", "A diary covers at most", DATES),
+    # The child's voice: the visit or review it was heard at is the child's family's, and
+    # something was heard (words, the scale or a house: one of several members, not stated).
+    ("visit_id|review_id", "Choose a (visit|review) of this family", RECORDS),
+    ("words|scale", "Write down what the child said", DATES),
 ]
 
 

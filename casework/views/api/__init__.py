@@ -31,6 +31,7 @@ from . import (  # noqa: E402,F401
     transfers,
     users,
     visits,
+    voices,
 )
 
 idempotency.install()

@@ -17,9 +17,10 @@ from ... import partner_gate
 from ...database import end_read
 from ...extensions import db
 from ...forms.fields import VERSION_MESSAGE
-from ...forms.json_body import BOOLEAN, ENTRIES, INTEGER, INTEGERS, STRING, STRINGS, api_fields, json_kind
+from ...forms.json_body import BOOLEAN, ENTRIES, INTEGER, INTEGERS, STRING, STRINGS, api_fields, from_json, json_kind
 from ...services import accounts, audit, totp
 from ...services.clock import current_time
+from ...services.editing import check_version, ensure_open
 from ...services.errors import Forbidden, ServiceError, StaleVersion, ValidationFailed
 from ...services.scope import require_case_role
 from . import bp
@@ -287,6 +288,22 @@ def as_sent(values: dict) -> dict:
     """A record's values as a client sends them (a day as YYYY-MM-DD), for a body to be merged
     into and the whole read through the record's form."""
     return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in values.items()}
+
+
+def read_correction(form_class, record, family, body: dict, values: dict, fields, prepare=None):
+    """What a PATCH correcting ``record`` (a visit, a rating, a child's voice) asks: the
+    version sent checked (409 when stale), the family open (422), and the record's ``values``
+    with the body merged in, read through ``form_class`` (``prepare``: readying the form first)
+    as a new record would be (422 naming the fields). Answers the form and the changes: the
+    ``fields`` sent, plus ``version``."""
+    version = read_version(body)
+    check_version(record, version)
+    ensure_open(family)
+    form = from_json(form_class, {**as_sent(values), **body})
+    check_form(prepare(form) if prepare else form)
+    changes = {name: getattr(form, name).data for name in fields if name in body}
+    changes["version"] = version
+    return form, changes
 
 
 def read_version(body: dict) -> int | None:

@@ -18,6 +18,7 @@ from ...services import flags as flag_service
 from ...services import goals as goal_service
 from ...services import phases as phase_service
 from ...services import referrals as referral_service
+from ...services import voices as voice_service
 from ...services.editing import check_version, ensure_open
 from ...services.errors import ValidationFailed
 from ...services.family_filters import FamilyFilters
@@ -45,7 +46,7 @@ PAGE_CAP = 10**9
 
 def family_payload(family: Family, *, pending_approval: bool = False) -> dict:
     """The whole family record: its goals with their ratings, the pending closure with its
-    proposer, and the open flags, in a fixed number of queries."""
+    proposer, the open flags and each child's latest voice, in a fixed number of queries."""
     goals = goal_service.family_goals(db.session, family)
     proposal = None if family.is_closed else closure_service.pending_closure(db.session, family)
     return schemas.family(
@@ -55,6 +56,7 @@ def family_payload(family: Family, *, pending_approval: bool = False) -> dict:
         proposal,
         flag_service.open_flags_of(db.session, [family.id])[family.id],
         pending_approval=pending_approval,
+        latest_voices=voice_service.latest_voices(db.session, [family.id]),
     )
 
 

@@ -12,15 +12,7 @@ from ...services import scope
 from ...services.corrections import RATING_FIELDS, correct_rating, corrections_of, rating_values
 from ...services.editing import check_version, ensure_open
 from . import bp, schemas
-from .core import (
-    api_now,
-    as_sent,
-    case_user,
-    check_form,
-    created,
-    read_body,
-    read_version,
-)
+from .core import api_now, as_sent, case_user, check_form, created, read_body, read_correction, read_version
 from .families import family_in_scope
 
 GOAL_FIELDS = goal_service.GOAL_FIELDS + ("next_step",)
@@ -85,16 +77,11 @@ def correct_progress_rating(rating_id: int):
     user = case_user()
     body = read_body(RatingCorrectionForm)
     rating = goal_service.get_rating(db.session, user, rating_id)
-    version = read_version(body)
-    check_version(rating, version)
-    ensure_open(rating.goal.family)
-    form = check_form(from_json(RatingCorrectionForm, {**as_sent(rating_values(rating)), **body}))
-    note = form.correction_note.data
-    changes = {name: getattr(form, name).data for name in RATING_FIELDS if name in body}
+    form, changes = read_correction(RatingCorrectionForm, rating, rating.goal.family, body, rating_values(rating),
+                                    RATING_FIELDS)
     if "note" in changes:
         changes["note"] = changes["note"] or ""
-    changes["version"] = version
     begin_write()
-    correct_rating(db.session, user, rating, changes, note, api_now())
+    correct_rating(db.session, user, rating, changes, form.correction_note.data, api_now())
     db.session.commit()
     return jsonify(schemas.corrected_rating(rating, corrections_of(db.session, "rating", [rating.id])[rating.id]))

@@ -115,8 +115,9 @@ def shared_family_list(found: list[tuple[Family, Access]]) -> dict:
 
 
 def handoff(value: Handoff, now: dt.datetime) -> dict:
-    """The step-up package. ``voices`` is empty until the child's voice is recorded."""
+    """The step-up package, with every child's voice (oldest first) and each child's latest."""
     family = value.family
+    latest = {voice.child_id: voice for voice in value.voices}  # oldest first: the last is the latest
     assessment = value.latest_assessment
     return tac.Handoff(
         family=tac.HandoffFamily(
@@ -125,14 +126,14 @@ def handoff(value: Handoff, now: dt.datetime) -> dict:
             closure_reason=family.closure_reason, referral_source=family.referral_source,
             external_reference=family.external_reference, worker=family.worker,
             carers=[schemas.carer_model(c) for c in family.carers]),
-        children=family.children,
+        children=[schemas.child_model(c, latest.get(c.id)) for c in family.children],
         concerns=family.concerns,
         chronology=[rec.ChronologyEntry.model_validate(e) for e in value.chronology],
         goals=[schemas.goal_model(g) for g in value.goals],
         latest_assessment=None if assessment is None else tac.HandoffAssessment(
             id=assessment.id, framework=assessment.framework, stage=assessment.stage, date=assessment.date,
             child_id=assessment.child_id, scores={s.domain: s.score for s in assessment.scores}),
-        voices=[],
+        voices=schemas.voice_list(value.voices, value.voice_corrections)["items"],
         open_flags=value.open_flags,
         partners=[_partner(p) for p in value.partners],
         consents=[_consent(c, now) for c in value.consents],

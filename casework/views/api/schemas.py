@@ -23,12 +23,15 @@ from ...models import (
     Transfer,
     User,
     Visit,
+    Voice,
 )
 from ...services.families import ChildMatch, FamilySummary
 from ...services.visits import visit_values
+from ...services.voices import voice_values
 from .spec import accounts as out
 from .spec import records as rec
 from .spec import reports as rep
+from .spec import voices as vo
 
 
 def date(value: dt.date | None) -> str | None:
@@ -128,10 +131,12 @@ def family(
     open_flags: list[Flag] = (),
     *,
     pending_approval: bool = False,
+    latest_voices: dict[int, Voice] | None = None,
 ) -> dict:
     """The whole family record: ``goals`` (with their ratings loaded), the next review date,
-    the pending closure (with its proposer loaded) and the open flags are passed in, so this
-    never queries on its own. ``pending_approval``: a worker's closing waits for approval."""
+    the pending closure (with its proposer loaded), the open flags and each child's latest
+    voice are passed in, so this never queries on its own. ``pending_approval``: a worker's
+    closing waits for approval."""
     model = rec.PendingFamily if pending_approval else rec.Family
     extra = {"pending_approval": True} if pending_approval else {}
     return model(
@@ -141,10 +146,18 @@ def family(
         closure_reason=value.closure_reason, pending_closure=proposal,
         previous_family_id=value.previous_family_id, referral_date=value.referral_date,
         referral_source=value.referral_source,
-        external_reference=value.external_reference, worker=value.worker, team=value.team, children=value.children,
+        external_reference=value.external_reference, worker=value.worker, team=value.team,
+        children=[child_model(c, (latest_voices or {}).get(c.id)) for c in value.children],
         carers=[carer_model(c) for c in value.carers], goals=[goal_model(g) for g in goals],
         next_review_due=next_review_due, open_flags=list(open_flags), version=value.version, **extra,
     ).dump()
+
+
+def child_model(value, latest: Voice | None = None) -> rec.Child:
+    """A child, with when they were last heard (``latest``, their latest voice)."""
+    return rec.Child(id=value.id, first_name=value.first_name, last_name=value.last_name,
+                     date_of_birth=value.date_of_birth, school=value.school,
+                     latest_voice=rec.LatestVoice(date=latest.date, scale=latest.scale) if latest else None)
 
 
 def family_list(summaries: list[FamilySummary], flags: dict[int, list[Flag]], total: int) -> dict:
@@ -188,6 +201,23 @@ def visit_list(visits: list[Visit], corrections: dict[int, list[Correction]]) ->
     return rec.VisitList(items=[_visit(v, corrections[v.id]) for v in visits]).dump()
 
 
+def _voice(value: Voice, corrections: list[Correction]) -> vo.Voice:
+    # The voice's own fields as the service holds them (the shape a correction merges into).
+    return vo.Voice(
+        **voice_values(value), id=value.id, child_id=value.child_id, family_id=value.family_id,
+        recorded_by=value.recorded_by, recorded_at=value.recorded_at,
+        corrections=[_correction(c) for c in corrections], version=value.version,
+    )
+
+
+def voice(value: Voice, corrections: list[Correction] = ()) -> dict:
+    return _voice(value, list(corrections)).dump()
+
+
+def voice_list(voices: list[Voice], corrections: dict[int, list[Correction]]) -> dict:
+    return vo.VoiceList(items=[_voice(v, corrections[v.id]) for v in voices]).dump()
+
+
 def review(value: Review) -> dict:
     return rec.Review.model_validate(value).dump()
 
@@ -212,7 +242,8 @@ def notification(value: Notification) -> dict:
 
 def _notification(value: Notification) -> rec.Notification:
     return rec.Notification(id=value.id, kind=value.kind, family_id=value.family_id, message=value.message,
-                            created_at=value.created_at, read=value.read_at is not None, read_at=value.read_at)
+                            detail=value.detail, created_at=value.created_at, read=value.read_at is not None,
+                            read_at=value.read_at)
 
 
 def notification_list(notifications: list[Notification], unread_count: int) -> dict:

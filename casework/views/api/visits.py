@@ -11,17 +11,9 @@ from ...models import Visit
 from ...services import scope
 from ...services import visits as visits_service
 from ...services.corrections import correct_visit, corrections_of
-from ...services.editing import check_version, ensure_open
+from ...services.editing import ensure_open
 from . import bp, schemas
-from .core import (
-    api_now,
-    as_sent,
-    case_user,
-    check_form,
-    created,
-    read_body,
-    read_version,
-)
+from .core import api_now, case_user, check_form, created, read_body, read_correction
 from .families import family_in_scope
 
 
@@ -62,16 +54,10 @@ def correct(visit_id: int):
     user = case_user()
     body = read_body(VisitCorrectionForm)
     visit = scope.get_visit(db.session, user, visit_id)
-    version = read_version(body)
-    check_version(visit, version)
-    ensure_open(visit.family)
-    sent = [name for name in visits_service.VISIT_FIELDS if name in body]
-    form = from_json(VisitCorrectionForm, {**as_sent(visits_service.visit_values(visit)), **body})
-    check_form(form.set_family(visit.family))
-    note = form.correction_note.data
-    changes = {name: getattr(form, name).data for name in sent}
-    changes["version"] = version
+    form, changes = read_correction(VisitCorrectionForm, visit, visit.family, body,
+                                    visits_service.visit_values(visit), visits_service.VISIT_FIELDS,
+                                    prepare=lambda form: form.set_family(visit.family))
     begin_write()
-    correct_visit(db.session, user, visit, changes, note, api_now())
+    correct_visit(db.session, user, visit, changes, form.correction_note.data, api_now())
     db.session.commit()
     return jsonify(visit_payload(visit))

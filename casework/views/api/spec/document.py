@@ -38,7 +38,7 @@ INFO = {
     "24 hours answers the same status and body again and creates nothing more; the same key with another body "
     "answers 422. Text longer than a field's limit answers 422 naming the field; nothing is cut.",
 }
-TAGS = ("auth", "families", "closure", "allocation", "visits", "goals", "reviews", "flags", "partners",
+TAGS = ("auth", "families", "closure", "allocation", "visits", "voice", "goals", "reviews", "flags", "partners",
         "notifications", "caseload", "reports", "accounts", "service")
 
 

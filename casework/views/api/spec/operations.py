@@ -49,12 +49,14 @@ from ....forms.queries import (
     UserListQuery,
 )
 from ....forms.reports import MonthlyPeriodForm, PeriodForm
+from ....forms.voice import VoiceCorrectionForm, VoiceForm
 from ....services import child_search
 from . import accounts as out
 from . import diary as dia
 from . import partners as tac
 from . import records as rec
 from . import reports as rep
+from . import voices as vo
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,21 @@ OPERATIONS: dict[str, Op] = {
         body=Body(VisitCorrectionForm, "VisitCorrection", partial=True, keep=("correction_note",), corrects=VisitForm),
         description="At least one visit field; those left out keep their values. The corrected visit is checked "
                     "as a new one would be. 422 when nothing changes, or for a closed family."),
+    "api.list_voices": Op("listVoices", "A child's voice: what they said, newest first", "voice",
+                          {200: ("The child's voices, each with its corrections.", vo.VoiceList)}, CASE),
+    "api.record_voice": Op(
+        "recordVoice", "Record a child's voice", "voice", {201: ("The voice.", vo.Voice)}, WRITE,
+        body=Body(VoiceForm, "VoiceInput"),
+        description="words, scale or one of the three houses (worries, good_things, wishes) is required; date not "
+                    "in the future; visit_id and review_id name a visit and a review of the child's family (422 "
+                    "otherwise). Resolves the child's child_voice_missing flag when it clears it."),
+    "api.correct_voice": Op(
+        "correctVoice", "Correct a child's voice, keeping what it said", "voice",
+        {200: ("The corrected voice; the old values are in corrections.", vo.Voice)}, WRITE,
+        body=Body(VoiceCorrectionForm, "VoiceCorrection", partial=True, keep=("correction_note",),
+                  corrects=VoiceForm),
+        description="At least one field; those left out keep their values. The corrected voice is checked as a "
+                    "new one would be. 422 when nothing changes, or for a closed family."),
     "api.correct_progress_rating": Op(
         "correctRating", "Correct a progress rating, keeping what it said", "goals",
         {200: ("The corrected rating, with its corrections.", rec.CorrectedRating)}, WRITE,

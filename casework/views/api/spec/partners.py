@@ -3,7 +3,7 @@ their actions, the sharing log, a family as a partner sees it, and the step-up h
 ``views/api/partner_schemas.py`` builds these answers through these models."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, RootModel
 
@@ -23,6 +23,7 @@ from .records import (
     Phase,
 )
 from .types import Answer, Count, Day, Id, Instant, Rating, Version
+from .voices import Voice
 
 Kind = Literal[tuple(PARTNER_KINDS)]
 Scope = Literal[tuple(SHARING_SCOPES)]
@@ -205,7 +206,7 @@ class Handoff(Answer):
     chronology: list[ChronologyEntry]
     goals: list[Goal]
     latest_assessment: HandoffAssessment | None
-    voices: list[dict[str, Any]] = Field(description="Empty until the child's voice is recorded.")
+    voices: list[Voice] = Field(description="What each child said, oldest first, with its corrections.")
     open_flags: list[Flag]
     partners: list[Partner]
     consents: list[Consent]

@@ -15,6 +15,8 @@ from ....models import (
     GOAL_STATUSES,
     PHASE_ORDER,
     REVIEW_DECISIONS,
+    SCALE_MAX,
+    SCALE_MIN,
     SEVERITIES,
     VISIT_KINDS,
     VISIT_OUTCOMES,
@@ -46,12 +48,20 @@ class Team(Answer):
     name: str
 
 
+class LatestVoice(Answer):
+    """When the child was last heard, and where they put things on the 0-10 scale then."""
+
+    date: Day
+    scale: int | None = Field(ge=SCALE_MIN, le=SCALE_MAX)
+
+
 class Child(Answer):
     id: Id
     first_name: str
     last_name: str | None
     date_of_birth: Day
     school: str | None
+    latest_voice: LatestVoice | None = Field(None, description="The child's latest voice (null: never heard).")
 
 
 class Carer(Answer):
@@ -250,6 +260,8 @@ class Notification(Answer):
         "transfer_declined, ..."))
     family_id: Id | None
     message: str = Field(description="Names a family by reference only.")
+    detail: str | None = Field(description="More than the message, for the app only (never e-mailed): say, the "
+                                           "children not heard since the last review, by first name.")
     created_at: Instant
     read: bool
     read_at: Instant | None

@@ -84,6 +84,20 @@ class Completeness(Answer):
     pct: Percent
 
 
+class ChildVoice(Answer):
+    """The children aged 4 or over on the day their family closed: how often they were heard.
+    Exact counts."""
+
+    children: Count
+    heard: Count = Field(description="Children whose voice was recorded at least once.")
+    heard_twice: Count = Field(description="Children heard on two different dates or more.")
+    with_two_scales: Count = Field(description="Children who gave the 0-10 scale at least twice.")
+    scale_rose: Count = Field(description="Of those, children whose latest scale is above their first.")
+    median_first_scale: float | None = Field(description="The median of each child's first scale, among the "
+                                                         "children who gave it; null when none did.")
+    median_latest_scale: float | None = Field(description="The median of each child's latest scale, likewise.")
+
+
 Outcomes = create_model(
     "Outcomes", __base__=Answer,
     __doc__="Families closed in [from, to]: goals, areas, weeks, reasons.",
@@ -99,6 +113,7 @@ Outcomes = create_model(
     assessment_domains=(list[DomainOutcome], ...),
     child_assessment_domains=(list[ChildDomainOutcome], ...),
     data_completeness=(Completeness, ...),
+    child_voice=(ChildVoice, ...),
 )
 
 
