@@ -281,4 +281,15 @@ ROUTES = {
     ("GET", "/partners/families/<int:family_id>"): "partner_only",
     ("POST", "/partners/actions/<int:action_id>/done"): "partner_only",
     ("GET", "/families/<int:family_id>/handoff"): "family_record",
+    # Offline use of a device (views/offline.py): the service worker, the page that turns it on,
+    # what the device's script asks for; and visits that could not be recorded (a worker's own,
+    # their manager's; a manager marks one dealt with)
+    ("GET", "/sw.js"): "public",
+    ("GET", "/account/offline"): "case_work",
+    ("GET", "/account/offline/state"): "case_work",
+    ("GET", "/visits/unrecorded"): "case_work",
+    ("GET", "/visits/unrecorded/<int:unrecorded_id>"): "family_record",
+    ("POST", "/visits/unrecorded/<int:unrecorded_id>/resolve"): "manager_record",
+    ("GET", "/api/v1/unrecorded-visits"): "case_work",
+    ("POST", "/api/v1/unrecorded-visits"): "case_work",
 }

@@ -46,5 +46,6 @@ from .partners import (  # noqa: F401
 )
 from .review import REVIEW_DECISIONS, Review  # noqa: F401
 from .submission import Submission  # noqa: F401
+from .unrecorded_visit import UnrecordedVisit  # noqa: F401
 from .user import CASE_ROLES, USER_STATUSES, ApiToken, Role, SetupLink, Team, User, UserStatus  # noqa: F401
 from .visit import VISIT_KINDS, VISIT_OUTCOMES, Visit, VisitChild, VisitGoal, VisitOutcome  # noqa: F401

@@ -16,6 +16,7 @@ from . import (
     goals,
     main,
     notifications,
+    offline,
     partners,
     people,
     phases,
@@ -54,3 +55,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(records.bp)  # data protection: subject access, retention, legal hold
     app.register_blueprint(partners.bp)  # the Team Around the Family
     app.register_blueprint(accounts.bp)  # confirming accounts an administrator added
+    app.register_blueprint(offline.bp)  # offline use of a device; visits that could not be recorded

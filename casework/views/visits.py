@@ -57,7 +57,9 @@ def new(family_id):
     form = _describe(VisitForm().set_family(family, visits_service.goals_to_discuss(db.session, family)))
     if request.method == "GET":
         form.date.data = clock.local_date(now)
-        return _render(form, family, draft=restore_draft(form, "visit", family, now))
+        # The copy a device keeps for offline use (static/js/offline.js) never holds a draft.
+        draft = None if request.headers.get("X-Casework-Offline-Copy") else restore_draft(form, "visit", family, now)
+        return _render(form, family, draft=draft)
     if (page := saved_before(form)) is not None:
         return page
     if not form.validate():

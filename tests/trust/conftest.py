@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.extensions import db as _db
-from casework.models import Carer, Flag, Notification, Transfer, User
+from casework.models import Carer, Flag, Notification, Transfer, UnrecordedVisit, User
 
 from ..factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory
 from ..helpers import pending_account, team_around
@@ -40,7 +40,9 @@ def other_world(db, world):
                                 message=f"{family.reference} has been allocated to you.",
                                 created_on=family.opened_on)
     carer = Carer(family=family, first_name="Olu", relationship_to_children="Father")
-    _db.session.add_all([flag, notification, carer])
+    unrecorded = UnrecordedVisit(user=owen, device_key="mirror", family_id=family.id,
+                                 family_reference=family.reference, payload="{}", status=422)
+    _db.session.add_all([flag, notification, carer, unrecorded])
     _db.session.flush()
     leaving = FamilyFactory(worker=people["worker"])
     transfer = Transfer(family_id=leaving.id, from_team_id=people["manager"].team_id,
@@ -54,6 +56,6 @@ def other_world(db, world):
                      filename="casework.css", rating_id=rating.id, flag_id=flag.id,
                      notification_id=notification.id, transfer_id=transfer.id,
                      child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
-                     token=token, team_id=owen.team_id, **team_ids)
+                     token=token, team_id=owen.team_id, unrecorded_id=unrecorded.id, **team_ids)
     _db.session.commit()
     return other_ids

@@ -75,6 +75,7 @@ PRACTICE = [
     ("held_on", "A meeting cannot be recorded before it is held", TODAY),
     ("expires_on", "Consent cannot end before it was given", DATES),
     ("date", "This consent was already withdrawn|before the consent was given", RECORDS),
+    ("device_recorded_at", "more than 31 days ago", TODAY),  # a visit kept on a device, saved there long ago
 ]
 
 

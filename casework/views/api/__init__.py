@@ -21,6 +21,7 @@ from . import (  # noqa: E402,F401
     goals,
     idempotency,
     notifications,
+    offline,
     openapi,
     partners,
     records,
