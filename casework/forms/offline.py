@@ -3,6 +3,7 @@ device's time of recording, a visit the server could not record, and marking one
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -11,6 +12,7 @@ from ..models.unrecorded_visit import PAYLOAD_LIMIT, REASON_LIMIT
 from .case import VisitForm
 from .fields import MAX_ID, NOTE_LIMIT, BaseForm, TextLimit, WholeNumberField
 
+RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
 INSTANT_MESSAGE = "Enter a date and time in ISO 8601 with its offset, such as 2026-03-02T14:05:00+00:00."
 
 
@@ -22,16 +24,33 @@ class InstantField(StringField):
 
     def process_formdata(self, valuelist):
         self.data = None
-        text = (valuelist[0] if valuelist else "") or ""
-        if not text.strip():
+        text = ((valuelist[0] if valuelist else "") or "").strip()
+        if not text:
             return
-        try:
-            value = dt.datetime.fromisoformat(text.strip())
-        except ValueError:
-            raise ValueError(INSTANT_MESSAGE) from None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(INSTANT_MESSAGE)
-        self.data = value
+        self.data = parse_instant(text)
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """An RFC 3339 date-time (ISO 8601 with an offset), in UTC; ValueError otherwise. Fractions
+    of a second past microseconds are dropped, a leap second read as the second before."""
+    found = RFC3339.match(text)
+    if found is None:
+        raise ValueError(INSTANT_MESSAGE)
+    day, hour, minute, second, fraction, zone = found.groups()
+    try:
+        year, month, date = (int(part) for part in day.split("-"))
+        offset = dt.timedelta(0)
+        if zone.upper() != "Z":
+            sign = -1 if zone[0] == "-" else 1
+            offset = sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        value = dt.datetime(year, month, date, int(hour), int(minute), min(int(second), 59),
+                            int((fraction or ".0")[1:7].ljust(6, "0")), tzinfo=dt.timezone(offset))
+    except ValueError:
+        raise ValueError(INSTANT_MESSAGE) from None
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # within a day of the calendar's ends: as far as it goes (refused as such)
+        return (dt.datetime.max if year > 1 else dt.datetime.min).replace(tzinfo=dt.UTC)
 
 
 class ApiVisitForm(VisitForm):
