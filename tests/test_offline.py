@@ -42,7 +42,8 @@ def iso(instant: dt.datetime) -> str:
 
 def test_a_visit_sent_from_a_device_keeps_when_it_was_saved_there(api, worker, family, today, now):
     saved = (now - dt.timedelta(hours=5)).replace(microsecond=0)
-    body = visit_body(family, today, device_recorded_at=saved.astimezone(dt.timezone(dt.timedelta(hours=1))).isoformat())
+    in_paris = saved.astimezone(dt.timezone(dt.timedelta(hours=1)))
+    body = visit_body(family, today, device_recorded_at=in_paris.isoformat())
     response = api(worker).post(f"/api/v1/families/{family.id}/visits", json=body)
     assert response.status_code == 201, response.get_json()
     answer = response.get_json()
