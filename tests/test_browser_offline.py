@@ -43,8 +43,17 @@ def prime(page, base):
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
-def record_offline(page, base, family_id, notes, double_click=False):
-    page.goto(f"{base}/families/{family_id}/visits/new")
+def record_offline(page, base, family_id, notes, double_click=False, quick=False):
+    page.goto(f"{base}/families/{family_id}/visits/new", wait_until="domcontentloaded" if quick else "load")
+    if quick:  # the flaky run: the contract's field names, filled and saved in one step
+        page.evaluate("""notes => {
+            document.querySelector("input[name=kind][value=home_visit]").checked = true;
+            document.querySelector("input[name=outcome][value=completed]").checked = true;
+            document.querySelector("textarea[name=notes]").value = notes;
+            document.querySelector("main button[type=submit]").click();
+        }""", notes)
+        page.wait_for_selector("#offline-saved")
+        return
     page.get_by_label("Home visit").check()
     page.get_by_label("Completed").check()
     page.get_by_label("Notes").fill(notes)
@@ -64,7 +73,7 @@ def banner_says(page, count):
 def wait_until_sent(page, timeout=20):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if page.locator(BANNER).is_hidden():
+        if page.locator("#outbox-send").is_hidden():
             return
         page.evaluate("window.casework && window.casework.sendOutbox()")
         page.wait_for_timeout(200)
@@ -149,12 +158,15 @@ def test_a_flaky_connection_loses_and_doubles_nothing(live_server, new_page, wor
 
     page.route(re.compile(r".*/api/v1/families/\d+/visits$"), flaky)
     started = time.monotonic()
+    offline_seconds = 0.0
     number = 0
     for _toggle in range(10):
         page.context.set_offline(True)
+        offline_started = time.monotonic()
         for _ in range(5):
             number += 1
-            record_offline(page, base, family_id, f"Visit {number}")
+            record_offline(page, base, family_id, f"Visit {number}", quick=True)
+        offline_seconds += time.monotonic() - offline_started
         page.context.set_offline(False)
         page.goto(f"{base}/account/offline")
     wait_until_sent(page, timeout=60)
@@ -163,7 +175,8 @@ def test_a_flaky_connection_loses_and_doubles_nothing(live_server, new_page, wor
     lost = {f"Visit {n}" for n in range(1, 51)} - set(notes)
     duplicated = len(notes) - len(set(notes))
     print(f"flaky connection: 50 visits, {sends['count']} sends, {sends['cut']} cut after the server had them, "
-          f"{len(notes)} on the server, {len(lost)} lost, {duplicated} duplicated, {elapsed:.1f} s")
+          f"{len(notes)} on the server, {len(lost)} lost, {duplicated} duplicated, {elapsed:.1f} s "
+          f"({offline_seconds:.1f} s of them saving offline)")
     assert sends["cut"] > 5
     assert not lost and not duplicated and len(notes) == 50
 
