@@ -18,6 +18,7 @@ from casework.models import Family, Phase, UnrecordedVisit, Visit
 from . import factories
 from .conftest import PASSWORD
 from .test_browser import AccessibilityLog, chromium, live_server, new_page  # noqa: F401
+from .trust.figures import record
 
 pytestmark = pytest.mark.browser
 
@@ -177,6 +178,9 @@ def test_a_flaky_connection_loses_and_doubles_nothing(live_server, new_page, wor
     print(f"flaky connection: 50 visits, {sends['count']} sends, {sends['cut']} cut after the server had them, "
           f"{len(notes)} on the server, {len(lost)} lost, {duplicated} duplicated, {elapsed:.1f} s "
           f"({offline_seconds:.1f} s of them saving offline)")
+    record("offline_sync", visits=50, toggles=10, sends=sends["count"], cut_after_received=sends["cut"],
+           on_server=len(notes), lost=len(lost), duplicated=duplicated, seconds=round(elapsed, 1),
+           bound_ok=not lost and not duplicated and len(notes) == 50)
     assert sends["cut"] > 5
     assert not lost and not duplicated and len(notes) == 50
 
