@@ -19,7 +19,7 @@ PARTNER_ENDPOINTS = frozenset({
     "main.home", "auth.logout", "auth.change_password", "auth.two_factor", "auth.disable_two_factor",
     "auth.keep_alive", "notifications.index", "notifications.read_all", "notifications.read",
     "api.me", "api.revoke_current_token", "api.change_password", "api.list_notifications",
-    "api.read_notification",
+    "api.read_notification", "offline.service_worker",
     # a calendar feed's secret address: whoever holds it (no one's session counts there)
     "diary.calendar_feed",
     # the families shared with them and the actions they own

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from casework import create_app
 from casework.config import TestingConfig, normalise_database_url
 from casework.extensions import db as _db
-from casework.models import Carer, FamilyConcern, Flag, Notification, PlannedVisit, Transfer
+from casework.models import Carer, FamilyConcern, Flag, Notification, PlannedVisit, Transfer, UnrecordedVisit
 from casework.services.clock import current_time, local_date
 
 from . import factories
@@ -271,7 +271,9 @@ def world(db, worker, colleague, manager, admin, other_team):
     offered = factories.FamilyFactory(worker=factories.UserFactory(team=other_team, email="owen@example.org"))
     planned = PlannedVisit(family=family, worker=worker, date=family.opened_on, kind="home_visit")
     carer = Carer(family=family, first_name="Dana", relationship_to_children="Mother")
-    db.session.add_all([flag, notification, carer, planned])
+    unrecorded = UnrecordedVisit(user=worker, device_key="world", family_id=family.id,
+                                 family_reference=family.reference, payload="{}", status=422)
+    db.session.add_all([flag, notification, carer, planned, unrecorded])
     db.session.flush()
     transfer = Transfer(family_id=offered.id, from_team_id=other_team.id, to_team_id=manager.team_id,
                         requested_by_id=other_manager.id, reason="The family moved.")
@@ -289,7 +291,7 @@ def world(db, worker, colleague, manager, admin, other_team):
                rating_id=rating.id, flag_id=flag.id, notification_id=notification.id, transfer_id=transfer.id,
                child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
                token=setup_token, team_id=manager.team_id, planned_visit_id=planned.id,
-               voice_id=voice.id, **team_ids)
+               voice_id=voice.id, unrecorded_id=unrecorded.id, **team_ids)
     db.session.commit()
     return people, ids
 

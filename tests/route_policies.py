@@ -320,4 +320,15 @@ ROUTES = {
     ("GET", "/api/v1/children/<int:child_id>/voice"): "family_record",
     ("POST", "/api/v1/children/<int:child_id>/voice"): "family_record",
     ("PATCH", "/api/v1/voice/<int:voice_id>"): "family_record",
+    # Offline use of a device (views/offline.py): the service worker, the page that turns it on,
+    # what the device's script asks for; and visits that could not be recorded (a worker's own,
+    # their manager's; a manager marks one dealt with)
+    ("GET", "/sw.js"): "public",
+    ("GET", "/account/offline"): "case_work",
+    ("GET", "/account/offline/state"): "case_work",
+    ("GET", "/visits/unrecorded"): "case_work",
+    ("GET", "/visits/unrecorded/<int:unrecorded_id>"): "family_record",
+    ("POST", "/visits/unrecorded/<int:unrecorded_id>/resolve"): "manager_record",
+    ("GET", "/api/v1/unrecorded-visits"): "case_work",
+    ("POST", "/api/v1/unrecorded-visits"): "case_work",
 }

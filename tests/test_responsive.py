@@ -19,7 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 from casework.forms.reports import month_end
-from casework.models import CONCERNS, FamilyConcern, Notification, Voice
+from casework.models import CONCERNS, FamilyConcern, Notification, UnrecordedVisit, Voice
 from casework.services import diary
 from casework.services import phases as phases_service
 from casework.services import transfers as transfers_service
@@ -151,8 +151,14 @@ def service(db, today, now):
                           (manager, f"{family.reference} has a high flag.")):
         db.session.add(Notification(user_id=user.id, family_id=family.id, kind="review_due", message=message,
                                     key=f"test:{user.id}", created_at=now, created_on=today))
+    unrecorded = UnrecordedVisit(user=worker, device_key="responsive", family_id=closing.id,
+                                 family_reference=closing.reference, status=422,
+                                 payload='{"date": "2026-12-01", "kind": "home_visit", "notes": "Saw both children."}',
+                                 reason="The family is closed; its record is read-only.", device_recorded_at=now)
+    db.session.add(unrecorded)
     db.session.flush()
     ids = {
+        "unrecorded": unrecorded.id,
         "family": family.id, "child": family.children[0].id, "carer": carer.id, "visit": visit.id,
         "goal": goal.id, "rating": rating.id, "old": old.family.id, "old_child": old.zephyrine.id,
         "closed": recent.id, "worker": worker.id, "colleague": colleague.id, "planned": planned.id,
@@ -206,6 +212,9 @@ def worker_pages(ids) -> list[tuple[str, str]]:
         ("record what a child said", f"/children/{child}/voice/new"),
         ("what a child said", f"/voice/{ids['voice']}"),
         ("correct what a child said", f"/voice/{ids['voice']}/correct"),
+        ("offline use of this device", "/account/offline"),
+        ("visits that could not be recorded", "/visits/unrecorded"),
+        ("a visit that could not be recorded", f"/visits/unrecorded/{ids['unrecorded']}"),
     ]
 
 
@@ -220,6 +229,7 @@ def manager_pages(ids) -> list[tuple[str, str]]:
     f, period = ids["family"], f"from={ids['from']}&to={ids['to']}"
     return [
         ("team home", "/team"),
+        ("visits that could not be recorded (manager)", f"/visits/unrecorded/{ids['unrecorded']}"),
         ("caseload", "/team/caseload"),
         ("Team families", "/families"),
         ("Team families, filtered", f"/families?worker={ids['worker']}&flag=any&overdue=no"),

@@ -5,11 +5,11 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Timestamped, Versioned
+from .base import Timestamped, UTCDateTime, Versioned, utcnow
 
 if TYPE_CHECKING:
     from .family import Child, Family
@@ -56,6 +56,11 @@ class Visit(Versioned, Timestamped, db.Model):
     # Denormalised when the visit is saved: My families shows it for every family
     # without loading every child of every visit.
     all_children_seen: Mapped[bool] = mapped_column(default=False)
+    # Recorded on a device without a connection and sent later (static/js/offline.js): when the
+    # worker pressed Save on the device, and when the server received it (for every visit).
+    recorded_offline: Mapped[bool] = mapped_column(default=False, server_default=false())
+    device_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     family: Mapped[Family] = relationship()
     recorded_by: Mapped[User] = relationship()

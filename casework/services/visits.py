@@ -12,6 +12,7 @@ from .diary import fulfil_planned_visit
 from .editing import ensure_open
 from .errors import ValidationFailed
 from .flags import resolve_cleared
+from .offline import check_device_time
 
 SEEING_OUTCOMES = (VisitOutcome.COMPLETED,)
 VISIT_FIELDS = ("date", "kind", "outcome", "duration_minutes", "notes", "children_seen", "seen_alone",
@@ -88,11 +89,14 @@ def check_visit(session: Session, family: Family, data: dict, now: dt.datetime, 
     return values, list(goals), bool(child_ids) and child_ids <= set(seen)
 
 
-def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt.datetime) -> Visit:
+def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt.datetime,
+              device_recorded_at: dt.datetime | None = None, recorded_offline: bool = False) -> Visit:
     """Record a visit. ``data``: date, kind, outcome, duration_minutes?, children_seen (ids),
-    seen_alone (ids), notes, goals_discussed (ids)."""
+    seen_alone (ids), notes, goals_discussed (ids). From a device that kept it offline: when it
+    was saved there (services.offline); the server notes when it received it."""
     ensure_open(family)
     values, goals, all_seen = check_visit(session, family, data, now)
+    check_device_time(device_recorded_at, now)
     visit = Visit(
         family=family,
         date=values["date"],
@@ -105,6 +109,9 @@ def log_visit(session: Session, actor: User, family: Family, data: dict, now: dt
                        for cid in values["children_seen"]],
         goals_discussed=goals,
         all_children_seen=all_seen,
+        recorded_offline=recorded_offline,
+        device_recorded_at=device_recorded_at,
+        received_at=now,
     )
     session.add(visit)
     session.flush()

@@ -17,6 +17,7 @@ from . import (
     goals,
     main,
     notifications,
+    offline,
     partners,
     people,
     phases,
@@ -58,3 +59,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts.bp)  # confirming accounts an administrator added
     app.register_blueprint(diary.bp)  # the visit diary and the calendar feed
     app.register_blueprint(voices.bp)  # the child's voice
+    app.register_blueprint(offline.bp)  # offline use of a device; visits that could not be recorded

@@ -65,7 +65,9 @@ def new(family_id):
     voice_entries(form, family.children)  # each child's entry names them, in its messages too
     if request.method == "GET":
         form.date.data = clock.local_date(now)
-        return _render(form, family, draft=restore_draft(form, "visit", family, now))
+        # The copy a device keeps for offline use (static/js/offline.js) never holds a draft.
+        draft = None if request.headers.get("X-Casework-Offline-Copy") else restore_draft(form, "visit", family, now)
+        return _render(form, family, draft=draft)
     if (page := saved_before(form)) is not None:
         return page
     if not form.validate():

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.extensions import db as _db
-from casework.models import Carer, Flag, Notification, PlannedVisit, Transfer, User
+from casework.models import Carer, Flag, Notification, PlannedVisit, Transfer, UnrecordedVisit, User
 
 from ..factories import FamilyFactory, GoalFactory, RatingFactory, VisitFactory, VoiceFactory
 from ..helpers import pending_account, team_around
@@ -42,7 +42,9 @@ def other_world(db, world):
                                 created_on=family.opened_on)
     carer = Carer(family=family, first_name="Olu", relationship_to_children="Father")
     planned = PlannedVisit(family=family, worker=owen, date=family.opened_on, kind="home_visit")
-    _db.session.add_all([flag, notification, carer, planned])
+    unrecorded = UnrecordedVisit(user=owen, device_key="mirror", family_id=family.id,
+                                 family_reference=family.reference, payload="{}", status=422)
+    _db.session.add_all([flag, notification, carer, planned, unrecorded])
     _db.session.flush()
     leaving = FamilyFactory(worker=people["worker"])
     transfer = Transfer(family_id=leaving.id, from_team_id=people["manager"].team_id,
@@ -57,6 +59,6 @@ def other_world(db, world):
                      notification_id=notification.id, transfer_id=transfer.id,
                      child_id=family.children[0].id, carer_id=carer.id, form_key=f"visit:new:family:{family.id}",
                      token=token, team_id=owen.team_id, planned_visit_id=planned.id,
-                     voice_id=voice.id, **team_ids)
+                     voice_id=voice.id, unrecorded_id=unrecorded.id, **team_ids)
     _db.session.commit()
     return other_ids

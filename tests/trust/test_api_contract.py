@@ -82,6 +82,7 @@ PRACTICE = [
     # something was heard (words, the scale or a house: one of several members, not stated).
     ("visit_id|review_id", "Choose a (visit|review) of this family", RECORDS),
     ("words|scale", "Write down what the child said", DATES),
+    ("device_recorded_at", "more than 31 days ago", TODAY),  # a visit kept on a device, saved there long ago
 ]
 
 

@@ -22,6 +22,7 @@ from . import (  # noqa: E402,F401
     goals,
     idempotency,
     notifications,
+    offline,
     openapi,
     partners,
     records,

@@ -9,9 +9,12 @@ import datetime as dt
 import json
 
 from flask import g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
+from wtforms.validators import ValidationError
 
 from ... import partner_gate
 from ...database import end_read
@@ -27,6 +30,10 @@ from . import bp
 
 # Endpoints anyone may call: the token exchange itself and the OpenAPI document.
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+# What the browser's outbox of visits saved offline (static/js/offline.js) sends with the
+# signed-in session instead of a token, each request with the session's CSRF token in
+# X-CSRFToken: no token is ever kept on the device, and a page of another site cannot send them.
+BROWSER_ENDPOINTS = {"api.create_visit", "api.keep_unrecorded_visit"}
 
 class MalformedBody(ServiceError):
     """The body is not JSON, not an object, or a value has the wrong JSON type (400)."""
@@ -75,9 +82,13 @@ def _authenticate():
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    browser = _browser_user() if "Authorization" not in request.headers else None
+    if browser is not None:
+        found = browser, None
+    elif scheme.lower() != "bearer" or not token:
         raise Unauthorised("Send an API token: Authorization: Bearer TOKEN.")
-    found = accounts.token_user(db.session, token, g.api_now)
+    else:
+        found = accounts.token_user(db.session, token, g.api_now)
     if found is None:
         raise Unauthorised("The API token is not valid: it is unknown, expired or revoked.")
     g.api_user, g.api_token = found
@@ -88,6 +99,19 @@ def _authenticate():
     partner_gate.check(g.api_user, request.endpoint, request.view_args, g.api_now)
     end_read()  # the view parses and validates what was sent holding no transaction
     return None
+
+
+def _browser_user():
+    """The signed-in user of a browser call to one of BROWSER_ENDPOINTS that carries the
+    session's CSRF token; None otherwise (the call then needs a token like any other)."""
+    if request.endpoint not in BROWSER_ENDPOINTS or not request.headers.get("X-CSRFToken"):
+        return None
+    try:
+        validate_csrf(request.headers["X-CSRFToken"])
+    except ValidationError:
+        return None
+    user = current_user._get_current_object()
+    return user if user.is_authenticated else None
 
 
 # --- errors -----------------------------------------------------------------------------------

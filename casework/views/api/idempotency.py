@@ -36,7 +36,7 @@ def _digest() -> str:
 def _replay(earlier: Submission):
     if earlier.response_status is None:  # claimed by a request still under way
         return error_response(409, "A request with this Idempotency-Key is still being processed; "
-                                   "try again in a moment.")
+                                   "try again in a moment.", headers={"Retry-After": "1"})
     response = Response(earlier.response_body or "", status=earlier.response_status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response

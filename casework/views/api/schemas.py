@@ -188,7 +188,8 @@ def _visit(value: Visit, corrections: list[Correction]) -> rec.Visit:
     # The visit's own fields as the service holds them (the shape a correction merges into).
     return rec.Visit(
         **visit_values(value), id=value.id, family_id=value.family_id, all_children_seen=value.all_children_seen,
-        recorded_by=value.recorded_by, recorded_at=value.created_at,
+        recorded_by=value.recorded_by, recorded_at=value.created_at, recorded_offline=value.recorded_offline,
+        device_recorded_at=value.device_recorded_at, received_at=value.received_at,
         corrections=[_correction(c) for c in corrections], version=value.version,
     )
 

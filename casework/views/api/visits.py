@@ -6,7 +6,8 @@ from flask import jsonify, url_for
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
-from ...forms.case import VisitCorrectionForm, VisitForm
+from ...forms.case import VisitCorrectionForm
+from ...forms.offline import ApiVisitForm
 from ...models import Visit
 from ...services import scope
 from ...services import visits as visits_service
@@ -31,12 +32,16 @@ def visit_payload(visit: Visit) -> dict:
 @bp.post("/families/<int:family_id>/visits")
 def create_visit(family_id: int):
     user = case_user()
-    body = read_body(VisitForm)
+    body = read_body(ApiVisitForm)
     family = family_in_scope(family_id)
     ensure_open(family)
-    form = check_form(from_json(VisitForm, body).set_family(family))
+    form = check_form(from_json(ApiVisitForm, body).set_family(family))
+    device_time = form.device_recorded_at.data
+    # Sent from a device's outbox (static/js/offline.js) with the time it was saved there.
+    offline = form.recorded_offline.data if "recorded_offline" in body else device_time is not None
     begin_write()
-    visit = visits_service.log_visit(db.session, user, family, form.visit_data(), api_now())
+    visit = visits_service.log_visit(db.session, user, family, form.visit_data(), api_now(),
+                                     device_recorded_at=device_time, recorded_offline=bool(offline))
     db.session.commit()
     return created(visit_payload(visit), url_for("api.get_visit", visit_id=visit.id))
 

@@ -91,6 +91,8 @@ def field_schema(field, *, in_body: bool = True) -> tuple[dict, bool]:
         schema = {"type": "boolean"}
     elif getattr(field, "choices", None) is not None:
         schema = {"type": "string", "enum": _choices(field)}
+    elif getattr(field, "json_schema", None):  # a field that states its own (forms/offline.py InstantField)
+        schema = dict(field.json_schema)
     elif isinstance(field, DateField):
         schema = {"type": "string", "format": "date"}
         for validator in field.validators:

@@ -31,6 +31,7 @@ from ....forms.manager import (
     ReturnClosureForm,
     TransferForm,
 )
+from ....forms.offline import ApiVisitForm, UnrecordedVisitForm
 from ....forms.partners import (
     ActionUpdateForm,
     ConsentForm,
@@ -53,6 +54,7 @@ from ....forms.voice import VoiceCorrectionForm, VoiceForm
 from ....services import child_search
 from . import accounts as out
 from . import diary as dia
+from . import offline as off
 from . import partners as tac
 from . import records as rec
 from . import reports as rep
@@ -217,9 +219,24 @@ OPERATIONS: dict[str, Op] = {
                           {200: ("Visits.", rec.VisitList)}, CASE),
     "api.create_visit": Op(
         "logVisit", "Record a visit", "visits", {201: ("The visit.", rec.Visit)}, WRITE,
-        body=Body(VisitForm, "VisitInput"),
+        body=Body(ApiVisitForm, "VisitInput"),
         description="children_seen and seen_alone name children of this family (seen alone counts as seen); "
-                    "goals_discussed names the family's active goals (422 otherwise)."),
+                    "goals_discussed names the family's active goals (422 otherwise). A visit kept on a device "
+                    "without a connection carries device_recorded_at (ISO 8601 with its offset; not in the future "
+                    "beyond 5 minutes, not more than 31 days ago: 422 naming it otherwise); recorded_offline "
+                    "defaults to whether device_recorded_at is sent."),
+    "api.list_unrecorded_visits": Op(
+        "listUnrecordedVisits", "Visits a device could not get recorded", "visits",
+        {200: ("The caller's own (a worker's) or their team's (a manager's), not yet dealt with.",
+               off.UnrecordedVisitList)}, {401: None, 403: None}),
+    "api.keep_unrecorded_visit": Op(
+        "keepUnrecordedVisit", "Keep a visit the server would not record", "visits",
+        {201: ("The visit, kept in the list \"Could not be recorded\".", off.UnrecordedVisit),
+         200: ("Sent before with this device_key: the one kept.", off.UnrecordedVisit)},
+        {401: None, 403: None, 422: None}, body=Body(UnrecordedVisitForm, "UnrecordedVisitInput"),
+        description="For a visit saved on a device without a connection that POST /families/{id}/visits refused "
+                    "when it was sent (404, 409 or 422): kept as sent, never discarded, until a manager marks it "
+                    "dealt with."),
     # The visit diary (views/api/diary.py)
     "api.list_family_planned_visits": Op(
         "listPlannedVisits", "The family's planned visits", "visits",

@@ -215,6 +215,9 @@ class Visit(Answer):
     notes: str
     recorded_by: Person
     recorded_at: Instant
+    recorded_offline: bool = Field(description="Saved on a device without a connection and sent later.")
+    device_recorded_at: Instant | None = Field(description="When it was saved on the device (offline visits).")
+    received_at: Instant = Field(description="When the server received it.")
     corrections: list[Correction] = Field(description="Oldest first.")
     version: Version
 
