@@ -4,9 +4,10 @@ import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import select
 
 from casework.extensions import db
-from casework.models import Assessment, AssessmentScore
+from casework.models import Assessment, AssessmentScore, Family, Voice
 from casework.services import reports
 from casework.services.errors import Forbidden
 
@@ -132,7 +133,8 @@ def test_every_figure_links_to_families_that_add_up_to_it(login, manager, traced
     # Every figure on the page, each kind of measure included.
     assert {"families_closed", "children", "goals_achieved", "weeks_in_service", "data_completeness",
             "area:home_conditions:goals", "area:family_routine:children", f"domain:{FW}:home_conditions:children",
-            f"child_domain:{FW}:emotional_warmth", "closure:step_down", "weeks_in:engagement"} <= keys
+            f"child_domain:{FW}:emotional_warmth", "closure:step_down", "weeks_in:engagement",
+            "child_voice:children", "child_voice:heard"} <= keys
     for text, href in links:
         page = client.get(href)
         assert page.status_code == 200, href
@@ -202,9 +204,9 @@ def test_the_board_print_has_every_section(login, manager, traced):
     response = login(manager).get("/reports/outcomes/print", query_string=PERIOD)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for section in ("summary", "by-area", "by-domain", "time", "sustained", "local-area"):
+    for section in ("summary", "by-area", "by-domain", "voices", "time", "sustained", "local-area"):
         assert f'<section class="cw-board-section" aria-labelledby="{section}">' in html
-    assert html.count("North · 1 Apr 2026 to 30 Jun 2026") == 6  # each section says its team and period
+    assert html.count("North · 1 Apr 2026 to 30 Jun 2026") == 7  # each section says its team and period
     assert "reports.css" in html and "@media print" not in html  # the print rules are in the stylesheet
     assert 'src="/reports/outcomes/chart.svg?from=2026-04-01&amp;to=2026-06-30"' in html
     assert 'src="/reports/outcomes/domains-chart.svg?from=2026-04-01&amp;to=2026-06-30"' in html
@@ -257,3 +259,17 @@ def test_reports_keeps_only_the_period_and_team(login, manager):
     response = login(manager).get("/reports", query_string={**PERIOD, "_scheme": "http", "_external": "1"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/reports/outcomes?from=2026-04-01&to=2026-06-30"
+
+
+def test_a_median_of_the_childrens_scales_lists_each_familys_scales(login, manager, traced, worker):
+    family = db.session.scalars(select(Family).where(Family.reference == "FP-A")).one()
+    child = family.children[0]
+    for day, scale in ((family.opened_on, 3), (family.closed_on, 7)):
+        db.session.add(Voice(child=child, family_id=family.id, date=day, how="visit", scale=scale,
+                             recorded_by=worker))
+    db.session.commit()
+    page = login(manager).get("/reports/outcomes/families",
+                              query_string={**PERIOD, "measure": "child_voice:latest_scale"})
+    assert page.status_code == 200
+    assert text_of(page.get_data(as_text=True), "figure").startswith("Median 7 on the scale of 0 to 10")
+    assert "FP-A" in page.get_data(as_text=True)
