@@ -413,7 +413,9 @@ def test_the_audit_trail_never_copies_what_a_child_said(api, worker, family, tod
     voice = calls.post(f"/api/v1/children/{family.children[0].id}/voice", json=voice_body(today)).get_json()
     calls.patch(f"/api/v1/voice/{voice['id']}", json={"words": "I hide under the stairs.", "scale": 2,
                                                         "correction_note": "Her words."})
-    events = _db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "voices").order_by(AuditEvent.id)).all()
+    events = _db.session.scalars(
+        select(AuditEvent).where(AuditEvent.record_type == "voices").order_by(AuditEvent.id)
+    ).all()
     assert [event.action for event in events] == ["create", "update"]
     text = json.dumps([event.detail for event in events])
     for said in ("reads to me", "stairs", "shouting", "My cat", "A bike"):
