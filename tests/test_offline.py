@@ -288,3 +288,17 @@ def test_the_page_that_turns_offline_use_on(login, client, worker, family):
     assert "Use this device offline" in page
     assert family.reference in page
     assert PASSWORD not in page
+
+
+def test_anonymising_a_family_removes_what_was_typed_in_its_held_visits(worker, manager, now):
+    from casework.services import retention
+
+    family = closed_family(worker, dt.date(2010, 1, 4), dt.date(2012, 3, 1))
+    held = UnrecordedVisit(user=worker, device_key="old-tablet", family_id=family.id,
+                           family_reference=family.reference, status=422, reason="The family is closed.",
+                           payload=json.dumps({"notes": "Dad shouted at Amy."}))
+    _db.session.add(held)
+    _db.session.flush()
+    retention.anonymise(_db.session, family, manager, now)
+    assert held.payload == "{}" and "Amy" not in held.payload
+    assert held.reason == "The family is closed."  # why it was held stays

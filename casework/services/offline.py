@@ -118,3 +118,11 @@ def resolve(session: Session, manager: User, item: UnrecordedVisit, note: str, n
     item.resolved_at = now
     item.resolved_by_id = manager.id
     item.resolution_note = (note or "").strip()
+
+
+def anonymise(session: Session, family: Family) -> None:
+    """A visit held as typed on a device is the family's personal data: what was typed goes with
+    the rest when the family is anonymised (why it was held, and when, stay)."""
+    for held in session.scalars(select(UnrecordedVisit).where(UnrecordedVisit.family_id == family.id)):
+        held.payload = "{}"
+        held.resolution_note = ""

@@ -73,7 +73,7 @@ from ..models import (
     Visit,
     Voice,
 )
-from . import audit, diary, partners
+from . import audit, diary, offline, partners
 from .clock import day_text, local_date
 from .editing import check_version
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -230,6 +230,7 @@ def anonymise(session: Session, family: Family, by: User, now: dt.datetime, vers
     family.legal_hold_reason = None
     partners.anonymise(session, family)
     diary.anonymise(session, family)
+    offline.anonymise(session, family)
     for number, child in enumerate(sorted(family.children, key=lambda c: (c.date_of_birth, c.id)), start=1):
         child.first_name = f"Child {number}"
         child.last_name = None
