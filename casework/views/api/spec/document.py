@@ -14,7 +14,8 @@ from werkzeug.routing import IntegerConverter
 from ....forms.json_body import api_fields
 from .accounts import Error
 from .forms import object_schema, query_parameters
-from .operations import OPERATIONS, Op
+from .op import Op
+from .operations import OPERATIONS
 
 ERRORS = {
     400: ("BadRequest", "Malformed body: not JSON, not an object, or a value of the wrong JSON shape (a list or an "

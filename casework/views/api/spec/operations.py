@@ -4,9 +4,6 @@ parameters come from the URL map, answers from the models, bodies and queries fr
 (``document`` puts them together); an API route missing here fails the document."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from ....forms.accounts import ChangePasswordForm, TeamForm, TokenForm, UserForm
 from ....forms.case import (
     FamilyEditForm,
@@ -59,34 +56,7 @@ from . import partners as tac
 from . import records as rec
 from . import reports as rep
 from . import voices as vo
-
-
-@dataclass(frozen=True)
-class Body:
-    """A JSON body read through ``form``. ``partial``: a change (members left out keep their
-    values; ``keep`` are required all the same); ``required=False``: it may be left empty;
-    ``corrects``: a correction, which changes at least one field of that form."""
-
-    form: type
-    name: str
-    partial: bool = False
-    keep: tuple[str, ...] = ()
-    required: bool = True
-    corrects: type | None = None  # a correction: it sends at least one field of this form
-
-
-@dataclass(frozen=True)
-class Op:
-    id: str
-    summary: str
-    tag: str
-    answers: dict[int, tuple[str, Any]]  # status: (description, model, schema or None)
-    errors: dict[int, str | None] = field(default_factory=dict)  # status: description (None: the usual)
-    body: Body | None = None
-    query: type | None = None
-    description: str | None = None
-    public: bool = False
-
+from .op import Body, Op
 
 CASE = {401: None, 403: None, 404: None}
 LIST = {401: None, 403: None, 422: None}
