@@ -59,7 +59,7 @@ def visit_rows(rng, today, plan, story, rows, worker_id, children, goals) -> lis
             "notes": rng.choice(VISIT_NOTES[outcome]) if kind in ("home_visit", "other") else _kind_note(kind),
             "recorded_by_id": worker_id,
             "all_children_seen": bool(children) and {cid for cid, _ in children} <= seen_ids,
-            "version": 1, "created_at": rows.stamp(day),
+            "version": 1, "created_at": rows.stamp(day), "received_at": rows.stamp(day),
         })
         for cid, alone in seen:
             rows.add("visit_children", {"visit_id": visit["id"], "child_id": cid, "seen_alone": alone}, with_id=False)
