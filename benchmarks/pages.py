@@ -16,15 +16,22 @@ from .client import Client, Target, load
 from .server import Server
 
 PAGES = (
-    ("worker home", "worker"),
+    ("home", "manager"),  # a manager's home, /team (a worker's home is "my families")
+    ("my families", "worker"),
     ("family page", "worker"),
+    ("diary", "worker"),
     ("visit log POST", "worker"),
     ("caseload", "manager"),
     ("flag queue", "manager"),
+    ("partner view", "partner"),
+    ("partner's family page", "partner"),
     ("outcomes report", "admin"),
     ("GET /api/v1/families", "api"),
 )
-PER_USER = {"worker home", "family page", "visit log POST", "caseload", "flag queue", "GET /api/v1/families"}
+# Pages whose cost is the user's own caseload (or team's, or shared families), never the size
+# of the database: the issue's "per-user pages" (its targets: p95, statements, growth).
+PER_USER = {"home", "my families", "family page", "diary", "caseload", "flag queue", "partner view",
+            "partner's family page", "visit log POST", "GET /api/v1/families"}
 
 
 @dataclass
@@ -39,6 +46,7 @@ class PageResult:
     floor_note: str = ""
     slowest: list = field(default_factory=list)
     skipped: int = 0  # statements of the request that could not be replayed
+    rss_mb: float | None = None  # the web workers' peak RSS (VmHWM) once this page's load is over
     captured: dict = field(default_factory=dict)
 
     @property
@@ -81,9 +89,10 @@ class Person:
     children: dict[int, list[int]] = field(default_factory=dict)
 
 
-def pick_people(app, clients: int) -> tuple[list[Person], dict[int, Person], Person]:
+def pick_people(app, clients: int) -> tuple[list[Person], dict[int, Person], Person, list[Person]]:
     """``clients`` workers holding open families, from as many different teams as there are;
-    the manager of each of their teams; the administrator."""
+    the manager of each of their teams; the administrator; the partners (demo agencies) with
+    the families an active consent shares with each."""
     from casework.demo.staff import DEMO_DOMAIN
     from casework.extensions import db
     from casework.models import OPEN_PHASES, Child, Family, User
@@ -129,8 +138,25 @@ def pick_people(app, clients: int) -> tuple[list[Person], dict[int, Person], Per
             )
         }
         admin = db.session.scalar(select(User.email).where(demo_users, User.role == "admin").limit(1))
+        partners = _partners(db.session)
         db.session.remove()
-    return people, managers, Person(admin, None)
+    return people, managers, Person(admin, None), partners
+
+
+def _partners(session) -> list[Person]:
+    from casework.models import User
+    from casework.services import clock
+    from casework.services import partners as partner_service
+
+    now = clock.current_time()
+    found = []
+    for user in session.scalars(select(User).where(User.role == "partner", User.active.is_(True)).order_by(User.id)):
+        shared = sorted(partner_service.partner_access(session, user, now))
+        if shared:
+            found.append(Person(user.email, None, shared))
+    if not found:
+        raise RuntimeError("no partner has a family shared with them: is this seed-demo's service?")
+    return found
 
 
 @dataclass
@@ -143,11 +169,16 @@ class ClientSetup:
     api_token: str
     manager_cookies: dict
     admin_cookies: dict
+    partner: Person
+    partner_cookies: dict
 
 
-def sign_in_clients(port: int, people, managers, admin, password: str) -> list[ClientSetup]:
+def sign_in_clients(port: int, people, managers, admin, partners, password: str) -> list[ClientSetup]:
     setups = []
-    for person in people:
+    for number, person in enumerate(people):
+        partner = partners[number % len(partners)]
+        outside = Client("127.0.0.1", port)
+        outside.sign_in(partner.email, password)
         worker = Client("127.0.0.1", port)
         worker.sign_in(person.email, password)
         csrf = worker.csrf_token(f"/families/{person.families[0]}/visits/new")
@@ -158,18 +189,26 @@ def sign_in_clients(port: int, people, managers, admin, password: str) -> list[C
         boss = Client("127.0.0.1", port)
         boss.sign_in(admin.email, password)
         setups.append(ClientSetup(person, dict(worker.cookies), csrf, api.token, dict(manager.cookies),
-                                  dict(boss.cookies)))
-        for c in (worker, api, manager, boss):
+                                  dict(boss.cookies), partner, dict(outside.cookies)))
+        for c in (worker, api, manager, boss, outside):
             c.close()
     return setups
 
 
 def targets_for(page: str, setup: ClientSetup, today: dt.date) -> tuple[dict, str | None, list[Target]]:
     person = setup.worker
-    if page == "worker home":
+    if page == "home":
+        return setup.manager_cookies, None, [Target("GET", "/team")]
+    if page == "my families":
         return setup.worker_cookies, None, [Target("GET", "/families")]
     if page == "family page":
         return setup.worker_cookies, None, [Target("GET", f"/families/{f}") for f in person.families]
+    if page == "diary":
+        return setup.worker_cookies, None, [Target("GET", "/diary")]
+    if page == "partner view":
+        return setup.partner_cookies, None, [Target("GET", "/partners/families")]
+    if page == "partner's family page":
+        return setup.partner_cookies, None, [Target("GET", f"/partners/families/{f}") for f in setup.partner.families]
     if page == "visit log POST":
         return setup.worker_cookies, None, [
             Target("POST", f"/families/{f}/visits/new", {

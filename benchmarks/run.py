@@ -1,24 +1,28 @@
 """The benchmark: ``scripts/bench`` (or ``python -m benchmarks``).
 
-For each database (SQLite, PostgreSQL) and each size (default 1,000 and 50,000 families) it
+For each database (SQLite, PostgreSQL) and each size (default 1,000 and 100,000 families) it
 loads a fresh demo service into a throw-away database (seed-demo's generator, fixed seed),
 times the first daily sweep on it (which raises every flag the data calls for) and a second
 one at the same moment, then starts casework under gunicorn (2 sync workers, the probe of
 ``benchmarks.probe`` counting each request's SQL statements) and loads each page from a
 few client processes of its own for a fixed time:
 
-- worker home (``GET /families``, a worker's "My families"), the family page (each of the
-  worker's open families in turn; it writes an audit row), the visit log (``POST`` a completed
-  home visit, every child seen), ``GET /api/v1/families`` (the worker's, with an API token);
-- a manager's caseload (``/team/caseload``) and flag queue (``/team/flags``);
+- a worker's "My families" (``GET /families``), the family page (each of the worker's open
+  families in turn; it writes an audit row), the diary (``/diary``), the visit log (``POST`` a
+  completed home visit, every child seen), ``GET /api/v1/families`` (the worker's, with an API
+  token);
+- a manager's home (``/team``), caseload (``/team/caseload``) and flag queue (``/team/flags``);
+- a partner's view (``/partners/families``) and a shared family's page
+  (``/partners/families/<id>``, each family an active consent shares in turn; both log the read);
 - the outcomes report for the whole service over the last 365 days, as the administrator.
 
 Each client process signs in as a different worker (of a different team where there are
 enough) and that team's manager. It prints one table per database: p50 and p95 latency,
 requests per second, SQL statements per request, the SQL floor (the same statements replayed
 alone on one connection, median) and how many times the floor the whole request takes; the
-growth from the smallest size to the largest; the sweep's open families per second and the
-web workers' peak memory (VmHWM); each against its target, with the gap when missed.
+growth from the smallest size to the largest; the web workers' peak memory (VmHWM) after each
+page; the sweep's open families per second and the seeding time; each against its target
+(issue 18), with the gap when missed.
 
 Timings depend on the machine and on what else it runs: the load generator shares the machine
 with gunicorn and the database. ``--quick`` (a few hundred families, a second per page) is
@@ -80,20 +84,22 @@ def bench_size(kind: str, families: int, options) -> SizeResult:
                             first, second, raised)
         say(f"  sweep: {open_families:,} open families, first run {first:.2f} s ({result.sweep_rate:,.0f}/s, "
             f"{raised:,} flags), again {second:.2f} s")
-        people, managers, admin = pick_people(database.app, options.clients)
+        people, managers, admin, partners = pick_people(database.app, options.clients)
         today = _today(database.app)
         with tempfile.TemporaryDirectory(prefix="casework-bench-capture-") as capture_dir:
             server = Server(database.url, capture_dir)
             try:
-                setups = sign_in_clients(server.port, people, managers, admin, DEMO_PASSWORD)
+                setups = sign_in_clients(server.port, people, managers, admin, partners, DEMO_PASSWORD)
                 for page, _ in PAGES:
                     if page not in pages:
                         continue
                     outcome = run_page(server, page, setups, today, options.duration, options.warmup,
                                        options.repeats, capture_dir)
+                    outcome.rss_mb = max(server.peak_rss_mb(), default=None)
                     result.pages[page] = outcome
                     say(f"  {page}: {outcome.count} requests, p50 {fmt(outcome.p50)} ms, p95 {fmt(outcome.p95)} ms, "
-                        f"{fmt(outcome.rps)}/s, {outcome.max_queries} queries, floor {fmt(outcome.floor_ms, 2)} ms"
+                        f"{fmt(outcome.rps)}/s, {outcome.max_queries} queries, floor {fmt(outcome.floor_ms, 2)} ms, "
+                        f"RSS {fmt(outcome.rss_mb)} MB"
                         + (f"; {outcome.error_count} errors: {outcome.errors[:3]}" if outcome.error_count else ""))
                 result.worker_rss_mb = server.peak_rss_mb()
                 result.rss_mb = max(result.worker_rss_mb) if result.worker_rss_mb else None
@@ -121,8 +127,8 @@ def parse(argv=None):
         epilog="Subcommands for the service-level timings: 'scripts/bench sweep --help', "
                "'scripts/bench reports --help'.",
     )
-    parser.add_argument("--families", default="1000,50000",
-                        help="sizes, comma-separated (default 1000,50000); growth is largest/smallest")
+    parser.add_argument("--families", default="1000,100000",
+                        help="sizes, comma-separated (default 1000,100000); growth is largest/smallest")
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of load per page (default 15)")
     parser.add_argument("--clients", type=int, default=2, help="client processes (default 2)")

@@ -160,6 +160,18 @@ def count_queries():
         event.remove(engine, "before_cursor_execute", before)
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+# Issue 18: a per-user page sends at most this many SQL statements (transaction control not
+# counted, as the benchmark counts them).
+PAGE_STATEMENTS_MAX = 12
+
+
+def sent(statements: list[str]) -> int:
+    """How many of ``statements`` (from ``count_queries``) are queries and writes, not BEGIN,
+    COMMIT and the like: what the benchmark reports as a page's SQL statements."""
+    return sum(1 for s in statements if not s.lstrip().upper().startswith(TRANSACTION_CONTROL))
+
+
 def _count_queries(db, call):
     statements = []
 

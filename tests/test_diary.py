@@ -16,7 +16,18 @@ from casework.services.errors import ValidationFailed
 from casework.services.sweep import run_sweep
 
 from . import factories
-from .helpers import assert_error, assert_field_error, assert_refused, closed_family, page_text, signed_in, team_around
+from .helpers import (
+    PAGE_STATEMENTS_MAX,
+    assert_error,
+    assert_field_error,
+    assert_refused,
+    closed_family,
+    count_queries,
+    page_text,
+    sent,
+    signed_in,
+    team_around,
+)
 
 SHAPE = {"id", "family_id", "date", "time", "kind", "note", "status", "visit_id"}
 
@@ -268,6 +279,27 @@ def test_my_week_shows_planned_visits_by_day_with_the_reviews_due(client, login,
     assert f"week={(monday - dt.timedelta(days=7)).isoformat()}" in body
     assert f"week={(monday + dt.timedelta(days=7)).isoformat()}" in body
     assert client.get("/diary?week=not-a-day").status_code == 200  # this week
+
+
+def test_my_week_sends_a_few_statements_however_many_visits_are_planned(client, login, worker, today, now):
+    families = [factories.FamilyFactory(worker=worker) for _ in range(6)]
+    monday = diary.week_of(today)
+
+    def plan(few):
+        for number, family in enumerate(few):
+            diary.plan_visit(db.session, worker, family, {"date": monday + dt.timedelta(days=number % 5),
+                                                          "time": dt.time(9 + number, 0), "kind": "home_visit"}, now)
+        db.session.commit()
+
+    plan(families[:1])
+    login(worker)
+    with count_queries() as one:
+        assert client.get("/diary").status_code == 200
+    plan(families[1:])
+    with count_queries() as six:
+        response = client.get("/diary")
+    assert all(family.reference in page_text(response) for family in families)
+    assert sent(six) == sent(one) <= PAGE_STATEMENTS_MAX, "\n".join(six)
 
 
 def test_planning_from_the_week_and_from_the_family_page(client, login, worker, family, today):

@@ -19,6 +19,7 @@ from casework.views.errors import RedactSearchTerms
 
 from . import factories
 from .helpers import (
+    PAGE_STATEMENTS_MAX,
     assert_every_input_labelled,
     assert_field_error,
     assert_refused,
@@ -27,11 +28,17 @@ from .helpers import (
     fresh_session,
     input_value,
     page_text,
+    sent,
     signed_in,
     squash,
 )
 
 # --- helpers -------------------------------------------------------------------------------
+
+# The family page's SQL statements (BEGIN and COMMIT not counted), whatever the size of the
+# record. Issue 18 asks for PAGE_STATEMENTS_MAX (12); the page is not there yet (see the README's
+# benchmark section): this bound keeps it from growing meanwhile.
+FAMILY_PAGE_STATEMENTS_MAX = 26
 
 
 def details_form(family, **overrides) -> dict:
@@ -208,6 +215,7 @@ def test_the_list_takes_the_same_number_of_queries_for_any_caseload(login, manag
         assert client.get("/families").status_code == 200
     assert "Colin Colleague" in page_text(client.get("/families"))
     assert len(many) == len(few)
+    assert sent(many) <= PAGE_STATEMENTS_MAX, "\n".join(many)
 
 
 def test_an_admin_gets_403_on_family_pages(login, admin, family):
@@ -1007,6 +1015,7 @@ def test_the_family_page_stays_at_a_fixed_number_of_queries_with_everything_on_i
         response = client.get(f"/families/{family_id}")
     assert response.status_code == 200 and "Corrected on" in page_text(response)
     assert len(many) == len(few)
+    assert sent(many) <= FAMILY_PAGE_STATEMENTS_MAX, f"{sent(many)}:\n" + "\n".join(many)
 
 
 def test_form_inputs_carry_no_unset_attributes(login, worker):

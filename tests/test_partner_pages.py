@@ -8,7 +8,7 @@ from casework.models import Consent, Meeting, MeetingAction, Partner, SharingLog
 from casework.services.partners import LIST_READ
 
 from . import factories
-from .helpers import count_queries, page_text, team_around
+from .helpers import PAGE_STATEMENTS_MAX, count_queries, fresh_session, page_text, sent, team_around
 
 
 def test_a_worker_records_the_team_around_the_family(client, login, worker, family):
@@ -98,9 +98,39 @@ def test_the_partners_list_page_logs_each_family_once_a_day_in_a_bounded_number_
         page = client.get("/partners/families").get_data(as_text=True)
     assert all(family.reference in page for family in [first, *more])
     assert len(six) == len(one), "\n".join(statement[:150] for statement in six)
+    assert sent(six) <= PAGE_STATEMENTS_MAX, "\n".join(statement[:150] for statement in six)
     client.get("/partners/families")
     logged = _db.session.query(SharingLogEntry.family_id).filter(SharingLogEntry.what == LIST_READ).all()
     assert sorted(row for (row,) in logged) == sorted(f.id for f in [first, *more])
+
+
+def test_a_shared_familys_page_sends_a_few_statements_however_many_meetings(client, login, worker, manager):
+    """The partner's page of a family (plan and meetings shared): the same statements, at most
+    PAGE_STATEMENTS_MAX, with one meeting or six (actions owned by partners and by staff)."""
+    partner = factories.UserFactory(role="partner", team=None, agency="Hillside Primary",
+                                    email="tess@hillside.example.org")
+    family = factories.FamilyFactory(worker=worker)
+    team_around(family, partner.email)
+    _db.session.commit()
+    school_id = _db.session.query(Partner.id).filter_by(family_id=family.id).scalar()
+    family_id, day, manager_id, worker_name = family.id, family.opened_on, manager.id, worker.name
+    path = f"/partners/families/{family_id}"
+    login(partner)
+    fresh_session()
+    with count_queries() as one:
+        assert client.get(path).status_code == 200
+    for number in range(5):
+        school = _db.session.get(Partner, school_id)
+        meeting = Meeting(family_id=family_id, held_on=day, notes="", attendees=[school])
+        meeting.actions.append(MeetingAction(family_id=family_id, owner_partner=school, action=f"Action {number}",
+                                             due_on=day))
+        meeting.actions.append(MeetingAction(family_id=family_id, owner_user_id=manager_id, action="B", due_on=day))
+        _db.session.add(meeting)
+    fresh_session()
+    with count_queries() as six:
+        page = client.get(path).get_data(as_text=True)
+    assert "Action 4" in page and "Amy" in page and worker_name in page
+    assert sent(six) == sent(one) <= PAGE_STATEMENTS_MAX, "\n".join(statement[:150] for statement in six)
 
 
 def test_the_team_around_the_family_on_the_family_page_runs_the_same_queries_however_big(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Family, ReferenceCounter, Role, Team, User, VisitChild, VisitGoal
 from ..services.errors import ValidationFailed
+from .diary import add_planned_visits
 from .families import CLOSED_FRACTION, DAY, plan_families
 from .partners import add_teams_around
 from .record import TABLES, Rows, family_rows
@@ -171,12 +172,15 @@ def seed_demo(
     session.flush()
     _reset_sequences(session)
     partners = add_teams_around(session, rng, today, plans, password_hash)  # after: the ORM uses the sequences
+    planned_visits = add_planned_visits(session, rng, today, plans)  # ids from the sequences too
     if session.get_bind().dialect.name == "postgresql":
         # What autovacuum would do a while after a bulk load: without these statistics the
         # planner guesses the tables are empty, and a report can take minutes instead of ms.
-        session.execute(text("ANALYZE " + ", ".join(t.name for t in (Team.__table__, User.__table__, *TABLES))))
+        session.execute(text("ANALYZE " + ", ".join(t.name for t in (Team.__table__, User.__table__, *TABLES))
+                             + ", planned_visits"))
     counts = dict(rows.counts)
     counts["families"] = len(plans)
     counts["teams"] = len(teams)
     counts["users"] = len(people)
+    counts["planned_visits"] = planned_visits
     return SeedResult(teams, admin, len(plans), counts, (plans[0].reference, plans[-1].reference), partners)

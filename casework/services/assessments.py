@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import ASSESSMENT_STAGES, OPEN_PHASES, Assessment, AssessmentScore, Family, FrameworkTraining, User
 from .clock import local_date
@@ -252,17 +252,20 @@ class FamilyChange:
 
 def latest_family_change(session: Session, family: Family) -> FamilyChange | None:
     """The change since the first assessment in the framework the family was last assessed in
-    as a whole, or None when it has no such assessment yet."""
-    framework_code = session.scalar(
-        select(Assessment.framework)
+    as a whole, or None when it has no such assessment yet. Two statements: the family's
+    whole-family assessments in date order, and their scores."""
+    assessments = session.scalars(
+        select(Assessment)
         .where(Assessment.family_id == family.id, Assessment.child_id.is_(None))
-        .order_by(Assessment.date.desc(), Assessment.id.desc())
-        .limit(1)
-    )
+        .order_by(Assessment.date, Assessment.id)
+        .options(selectinload(Assessment.scores))
+    ).all()
     frameworks = load_frameworks()
+    framework_code = assessments[-1].framework if assessments else None
     if framework_code not in frameworks:
         return None
-    first, latest, changes = change_since_first(session, family, framework_code)
+    first, latest, changes = _changes(get_framework(framework_code),
+                                      [a for a in assessments if a.framework == framework_code])
     return FamilyChange(frameworks[framework_code], first, latest, changes)
 
 

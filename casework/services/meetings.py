@@ -22,9 +22,10 @@ def _problem(field: str, message: str) -> ValidationFailed:
 def family_meetings(session: Session, family_id: int) -> list[Meeting]:
     return list(session.scalars(
         select(Meeting).where(Meeting.family_id == family_id)
+        # The actions' owners (one row each) joined to their actions: no statement of their own.
         .options(selectinload(Meeting.attendees),
-                 selectinload(Meeting.actions).selectinload(MeetingAction.owner_partner),
-                 selectinload(Meeting.actions).selectinload(MeetingAction.owner_user))
+                 selectinload(Meeting.actions).joinedload(MeetingAction.owner_partner),
+                 selectinload(Meeting.actions).joinedload(MeetingAction.owner_user))
         .order_by(Meeting.held_on.desc(), Meeting.id.desc())
     ))
 

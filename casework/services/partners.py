@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import (
     OPEN_PHASES,
@@ -26,6 +26,7 @@ from ..models import (
     SharingLogEntry,
     User,
 )
+from ..models.partners import consent_partners
 from . import audit
 from .bulk import write_rows
 from .clock import local_date, service_zone
@@ -57,23 +58,26 @@ def partner_access(session: Session, user: User, now: dt.datetime) -> dict[int, 
     """The families ``user`` (a partner) may see at ``now``, by family id."""
     if not user.is_partner:
         return {}
-    partners = session.scalars(
-        select(Partner).where(func.lower(Partner.email) == user.email.strip().lower())
+    # Each consent naming one of the partner records with the user's e-mail, with that
+    # record's id: one statement.
+    rows = session.execute(
+        select(Consent, consent_partners.c.partner_id)
+        .join(consent_partners, consent_partners.c.consent_id == Consent.id)
+        .join(Partner, Partner.id == consent_partners.c.partner_id)
+        .where(func.lower(Partner.email) == user.email.strip().lower())
+        .order_by(Consent.id)
     ).all()
-    if not partners:
-        return {}
-    consents = session.scalars(
-        select(Consent)
-        .where(Consent.partners.any(Partner.id.in_([p.id for p in partners])))
-        .options(selectinload(Consent.partners))
-    ).all()
-    mine = {p.id for p in partners}
+    naming: dict[int, set[int]] = {}
+    consents: dict[int, Consent] = {}
+    for consent, partner_id in rows:
+        consents[consent.id] = consent
+        naming.setdefault(consent.id, set()).add(partner_id)
     found: dict[int, Access] = {}
-    for consent in consents:
+    for consent in consents.values():
         if consent_status(consent, now) != ConsentStatus.ACTIVE:
             continue
         access = found.setdefault(consent.family_id, Access(consent.family_id))
-        access.partner_ids |= {p.id for p in consent.partners if p.id in mine}
+        access.partner_ids |= naming[consent.id]
         access.consent_ids.append(consent.id)
         access.scope |= set(consent.scope)
     return found
@@ -187,6 +191,15 @@ class SharedRecord:
     goals: list[Goal] | None = None
     meetings: list[Meeting] | None = None
     reviews: list[Review] | None = None  # held_on and decision only are shown
+
+
+def shared_family(session: Session, family_id: int) -> Family:
+    """The family a partner's page names (found by ``family_access``), with its worker and
+    children, which the page shows: one statement."""
+    return session.scalars(
+        select(Family).where(Family.id == family_id)
+        .options(joinedload(Family.worker), joinedload(Family.children))
+    ).unique().one()
 
 
 def shared_record(session: Session, family: Family, access: Access) -> SharedRecord:

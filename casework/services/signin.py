@@ -10,7 +10,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import LoginAttempt, PendingSignIn, User, UserSession, UserStatus
 from . import audit, totp
@@ -221,7 +221,8 @@ def current_session(session: Session, token: str | None, now: dt.datetime) -> Us
     """The live session for ``token``, touched; None once ended, idle too long or too old."""
     if not token:
         return None
-    record = session.get(UserSession, _digest(token))
+    # With its user (whom every signed-in page needs): one statement.
+    record = session.get(UserSession, _digest(token), options=[joinedload(UserSession.user)])
     if record is None or record.ended_at is not None:
         return None
     config = current_app.config

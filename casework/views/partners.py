@@ -160,7 +160,7 @@ def shared_family(family_id):
     except ServiceError as error:
         refuse(error)
     begin_write()  # the family is read in the transaction that logs the read
-    family = db.session.get(Family, family_id)
+    family = partner_service.shared_family(db.session, family_id)
     shared = partner_service.shared_record(db.session, family, access)
     partner_service.log_sharing(db.session, user, access, "family (page): " + ", ".join(sorted(access.scope)), now)
     page = render_template("partners/shared_family.html", family=family, access=access, goals=shared.goals,
