@@ -372,15 +372,15 @@ def voice_report_chart_svg(child_voice: dict, *, width: int = 720) -> bytes:
     chart = pygal.HorizontalBar(**_bar_options(width, 200, range=(SCALE_MIN, SCALE_MAX),
                                                style=ASSESSMENT_STYLE, legend_at_bottom_columns=2))
     chart.x_labels = ["Median scale (0 to 10)"]
-    chart.add("First time asked", [child_voice.get("median_first_scale")])
-    chart.add("Latest time asked", [child_voice.get("median_latest_scale")])
+    chart.add("First time asked", [child_voice["median_first_scale"]])
+    chart.add("Latest time asked", [child_voice["median_latest_scale"]])
     return _bar_svg(chart)
 
 
 def voice_report_chart_summary(child_voice: dict) -> str:
-    first, latest = child_voice.get("median_first_scale"), child_voice.get("median_latest_scale")
+    first, latest = child_voice["median_first_scale"], child_voice["median_latest_scale"]
     if first is None:
         return "No child of the families closed in this period put things on the scale"
     return (f"How children said things were at home, from 0 (very bad) to 10 (really good): a median of "
             f"{first:g} the first time they were asked and {latest:g} the latest time; the scale rose for "
-            f"{child_voice.get('scale_rose', 0)} of the {child_voice.get('with_two_scales', 0)} children asked twice")
+            f"{child_voice['scale_rose']} of the {child_voice['with_two_scales']} children asked twice")

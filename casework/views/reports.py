@@ -109,7 +109,7 @@ def _outcomes_context(actor, team, report) -> dict:
         chart_height=charts.percent_chart_height(report["areas"]),
         domains_chart_alt=charts.domains_chart_summary(report),
         domains_chart_height=charts.percent_chart_height(report["assessment_domains"]),
-        voice_chart_alt=charts.voice_report_chart_summary(report.get("child_voice") or {}),
+        voice_chart_alt=charts.voice_report_chart_summary(report["child_voice"]),
         # The families behind a figure: a manager's own team only; admins see figures only.
         drill=actor.is_manager,
     )
@@ -155,7 +155,7 @@ def domains_chart():
 @bp.get("/outcomes/voice-chart.svg")
 @reports_required
 def voice_chart():
-    return _outcomes_svg(lambda report: charts.voice_report_chart_svg(report.get("child_voice") or {}))
+    return _outcomes_svg(lambda report: charts.voice_report_chart_svg(report["child_voice"]))
 
 
 @bp.get("/outcomes/print")
