@@ -72,11 +72,14 @@ def banner_says(page, count):
 
 
 def wait_until_sent(page, timeout=20):
+    # Send first, then look: the banner starts hidden on every page until offline.js has read the
+    # outbox, so a look before a send has finished (and rendered) could see "nothing to send".
+    page.wait_for_function("window.casework && window.casework.sendOutbox")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        page.evaluate("window.casework.sendOutbox()")  # resolves once sent and rendered
         if page.locator("#outbox-send").is_hidden():
             return
-        page.evaluate("window.casework && window.casework.sendOutbox()")
         page.wait_for_timeout(200)
     raise AssertionError("the outbox was not sent: " + page.locator(BANNER).inner_text())
 
