@@ -102,6 +102,8 @@ class Config:
     # thousand open flags) has about two thousand.
     MAX_FORM_PARTS = 10_000
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite waits for each commit to reach the disk (a power cut loses nothing saved).
+    CASEWORK_SQLITE_SYNCHRONOUS = "FULL"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -122,6 +124,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     # Fast hashing: the suite creates many users; production keeps werkzeug's scrypt default.
     CASEWORK_PASSWORD_METHOD = "pbkdf2:sha256:1000"
+    # A throw-away database: no waiting for the disk on each of the suite's commits.
+    CASEWORK_SQLITE_SYNCHRONOUS = "OFF"
 
 
 def settings_from_environment():

@@ -7,6 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
+from casework import create_app
+from casework.config import Config
 from casework.database import WriteAfterRead, begin_write
 from casework.extensions import db
 from casework.models import Team
@@ -25,6 +27,18 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_a_deployed_sqlite_database_waits_for_the_disk_on_every_commit(tmp_path):
+    """The suite's throw-away databases skip it; a service's database never does."""
+    class Deployed(Config):
+        SECRET_KEY = "x"
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'casework.sqlite3'}"
+
+    with create_app(Deployed).app_context():
+        assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_simultaneous_referrals_neither_fail_nor_share_a_reference(app, worker, now):
