@@ -302,10 +302,10 @@ def deployment(nginx, tmp_path_factory):
                 assert process.poll() is None, log.read_text()
             try:
                 return browser.get(f"{base}/healthz", timeout=TIMEOUT).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting: a busy machine is slow
                 return False
 
-        wait_until(healthy, "casework to answer through nginx")
+        wait_until(healthy, "casework to answer through nginx", timeout=90)
 
         token = browser.post(f"{base}/api/v1/tokens", json={"email": "wendy@example.org", "password": password},
                              timeout=TIMEOUT)
