@@ -2,7 +2,8 @@
 (``--checks all``: server errors, status codes, content types, response schemas and headers,
 schema-valid requests accepted and schema-violating ones refused, missing headers, methods,
 authentication, ...), in all its phases (coverage, fuzzing, stateful), run in-process as a
-worker and as a manager of the ``world``.
+worker and as a manager of the ``world`` (in the ordinary suite, the manager on SQLite and the
+worker on PostgreSQL; with CASEWORK_TRUST_FULL=1, both).
 
 The document states the shape of a request: what is required, how long, which values, which
 format, which bounds, which parameters repeat. What it cannot state is a rule of the practice
@@ -33,7 +34,7 @@ from casework.models import ReferenceCounter
 from casework.services import accounts
 from casework.services.clock import current_time, local_date
 
-from .figures import record, scale
+from .figures import full, record, scale
 
 load_all_checks()
 
@@ -167,8 +168,15 @@ def _run(app, user, url: str) -> tuple[Counter, list[str]]:
     return figures, findings
 
 
+# The ordinary suite (and CI, which runs it on both databases) asks as one role on each database,
+# the two roles between them; with the full counts, both roles on whichever database is used.
+ROLE_ON = {"sqlite": "manager", "postgresql": "worker"}
+
+
 @pytest.mark.parametrize("role", ["worker", "manager"])
 def test_schemathesis_with_every_check_finds_nothing(app, world, role):
+    if not full() and ROLE_ON[_db.engine.dialect.name] != role:
+        pytest.skip(f"asked as the {role} on the other database (CASEWORK_TRUST_FULL=1 asks both here)")
     people, _ids = world
     # Referrals opened by the run number on from past the world's own references.
     _db.session.add(ReferenceCounter(year=local_date(current_time()).year, last_number=9000))
