@@ -28,7 +28,7 @@ from . import factories
 from .helpers import closed_family, raise_flag, rich_family, team_around
 from .test_browser import AccessibilityLog, chromium, live_server, sign_in  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 WIDTHS = (1280, 768, 390)
 
