@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
+import json
 import re
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -29,7 +30,9 @@ from casework.models import (
     MeetingAction,
     Partner,
     PhaseMove,
+    PlannedVisit,
     Transfer,
+    UnrecordedVisit,
     VisitChild,
 )
 from casework.services import retention, setup_links
@@ -406,12 +409,33 @@ def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
     texts += ["Perpetua Quillfeather", "perpetua.quillfeather@hillside.example.org", "0113 496 0999",
               "Marisol came with her sister", "Breakfast club for Zephyrine", "Zephyrine loves it",
               "Zephyrine wants Miss Quillfeather to know", "Marisol changed her mind"]
+    # The diary, and visits typed on a tablet that the server could not record.
+    planned_both = PlannedVisit(family=family, worker=worker, date=both.date, kind="home_visit", status="done",
+                                visit=both, note="Ask Zephyrine about the sleepover with Wendy's leaflet")
+    planned_thaddeus = PlannedVisit(family=family, worker=worker, date=day(30), kind="office", status="cancelled",
+                                    cancelled_by="family", note="Thaddeus's nursery forms")
+    held_zephyrine = UnrecordedVisit(
+        user=worker, device_key="rich-1", family_id=family.id, family_reference=family.reference, status=409,
+        reason="The family is closed.", received_at=made_at, resolved_at=made_at, resolved_by_id=manager.id,
+        resolution_note="Mina recorded it for Wendy",
+        payload=json.dumps({"date": day(44).isoformat(), "kind": "home_visit", "outcome": "completed",
+                            "notes": "Zephyrine and Thaddeus baking with Wendy", "children_seen": [zephyrine.id],
+                            "seen_alone": [zephyrine.id]}))
+    held_thaddeus = UnrecordedVisit(
+        user=worker, device_key="rich-2", family_id=family.id, family_reference=family.reference, status=422,
+        reason="Refused.", received_at=made_at, payload=json.dumps({"notes": "Thaddeus's cough is better",
+                                                                    "children_seen": [thaddeus.id]}))
+    _db.session.add_all([planned_both, planned_thaddeus, held_zephyrine, held_thaddeus])
+    _db.session.flush()
+    texts += ["sleepover with Wendy's leaflet", "Thaddeus's nursery forms", "Mina recorded it for Wendy",
+              "baking with Wendy", "Thaddeus's cough is better"]
     return SimpleNamespace(
         family=family, zephyrine=zephyrine, thaddeus=thaddeus, marisol=marisol, ignatius=ignatius,
         goal=goal, rating=rating, both=both, only_thaddeus=only_thaddeus, no_access=no_access, naming=naming,
         review=review, family_first=family_first, zephyrine_assessed=zephyrine_assessed,
         thaddeus_assessed=thaddeus_assessed, other_manager=other_manager, opened=opened, closed=closed,
-        texts=texts,
+        planned_both=planned_both, planned_thaddeus=planned_thaddeus, held_zephyrine=held_zephyrine,
+        held_thaddeus=held_thaddeus, texts=texts,
     )
 
 
