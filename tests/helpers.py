@@ -31,6 +31,7 @@ from casework.models import (
     Partner,
     PhaseMove,
     PlannedVisit,
+    ReviewViewNotGathered,
     Transfer,
     UnrecordedVisit,
     VisitChild,
@@ -338,6 +339,7 @@ def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
                           children_seen=[VisitChild(child=thaddeus)])
     review = ReviewFactory(family=family, held_on=day(42), attendees="Marisol, Ignatius and Wendy",
                            notes="Marisol says the mornings are calmer", recorded_by=worker)
+    review.views_not_gathered.append(ReviewViewNotGathered(child=thaddeus, reason="Thaddeus napping; Wendy asks later"))
     family_first = AssessmentFactory(family=family, date=day(12), recorded_by=worker, scores=[
         AssessmentScore(domain="physical_care", score=4, evidence="Fridge empty at first visit to the Quenby home"),
         AssessmentScore(domain="home_conditions", score=4, evidence="Ignatius smokes indoors"),
@@ -428,7 +430,7 @@ def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
     _db.session.add_all([planned_both, planned_thaddeus, held_zephyrine, held_thaddeus])
     _db.session.flush()
     texts += ["sleepover with Wendy's leaflet", "Thaddeus's nursery forms", "Mina recorded it for Wendy",
-              "baking with Wendy", "Thaddeus's cough is better"]
+              "baking with Wendy", "Thaddeus's cough is better", "napping; Wendy asks later"]
     return SimpleNamespace(
         family=family, zephyrine=zephyrine, thaddeus=thaddeus, marisol=marisol, ignatius=ignatius,
         goal=goal, rating=rating, both=both, only_thaddeus=only_thaddeus, no_access=no_access, naming=naming,

@@ -165,6 +165,17 @@ def test_a_child_export_holds_the_planned_and_held_visits_that_concern_the_child
     assert redacted["unrecorded_visits"][0]["as_sent"]["children_seen"] == ["Zephyrine"]
 
 
+def test_why_a_childs_view_was_not_gathered_is_in_the_review_and_only_in_that_childs_export(rich, now):
+    export = subject_access.family_export(db.session, rich.family, redact=True, now=now)
+    assert export["reviews"][0]["views_not_gathered"] == [
+        {"child": "Thaddeus", "reason": "Thaddeus napping; [redacted] asks later"}]
+    assert export["reviews"][0]["notes"] == "Marisol says the mornings are calmer"
+    assert subject_access.child_export(db.session, rich.thaddeus, redact=False, now=now)["reviews"][0][
+        "views_not_gathered"] == [{"child": "Thaddeus", "reason": "Thaddeus napping; Wendy asks later"}]
+    assert subject_access.child_export(db.session, rich.zephyrine, redact=False, now=now)["reviews"][0][
+        "views_not_gathered"] == []
+
+
 def test_a_held_visit_that_is_not_json_is_exported_as_text(rich, now):
     rich.held_thaddeus.payload = "notes=Wendy saw Zephyrine"
     export = subject_access.child_export(db.session, rich.zephyrine, redact=True, now=now)

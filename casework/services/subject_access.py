@@ -135,6 +135,7 @@ class _Record:
         ))
         self.reviews = list(session.scalars(
             select(Review).where(Review.family_id == fid).order_by(Review.held_on, Review.id)
+            .options(selectinload(Review.views_not_gathered))
         ))
         self.assessments = list(session.scalars(
             select(Assessment).where(Assessment.family_id == fid).order_by(Assessment.date, Assessment.id)

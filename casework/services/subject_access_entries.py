@@ -172,7 +172,10 @@ class Entries:
         return {"held_on": review.held_on, "decision": review.decision,
                 "decision_label": REVIEW_DECISIONS.get(review.decision, review.decision),
                 "reason": review.reason, "attendees": self.x.text(review.attendees),
-                "notes": self.x.text(review.notes), "recorded_by": self.x.staff(review.recorded_by_id)}
+                "notes": self.x.text(review.notes), "recorded_by": self.x.staff(review.recorded_by_id),
+                "views_not_gathered": [{"child": name, "reason": self.x.text(view.reason)}
+                                       for view in review.views_not_gathered
+                                       for name in self._children_named([view.child_id])]}
 
     def assessment(self, assessment: Assessment) -> dict:
         framework = self.frameworks.get(assessment.framework)
