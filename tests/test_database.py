@@ -277,7 +277,8 @@ def test_the_upgrade_moves_why_views_were_not_gathered_out_of_the_review_notes(t
                     id=child_id, family_id=1, first_name=name, date_of_birth=dt.date(2019, 4, 1), version=1,
                     created_at=now))
             for review_id, notes in (
-                    (1, "Going well.\n\nAmy's view was not gathered: at school.\n\nBen's view was not gathered: asleep."),
+                    (1, "Going well.\n\nAmy's view was not gathered: at school."
+                        "\n\nBen's view was not gathered: asleep."),
                     (2, "Calmer.\n\nZoe's view was not gathered: not a child of the family."),
                     (3, "Ben's view was not gathered: a baby.")):
                 connection.execute(insert(table["reviews"]).values(
