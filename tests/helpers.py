@@ -291,6 +291,48 @@ SCHOOLS = ("Hollybrook Primary", "Sunflower Nursery")
 DATES_OF_BIRTH = (dt.date(2014, 8, 29), dt.date(2017, 2, 13))
 
 
+# --- a form given hostile input (Hypothesis) ---------------------------------------------------
+
+HOSTILE = ("", " ", "\x00", "Amy\x00Smith", "😀\u202eSmith\u202c مرحبا", "<script>alert(1)</script>",
+           "2026-02-30", "31/12/2026", "0000-00-00", "9999-12-31", "25:61", "-1", "1.5", "1e309", "NaN",
+           "99999999999999999999", "{{ 7*7 }}", "None", "x" * 25_000)
+
+
+def rows_of(*models) -> list[tuple]:
+    """Every row of ``models``, every column: what a refused form must leave as it was."""
+    _db.session.expire_all()
+    return [tuple(getattr(row, column.key) for column in inspect(model).column_attrs)
+            for model in models for row in _db.session.scalars(select(model).order_by(model.id))]
+
+
+def fuzz_form(client, path: str, valid, saved, examples: int = 25) -> None:
+    """Hostile input (Hypothesis) in any of the fields of the form at ``path``, or fields left
+    out, the others as ``valid()`` gives them: each answer is a save (a redirect) or a page with
+    a message saying what was wrong (never a server error), and a refusal leaves ``saved()``
+    unchanged."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    value = st.one_of(st.none(), st.sampled_from(HOSTILE), st.text(max_size=30))  # None: left out
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(changes=st.dictionaries(st.sampled_from(sorted(valid())), value, min_size=1))
+    def attempt(changes):
+        body = {**valid(), **changes}
+        body = {name: text for name, text in body.items() if text is not None}
+        before = saved()
+        response = client.post(path, data=body)
+        assert response.status_code in (200, 302, 303, 400, 409, 422), (body, response.status_code)
+        if response.status_code not in (302, 303):
+            # A NUL character is refused before any form reads it (views/errors.py): 400.
+            message = "Nothing was saved" if response.status_code == 400 else "There is a problem"
+            assert message in page_text(response), body
+            assert saved() == before, body
+
+    attempt()
+
+
 def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
     """A closed family with one of every kind of record: two children, two carers, concerns,
     phase moves, visits (one seeing both children, one only Thaddeus, a no-access visit, one

@@ -23,7 +23,9 @@ from .helpers import (
     assert_refused,
     closed_family,
     count_queries,
+    fuzz_form,
     page_text,
+    rows_of,
     sent,
     signed_in,
     team_around,
@@ -416,3 +418,25 @@ def test_rearranging_and_cancelling_on_the_pages(app, client, login, worker, col
     other = signed_in(app, colleague)
     assert other.get(f"/planned-visits/{planned.id}/change").status_code == 404
     assert other.post(f"/planned-visits/{planned.id}/cancel", data={"cancel-cancelled_by": "worker"}).status_code == 404
+
+
+# --- hostile input on the pages -----------------------------------------------------------------
+
+
+def test_the_diary_forms_take_any_input(login, worker, family, planned, today):
+    client = login(worker)
+
+    def version() -> str:
+        return str(db.session.get(PlannedVisit, planned.id).version)
+
+    fuzz_form(client, f"/families/{family.id}/planned-visits/new",
+              lambda: {"date": (today + dt.timedelta(days=1)).isoformat(), "time": "09:30", "kind": "home_visit",
+                       "note": "Bring the bedtime chart"},
+              lambda: rows_of(PlannedVisit))
+    fuzz_form(client, f"/planned-visits/{planned.id}/rearrange",
+              lambda: {"date": (today + dt.timedelta(days=2)).isoformat(), "time": "10:00",
+                       "version": version()},
+              lambda: rows_of(PlannedVisit))
+    fuzz_form(client, f"/planned-visits/{planned.id}/cancel",
+              lambda: {"cancel-cancelled_by": "family", "version": version()},
+              lambda: rows_of(PlannedVisit))

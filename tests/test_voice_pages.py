@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.extensions import db as _db
-from casework.models import Correction, Review, Visit, Voice
+from casework.models import Correction, Family, Review, ReviewViewNotGathered, Visit, Voice
 
 from . import factories
 from .helpers import (
@@ -19,7 +19,9 @@ from .helpers import (
     assert_every_input_labelled,
     assert_field_error,
     closed_family,
+    fuzz_form,
     page_text,
+    rows_of,
     signed_in,
     team_around,
 )
@@ -380,3 +382,25 @@ def test_the_report_chart_draws_first_against_latest_and_says_so_in_words():
         "How children said things were at home, from 0 (very bad) to 10 (really good): a median of 3.5 the first "
         "time they were asked and 6 the latest time; the scale rose for 2 of the 3 children asked twice")
     assert voice_report_chart_summary({**figures, "median_first_scale": None}).startswith("No child")
+
+
+# --- hostile input on the pages -----------------------------------------------------------------
+
+
+def test_the_voice_forms_take_any_input(login, worker, family, today):
+    amy, ben = family.children
+    voice = heard(family, amy, today - dt.timedelta(days=2))
+    _db.session.commit()
+    client = login(worker)
+    said = {"date": today.isoformat(), "how": "direct_work", "words": "I like school.", "scale": "6",
+            "worries": "The dog", "good_things": "My cat", "wishes": "A bike", "shared_with_parents": "y"}
+    fuzz_form(client, f"/children/{amy.id}/voice/new", lambda: said, lambda: rows_of(Voice))
+    fuzz_form(client, f"/voice/{voice.id}/correct",
+              lambda: {**said, "correction_note": "Typed the wrong words",
+                       "version": str(_db.session.get(Voice, voice.id).version)},
+              lambda: rows_of(Voice, Correction))
+    fuzz_form(client, f"/families/{family.id}/reviews/new",
+              lambda: {"held_on": today.isoformat(), "decision": "continue", "reason": "", "attendees": "Mum",
+                       "notes": "Going well.", f"voice-{amy.id}-words": "I like school.", f"voice-{amy.id}-scale": "7",
+                       f"voice-{ben.id}-not_gathered": "Ben was asleep."},
+              lambda: rows_of(Review, ReviewViewNotGathered, Voice, Family))
