@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
+import json
 import re
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -29,7 +30,10 @@ from casework.models import (
     MeetingAction,
     Partner,
     PhaseMove,
+    PlannedVisit,
+    ReviewViewNotGathered,
     Transfer,
+    UnrecordedVisit,
     VisitChild,
 )
 from casework.services import retention, setup_links
@@ -287,6 +291,48 @@ SCHOOLS = ("Hollybrook Primary", "Sunflower Nursery")
 DATES_OF_BIRTH = (dt.date(2014, 8, 29), dt.date(2017, 2, 13))
 
 
+# --- a form given hostile input (Hypothesis) ---------------------------------------------------
+
+HOSTILE = ("", " ", "\x00", "Amy\x00Smith", "😀\u202eSmith\u202c مرحبا", "<script>alert(1)</script>",
+           "2026-02-30", "31/12/2026", "0000-00-00", "9999-12-31", "25:61", "-1", "1.5", "1e309", "NaN",
+           "99999999999999999999", "{{ 7*7 }}", "None", "x" * 25_000)
+
+
+def rows_of(*models) -> list[tuple]:
+    """Every row of ``models``, every column: what a refused form must leave as it was."""
+    _db.session.expire_all()
+    return [tuple(getattr(row, column.key) for column in inspect(model).column_attrs)
+            for model in models for row in _db.session.scalars(select(model).order_by(model.id))]
+
+
+def fuzz_form(client, path: str, valid, saved, examples: int = 25) -> None:
+    """Hostile input (Hypothesis) in any of the fields of the form at ``path``, or fields left
+    out, the others as ``valid()`` gives them: each answer is a save (a redirect) or a page with
+    a message saying what was wrong (never a server error), and a refusal leaves ``saved()``
+    unchanged."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    value = st.one_of(st.none(), st.sampled_from(HOSTILE), st.text(max_size=30))  # None: left out
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(changes=st.dictionaries(st.sampled_from(sorted(valid())), value, min_size=1))
+    def attempt(changes):
+        body = {**valid(), **changes}
+        body = {name: text for name, text in body.items() if text is not None}
+        before = saved()
+        response = client.post(path, data=body)
+        assert response.status_code in (200, 302, 303, 400, 409, 422), (body, response.status_code)
+        if response.status_code not in (302, 303):
+            # A NUL character is refused before any form reads it (views/errors.py): 400.
+            message = "Nothing was saved" if response.status_code == 400 else "There is a problem"
+            assert message in page_text(response), body
+            assert saved() == before, body
+
+    attempt()
+
+
 def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
     """A closed family with one of every kind of record: two children, two carers, concerns,
     phase moves, visits (one seeing both children, one only Thaddeus, a no-access visit, one
@@ -335,6 +381,7 @@ def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
                           children_seen=[VisitChild(child=thaddeus)])
     review = ReviewFactory(family=family, held_on=day(42), attendees="Marisol, Ignatius and Wendy",
                            notes="Marisol says the mornings are calmer", recorded_by=worker)
+    review.views_not_gathered.append(ReviewViewNotGathered(child=thaddeus, reason="Thaddeus napping; Wendy asks later"))
     family_first = AssessmentFactory(family=family, date=day(12), recorded_by=worker, scores=[
         AssessmentScore(domain="physical_care", score=4, evidence="Fridge empty at first visit to the Quenby home"),
         AssessmentScore(domain="home_conditions", score=4, evidence="Ignatius smokes indoors"),
@@ -406,12 +453,33 @@ def rich_family(worker, manager, other_team, today, closed_years_ago=YEARS + 1):
     texts += ["Perpetua Quillfeather", "perpetua.quillfeather@hillside.example.org", "0113 496 0999",
               "Marisol came with her sister", "Breakfast club for Zephyrine", "Zephyrine loves it",
               "Zephyrine wants Miss Quillfeather to know", "Marisol changed her mind"]
+    # The diary, and visits typed on a tablet that the server could not record.
+    planned_both = PlannedVisit(family=family, worker=worker, date=both.date, kind="home_visit", status="done",
+                                visit=both, note="Ask Zephyrine about the sleepover with Wendy's leaflet")
+    planned_thaddeus = PlannedVisit(family=family, worker=worker, date=day(30), kind="office", status="cancelled",
+                                    cancelled_by="family", note="Thaddeus's nursery forms")
+    held_zephyrine = UnrecordedVisit(
+        user=worker, device_key="rich-1", family_id=family.id, family_reference=family.reference, status=409,
+        reason="The family is closed.", received_at=made_at, resolved_at=made_at, resolved_by_id=manager.id,
+        resolution_note="Mina recorded it for Wendy",
+        payload=json.dumps({"date": day(44).isoformat(), "kind": "home_visit", "outcome": "completed",
+                            "notes": "Zephyrine and Thaddeus baking with Wendy", "children_seen": [zephyrine.id],
+                            "seen_alone": [zephyrine.id]}))
+    held_thaddeus = UnrecordedVisit(
+        user=worker, device_key="rich-2", family_id=family.id, family_reference=family.reference, status=422,
+        reason="Refused.", received_at=made_at, payload=json.dumps({"notes": "Thaddeus's cough is better",
+                                                                    "children_seen": [thaddeus.id]}))
+    _db.session.add_all([planned_both, planned_thaddeus, held_zephyrine, held_thaddeus])
+    _db.session.flush()
+    texts += ["sleepover with Wendy's leaflet", "Thaddeus's nursery forms", "Mina recorded it for Wendy",
+              "baking with Wendy", "Thaddeus's cough is better", "napping; Wendy asks later"]
     return SimpleNamespace(
         family=family, zephyrine=zephyrine, thaddeus=thaddeus, marisol=marisol, ignatius=ignatius,
         goal=goal, rating=rating, both=both, only_thaddeus=only_thaddeus, no_access=no_access, naming=naming,
         review=review, family_first=family_first, zephyrine_assessed=zephyrine_assessed,
         thaddeus_assessed=thaddeus_assessed, other_manager=other_manager, opened=opened, closed=closed,
-        texts=texts,
+        planned_both=planned_both, planned_thaddeus=planned_thaddeus, held_zephyrine=held_zephyrine,
+        held_thaddeus=held_thaddeus, texts=texts,
     )
 
 

@@ -44,7 +44,7 @@ def test_who_may_see_reviews(api, colleague, outsider, admin, manager, family):
 # --- holding a review -----------------------------------------------------------------------------
 
 REVIEW_FIELDS = {"id", "family_id", "held_on", "decision", "reason", "attendees", "notes",
-                 "recorded_by", "pending_approval", "version"}
+                 "recorded_by", "pending_approval", "views_not_gathered", "version"}
 
 
 def hold(calls, family, **body):

@@ -128,6 +128,60 @@ def test_redacting_a_child_export_hides_everyone_but_the_child(rich, now):
     assert export["visits"][0]["notes"] == "Zephyrine showed me her room. [redacted] napping. [redacted] present."
 
 
+def test_a_family_export_holds_the_diary_and_the_visits_that_could_not_be_recorded(rich, worker, now):
+    export = subject_access.family_export(db.session, rich.family, redact=False, now=now)
+    planned = export["planned_visits"]
+    assert [(p["date"], p["status"], p["visit_id"]) for p in planned] == [
+        (rich.both.date, "done", rich.both.id), (rich.planned_thaddeus.date, "cancelled", None)]
+    assert planned[0]["note"] == "Ask Zephyrine about the sleepover with Wendy's leaflet"
+    assert planned[0]["planned_by"] == "Wendy Worker" and planned[1]["cancelled_by"] == "family"
+    held = export["unrecorded_visits"]
+    assert [h["id"] for h in held] == [rich.held_zephyrine.id, rich.held_thaddeus.id]
+    assert held[0]["as_sent"]["notes"] == "Zephyrine and Thaddeus baking with Wendy"
+    assert held[0]["as_sent"]["children_seen"] == ["Zephyrine"] and held[0]["as_sent"]["seen_alone"] == ["Zephyrine"]
+    assert held[0]["reason"] == "The family is closed." and held[0]["resolution_note"] == "Mina recorded it for Wendy"
+    assert held[0]["recorded_by"] == "Wendy Worker" and held[0]["resolved_by"] == "Mina Manager"
+
+
+def test_redacting_treats_the_diary_and_held_visits_as_other_free_text(rich, now):
+    export = subject_access.family_export(db.session, rich.family, redact=True, now=now)
+    planned, held = export["planned_visits"][0], export["unrecorded_visits"][0]
+    assert planned["note"] == "Ask Zephyrine about the sleepover with [redacted]'s leaflet"
+    assert planned["planned_by"] == "Family worker"
+    assert held["as_sent"]["notes"] == "Zephyrine and Thaddeus baking with [redacted]"
+    assert held["resolution_note"] == "[redacted] recorded it for [redacted]"
+    assert held["recorded_by"] == "Family worker" and held["resolved_by"] == "Manager"
+    assert "Wendy" not in _json(export) and "Mina" not in _json(export)
+
+
+def test_a_child_export_holds_the_planned_and_held_visits_that_concern_the_child(rich, now):
+    export = subject_access.child_export(db.session, rich.zephyrine, redact=False, now=now)
+    # The planned visit that became a visit of hers; not the one only about her brother.
+    assert [p["id"] for p in export["planned_visits"]] == [rich.planned_both.id]
+    assert [h["id"] for h in export["unrecorded_visits"]] == [rich.held_zephyrine.id]
+    assert "Thaddeus's nursery forms" not in _json(export) and "cough" not in _json(export)
+    redacted = subject_access.child_export(db.session, rich.zephyrine, redact=True, now=now)
+    assert redacted["unrecorded_visits"][0]["as_sent"]["notes"] == "Zephyrine and [redacted] baking with [redacted]"
+    assert redacted["unrecorded_visits"][0]["as_sent"]["children_seen"] == ["Zephyrine"]
+
+
+def test_why_a_childs_view_was_not_gathered_is_in_the_review_and_only_in_that_childs_export(rich, now):
+    export = subject_access.family_export(db.session, rich.family, redact=True, now=now)
+    assert export["reviews"][0]["views_not_gathered"] == [
+        {"child": "Thaddeus", "reason": "Thaddeus napping; [redacted] asks later"}]
+    assert export["reviews"][0]["notes"] == "Marisol says the mornings are calmer"
+    assert subject_access.child_export(db.session, rich.thaddeus, redact=False, now=now)["reviews"][0][
+        "views_not_gathered"] == [{"child": "Thaddeus", "reason": "Thaddeus napping; Wendy asks later"}]
+    assert subject_access.child_export(db.session, rich.zephyrine, redact=False, now=now)["reviews"][0][
+        "views_not_gathered"] == []
+
+
+def test_a_held_visit_that_is_not_json_is_exported_as_text(rich, now):
+    rich.held_thaddeus.payload = "notes=Wendy saw Zephyrine"
+    export = subject_access.child_export(db.session, rich.zephyrine, redact=True, now=now)
+    assert [h["as_sent"] for h in export["unrecorded_visits"]][-1] == "notes=[redacted] saw Zephyrine"
+
+
 def test_redaction_is_a_word_match_that_spares_the_subjects_own_names():
     redactor = redaction.Redactor(True, third_parties=["Ann Smith", "Jo Lee-Park"], subject_names=["Amy Smith"])
     assert redactor.text("Ann and Annabel met Jo; Park, Lee-Park and Smith") == (
@@ -197,7 +251,7 @@ def test_anonymising_removes_every_personal_value_and_keeps_the_figures(rich, ma
     after = _database_text()
     searched = (*NAMES, *SCHOOLS, "4QZ", *(d.isoformat() for d in DATES_OF_BIRTH), *rich.texts)
     remaining = [value for value in searched if value.lower() in after.lower()]
-    assert remaining == []
+    assert remaining == [], remaining
     assert family.household_name == "Anonymised family" and family.postcode == "LS10"
     assert [(c.first_name, c.last_name, c.school, c.date_of_birth) for c in family.children] == [
         ("Child 1", None, None, dt.date(2014, 8, 1)), ("Child 2", None, None, dt.date(2017, 2, 1))]

@@ -34,7 +34,10 @@ def test_a_manager_prints_the_familys_export(login, manager, rich):
     assert "Information casework holds about the family" in html
     for shown in ("Zephyrine", "Thaddeus", "Marisol", "Wendy Worker", "Dr Hartigan at Meadow Surgery",
                   "Thaddeus had a rash", "Nappy rash", "Marisol may move to the south side",
-                  "Typo in the rating note", "stepped down to universal services"):
+                  "Typo in the rating note", "stepped down to universal services",
+                  "Planned visits", "Cancelled by the family", "Ask Zephyrine about the sleepover",
+                  "Visits that could not be recorded", "Zephyrine and Thaddeus baking with Wendy",
+                  "Mina recorded it for Wendy", "s view was not gathered", "Thaddeus napping; Wendy asks later"):
         assert shown in html, shown
     assert "records.css" in html and "cw-print-page" in html
     assert f"/families/{rich.family.id}/subject-access.json?redact=0" in html

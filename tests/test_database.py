@@ -253,3 +253,55 @@ def test_an_upgrade_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(tmp_pa
         db.session.remove()
     assert counts == {"families": 1, "children": 1, "phase_moves": 1}
     assert enforced == 1  # and the app's connections enforce foreign keys again afterwards
+
+
+def test_the_upgrade_moves_why_views_were_not_gathered_out_of_the_review_notes(tmp_path):
+    """Before e0873dc56d78 the review page appended "Ben's view was not gathered: ..." to the
+    review's notes; the upgrade moves each such closing paragraph into the child's own row and
+    leaves any paragraph it cannot put to one child of the family in the notes."""
+    import datetime as dt
+
+    from flask_migrate import upgrade
+    from sqlalchemy import MetaData, Table, insert
+
+    from casework import create_app
+    from casework.config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision=_parent_of("e0873dc56d78"))
+        with db.engine.begin() as connection:
+            tables = MetaData()
+            table = {name: Table(name, tables, autoload_with=connection)
+                     for name in ("teams", "users", "families", "children", "reviews")}
+            now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+            connection.execute(insert(table["teams"]).values(id=1, name="North", version=1, created_at=now))
+            connection.execute(insert(table["users"]).values(
+                id=1, email="m@example.org", name="M", role="manager", team_id=1, password_hash="x", active=True,
+                version=1, created_at=now))
+            connection.execute(insert(table["families"]).values(
+                id=1, reference="FP-2026-0001", team_id=1, household_name="H", postcode="LS6 2AB",
+                referral_date=dt.date(2026, 1, 5), opened_on=dt.date(2026, 1, 5), phase="engagement",
+                phase_since=dt.date(2026, 1, 5), version=1, created_at=now))
+            for child_id, name in ((1, "Amy"), (2, "Ben")):
+                connection.execute(insert(table["children"]).values(
+                    id=child_id, family_id=1, first_name=name, date_of_birth=dt.date(2019, 4, 1), version=1,
+                    created_at=now))
+            for review_id, notes in (
+                    (1, "Going well.\n\nAmy's view was not gathered: at school."
+                        "\n\nBen's view was not gathered: asleep."),
+                    (2, "Calmer.\n\nZoe's view was not gathered: not a child of the family."),
+                    (3, "Ben's view was not gathered: a baby.")):
+                connection.execute(insert(table["reviews"]).values(
+                    id=review_id, family_id=1, held_on=dt.date(2026, 3, 1), decision="continue", attendees="",
+                    notes=notes, recorded_by_id=1, version=1, created_at=now))
+        upgrade()
+        notes = dict(db.session.execute(text("SELECT id, notes FROM reviews")).all())
+        views = db.session.execute(text(
+            "SELECT review_id, child_id, reason FROM review_views_not_gathered ORDER BY id")).all()
+        db.session.remove()
+    assert notes == {1: "Going well.", 2: "Calmer.\n\nZoe's view was not gathered: not a child of the family.", 3: ""}
+    assert [tuple(row) for row in views] == [(1, 1, "at school."), (1, 2, "asleep."), (3, 2, "a baby.")]

@@ -23,7 +23,9 @@ from .helpers import (
     assert_refused,
     closed_family,
     count_queries,
+    fuzz_form,
     page_text,
+    rows_of,
     sent,
     signed_in,
     team_around,
@@ -231,6 +233,73 @@ def test_the_service_refuses_rearranging_a_recorded_or_cancelled_visit(worker, f
         diary.change_planned_visit(db.session, other, {"time": dt.time(9)}, now)
 
 
+def _visit_on(calls, family, day) -> dict:
+    response = calls.post(f"/api/v1/families/{family.id}/visits", json={
+        "date": day.isoformat(), "kind": "home_visit", "outcome": "completed",
+        "children_seen": [family.children[0].id], "notes": "Went well."})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _planned_of(calls, family) -> dict:
+    return {item["id"]: (item["status"], item["visit_id"])
+            for item in calls.get(f"/api/v1/families/{family.id}/planned-visits").get_json()["items"]}
+
+
+def test_correcting_a_visits_date_moves_it_to_the_planned_visit_of_its_new_day(api, worker, family, today):
+    calls = api(worker)
+    monday, tuesday = today - dt.timedelta(days=3), today - dt.timedelta(days=2)
+    on_monday = _plan(calls, family, monday).get_json()
+    on_tuesday = _plan(calls, family, tuesday).get_json()
+    visit = _visit_on(calls, family, monday)
+    assert _planned_of(calls, family)[on_monday["id"]] == ("done", visit["id"])
+    corrected = calls.patch(f"/api/v1/visits/{visit['id']}", json={
+        "date": tuesday.isoformat(), "version": visit["version"], "correction_note": "It was Tuesday"})
+    assert corrected.status_code == 200, corrected.get_json()
+    # Monday's planned visit is planned again (the sweep will remind); Tuesday's is done.
+    assert _planned_of(calls, family) == {on_monday["id"]: ("planned", None), on_tuesday["id"]: ("done", visit["id"])}
+
+
+def test_a_visit_moved_off_a_day_leaves_its_planned_visit_to_another_visit_of_that_day(api, worker, family, today):
+    calls = api(worker)
+    day, other_day = today - dt.timedelta(days=3), today - dt.timedelta(days=5)
+    planned = _plan(calls, family, day).get_json()
+    first = _visit_on(calls, family, day)
+    second = _visit_on(calls, family, day)
+    assert _planned_of(calls, family)[planned["id"]] == ("done", first["id"])
+    calls.patch(f"/api/v1/visits/{first['id']}", json={
+        "date": other_day.isoformat(), "version": first["version"], "correction_note": "Wrong day"})
+    # Still done: by the visit still recorded on its day. No planned visit on the new day.
+    assert _planned_of(calls, family) == {planned["id"]: ("done", second["id"])}
+
+
+def test_a_correction_that_keeps_the_date_keeps_the_link(api, worker, family, today):
+    calls = api(worker)
+    planned = _plan(calls, family, today).get_json()
+    visit = _visit_on(calls, family, today)
+    calls.patch(f"/api/v1/visits/{visit['id']}", json={
+        "notes": "Went very well.", "version": visit["version"], "correction_note": "More detail"})
+    assert _planned_of(calls, family) == {planned["id"]: ("done", visit["id"])}
+
+
+def test_closing_a_family_cancels_its_planned_visits_still_to_come(api, manager, worker, family, today):
+    calls = api(worker)
+    past = _plan(calls, family, today - dt.timedelta(days=2)).get_json()
+    done = _plan(calls, family, today - dt.timedelta(days=1)).get_json()
+    visit = _visit_on(calls, family, today - dt.timedelta(days=1))
+    to_come = [_plan(calls, family, today).get_json(), _plan(calls, family, today + dt.timedelta(days=7)).get_json()]
+    closed = api(manager).post(f"/api/v1/families/{family.id}/phase",
+                               json={"phase": "closed", "date": today.isoformat(), "reason": "moved_away"})
+    assert closed.status_code == 200, closed.get_json()
+    assert _planned_of(calls, family) == {
+        past["id"]: ("planned", None), done["id"]: ("done", visit["id"]),
+        to_come[0]["id"]: ("cancelled", None), to_come[1]["id"]: ("cancelled", None)}
+    # Off the worker's week and calendar feed as cancelled, not as visits still to make.
+    week = diary.week(db.session, worker, diary.week_of(today + dt.timedelta(days=7)), dt.datetime.now(dt.UTC))
+    assert [(p.status, p.cancelled_text) for day in week.days for p in day.visits] == [
+        ("cancelled", "as the family's case closed")]
+
+
 # --- the sweep ------------------------------------------------------------------------------------
 
 
@@ -349,3 +418,25 @@ def test_rearranging_and_cancelling_on_the_pages(app, client, login, worker, col
     other = signed_in(app, colleague)
     assert other.get(f"/planned-visits/{planned.id}/change").status_code == 404
     assert other.post(f"/planned-visits/{planned.id}/cancel", data={"cancel-cancelled_by": "worker"}).status_code == 404
+
+
+# --- hostile input on the pages -----------------------------------------------------------------
+
+
+def test_the_diary_forms_take_any_input(login, worker, family, planned, today):
+    client = login(worker)
+
+    def version() -> str:
+        return str(db.session.get(PlannedVisit, planned.id).version)
+
+    fuzz_form(client, f"/families/{family.id}/planned-visits/new",
+              lambda: {"date": (today + dt.timedelta(days=1)).isoformat(), "time": "09:30", "kind": "home_visit",
+                       "note": "Bring the bedtime chart"},
+              lambda: rows_of(PlannedVisit))
+    fuzz_form(client, f"/planned-visits/{planned.id}/rearrange",
+              lambda: {"date": (today + dt.timedelta(days=2)).isoformat(), "time": "10:00",
+                       "version": version()},
+              lambda: rows_of(PlannedVisit))
+    fuzz_form(client, f"/planned-visits/{planned.id}/cancel",
+              lambda: {"cancel-cancelled_by": "family", "version": version()},
+              lambda: rows_of(PlannedVisit))

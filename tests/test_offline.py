@@ -19,7 +19,7 @@ from casework.models import UnrecordedVisit, Visit
 
 from . import factories
 from .conftest import PASSWORD
-from .helpers import closed_family, signed_in
+from .helpers import closed_family, fuzz_form, rows_of, signed_in
 
 
 def visit_body(family, today, **changes):
@@ -302,3 +302,8 @@ def test_anonymising_a_family_removes_what_was_typed_in_its_held_visits(worker, 
     retention.anonymise(_db.session, family, manager, now)
     assert held.payload == "{}" and "Amy" not in held.payload
     assert held.reason == "The family is closed."  # why it was held stays
+
+
+def test_the_dealt_with_form_takes_any_input(app, manager, kept):
+    fuzz_form(signed_in(app, manager), f"/visits/unrecorded/{kept.id}/resolve", lambda: {"note": "Recorded it."},
+              lambda: rows_of(UnrecordedVisit))

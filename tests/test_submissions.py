@@ -227,3 +227,60 @@ def test_a_key_of_no_or_too_many_characters_is_refused(api, worker, family, toda
                                          headers={"Idempotency-Key": key}), 422)
     assert "Idempotency-Key" in body["fields"]
     assert _count(Visit, family_id=family.id) == 0
+
+
+# --- The API: answers carrying a secret are kept sealed ------------------------------------------
+
+
+def _stored_answers() -> str:
+    _db.session.expire_all()
+    return " ".join(row.response_body or "" for row in _db.session.scalars(select(Submission)))
+
+
+def test_a_calendar_feed_replayed_gives_the_same_url_which_the_store_does_not_hold(api, worker):
+    calls = api(worker)
+    headers = {"Idempotency-Key": "feed-1"}
+    first = calls.post("/api/v1/me/calendar-feed", headers=headers)
+    again = calls.post("/api/v1/me/calendar-feed", headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    url = first.get_json()["url"]
+    assert again.get_json()["url"] == url  # no new secret minted: the first URL still works
+    assert again.headers["Idempotent-Replayed"] == "true"
+    secret = url.split("key=", 1)[1]
+    stored = _stored_answers()
+    assert stored and secret not in stored and "feed.ics" not in stored
+    assert calls.get(url.split("localhost", 1)[-1]).status_code == 200
+
+
+def test_a_setup_link_replayed_is_the_same_and_is_not_kept_in_clear(api, admin, team):
+    calls = api(admin)
+    headers = {"Idempotency-Key": "add-nia"}
+    body = {"email": "nia@example.org", "name": "Nia New", "role": "worker", "team_id": team.id}
+    first = calls.post("/api/v1/users", json=body, headers=headers)
+    again = calls.post("/api/v1/users", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == first.get_json()
+    setup_url = first.get_json()["setup_url"]
+    stored = _stored_answers()
+    assert setup_url.rsplit("/", 1)[-1] not in stored and "nia@example.org" not in stored
+    assert _count(Submission) == 1
+
+
+def test_a_kept_answer_opens_only_with_the_apps_key_and_for_its_own_row(app, worker, now):
+    sealed = submissions.seal_answer(app.config["SECRET_KEY"], worker.id, "k", '{"url": "secret"}')
+    assert "secret" not in sealed
+    assert submissions.open_answer(app.config["SECRET_KEY"], worker.id, "k", sealed) == '{"url": "secret"}'
+    assert submissions.open_answer("another key", worker.id, "k", sealed) is None
+    assert submissions.open_answer(app.config["SECRET_KEY"], worker.id, "other", sealed) is None
+
+
+def test_an_answer_that_cannot_be_opened_again_is_refused_plainly(app, api, worker):
+    calls = api(worker)
+    headers = {"Idempotency-Key": "feed-2"}
+    assert calls.post("/api/v1/me/calendar-feed", headers=headers).status_code == 201
+    app.config["SECRET_KEY"] = "rotated"
+    try:
+        body = assert_error(calls.post("/api/v1/me/calendar-feed", headers=headers), 409)
+    finally:
+        app.config["SECRET_KEY"] = "test-secret-key"
+    assert "Idempotency-Key" in body["error"]

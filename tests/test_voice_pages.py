@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.extensions import db as _db
-from casework.models import Correction, Review, Visit, Voice
+from casework.models import Correction, Family, Review, ReviewViewNotGathered, Visit, Voice
 
 from . import factories
 from .helpers import (
@@ -19,7 +19,9 @@ from .helpers import (
     assert_every_input_labelled,
     assert_field_error,
     closed_family,
+    fuzz_form,
     page_text,
+    rows_of,
     signed_in,
     team_around,
 )
@@ -119,7 +121,7 @@ def test_a_draft_of_the_visit_keeps_what_a_child_said(login, worker, family, tod
 # --- A child's view at a review ----------------------------------------------------------------
 
 
-def test_the_review_asks_each_childs_view_and_saves_it_with_the_review(login, worker, family, today):
+def test_the_review_asks_each_childs_view_and_saves_it_with_the_review(api, login, worker, family, today):
     amy, ben = family.children
     heard(family, amy, today - dt.timedelta(days=20), words="School is OK.", scale=5)
     client = login(worker)
@@ -139,7 +141,24 @@ def test_the_review_asks_each_childs_view_and_saves_it_with_the_review(login, wo
     voice = _db.session.scalar(select(Voice).where(Voice.review_id.is_not(None)))
     assert (voice.child_id, voice.how, voice.review_id, voice.date, voice.scale) == (
         amy.id, "review", review.id, today, 8)
-    assert review.notes == "Going well.\n\nBen's view was not gathered: Ben was asleep."
+    # Why Ben's view was not gathered is his own, beside the notes, not inside them.
+    assert review.notes == "Going well."
+    assert [(view.child_id, view.reason) for view in review.views_not_gathered] == [(ben.id, "Ben was asleep.")]
+    api_reviews = api(worker).get(f"/api/v1/families/{family.id}/reviews").get_json()["items"]
+    assert api_reviews[0]["views_not_gathered"] == [{"child_id": ben.id, "reason": "Ben was asleep."}]
+    assert api_reviews[0]["notes"] == "Going well."
+    chronology = page_text(client.get(f"/families/{family.id}/chronology"))
+    assert "Ben's view was not gathered: Ben was asleep." in chronology
+
+
+def test_a_long_reason_a_view_was_not_gathered_is_refused_naming_the_child(login, worker, family, today):
+    amy, ben = family.children
+    response = login(worker).post(f"/families/{family.id}/reviews/new", data={
+        "held_on": today.isoformat(), "decision": "continue", "reason": "", "attendees": "", "notes": "Going well.",
+        f"voice-{ben.id}-not_gathered": "x" * 20_001})
+    assert response.status_code == 422
+    assert "Ben" in page_text(response)
+    assert _db.session.scalar(select(func.count(Review.id))) == 0
 
 
 def test_a_childs_view_at_a_closing_review_is_kept(login, manager, family, today):
@@ -363,3 +382,25 @@ def test_the_report_chart_draws_first_against_latest_and_says_so_in_words():
         "How children said things were at home, from 0 (very bad) to 10 (really good): a median of 3.5 the first "
         "time they were asked and 6 the latest time; the scale rose for 2 of the 3 children asked twice")
     assert voice_report_chart_summary({**figures, "median_first_scale": None}).startswith("No child")
+
+
+# --- hostile input on the pages -----------------------------------------------------------------
+
+
+def test_the_voice_forms_take_any_input(login, worker, family, today):
+    amy, ben = family.children
+    voice = heard(family, amy, today - dt.timedelta(days=2))
+    _db.session.commit()
+    client = login(worker)
+    said = {"date": today.isoformat(), "how": "direct_work", "words": "I like school.", "scale": "6",
+            "worries": "The dog", "good_things": "My cat", "wishes": "A bike", "shared_with_parents": "y"}
+    fuzz_form(client, f"/children/{amy.id}/voice/new", lambda: said, lambda: rows_of(Voice))
+    fuzz_form(client, f"/voice/{voice.id}/correct",
+              lambda: {**said, "correction_note": "Typed the wrong words",
+                       "version": str(_db.session.get(Voice, voice.id).version)},
+              lambda: rows_of(Voice, Correction))
+    fuzz_form(client, f"/families/{family.id}/reviews/new",
+              lambda: {"held_on": today.isoformat(), "decision": "continue", "reason": "", "attendees": "Mum",
+                       "notes": "Going well.", f"voice-{amy.id}-words": "I like school.", f"voice-{amy.id}-scale": "7",
+                       f"voice-{ben.id}-not_gathered": "Ben was asleep."},
+              lambda: rows_of(Review, ReviewViewNotGathered, Voice, Family))

@@ -47,7 +47,7 @@ from .partners import (  # noqa: F401
     SharingLogEntry,
 )
 from .planned_visit import CANCELLED_BY, PLANNED_STATUSES, PlannedStatus, PlannedVisit  # noqa: F401
-from .review import REVIEW_DECISIONS, Review  # noqa: F401
+from .review import REVIEW_DECISIONS, Review, ReviewViewNotGathered  # noqa: F401
 from .submission import Submission  # noqa: F401
 from .unrecorded_visit import UnrecordedVisit  # noqa: F401
 from .user import CASE_ROLES, USER_STATUSES, ApiToken, Role, SetupLink, Team, User, UserStatus  # noqa: F401

@@ -62,5 +62,12 @@ class PlannedVisit(Versioned, Timestamped, db.Model):
         return self.time.strftime("%H:%M") if self.time else None
 
     @property
+    def cancelled_text(self) -> str:
+        """Who cancelled it, as the pages say; no one when the family's case closed first."""
+        if self.cancelled_by is None:
+            return "as the family's case closed"
+        return "by the family" if self.cancelled_by == "family" else "by the worker"
+
+    @property
     def is_planned(self) -> bool:
         return self.status == PlannedStatus.PLANNED

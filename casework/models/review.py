@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -13,7 +13,7 @@ from .base import Timestamped, Versioned
 
 if TYPE_CHECKING:
     from .allocation import ClosureProposal
-    from .family import Family
+    from .family import Child, Family
     from .user import User
 
 REVIEW_DECISIONS = {
@@ -40,8 +40,27 @@ class Review(Versioned, Timestamped, db.Model):
     family: Mapped[Family] = relationship()
     recorded_by: Mapped[User] = relationship()
     closure_proposal: Mapped[ClosureProposal | None] = relationship(viewonly=True)
+    views_not_gathered: Mapped[list[ReviewViewNotGathered]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="ReviewViewNotGathered.id")
 
     @property
     def pending_approval(self) -> bool:
         """A closing decision still waiting for the manager's approval."""
         return self.closure_proposal is not None and self.closure_proposal.status == ProposalStatus.PENDING
+
+
+class ReviewViewNotGathered(db.Model):
+    """Why a child's view was not gathered at a review (a baby, a child away that day): one per
+    child at most, said for that child alone."""
+
+    __tablename__ = "review_views_not_gathered"
+    __table_args__ = (UniqueConstraint("review_id", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    # A child's own record (the subject access export of one child) reads by child.
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="views_not_gathered")
+    child: Mapped[Child] = relationship()

@@ -39,6 +39,8 @@ PERSONAL_FIELDS = frozenset({
     "external_reference",
     # the child's voice: what a child said, never copied anywhere, the audit included
     "words", "scale", "worries", "good_things", "wishes",
+    # a visit held as "Could not be recorded": as typed on the device, and what a manager did about it
+    "payload", "resolution_note",
 })
 # Rows that are themselves bookkeeping: auditing them would only add noise. A draft (autosaved
 # every half a minute) would also copy unsaved notes into the append-only audit; a submission

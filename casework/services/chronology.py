@@ -31,6 +31,7 @@ from ..models import (
     Phase,
     PhaseMove,
     Review,
+    ReviewViewNotGathered,
     User,
     Visit,
     VisitOutcome,
@@ -92,7 +93,9 @@ def _review_summary(review: Review) -> str:
     text = f"Review held: {REVIEW_DECISIONS[review.decision].lower()}"
     if review.decision == "close" and review.reason:
         text += f" ({CLOSURE_REASONS[review.reason].lower()})"
-    return text
+    not_gathered = [f"{view.child.first_name}'s view was not gathered: {view.reason}"
+                    for view in review.views_not_gathered]
+    return ". ".join([text, *not_gathered])
 
 
 def _goal_entries(session: Session, family: Family) -> list[Entry]:
@@ -188,7 +191,9 @@ def chronology(session: Session, family: Family, kind: str | None = None) -> lis
         entries += [Entry(m.date, "phase", _phase_summary(m), m.id, m.by) for m in moves]
     if "review" in wanted:
         reviews = session.scalars(
-            select(Review).where(Review.family_id == family.id).options(joinedload(Review.recorded_by))
+            select(Review).where(Review.family_id == family.id)
+            .options(joinedload(Review.recorded_by),
+                     selectinload(Review.views_not_gathered).joinedload(ReviewViewNotGathered.child))
         )
         entries += [Entry(r.held_on, "review", _review_summary(r), r.id, r.recorded_by) for r in reviews]
     if "goal" in wanted:

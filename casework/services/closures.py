@@ -31,6 +31,7 @@ from ..models import (
     User,
     Visit,
 )
+from . import diary
 from .clock import local_date, long_day_text
 from .editing import ensure_open
 from .errors import Conflict, Forbidden, ValidationFailed
@@ -82,6 +83,7 @@ def close_family(
     family.closed_on = on_date
     family.closure_recorded_on = local_date(now)
     family.closure_reason = reason
+    diary.cancel_still_to_come(session, family, now)
     # A closure still waiting for approval is moot once the family is closed another way (a
     # manager's own move or review); left pending it would come back after a reopening.
     # (approve_closure marks its own proposal approved after this.)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..models import Correction, GoalRating, User, Visit, VisitChild
 from .clock import local_date
+from .diary import follow_visit_date
 from .editing import check_version, ensure_open
 from .errors import ValidationFailed
 from .flags import resolve_cleared
@@ -85,6 +86,8 @@ def correct_visit(session: Session, actor: User, visit: Visit, changes: dict, no
                            for cid in after["children_seen"]]
     visit.goals_discussed = goals
     visit.all_children_seen = all_seen
+    if "date" in changed:
+        follow_visit_date(session, visit, now)
     keep_correction(session, actor, visit.family, "visit", visit, note, changed, now)
     return visit
 

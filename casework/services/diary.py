@@ -102,6 +102,30 @@ def fulfil_planned_visit(session: Session, visit: Visit, now: dt.datetime) -> Pl
     return planned
 
 
+def follow_visit_date(session: Session, visit: Visit, now: dt.datetime) -> None:
+    """A visit's date was corrected: a planned visit it made done on another day is done by
+    another visit of that day or planned again, and the visit makes one of its new day's done,
+    by the rules that apply when a visit is recorded or a visit planned."""
+    linked = list(session.scalars(select(PlannedVisit).where(PlannedVisit.visit_id == visit.id)))
+    for planned in linked:
+        if planned.date != visit.date:
+            planned.status, planned.visit_id, planned.updated_at = PlannedStatus.PLANNED, None, now
+            session.flush()
+            _fulfil_from_record(session, planned)
+    if all(planned.date != visit.date for planned in linked):
+        fulfil_planned_visit(session, visit, now)
+    session.flush()
+
+
+def cancel_still_to_come(session: Session, family: Family, now: dt.datetime) -> None:
+    """The family closed: its visits still planned from today on are cancelled (by no one: the
+    work ended), so they leave the worker's week and calendar feed."""
+    for planned in session.scalars(select(PlannedVisit).where(
+            PlannedVisit.family_id == family.id, PlannedVisit.status == PlannedStatus.PLANNED,
+            PlannedVisit.date >= local_date(now))):
+        planned.status, planned.updated_at = PlannedStatus.CANCELLED, now
+
+
 # --- reading the diary -------------------------------------------------------------------------
 
 

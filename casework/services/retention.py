@@ -258,6 +258,8 @@ def anonymise(session: Session, family: Family, by: User, now: dt.datetime, vers
     for review in session.scalars(select(Review).where(Review.family_id == fid)):
         review.notes = ""
         review.attendees = ""
+        for view in review.views_not_gathered:
+            view.reason = ""
     for assessment in session.scalars(
         select(Assessment).where(Assessment.family_id == fid).options(selectinload(Assessment.scores))
     ):

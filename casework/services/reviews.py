@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import CLOSURE_REASONS, REVIEW_DECISIONS, Family, Review, User
+from ..models import CLOSURE_REASONS, REVIEW_DECISIONS, Family, Review, ReviewViewNotGathered, User
 from .clock import local_date, long_day_text
 from .closures import close_or_propose
 from .editing import ensure_open
@@ -19,8 +19,9 @@ CLOSE_REASONS = ("disengaged", "moved_away", "other")
 
 
 def hold_review(session: Session, actor: User, family: Family, data: dict, now: dt.datetime) -> Review:
-    """Record a review: held_on, decision, reason (required to close), attendees, notes.
-    A decision to step down, step up or close closes the family on the day it was held."""
+    """Record a review: held_on, decision, reason (required to close), attendees, notes, and
+    views_not_gathered ({child id: why that child's view was not gathered}). A decision to step
+    down, step up or close closes the family on the day it was held."""
     ensure_open(family)
     today = local_date(now)
     held_on, decision = data["held_on"], data["decision"]
@@ -40,6 +41,9 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
             f"A review that closes the family cannot be dated before {long_day_text(family.phase_since)}, "
             "when its current phase began."
         ]
+    not_gathered = data.get("views_not_gathered") or {}
+    if not set(not_gathered) <= {child.id for child in family.children}:
+        problems["views_not_gathered"] = ["Say why the view was not gathered only of the family's children."]
     if problems:
         raise ValidationFailed("Check the review.", problems)
     review = Review(
@@ -50,6 +54,8 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
         attendees=(data.get("attendees") or "").strip(),
         notes=(data.get("notes") or "").strip(),
         recorded_by=actor,
+        views_not_gathered=[ReviewViewNotGathered(child_id=child_id, reason=reason.strip())
+                            for child_id, reason in not_gathered.items()],
     )
     session.add(review)
     session.flush()
@@ -62,12 +68,18 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
     return review
 
 
+def _held(family: Family):
+    return (select(Review).where(Review.family_id == family.id)
+            .options(joinedload(Review.recorded_by), joinedload(Review.closure_proposal))
+            .order_by(Review.held_on.desc(), Review.id.desc()))
+
+
 def reviews_held(session: Session, family: Family) -> list[Review]:
     """The family's reviews, newest first, with who recorded each and any closure proposal
     they made: one query."""
-    return list(session.scalars(
-        select(Review)
-        .where(Review.family_id == family.id)
-        .options(joinedload(Review.recorded_by), joinedload(Review.closure_proposal))
-        .order_by(Review.held_on.desc(), Review.id.desc())
-    ))
+    return list(session.scalars(_held(family)))
+
+
+def reviews_in_full(session: Session, family: Family) -> list[Review]:
+    """``reviews_held`` with why each child's view was not gathered: two queries."""
+    return list(session.scalars(_held(family).options(selectinload(Review.views_not_gathered))))

@@ -8,14 +8,17 @@ Two subjects:
   phase moves, visits (notes, which children were seen and seen alone, goals discussed), goals
   with every rating, reviews, assessments (of the family and of each child) with their scores
   and evidence, corrections with the values they replaced, flags, allocations, transfers,
-  closure proposals, the closure, and each child's voice.
+  closure proposals, the closure, each child's voice, the visits planned in the diary (their
+  notes) and the visits held as "Could not be recorded" (as the device sent them).
 * **One child** (``child_export``): the child's own details, and the family-level records that
   concern the child:
 
   - the family's details (reference, household, postcode, referral, phases, concerns, closure)
     and its parents and carers (their relationship to the child; their names are third-party);
   - visits where the child was seen, or named (by first name) in the notes, now or in a
-    correction; of each, only whether *this* child was seen and seen alone;
+    correction; of each, only whether *this* child was seen and seen alone; planned visits that
+    became one of those visits or name the child in their note; visits held as "Could not be
+    recorded" that say the child was seen or name them;
   - every goal of the family plan with its ratings (the plan is the child's plan as much as
     the parents'), every review (each decides on the plan) and every phase move;
   - assessments of the family as a whole and of this child, not of a brother or sister;
@@ -59,8 +62,10 @@ from ..models import (
     Family,
     Flag,
     Goal,
+    PlannedVisit,
     Review,
     Transfer,
+    UnrecordedVisit,
     User,
     Visit,
     Voice,
@@ -70,7 +75,7 @@ from .errors import ValidationFailed
 from .families import load_family_record
 from .partners import subject_access_section
 from .redaction import Redactor
-from .subject_access_entries import Entries
+from .subject_access_entries import Entries, sent_visit
 
 REDACT_MESSAGE = "Choose whether to redact third parties: redact=1 or redact=0."
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -130,6 +135,7 @@ class _Record:
         ))
         self.reviews = list(session.scalars(
             select(Review).where(Review.family_id == fid).order_by(Review.held_on, Review.id)
+            .options(selectinload(Review.views_not_gathered))
         ))
         self.assessments = list(session.scalars(
             select(Assessment).where(Assessment.family_id == fid).order_by(Assessment.date, Assessment.id)
@@ -156,6 +162,13 @@ class _Record:
             select(Voice).where(Voice.family_id == fid).order_by(Voice.date, Voice.id)
         ))
         self.voices_by_id = {voice.id: voice for voice in self.voices}
+        self.planned_visits = list(session.scalars(
+            select(PlannedVisit).where(PlannedVisit.family_id == fid).order_by(PlannedVisit.date, PlannedVisit.id)
+        ))
+        self.unrecorded_visits = list(session.scalars(
+            select(UnrecordedVisit).where(UnrecordedVisit.family_id == fid)
+            .order_by(UnrecordedVisit.received_at, UnrecordedVisit.id)
+        ))
         self.children = {child.id: child for child in self.family.children}
         self.goal_titles = {goal.id: goal.title for goal in self.goals}
         self.rating_goal = {rating.id: goal.id for goal in self.goals for rating in goal.ratings}
@@ -240,6 +253,17 @@ class _Builder:
                 return True
         return False
 
+    def _planned_concerns_child(self, planned: PlannedVisit) -> bool:
+        return planned.visit_id in self.visit_ids or self._names_child(planned.note)
+
+    def _held_concerns_child(self, held: UnrecordedVisit) -> bool:
+        sent = sent_visit(held.payload)
+        if sent is None:
+            return self._names_child(held.payload)
+        seen = [child_id for name in ("children_seen", "seen_alone") if isinstance(sent.get(name), list)
+                for child_id in sent[name]]
+        return self.child.id in seen or any(self._names_child(value) for value in sent.values())
+
     def _flag_concerns_child(self, flag: Flag) -> bool:
         if flag.subject_key.startswith("child:"):
             return flag.subject_id == self.child.id
@@ -263,6 +287,10 @@ class _Builder:
             "concerns": [{"code": code, "label": CONCERNS.get(code, code)} for code in self.r.family.concerns],
             "phase_moves": [self.entry.phase_move(m) for m in self.r.family.phase_moves],
             "visits": [self.entry.visit(v) for v in visits],
+            "planned_visits": [self.entry.planned_visit(p) for p in self.r.planned_visits
+                               if self.child is None or self._planned_concerns_child(p)],
+            "unrecorded_visits": [self.entry.unrecorded_visit(u) for u in self.r.unrecorded_visits
+                                  if self.child is None or self._held_concerns_child(u)],
             "goals": [self.entry.goal(g) for g in self.r.goals],
             "reviews": [self.entry.review(rv) for rv in self.r.reviews],
             "assessments": [self.entry.assessment(a) for a in self.r.assessments

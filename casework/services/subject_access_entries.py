@@ -3,7 +3,10 @@ values with a label beside each code, staff and third parties as the ``Redactor`
 (services/redaction.py), and in a child's export only that child among the children."""
 from __future__ import annotations
 
+import json
+
 from ..models import (
+    CANCELLED_BY,
     CLOSURE_REASONS,
     CORRECTED_FIELDS,
     FLAG_RULES,
@@ -19,8 +22,10 @@ from ..models import (
     Correction,
     Flag,
     Goal,
+    PlannedVisit,
     Review,
     Transfer,
+    UnrecordedVisit,
     Visit,
     Voice,
 )
@@ -31,6 +36,15 @@ from .redaction import Redactor
 # What a child said: withheld from the copy released to the family unless they agreed to share it.
 HEARD = ("words", "scale", "worries", "good_things", "wishes")
 WITHHELD = "Withheld: the child did not agree to share this with their parents."
+
+
+def sent_visit(payload: str) -> dict | None:
+    """A held visit's payload as the JSON object the device sent, or None if it is not one."""
+    try:
+        sent = json.loads(payload)
+    except ValueError:
+        return None
+    return sent if isinstance(sent, dict) else None
 
 
 class Entries:
@@ -115,6 +129,31 @@ class Entries:
             entry["child_seen_alone"] = self.child.id in visit.seen_alone_ids
         return entry
 
+    def planned_visit(self, planned: PlannedVisit) -> dict:
+        return {"id": planned.id, "date": planned.date, "time": planned.time_text, "kind": planned.kind,
+                "kind_label": VISIT_KINDS.get(planned.kind, planned.kind), "note": self.x.text(planned.note),
+                "status": planned.status, "cancelled_by": planned.cancelled_by,
+                "cancelled_by_label": CANCELLED_BY.get(planned.cancelled_by) if planned.cancelled_by else None,
+                "visit_id": planned.visit_id, "planned_by": self.x.staff(planned.worker_id)}
+
+    def unrecorded_visit(self, held: UnrecordedVisit) -> dict:
+        """A visit typed on a device that the server could not record, as the device sent it."""
+        return {"id": held.id, "device_recorded_at": held.device_recorded_at, "received_at": held.received_at,
+                "recorded_by": self.x.staff(held.user_id), "status": held.status, "reason": self.x.text(held.reason),
+                "as_sent": self._as_sent(held.payload), "resolved_at": held.resolved_at,
+                "resolved_by": self.x.staff(held.resolved_by_id),
+                "resolution_note": self.x.text(held.resolution_note)}
+
+    def _as_sent(self, payload: str):
+        """The visit's fields as sent (children by first name, free text as any other), or the
+        text itself when it is not a JSON object."""
+        sent = sent_visit(payload)
+        if sent is None:
+            return self.x.text(payload)
+        return {name: self._children_named(value) if name in ("children_seen", "seen_alone") and isinstance(value, list)
+                else self.x.text(value) if isinstance(value, str) else value
+                for name, value in sent.items()}
+
     def goal(self, goal: Goal) -> dict:
         return {
             "id": goal.id, "title": self.x.text(goal.title), "area": goal.area,
@@ -133,7 +172,10 @@ class Entries:
         return {"held_on": review.held_on, "decision": review.decision,
                 "decision_label": REVIEW_DECISIONS.get(review.decision, review.decision),
                 "reason": review.reason, "attendees": self.x.text(review.attendees),
-                "notes": self.x.text(review.notes), "recorded_by": self.x.staff(review.recorded_by_id)}
+                "notes": self.x.text(review.notes), "recorded_by": self.x.staff(review.recorded_by_id),
+                "views_not_gathered": [{"child": name, "reason": self.x.text(view.reason)}
+                                       for view in review.views_not_gathered
+                                       for name in self._children_named([view.child_id])]}
 
     def assessment(self, assessment: Assessment) -> dict:
         framework = self.frameworks.get(assessment.framework)

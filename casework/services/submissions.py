@@ -3,11 +3,20 @@ drawn; the JSON API takes one in the ``Idempotency-Key`` header. The first submi
 key creates its record and keeps what it created (the record and its page, or the API's answer)
 for 24 hours; a second submission with the same key from the same user creates nothing and is
 told what the first created. The key is kept in the same transaction as the record, and the
-table's unique (user, key) settles two submissions racing each other."""
+table's unique (user, key) settles two submissions racing each other.
+
+The API's answers are kept sealed (``seal_answer``): some carry a secret (a calendar feed's URL,
+an account's ``setup_url``) and most carry personal details, and a repeat must answer with the
+very same secret, not mint another. Sealed with a key derived from the app's ``SECRET_KEY`` and
+bound to the user and key, a kept answer tells someone reading the database nothing."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,6 +34,25 @@ class AlreadySubmitted(Exception):
     def __init__(self, key: str):
         super().__init__(key)
         self.key = key
+
+
+def _answer_key(secret_key: str, user_id: int, key: str) -> Fernet:
+    info = b"casework: an idempotent answer\0" + str(user_id).encode() + b"\0" + key.encode()
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def seal_answer(secret_key: str, user_id: int, key: str, body: str) -> str:
+    """The answer to keep for a repeat of ``user_id``'s request with ``key``, sealed."""
+    return _answer_key(secret_key, user_id, key).encrypt(body.encode()).decode()
+
+
+def open_answer(secret_key: str, user_id: int, key: str, sealed: str) -> str | None:
+    """The kept answer, or None when it cannot be opened (the app's key changed since)."""
+    try:
+        return _answer_key(secret_key, user_id, key).decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        return None
 
 
 def purge_stale(session: Session, now: dt.datetime) -> int:

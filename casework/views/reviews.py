@@ -6,7 +6,6 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from ..database import begin_write
 from ..extensions import db
 from ..forms.case import ReviewForm
-from ..forms.fields import NOTES_LIMIT, too_long
 from ..forms.voice_pages import ReviewVoiceEntry, voice_entries, with_voices
 from ..models import CLOSURE_REASONS
 from ..services import clock, drafts
@@ -60,11 +59,9 @@ def _render(form, family, status=200, draft=None):
     )
 
 
-def _with_views_not_gathered(notes: str | None, entries) -> str:
-    """The review's notes, then a line for each child whose view was not gathered, and why."""
-    lines = [f"{child.first_name}'s view was not gathered: {entry.not_gathered.data.strip()}"
-             for child, entry in entries if (entry.not_gathered.data or "").strip()]
-    return "\n\n".join(part for part in [(notes or "").strip(), *lines] if part)
+def _views_not_gathered(entries) -> dict[int, str]:
+    """Why each child's view was not gathered, by child, for those it was said of."""
+    return {child.id: reason for child, entry in entries if (reason := (entry.not_gathered.data or "").strip())}
 
 
 @bp.route("/families/<int:family_id>/reviews/new", methods=["GET", "POST"])
@@ -89,11 +86,9 @@ def new(family_id):
         "decision": form.decision.data,
         "reason": form.reason.data or None,
         "attendees": form.attendees.data,
-        "notes": _with_views_not_gathered(form.notes.data, voice_entries(form, family.children)),
+        "notes": form.notes.data,
+        "views_not_gathered": _views_not_gathered(voice_entries(form, family.children)),
     }
-    if len(data["notes"]) > NOTES_LIMIT:
-        form.notes.errors = [too_long("The notes with why views were not gathered", NOTES_LIMIT, len(data["notes"]))]
-        return _render(form, family, 422)
     begin_write()
     try:
         # The children's views first: a review may close the family, whose record is then read-only.

@@ -5,13 +5,14 @@ and creates nothing more; the same key with another body answers 422.
 The key is claimed in the transaction that creates the record (a ``before_commit`` hook adds
 its row, services.submissions), so a record and its key are kept together or not at all; the
 commit with which ``begin_write`` ends the view's read claims nothing (database.py). The answer
-is stored once it is known, in a short write of its own. Two requests racing with one key: the
+is stored once it is known, sealed (services.submissions: some answers carry a secret), in a
+short write of its own. Two requests racing with one key: the
 second's commit meets the unique (user, key) and it answers what the first did."""
 from __future__ import annotations
 
 import hashlib
 
-from flask import Response, g, has_request_context, request
+from flask import Response, current_app, g, has_request_context, request
 from sqlalchemy import event, inspect, update
 from sqlalchemy.exc import IntegrityError
 
@@ -37,7 +38,12 @@ def _replay(earlier: Submission):
     if earlier.response_status is None:  # claimed by a request still under way
         return error_response(409, "A request with this Idempotency-Key is still being processed; "
                                    "try again in a moment.", headers={"Retry-After": "1"})
-    response = Response(earlier.response_body or "", status=earlier.response_status, mimetype="application/json")
+    body = submissions.open_answer(current_app.config["SECRET_KEY"], earlier.user_id, earlier.key,
+                                   earlier.response_body or "") if earlier.response_body else ""
+    if body is None:
+        return error_response(409, f"The answer to this {HEADER} can no longer be repeated; "
+                                   "check whether the first request was saved, then use a new key.")
+    response = Response(body, status=earlier.response_status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -93,7 +99,9 @@ def _keep_answer(response):
         begin_write()
         db.session.execute(
             update(Submission).where(Submission.id == pending["claim"].id)
-            .values(response_status=response.status_code, response_body=response.get_data(as_text=True))
+            .values(response_status=response.status_code,
+                    response_body=submissions.seal_answer(current_app.config["SECRET_KEY"], claim.user_id, claim.key,
+                                                          response.get_data(as_text=True)))
         )
         db.session.commit()
     return response

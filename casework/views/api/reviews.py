@@ -10,7 +10,7 @@ from ...forms import from_json
 from ...forms.case import ReviewForm
 from ...services.editing import ensure_open
 from ...services.review_schedule import next_review_due
-from ...services.reviews import hold_review, reviews_held
+from ...services.reviews import hold_review, reviews_in_full
 from . import bp, schemas
 from .core import api_now, case_user, check_form, created, read_body
 from .families import family_in_scope
@@ -22,7 +22,7 @@ REVIEW_FIELDS = ("held_on", "decision", "reason", "attendees", "notes")
 def list_reviews(family_id: int):
     family = family_in_scope(family_id)
     next_due = next_review_due(db.session, family, api_now())
-    return jsonify(schemas.review_list(reviews_held(db.session, family), next_due))
+    return jsonify(schemas.review_list(reviews_in_full(db.session, family), next_due))
 
 
 @bp.post("/families/<int:family_id>/reviews")

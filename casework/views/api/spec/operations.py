@@ -66,7 +66,8 @@ NOT_MANAGER = {401: None, 403: "Not a manager."}
 ADMINS = {401: None, 403: "Not an administrator."}
 NO_PENDING = "No closure is waiting for approval, or the version is stale."
 EXPORT = ({"type": "object", "description": "subject, generated_at, redacted, notes, family, children, carers, "
-           "concerns, phase_moves, visits, goals (with ratings), reviews, assessments, corrections, flags, "
+           "concerns, phase_moves, visits, planned_visits, unrecorded_visits, goals (with ratings), reviews, "
+           "assessments, corrections, flags, "
            "allocations, transfers, closure_proposals, closure."})
 EXPORT_ERRORS = {**CASE, 403: "An admin, or a worker: only a manager of the family's team may export.", 422: None}
 REPORT_ERRORS = {401: None, 403: "A worker: reports are for managers and admins.", 422: None}

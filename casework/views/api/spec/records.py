@@ -222,6 +222,11 @@ class Visit(Answer):
     version: Version
 
 
+class ViewNotGathered(Answer):
+    child_id: Id
+    reason: str = Field(description="Why the child's view was not gathered at the review.")
+
+
 class Review(Answer):
     id: Id
     family_id: Id
@@ -233,6 +238,8 @@ class Review(Answer):
     recorded_by: Person
     pending_approval: bool = Field(description="A closing decision waiting for the manager's approval; the review "
                                                "counts as held for the schedule meanwhile.")
+    views_not_gathered: list[ViewNotGathered] = Field(description="Each child whose view was not gathered at the "
+                                                                   "review, and why.")
     version: Version
 
 
