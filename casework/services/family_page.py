@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Date, Integer, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models import (
@@ -44,9 +45,13 @@ from ..models import (
 from ..models.partners import consent_partners, meeting_attendees
 from . import assessments, consent, diary, families, flags, goals, voices
 from .clock import local_date
-from .page_loading import Part, detached, load_parts, model_columns
+from .page_loading import Part, PartsQuery, detached, model_columns
+from .review_schedule import review_interval
 
 SHARING_LOG_SHOWN = 20
+# The statements are built once (see PartsQuery), with the family and the day bound later.
+FAMILY_ID = bindparam("family_id", type_=Integer)
+TODAY = bindparam("today", type_=Date)
 
 
 @dataclass
@@ -65,50 +70,50 @@ class FamilyPage:
     next_planned_visit: PlannedVisit | None
 
 
-def _of_family(model, family_id: int, *extra) -> Select:
-    return model_columns(model, *extra).where(model.family_id == family_id)
+def _of_family(model, *extra) -> Select:
+    return model_columns(model, *extra).where(model.family_id == FAMILY_ID)
 
 
-def _record_parts(family_id: int, today: dt.date) -> dict[str, Part]:
+def _record_parts() -> dict[str, Part]:
     earlier = aliased(Family)
-    consent_ids = select(Consent.id).where(Consent.family_id == family_id)
-    meeting_ids = select(Meeting.id).where(Meeting.family_id == family_id)
+    consent_ids = select(Consent.id).where(Consent.family_id == FAMILY_ID)
+    meeting_ids = select(Meeting.id).where(Meeting.family_id == FAMILY_ID)
     return {
-        "family": Part(model_columns(Family, *families.summary_columns(today)).where(Family.id == family_id)),
+        "family": Part(model_columns(Family, *families.summary_columns(TODAY)).where(Family.id == FAMILY_ID)),
         "earlier": Part(model_columns(earlier).where(
-            earlier.id == select(Family.previous_family_id).where(Family.id == family_id).scalar_subquery())),
-        "children": Part(_of_family(Child, family_id), (Child.date_of_birth, Child.id)),
-        "carers": Part(_of_family(Carer, family_id), (Carer.id,)),
-        "concerns": Part(_of_family(FamilyConcern, family_id), (FamilyConcern.id,)),
-        "phase_moves": Part(_of_family(PhaseMove, family_id), (PhaseMove.id,)),
-        "pending_closure": Part(_of_family(ClosureProposal, family_id).where(
+            earlier.id == select(Family.previous_family_id).where(Family.id == FAMILY_ID).scalar_subquery())),
+        "children": Part(_of_family(Child), (Child.date_of_birth, Child.id)),
+        "carers": Part(_of_family(Carer), (Carer.id,)),
+        "concerns": Part(_of_family(FamilyConcern), (FamilyConcern.id,)),
+        "phase_moves": Part(_of_family(PhaseMove), (PhaseMove.id,)),
+        "pending_closure": Part(_of_family(ClosureProposal).where(
             ClosureProposal.status == ProposalStatus.PENDING), (ClosureProposal.id,)),
-        "handoff": Part(_of_family(HandoffReference, family_id),
+        "handoff": Part(_of_family(HandoffReference),
                         (HandoffReference.recorded_at.desc(), HandoffReference.id.desc()), limit=1),
-        "planned": Part(_of_family(PlannedVisit, family_id).where(
-            PlannedVisit.date >= today, PlannedVisit.status == PlannedStatus.PLANNED),
+        "planned": Part(_of_family(PlannedVisit).where(
+            PlannedVisit.date >= TODAY, PlannedVisit.status == PlannedStatus.PLANNED),
             diary.PLANNED_ORDER, limit=1),
-        "partners": Part(_of_family(Partner, family_id), (Partner.id,)),
-        "consents": Part(_of_family(Consent, family_id), (Consent.given_on.desc(), Consent.id.desc())),
+        "partners": Part(_of_family(Partner), (Partner.id,)),
+        "consents": Part(_of_family(Consent), (Consent.given_on.desc(), Consent.id.desc())),
         "consent_partners": Part(select(consent_partners.c.consent_id, consent_partners.c.partner_id)
                                  .where(consent_partners.c.consent_id.in_(consent_ids))),
-        "meetings": Part(_of_family(Meeting, family_id), (Meeting.held_on.desc(), Meeting.id.desc())),
+        "meetings": Part(_of_family(Meeting), (Meeting.held_on.desc(), Meeting.id.desc())),
         "attendees": Part(select(meeting_attendees.c.meeting_id, meeting_attendees.c.partner_id)
                           .where(meeting_attendees.c.meeting_id.in_(meeting_ids))),
         "actions": Part(model_columns(MeetingAction).where(MeetingAction.meeting_id.in_(meeting_ids)),
                         (MeetingAction.id,)),
-        "sharing_log": Part(_of_family(SharingLogEntry, family_id),
+        "sharing_log": Part(_of_family(SharingLogEntry),
                             (SharingLogEntry.at.desc(), SharingLogEntry.id.desc()), limit=SHARING_LOG_SHOWN),
     }
 
 
-def _history_parts(family_id: int) -> dict[str, Part]:
-    visit_ids = select(Visit.id).where(Visit.family_id == family_id)
-    review_ids = select(Review.id).where(Review.family_id == family_id)
-    goal_ids = select(Goal.id).where(Goal.family_id == family_id)
-    assessment_ids = select(Assessment.id).where(Assessment.family_id == family_id, Assessment.child_id.is_(None))
+def _history_parts() -> dict[str, Part]:
+    visit_ids = select(Visit.id).where(Visit.family_id == FAMILY_ID)
+    review_ids = select(Review.id).where(Review.family_id == FAMILY_ID)
+    goal_ids = select(Goal.id).where(Goal.family_id == FAMILY_ID)
+    assessment_ids = select(Assessment.id).where(Assessment.family_id == FAMILY_ID, Assessment.child_id.is_(None))
     return {
-        "visits": Part(_of_family(Visit, family_id), (Visit.date.desc(), Visit.id.desc())),
+        "visits": Part(_of_family(Visit), (Visit.date.desc(), Visit.id.desc())),
         "children_seen": Part(model_columns(VisitChild).where(VisitChild.visit_id.in_(visit_ids)),
                               (VisitChild.child_id,)),
         "goals_discussed": Part(model_columns(VisitGoal).where(VisitGoal.visit_id.in_(visit_ids)),
@@ -116,19 +121,25 @@ def _history_parts(family_id: int) -> dict[str, Part]:
         "corrections": Part(model_columns(Correction).where(Correction.record_type == "visit",
                                                             Correction.record_id.in_(visit_ids)),
                             (Correction.made_at, Correction.id)),
-        "reviews": Part(_of_family(Review, family_id), (Review.held_on.desc(), Review.id.desc())),
+        "reviews": Part(_of_family(Review), (Review.held_on.desc(), Review.id.desc())),
         "proposals": Part(model_columns(ClosureProposal).where(ClosureProposal.review_id.in_(review_ids)),
                           (ClosureProposal.id,)),
-        "flags": Part(_of_family(Flag, family_id), (Flag.raised_on, Flag.id)),
-        "goals": Part(_of_family(Goal, family_id), (Goal.start_date, Goal.id)),
+        "flags": Part(_of_family(Flag), (Flag.raised_on, Flag.id)),
+        "goals": Part(_of_family(Goal), (Goal.start_date, Goal.id)),
         "ratings": Part(model_columns(GoalRating).where(GoalRating.goal_id.in_(goal_ids)),
                         (GoalRating.date, GoalRating.id)),
-        "assessments": Part(_of_family(Assessment, family_id).where(Assessment.child_id.is_(None)),
+        "assessments": Part(_of_family(Assessment).where(Assessment.child_id.is_(None)),
                             (Assessment.date, Assessment.id)),
         "scores": Part(model_columns(AssessmentScore).where(AssessmentScore.assessment_id.in_(assessment_ids)),
                        (AssessmentScore.id,)),
-        "voices": Part(_of_family(Voice, family_id), (Voice.date, Voice.id)),
+        "voices": Part(_of_family(Voice), (Voice.date, Voice.id)),
     }
+
+
+@cache
+def _queries(review_interval_days: int) -> tuple[PartsQuery, PartsQuery]:
+    """The page's two statements (the review interval is part of the record's)."""
+    return PartsQuery(_record_parts()), PartsQuery(_history_parts())
 
 
 def _each(model, rows: list[dict], **related) -> list:
@@ -146,8 +157,9 @@ def gather(session: Session, family_id: int, now: dt.datetime) -> FamilyPage:
     """Everything the family page shows of the family ``family_id`` (already found in the
     reader's scope)."""
     today = local_date(now)
-    record = load_parts(session, _record_parts(family_id, today))
-    history = load_parts(session, _history_parts(family_id))
+    record_query, history_query = _queries(review_interval().days)
+    record = record_query.load(session, family_id=family_id, today=today)
+    history = history_query.load(session, family_id=family_id)
     user_ids = _people_named(record, history)
     users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
 

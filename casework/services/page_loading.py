@@ -41,44 +41,50 @@ def _slot_kind(column_type) -> str:
     return column_type._type_affinity.__name__ if column_type._type_affinity else type(column_type).__name__
 
 
-def load_parts(session: Session, parts: dict[str, Part]) -> dict[str, list[dict]]:
-    """``{name: [row as a dict, in the part's order]}`` for every part, in one statement."""
-    subqueries = {}
-    for name, part in parts.items():
-        query = part.query.add_columns(func.row_number().over(order_by=part.order_by).label("_n"))
-        if part.limit is not None:
-            query = query.order_by(*part.order_by).limit(part.limit)
-        subqueries[name] = query.subquery()
-    slots: list = []  # (kind, type) of each slot
-    placed: dict[str, dict[int, str]] = {}  # part -> {slot: column}
-    for name, sub in subqueries.items():
-        used: dict[str, int] = defaultdict(int)
-        placed[name] = {}
-        for column in sub.c:
-            if column.key == "_n":
-                continue
-            kind = _slot_kind(column.type)
-            matching = [i for i, (k, _type) in enumerate(slots) if k == kind]
-            if used[kind] == len(matching):
-                slots.append((kind, column.type))
-                matching.append(len(slots) - 1)
-            placed[name][matching[used[kind]]] = column.key
-            used[kind] += 1
-    selects = []
-    for number, (name, sub) in enumerate(subqueries.items()):
-        columns = [sub.c[placed[name][i]].label(f"s{i}") if i in placed[name]
-                   else cast(null(), slot_type).label(f"s{i}") for i, (_kind, slot_type) in enumerate(slots)]
-        selects.append(select(literal_column(str(number)).label("_part"), sub.c._n, *columns))
-    statement = selects[0] if len(selects) == 1 else union_all(*selects)
-    names = list(subqueries)
-    found: dict[str, list] = {name: [] for name in names}
-    for row in session.execute(statement):
-        found[names[row[0]]].append(row)
-    loaded = {}
-    for name, rows in found.items():
-        rows.sort(key=lambda row: row[1])
-        loaded[name] = [{column: row[2 + i] for i, column in placed[name].items()} for row in rows]
-    return loaded
+class PartsQuery:
+    """One statement of several parts, built once (its values are bound parameters): building
+    a statement of many parts costs more than running it."""
+
+    def __init__(self, parts: dict[str, Part]):
+        subqueries = {}
+        for name, part in parts.items():
+            query = part.query.add_columns(func.row_number().over(order_by=part.order_by).label("_n"))
+            if part.limit is not None:
+                query = query.order_by(*part.order_by).limit(part.limit)
+            subqueries[name] = query.subquery()
+        slots: list = []  # (kind, type) of each slot
+        self.placed: dict[str, dict[int, str]] = {}  # part -> {slot: column}
+        for name, sub in subqueries.items():
+            used: dict[str, int] = defaultdict(int)
+            self.placed[name] = {}
+            for column in sub.c:
+                if column.key == "_n":
+                    continue
+                kind = _slot_kind(column.type)
+                matching = [i for i, (k, _type) in enumerate(slots) if k == kind]
+                if used[kind] == len(matching):
+                    slots.append((kind, column.type))
+                    matching.append(len(slots) - 1)
+                self.placed[name][matching[used[kind]]] = column.key
+                used[kind] += 1
+        selects = []
+        for number, (name, sub) in enumerate(subqueries.items()):
+            columns = [sub.c[self.placed[name][i]].label(f"s{i}") if i in self.placed[name]
+                       else cast(null(), slot_type).label(f"s{i}") for i, (_kind, slot_type) in enumerate(slots)]
+            selects.append(select(literal_column(str(number)).label("_part"), sub.c._n, *columns))
+        self.statement = selects[0] if len(selects) == 1 else union_all(*selects)
+        self.names = list(subqueries)
+
+    def load(self, session: Session, **values) -> dict[str, list[dict]]:
+        """``{part: [row as a dict, in the part's order]}``, the parameters bound to ``values``."""
+        found: dict[str, list] = {name: [] for name in self.names}
+        for row in session.execute(self.statement, values):
+            found[self.names[row[0]]].append(row)
+        loaded = {}
+        for name, rows in found.items():
+            rows.sort(key=lambda row: row[1])
+            loaded[name] = [{column: row[2 + i] for i, column in self.placed[name].items()} for row in rows]
+        return loaded
 
 
 def detached(model, values: dict, **related):
