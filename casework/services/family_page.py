@@ -122,7 +122,8 @@ def _history_parts() -> dict[str, Part]:
                                                             Correction.record_id.in_(visit_ids)),
                             (Correction.made_at, Correction.id)),
         "reviews": Part(_of_family(Review), (Review.held_on.desc(), Review.id.desc())),
-        "proposals": Part(model_columns(ClosureProposal).where(ClosureProposal.review_id.in_(review_ids)),
+        # By the family first: its index (review_id has none).
+        "proposals": Part(_of_family(ClosureProposal).where(ClosureProposal.review_id.in_(review_ids)),
                           (ClosureProposal.id,)),
         "flags": Part(_of_family(Flag), (Flag.raised_on, Flag.id)),
         "goals": Part(_of_family(Goal), (Goal.start_date, Goal.id)),
