@@ -154,15 +154,15 @@ def _grouped(rows: list[dict], key: str) -> dict[int, list[dict]]:
     return grouped
 
 
-def gather(session: Session, family_id: int, now: dt.datetime) -> FamilyPage:
+def gather(session: Session, family_id: int, reader_id: int, now: dt.datetime) -> FamilyPage:
     """Everything the family page shows of the family ``family_id`` (already found in the
-    reader's scope)."""
+    scope of the reader, ``reader_id``, who is read again with the people the page names)."""
     today = local_date(now)
     record_query, history_query = _queries(review_interval().days)
     record = record_query.load(session, family_id=family_id, today=today)
     history = history_query.load(session, family_id=family_id)
-    user_ids = _people_named(record, history)
-    users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    user_ids = _people_named(record, history) | {reader_id}
+    users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(user_ids)))}
 
     family_row = dict(record["family"][0])
     summary_values = {key: family_row.pop(key) for key in families.SUMMARY_KEYS}

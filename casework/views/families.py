@@ -201,24 +201,25 @@ def _csv_filters(filters: dict) -> dict | None:
 @bp.get("/families/<int:family_id>")
 @case_worker_required
 def show(family_id):
+    actor = current_actor()
+    reader_id = actor.id  # read now: the audit's commit expires the reader
     try:
-        scope.get_family(db.session, current_actor(), family_id)
+        scope.get_family(db.session, actor, family_id)
     except NotFound as error:
         # An old link (a notification, an e-mail) to a family now with another worker or team
         # explains that, without any detail; a family the reader was never told about is 404.
-        reference = notifications_service.told_about(db.session, current_actor(), family_id)
+        reference = notifications_service.told_about(db.session, actor, family_id)
         if reference is None:
             refuse(error)
         return render_template("families/moved.html", reference=reference)
-    # The family's id, not ``family.id``: the audit's commit expired the loaded row.
     record_view(family_id)
-    return _render_show(family_id)
+    return _render_show(family_id, reader_id)
 
 
-def _render_show(family_id):
+def _render_show(family_id, reader_id):
     actor = current_actor()
     now = clock.current_time()
-    page = family_page.gather(db.session, family_id, now)
+    page = family_page.gather(db.session, family_id, reader_id, now)
     family = page.family
     earlier = family.previous_family
     return render_template(
