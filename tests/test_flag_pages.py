@@ -135,10 +135,11 @@ def test_the_family_page_takes_the_same_number_of_queries_with_many_flags(login,
     assert len(many) == len(few)
 
 
-def test_family_flags_service_orders_open_by_severity_then_resolved(family, flags, today, db):
+def test_a_familys_flags_are_ordered_open_by_severity_then_resolved(family, flags, today, db):
     no_access, stalled = flags
     done = raise_flag(family, rule="phase_overrun", status="resolved", resolved_on=today, subject="x")
-    assert flags_service.family_flags(db.session, family) == [no_access, stalled, done]
+    by_date_raised = sorted([no_access, stalled, done], key=lambda flag: (flag.raised_on, flag.id))
+    assert flags_service.flag_order(by_date_raised) == [no_access, stalled, done]
 
 
 # --- My families / Team families ------------------------------------------------------------

@@ -15,8 +15,11 @@ from .helpers import (
     assert_every_input_labelled,
     assert_field_error,
     checked,
+    count_queries,
+    fresh_session,
     input_value,
     page_text,
+    sent,
     signed_in,
     squash,
 )
@@ -277,3 +280,62 @@ def test_the_visit_forms_radios_and_checkboxes_are_one_size(login, worker, famil
         # Kind, outcome, children seen, seen on their own, goals discussed: all at the regular size.
         assert len(groups) >= 5, groups
         assert all("--small" not in group for group in groups), groups
+
+
+# The statements of logging a visit (BEGIN and COMMIT not counted). Issue 18 asks for
+# PAGE_STATEMENTS_MAX (12); the POST is not there yet (the read before the write is read again
+# under the write lock, the flag rules that clear flags read on their own, the audit rows and the
+# answer are written one by one): these bounds keep it from growing meanwhile.
+VISIT_POST_STATEMENTS_MAX = {"form": 27, "API": 32}
+
+
+def test_logging_a_visit_sends_a_fixed_number_of_statements(app, login, api, worker, today, db):
+    """Logging a visit (the form, and the API with an Idempotency-Key) with two children or
+    six, goals discussed, a flag it clears and a planned visit it fulfils: a fixed number of
+    statements, none more per child."""
+    from casework.models import Child, Flag, PlannedVisit, User
+
+    worker_id = worker.id
+
+    def family_of(children):
+        family = factories.FamilyFactory(worker=db.session.get(User, worker_id))
+        for i in range(children - 2):
+            family.children.append(Child(first_name=f"Child {i}", last_name="Smith",
+                                         date_of_birth=dt.date(2016, 1, i + 1)))
+        goal = factories.GoalFactory(family=family)
+        db.session.flush()
+        db.session.add_all([
+            Flag(family_id=family.id, rule="child_not_seen", subject_key=f"child:{family.children[0].id}",
+                 severity="medium", message="Not seen.", raised_on=today, status="open"),
+            PlannedVisit(family_id=family.id, worker_id=worker_id, date=today, kind="home_visit"),
+        ])
+        db.session.commit()
+        return family.id, [child.id for child in family.children], goal.id
+
+    def form_statements(children, key):
+        family_id, child_ids, goal_id = family_of(children)
+        client = login(db.session.get(User, worker_id))
+        fresh_session()
+        data = {"date": today.isoformat(), "kind": "home_visit", "outcome": "completed", "duration_minutes": "50",
+                "children_seen": [str(c) for c in child_ids], "seen_alone": [str(child_ids[0])],
+                "goals_discussed": [str(goal_id)], "notes": "All well.", "submission_key": key}
+        with count_queries() as statements:
+            response = client.post(f"/families/{family_id}/visits/new", data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return statements
+
+    def api_statements(children, key):
+        family_id, child_ids, goal_id = family_of(children)
+        calls = api(db.session.get(User, worker_id))
+        fresh_session()
+        body = {"date": today.isoformat(), "kind": "home_visit", "outcome": "completed", "duration_minutes": 50,
+                "children_seen": child_ids, "seen_alone": [child_ids[0]], "goals_discussed": [goal_id],
+                "notes": "All well."}
+        with count_queries() as statements:
+            response = calls.post(f"/api/v1/families/{family_id}/visits", json=body, headers={"Idempotency-Key": key})
+        assert response.status_code == 201, response.get_json()
+        return statements
+
+    for name, statements_of in (("form", form_statements), ("API", api_statements)):
+        two, six = statements_of(2, f"{name}-two"), statements_of(6, f"{name}-six")
+        assert sent(six) == sent(two) <= VISIT_POST_STATEMENTS_MAX[name], f"{name} {sent(six)}:\n" + "\n".join(six)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..models import ASSESSMENT_STAGES, OPEN_PHASES, Assessment, AssessmentScore, Family, FrameworkTraining, User
 from .clock import local_date
@@ -250,16 +250,10 @@ class FamilyChange:
         return sum(change.worse for change in self.changes)
 
 
-def latest_family_change(session: Session, family: Family) -> FamilyChange | None:
+def family_change(assessments: list[Assessment]) -> FamilyChange | None:
     """The change since the first assessment in the framework the family was last assessed in
-    as a whole, or None when it has no such assessment yet. Two statements: the family's
-    whole-family assessments in date order, and their scores."""
-    assessments = session.scalars(
-        select(Assessment)
-        .where(Assessment.family_id == family.id, Assessment.child_id.is_(None))
-        .order_by(Assessment.date, Assessment.id)
-        .options(selectinload(Assessment.scores))
-    ).all()
+    as a whole, or None when it has no such assessment yet: of the family's whole-family
+    ``assessments`` in date order, with their scores."""
     frameworks = load_frameworks()
     framework_code = assessments[-1].framework if assessments else None
     if framework_code not in frameworks:

@@ -27,9 +27,12 @@ CANCELLED_MESSAGE = "This visit was cancelled: plan a new visit instead of rearr
 CHANGES = ("date", "time", "status", "cancelled_by")
 
 
+# Planned visits by day, those without a time first (the day's own), then by time.
+PLANNED_ORDER = (PlannedVisit.date, PlannedVisit.time.is_not(None), PlannedVisit.time, PlannedVisit.id)
+
+
 def _ordered(query):
-    """Planned visits by day, those without a time first (the day's own), then by time."""
-    return query.order_by(PlannedVisit.date, PlannedVisit.time.is_not(None), PlannedVisit.time, PlannedVisit.id)
+    return query.order_by(*PLANNED_ORDER)
 
 
 def _fulfil_from_record(session: Session, planned: PlannedVisit) -> None:
@@ -132,14 +135,6 @@ def cancel_still_to_come(session: Session, family: Family, now: dt.datetime) -> 
 def family_planned_visits(session: Session, family: Family) -> list[PlannedVisit]:
     """Every planned visit of the family, by day and time."""
     return list(session.scalars(_ordered(select(PlannedVisit).where(PlannedVisit.family_id == family.id))))
-
-
-def next_planned_visit(session: Session, family: Family, now: dt.datetime) -> PlannedVisit | None:
-    """The family's next visit still planned, today or later."""
-    return session.scalars(_ordered(
-        select(PlannedVisit).where(PlannedVisit.family_id == family.id, PlannedVisit.date >= local_date(now),
-                                   PlannedVisit.status == PlannedStatus.PLANNED)
-    ).limit(1)).first()
 
 
 def planned_between(session: Session, user: User, start: dt.date, end: dt.date) -> list[PlannedVisit]:

@@ -187,23 +187,31 @@ def summarise(session: Session, families: list[Family], now: dt.datetime) -> lis
     ids = [f.id for f in families]
     found = {}
     if ids:
-        for family_id, visited_on, all_seen, due in session.execute(
-            select(Family.id, last_visit(today), last_visit(today, Visit.all_children_seen), review_due(today))
-            .where(Family.id.in_(ids))
-        ):
-            found[family_id] = (visited_on, all_seen, due)
-    summaries = []
-    for f in families:
-        visited_on, all_seen, due = found.get(f.id, (None, None, None))
-        summaries.append(FamilySummary(
-            family=f,
-            weeks_in_service=weeks_in_service(f.opened_on, f.closed_on, today),
-            last_visit_on=visited_on,
-            last_visit_all_seen=all_seen,
-            next_review_due=due,
-            review_overdue=is_overdue(due, today),
-        ))
-    return summaries
+        for family_id, *values in session.execute(select(Family.id, *summary_columns(today)).where(Family.id.in_(ids))):
+            found[family_id] = dict(zip(SUMMARY_KEYS, values, strict=True))
+    return [summary_of(f, today, **found.get(f.id, {})) for f in families]
+
+
+# What ``summary_columns`` are called (the family page reads them with the family's own row).
+SUMMARY_KEYS = ("last_visit_on", "last_visit_all_seen", "next_review_due")
+
+
+def summary_columns(today: dt.date) -> list:
+    """The columns of a family's summary read from the database, correlated to ``Family``."""
+    return [column.label(key) for key, column in zip(
+        SUMMARY_KEYS, (last_visit(today), last_visit(today, Visit.all_children_seen), review_due(today)), strict=True)]
+
+
+def summary_of(family: Family, today: dt.date, last_visit_on: dt.date | None = None,
+               last_visit_all_seen: bool | None = None, next_review_due: dt.date | None = None) -> FamilySummary:
+    return FamilySummary(
+        family=family,
+        weeks_in_service=weeks_in_service(family.opened_on, family.closed_on, today),
+        last_visit_on=last_visit_on,
+        last_visit_all_seen=last_visit_all_seen,
+        next_review_due=next_review_due,
+        review_overdue=is_overdue(next_review_due, today),
+    )
 
 
 def load_family_record(session: Session, family: Family) -> Family:

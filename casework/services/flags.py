@@ -165,15 +165,9 @@ def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_recor
 # What the family page and the lists show, and the team's flag queue ------------------------------
 
 
-def family_flags(session: Session, family: Family) -> list[Flag]:
-    """Every flag of the family: open ones first, most severe and oldest first; then resolved
-    ones, the latest resolved first. Who acknowledged and resolved each is loaded: one query."""
-    flags = session.scalars(
-        select(Flag)
-        .where(Flag.family_id == family.id)
-        .options(joinedload(Flag.acknowledged_by), joinedload(Flag.resolved_by))
-        .order_by(Flag.raised_on, Flag.id)
-    ).unique().all()
+def flag_order(flags: list[Flag]) -> list[Flag]:
+    """A family's flags (by date raised) as its page lists them: open ones first, most severe
+    and oldest first; then resolved ones, the latest resolved first."""
     still_open = sorted((f for f in flags if f.is_open), key=lambda f: -f.severity_rank)
     resolved = sorted((f for f in flags if not f.is_open),
                       key=lambda f: (f.resolved_on or f.raised_on, f.id), reverse=True)

@@ -129,7 +129,12 @@ def family_goals(session: Session, family: Family) -> list[Goal]:
 
 def family_plan(session: Session, family: Family) -> list[Goal]:
     """The family's goals as its plan shows them: active ones first, each by start date."""
-    return sorted(family_goals(session, family), key=lambda goal: not goal.is_active)
+    return plan_order(family_goals(session, family))
+
+
+def plan_order(goals: list[Goal]) -> list[Goal]:
+    """Goals (by start date) in the plan's order: active ones first."""
+    return sorted(goals, key=lambda goal: not goal.is_active)
 
 
 def goal_record(session: Session, goal: Goal) -> Goal:

@@ -211,12 +211,13 @@ class ChildVoices:
         return [voice for voice in self.voices if voice.scale is not None]
 
 
-def children_voices(session: Session, family: Family, today: dt.date) -> list[ChildVoices]:
-    """Each child of ``family`` with their voices and whether they were heard lately: one query."""
-    by_child: dict[int, list[Voice]] = {child.id: [] for child in family.children}
-    for voice in voices_of_family(session, family.id):
+def voices_by_child(children: list[Child], voices: list[Voice], today: dt.date) -> list[ChildVoices]:
+    """Each of ``children`` with their ``voices`` (the family's, oldest first) and whether they
+    were heard lately."""
+    by_child: dict[int, list[Voice]] = {child.id: [] for child in children}
+    for voice in voices:
         by_child.setdefault(voice.child_id, []).append(voice)
     settings = VoiceSettings.from_config()
     return [ChildVoices(child, by_child[child.id],
                         heard_lately(child, by_child[child.id][-1] if by_child[child.id] else None, today, settings))
-            for child in family.children]
+            for child in children]

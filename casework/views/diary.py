@@ -61,11 +61,6 @@ def _open_families(actor):
     ).all()
 
 
-def family_section(family, now) -> dict:
-    """What the family page shows of the diary: the next visit still planned."""
-    return {"next": diary_service.next_planned_visit(db.session, family, now), "kinds": VISIT_KINDS}
-
-
 # --- My week ------------------------------------------------------------------------------------
 
 

@@ -16,22 +16,20 @@ from ..models import (
     NEGLECT_CONCERNS,
     OPEN_PHASES,
     PARENTAL_FACTORS,
+    PARTNER_KINDS,
     PHASE_LABELS,
     REVIEW_DECISIONS,
+    SHARING_SCOPES,
     VISIT_KINDS,
     VISIT_OUTCOMES,
     GoalStatus,
 )
 from ..services import allocation as allocation_service
-from ..services import assessments as assessments_service
-from ..services import audit, clock, scope
-from ..services import closures as closures_service
+from ..services import audit, clock, family_page, scope
 from ..services import families as families_service
 from ..services import flags as flags_service
 from ..services import goals as goals_service
 from ..services import notifications as notifications_service
-from ..services import reviews as reviews_service
-from ..services import visits as visits_service
 from ..services import voices as voices_service
 from ..services.charts import (
     assessment_chart_height,
@@ -39,12 +37,9 @@ from ..services.charts import (
     chart_summary,
     voice_chart_summary,
 )
-from ..services.corrections import corrections_of
 from ..services.errors import NotFound
 from ..services.family_filters import FLAG_FILTERS, FamilyFilters
 from ..services.review_schedule import next_review_due
-from . import diary as diary_pages
-from . import partners as partner_pages
 from .helpers import (
     case_worker_required,
     current_actor,
@@ -206,49 +201,45 @@ def _csv_filters(filters: dict) -> dict | None:
 @bp.get("/families/<int:family_id>")
 @case_worker_required
 def show(family_id):
+    actor = current_actor()
+    reader_id = actor.id  # read now: the audit's commit expires the reader
     try:
-        family = scope.get_family(db.session, current_actor(), family_id)
+        scope.get_family(db.session, actor, family_id)
     except NotFound as error:
         # An old link (a notification, an e-mail) to a family now with another worker or team
         # explains that, without any detail; a family the reader was never told about is 404.
-        reference = notifications_service.told_about(db.session, current_actor(), family_id)
+        reference = notifications_service.told_about(db.session, actor, family_id)
         if reference is None:
             refuse(error)
         return render_template("families/moved.html", reference=reference)
-    record_view(family.id)
-    return _render_show(family)
+    record_view(family_id)
+    return _render_show(family_id, reader_id)
 
 
-def _render_show(family, status=200, reopen_form=None):
+def _render_show(family_id, reader_id):
     actor = current_actor()
     now = clock.current_time()
-    family = families_service.load_family_record(db.session, family)
-    summary = families_service.summarise(db.session, [family], now)[0]
-    today = clock.local_date(now)
-    goals = goals_service.family_plan(db.session, family)
-    flags = flags_service.family_flags(db.session, family)
-    visits = visits_service.visit_history(db.session, family)
-    if reopen_form is None and family.is_closed and actor.is_manager:
-        reopen_form = ReopenForm(formdata=None)
+    page = family_page.gather(db.session, family_id, reader_id, now)
+    family = page.family
     earlier = family.previous_family
     return render_template(
         "families/show.html",
         family=family,
-        summary=summary,
-        today=today,
-        pending_closure=None if family.is_closed else closures_service.pending_closure(db.session, family),
-        goals=goals,
-        goals_by_id={goal.id: goal for goal in goals},
-        visits=visits,
-        visit_corrections=corrections_of(db.session, "visit", [visit.id for visit in visits]),
-        reviews=reviews_service.reviews_held(db.session, family),
-        open_flags=[flag for flag in flags if flag.is_open],
-        resolved_flags=[flag for flag in flags if not flag.is_open],
+        summary=page.summary,
+        today=clock.local_date(now),
+        pending_closure=page.pending_closure,
+        goals=page.goals,
+        goals_by_id={goal.id: goal for goal in page.goals},
+        visits=page.visits,
+        visit_corrections=page.visit_corrections,
+        reviews=page.reviews,
+        open_flags=[flag for flag in page.flags if flag.is_open],
+        resolved_flags=[flag for flag in page.flags if not flag.is_open],
         earlier_case=earlier,
         earlier_case_visible=earlier is not None and scope.may_see(actor, earlier),
-        reopen_form=reopen_form,
-        opened_by=audit.who_opened(db.session, family.id) if actor.is_manager else None,
-        assessment=assessments_service.latest_family_change(db.session, family),
+        reopen_form=ReopenForm(formdata=None) if family.is_closed and actor.is_manager else None,
+        opened_by=audit.who_opened(db.session, family_id) if actor.is_manager else None,
+        assessment=page.assessment,
         neglect_concerns=[(code, label) for code, label in NEGLECT_CONCERNS.items() if code in family.concerns],
         parental_factors=[(code, label) for code, label in PARENTAL_FACTORS.items() if code in family.concerns],
         phase_labels=PHASE_LABELS,
@@ -264,11 +255,11 @@ def _render_show(family, status=200, reopen_form=None):
         seen_alone_words=seen_alone_words,
         correction_lines=correction_lines,
         age_text=age_text,
-        taf=partner_pages.family_section(family, now),
-        diary=diary_pages.family_section(family, now),
-        children_voices=voices_service.children_voices(db.session, family, today),
+        taf=dict(page.taf, kinds=PARTNER_KINDS, scopes=SHARING_SCOPES),
+        diary={"next": page.next_planned_visit, "kinds": VISIT_KINDS},
+        children_voices=page.children_voices,
         voice_chart_summary=voice_chart_summary,
-    ), status
+    )
 
 
 # --- Editing the family's details -----------------------------------------------------------

@@ -42,20 +42,6 @@ partner_required = role_required("partner")
 ACTION_ROWS = 3
 
 
-def family_section(family: Family, now) -> dict:
-    """What the family page shows of the Team Around the Family."""
-    consents = consent_service.family_consents(db.session, family)
-    return {
-        "partners": partner_service.family_partners(db.session, family),
-        "consents": [(c, consent_service.consent_status(c, now)) for c in consents],
-        "meetings": meeting_service.family_meetings(db.session, family.id),
-        "sharing_log": partner_service.sharing_log(db.session, family)[:20],
-        "handoff_reference": handoff_service.receiving_reference(db.session, family),
-        "kinds": PARTNER_KINDS,
-        "scopes": SHARING_SCOPES,
-    }
-
-
 def _back(family: Family) -> str:
     return url_for("families.show", family_id=family.id, _anchor="team-around-the-family")
 

@@ -85,9 +85,10 @@ def new(family_id):
         if not voice_pages.entries_failed(voice_entries(form, family.children), error):
             form_failed(form, error)
         return _render(form, family, 422)
+    done = f"Visit on {clock.day_text(visit.date)} recorded."  # read before the commit expires the visit
     db.session.commit()
-    flash_done(f"Visit on {clock.day_text(visit.date)} recorded.")
-    return redirect(url_for("families.show", family_id=family.id))
+    flash_done(done)
+    return redirect(url_for("families.show", family_id=family_id))
 
 
 # --- Drafts: what was typed into a long form and not yet saved ------------------------------
