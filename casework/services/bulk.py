@@ -8,11 +8,15 @@ and on SQLite a column left out gets its Python-side default as an ORM insert wo
 so what is stored is what an ordinary INSERT would have stored."""
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
+import operator
 
-from sqlalchemy import JSON, Table, literal_column, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import JSON, Column, Date, Table, literal_column, select
+from sqlalchemy.engine import Connection, Dialect
+
+from ..models.base import UTCDateTime
 
 _temporary_tables = itertools.count(1)
 
@@ -72,25 +76,26 @@ def _executemany(connection: Connection, table: Table, rows: list[dict], suffix:
     """One INSERT run for every row as a tuple of values already in the database's form;
     answers how many rows were inserted. Through SQLAlchemy's connection all the same, so
     that its statement hooks (the write-after-read guard) see it."""
-    given = list(rows[0])
     # What an ORM insert fills in for a column left out: its scalar or callable default.
     defaults = [column for column in table.c if column.name not in rows[0] and column.default is not None
                 and (column.default.is_scalar or column.default.is_callable)]
-    columns = [table.c[name] for name in given] + defaults
-    processors = [column.type._cached_bind_processor(connection.dialect) for column in columns]
+    columns = [table.c[name] for name in rows[0]] + defaults
+    processors = [_sqlite_processor(column, connection.dialect) for column in columns]
     preparer = connection.dialect.identifier_preparer
     statement = (f"INSERT INTO {preparer.format_table(table)} "
                  f"({', '.join(preparer.quote(column.name) for column in columns)}) "
                  f"VALUES ({', '.join('?' * len(columns))}){suffix}")
-    if any(processors) or defaults:
-        filled = [(column.default.arg, column.default.is_scalar) for column in defaults]
-        params = []
-        for row in rows:
-            values = [row[name] for name in given] + [arg if is_scalar else arg(None) for arg, is_scalar in filled]
-            params.append(tuple([process(value) if process else value
-                                 for process, value in zip(processors, values, strict=True)]))
-    else:
-        params = [tuple(row[name] for name in given) for row in rows]
+    # Column by column: each column's values through its type's processor, in C loops.
+    values = []
+    for column, process in zip(columns, processors, strict=True):
+        if column.name in rows[0]:
+            found = list(map(operator.itemgetter(column.name), rows))
+        elif column.default.is_scalar:
+            found = [column.default.arg] * len(rows)
+        else:
+            found = [column.default.arg(None) for _ in rows]
+        values.append(list(map(process, found)) if process else found)
+    params = list(zip(*values, strict=True))
     return connection.exec_driver_sql(statement, params).rowcount
 
 
@@ -105,3 +110,21 @@ def _insert_new_sqlite(connection: Connection, table: Table, rows: list[dict], o
     _executemany(connection, table, rows, on_conflict)
     return [tuple(row) for row in connection.execute(
         select(*(table.c[name] for name in returning)).where(rowid > before).order_by(rowid))]
+
+
+def _sqlite_processor(column: Column, dialect: Dialect):
+    """The column type's own bind processor, but for a date or a UTC instant the very text
+    SQLite's DATE and DATETIME store ("2026-12-07", "2026-12-07 06:00:00.000000") made by
+    isoformat: several times faster than their templates, and the demo writes millions."""
+    processor = column.type._cached_bind_processor(dialect)
+    if isinstance(column.type, UTCDateTime):
+        def utc_text(value):
+            if value is None or value.tzinfo is None:
+                return processor(value)  # None, or the type's own refusal of a naive datetime
+            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return utc_text
+    if type(column.type) is Date:
+        def date_text(value):
+            return dt.date.isoformat(value) if isinstance(value, dt.date) else processor(value)
+        return date_text
+    return processor

@@ -9,7 +9,7 @@ import gc
 from dataclasses import asdict, dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -147,6 +147,10 @@ def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
 
 
 def _sweep(session: Session, now: dt.datetime) -> SweepSummary:
+    if session.get_bind().dialect.name == "postgresql":
+        # Its queries each read the whole service once: PostgreSQL's JIT judged them costly
+        # enough to compile, and compiling took longer than running them (1.5 s of a 1.8 s one).
+        session.execute(text("SET LOCAL jit = off"))
     today = local_date(now)
     summary = SweepSummary(date=today.isoformat())
     findings = {(f.family_id, f.rule, f.subject_key): f for f in evaluate(session, today, restart_days(session))}
