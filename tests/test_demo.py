@@ -344,6 +344,31 @@ def test_the_daily_sweep_finds_every_kind_of_trouble_in_the_demo(db, seeded, now
     assert (again.flags_raised, again.notifications) == (0, 0)
 
 
+def test_the_sweep_raises_exactly_what_the_rules_find_one_family_at_a_time(db, seeded, now):
+    """The sweep asks the whole service at once; the same rules asked about each open family
+    alone (as when a record just saved may clear a flag) find the same flags, word for word."""
+    from casework.models import OPEN_PHASES, Flag
+    from casework.services.clock import local_date
+    from casework.services.flag_rules import evaluate, restart_days
+    from casework.services.sweep import run_sweep
+
+    run_sweep(db.session, now)
+    db.session.commit()
+    raised = {
+        (f.family_id, f.rule, f.subject_key, f.severity, f.message, f.escalated)
+        for f in db.session.scalars(select(Flag).where(Flag.status != "resolved"))
+    }
+    today = local_date(now)
+    one_at_a_time = set()
+    for family_id in db.session.scalars(select(Family.id).where(Family.phase.in_(OPEN_PHASES))):
+        one_at_a_time |= {
+            (f.family_id, f.rule, f.subject_key, f.severity, f.message, f.escalate)
+            for f in evaluate(db.session, today, restart_days(db.session, [family_id]), family_ids=[family_id])
+        }
+    assert len(raised) > 50
+    assert raised == one_at_a_time
+
+
 def seeded_now(today):
     return dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
 

@@ -11,8 +11,9 @@ import datetime as dt
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
-from ..models import Child, Family, Visit, VisitChild, VisitOutcome
+from ..models import OPEN_PHASES, Child, Family, Visit, VisitChild, VisitOutcome
 
 # Visits at which a child counts as seen: a phone call does not.
 SEEING_KINDS = ("home_visit", "office", "school")
@@ -56,6 +57,23 @@ def last_seen(today: dt.date):
         .correlate(Child)
         .scalar_subquery()
     )
+
+
+def not_seen_lately(today: dt.date, *where):
+    """``not_seen`` asked the other way round, for the whole service at once: a condition on
+    ``Family`` and ``Child`` that holds when the family has been open for longer than the window
+    and no visit of an open family (among those ``where`` says) saw the child in it. Only the
+    window's visits are read (through each open family's index on visits by date), not every
+    child's whole history."""
+    start = window_start(today)
+    family = aliased(Family)
+    seen_in_window = (
+        select(VisitChild.child_id)
+        .join(Visit)
+        .join(family, family.id == Visit.family_id)
+        .where(family.phase.in_(OPEN_PHASES), Visit.date > start, *seen_at_visit(today), *where)
+    )
+    return (Family.opened_on <= start) & Child.id.not_in(seen_in_window)
 
 
 def not_seen(today: dt.date, last_seen_on):

@@ -67,35 +67,39 @@ def review_overdue(session: Session, ctx: Context) -> list[Finding]:
 def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
     s = ctx.settings
     window_start = ctx.today - dt.timedelta(days=s.stall_days)  # exclusive
-    goals = session.execute(
-        select(Goal.id, Goal.family_id, Goal.title, Goal.baseline, Goal.start_date, Goal.target_date)
-        .join(Family)
-        .where(Family.phase.in_(OPEN_PHASES), Goal.status == GoalStatus.ACTIVE, Goal.start_date <= ctx.today,
-               ctx.within(Goal.family_id))
-    ).all()
     # An improvement is a rating above every one before it (and the baseline). There was one in
     # the window exactly when the best rating so far beats the best before the window: so one
     # row per goal decides which goals may be flagged, and only their ratings are read.
-    best = {
-        goal_id: (best_ever, best_before)
-        for goal_id, best_ever, best_before in session.execute(
-            select(
-                GoalRating.goal_id,
-                func.max(GoalRating.rating),
-                func.max(case((GoalRating.date <= window_start, GoalRating.rating))),
-            )
-            .join(Goal)
-            .join(Family)
-            .where(Family.phase.in_(OPEN_PHASES), Goal.status == GoalStatus.ACTIVE, GoalRating.date <= ctx.today,
-                   ctx.within(Goal.family_id))
-            .group_by(GoalRating.goal_id)
+    best = (
+        select(
+            GoalRating.goal_id,
+            func.max(GoalRating.rating).label("ever"),
+            func.max(case((GoalRating.date <= window_start, GoalRating.rating))).label("before"),
         )
-    }
+        .join(Goal)
+        .join(Family)
+        .where(Family.phase.in_(OPEN_PHASES), Goal.status == GoalStatus.ACTIVE, GoalRating.date <= ctx.today,
+               ctx.within(Goal.family_id))
+        .group_by(GoalRating.goal_id)
+        .subquery()
+    )
+    improved = (best.c.ever > Goal.baseline) & (best.c.before.is_(None) | (best.c.ever > best.c.before))
+    # Only goals stalled or past their target can be flagged (a restart only makes a goal
+    # flagged less): the database leaves the rest out.
+    goals = session.execute(
+        select(Goal.id, Goal.family_id, Goal.title, Goal.baseline, Goal.start_date, Goal.target_date,
+               best.c.ever, best.c.before)
+        .join(Family)
+        .outerjoin(best, best.c.goal_id == Goal.id)
+        .where(Family.phase.in_(OPEN_PHASES), Goal.status == GoalStatus.ACTIVE, Goal.start_date <= ctx.today,
+               ctx.within(Goal.family_id),
+               ((Goal.start_date <= window_start) & ~func.coalesce(improved, False)) | (Goal.target_date < ctx.today))
+    ).all()
     candidates = []
     for goal in goals:
         if goal.family_id not in ctx.families:
             continue
-        best_ever, best_before = best.get(goal.id, (None, None))
+        best_ever, best_before = goal.ever, goal.before
         improved_in_window = best_ever is not None and best_ever > max(goal.baseline, best_before or goal.baseline)
         restarted = ctx.restarts.get((goal.family_id, "goal_stalled", subject_key("goal", goal.id)))
         stalled = max(goal.start_date, restarted or goal.start_date) <= window_start and not improved_in_window
@@ -166,6 +170,21 @@ def phase_overrun(session: Session, ctx: Context) -> list[Finding]:
 
 
 def no_access(session: Session, ctx: Context) -> list[Finding]:
+    # Either test needs two visits missed among the last five (a restart only drops visits):
+    # which families have them is asked of each open family's last five visits alone (read
+    # through the index on visits by family and date), and only those families' come back.
+    missed_kinds = (VisitOutcome.NO_ACCESS, VisitOutcome.CANCELLED)
+    last_five = (
+        select(Visit.outcome)
+        .where(Visit.family_id == Family.id, Visit.date <= ctx.today)
+        .order_by(Visit.date.desc(), Visit.id.desc())
+        .limit(5)
+        .correlate(Family)
+        .subquery()
+    )
+    missed = select(func.count()).select_from(last_five).where(last_five.c.outcome.in_(missed_kinds))
+    candidates = select(Family.id).where(Family.phase.in_(OPEN_PHASES), ctx.within(Family.id),
+                                         missed.scalar_subquery() >= 2)
     numbered = (
         select(
             Visit.family_id,
@@ -175,31 +194,14 @@ def no_access(session: Session, ctx: Context) -> list[Finding]:
             .over(partition_by=Visit.family_id, order_by=(Visit.date.desc(), Visit.id.desc()))
             .label("n"),
         )
-        .join(Family)
-        .where(Family.phase.in_(OPEN_PHASES), Visit.date <= ctx.today, ctx.within(Visit.family_id))
-        .subquery()
-    )
-    # Either test needs two visits missed among the last five (a restart only drops visits):
-    # only those families' visits come back.
-    missed_kinds = (VisitOutcome.NO_ACCESS, VisitOutcome.CANCELLED)
-    last_five = (
-        select(
-            numbered.c.family_id,
-            numbered.c.date,
-            numbered.c.outcome,
-            numbered.c.n,
-            func.sum(case((numbered.c.outcome.in_(missed_kinds), 1), else_=0))
-            .over(partition_by=numbered.c.family_id)
-            .label("missed"),
-        )
-        .where(numbered.c.n <= 5)
+        .where(Visit.family_id.in_(candidates), Visit.date <= ctx.today)
         .subquery()
     )
     recent = defaultdict(list)  # newest first
     for family_id, date, outcome in session.execute(
-        select(last_five.c.family_id, last_five.c.date, last_five.c.outcome)
-        .where(last_five.c.missed >= 2)
-        .order_by(last_five.c.family_id, last_five.c.n)
+        select(numbered.c.family_id, numbered.c.date, numbered.c.outcome)
+        .where(numbered.c.n <= 5)
+        .order_by(numbered.c.family_id, numbered.c.n)
     ):
         recent[family_id].append((date, outcome))
     findings = []

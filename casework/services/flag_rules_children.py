@@ -9,22 +9,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import OPEN_PHASES, Child, Family, Severity, Visit, Voice, subject_key
-from .child_seen import last_seen_by_child, not_seen
+from .child_seen import last_seen, not_seen_lately
 from .clock import day_text
 from .flag_context import Context, Finding
-from .voice_heard import VoiceSettings, last_heard_by_child, not_heard
+from .voice_heard import VoiceSettings, last_heard, not_heard_lately
 
 
 def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
     s = ctx.settings
     window = dt.timedelta(days=s.child_seen_days)
-    last_seen = last_seen_by_child(ctx.today, Family.phase.in_(OPEN_PHASES), ctx.within(Visit.family_id))
-    # Only children not seen in the window can be flagged (a restart only counts from later).
+    # Only children not seen in the window can be flagged (a restart only counts from later);
+    # their last day seen is read for them alone.
     children = session.execute(
-        select(Child.id, Child.family_id, Child.first_name, last_seen.c.date)
+        select(Child.id, Child.family_id, Child.first_name, last_seen(ctx.today))
         .join(Family)
-        .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-        .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id), not_seen(ctx.today, last_seen.c.date))
+        .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id),
+               not_seen_lately(ctx.today, ctx.within(Visit.family_id)))
     ).all()
     findings = []
     for child_id, family_id, first_name, seen in children:
@@ -53,12 +53,11 @@ def child_voice_missing(session: Session, ctx: Context) -> list[Finding]:
     never heard, since the family opened). One flag per child, naming them by first name."""
     settings = VoiceSettings.from_config()
     window = dt.timedelta(days=settings.days)
-    heard = last_heard_by_child(ctx.today, Family.phase.in_(OPEN_PHASES), ctx.within(Voice.family_id))
     children = session.execute(
-        select(Child.id, Child.family_id, Child.first_name, heard.c.date)
+        select(Child.id, Child.family_id, Child.first_name, last_heard(ctx.today))
         .join(Family, Family.id == Child.family_id)
-        .outerjoin(heard, heard.c.child_id == Child.id)
-        .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id), not_heard(ctx.today, heard.c.date, settings))
+        .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id),
+               not_heard_lately(ctx.today, settings, ctx.within(Voice.family_id)))
         .order_by(Child.family_id, Child.date_of_birth, Child.id)
     ).all()
     findings = []

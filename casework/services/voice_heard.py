@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from ..models import Child, Family, Voice
+from ..models import OPEN_PHASES, Child, Family, Voice
 
 
 @dataclass(frozen=True)
@@ -58,17 +58,42 @@ def last_heard_by_child(today: dt.date, *where):
     )
 
 
+def last_heard(today: dt.date):
+    """The child's latest voice date by ``today`` (NULL if never), correlated to ``Child``:
+    read through ix_voices_child_date."""
+    return (
+        select(func.max(Voice.date)).where(Voice.child_id == Child.id, Voice.date <= today)
+        .correlate(Child).scalar_subquery()
+    )
+
+
+def _old_enough_and_open_long_enough(today: dt.date, settings: VoiceSettings):
+    return ((Family.opened_on <= today - dt.timedelta(days=settings.open_days))
+            & (Child.date_of_birth <= born_by(today, settings.min_age)))
+
+
+def not_heard_lately(today: dt.date, settings: VoiceSettings, *where):
+    """``not_heard`` asked the other way round, for the whole service at once: a condition on
+    ``Family`` and ``Child`` that holds when no voice of theirs recorded for an open family
+    (among those ``where`` says) is dated in the window. Only the window's voices are read
+    (through each open family's index on voices by date), not every child's whole history."""
+    family = aliased(Family)
+    heard_in_window = (
+        select(Voice.child_id)
+        .join(family, family.id == Voice.family_id)
+        .where(family.phase.in_(OPEN_PHASES), Voice.date > today - dt.timedelta(days=settings.days),
+               Voice.date <= today, *where)
+    )
+    return _old_enough_and_open_long_enough(today, settings) & Child.id.not_in(heard_in_window)
+
+
 def not_heard(today: dt.date, last_heard_on, settings: VoiceSettings | None = None):
     """A condition on ``Family``, ``Child`` and the child's latest voice date
     (``last_heard_on``): the family has been open long enough, the child is old enough, and the
     child was not heard in the window."""
     settings = settings or VoiceSettings.from_config()
     start = today - dt.timedelta(days=settings.days)
-    return (
-        (Family.opened_on <= today - dt.timedelta(days=settings.open_days))
-        & (Child.date_of_birth <= born_by(today, settings.min_age))
-        & (last_heard_on.is_(None) | (last_heard_on <= start))
-    )
+    return _old_enough_and_open_long_enough(today, settings) & (last_heard_on.is_(None) | (last_heard_on <= start))
 
 
 def heard_lately(child: Child, latest: Voice | None, today: dt.date, settings: VoiceSettings | None = None) -> bool:
