@@ -19,6 +19,7 @@ from .helpers import (
     assert_every_input_labelled,
     assert_field_error,
     closed_family,
+    keep_outcomes,
     page_text,
     signed_in,
     team_around,
@@ -297,6 +298,7 @@ def test_the_outcomes_report_shows_the_childrens_scale_first_and_latest(login, m
     heard(family, amy, today - dt.timedelta(days=20), scale=7)
     client = login(manager)
     period = f"from={(today - dt.timedelta(days=60)).isoformat()}&to={today.isoformat()}"
+    keep_outcomes()
     response = client.get(f"/reports/outcomes?{period}")
     text = page_text(response)
     assert "What the children said" in text
