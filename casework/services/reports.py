@@ -1,5 +1,6 @@
 """Outcome reports, the way these services report them: percentages with the number behind
-them (the figures and their families: services/outcome_measures.py), families referred again
+them (the figures and their families, read from each closed family's kept measures:
+services/outcome_figures.py, defined in services/outcome_measures.py), families referred again
 after closing, and counts of neglect by area with small numbers suppressed and, where published
 or seen beyond one's own team, rounded (services/disclosure.py). Who may report on what:
 ``scope.report_scope``."""
