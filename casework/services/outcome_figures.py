@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import ColumnElement, case, func, literal_column, select
+from sqlalchemy import ColumnElement, case, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from ..models import CLOSURE_REASONS, OPEN_PHASES, AreaOutcome, ChildScaleOutcome, DomainOutcome, FamilyOutcome, User
@@ -77,23 +77,33 @@ def _sums(whole, part, which) -> tuple[ColumnElement, ColumnElement]:
             func.coalesce(func.sum(case((which, part), else_=0)), 0))
 
 
-def _median(value, table, kept) -> ColumnElement:
-    """The median of ``value`` over the kept families (the mean of the middle two when their
-    number is even), worked out by the database: null when there is none."""
-    source = select(value.label("value"), func.row_number().over(order_by=value).label("place"),
-                    func.count().over().label("whole"))
+def _values(index: int, value, table, kept):
+    """How many of the kept families (or their children) have each value: the median is read
+    from these counts, a few dozen rows, rather than from a row per family."""
+    source = select(literal_column(str(index)).label("figure"), value.label("value"), func.count().label("n"))
     if table is not F:
         source = source.join(F, F.family_id == table.family_id)
-    ranked = source.where(*kept).subquery()
-    return (select(func.avg(ranked.c.value))
-            .where(ranked.c.place * 2 >= ranked.c.whole, ranked.c.place * 2 <= ranked.c.whole + 2)
-            .scalar_subquery())
+    return source.where(*kept).group_by(value)
+
+
+def _median(counts: list[tuple]):
+    """The median of the values counted in ``counts`` (``(value, how many)``), as
+    ``statistics.median`` gives it: the middle one, or the mean of the middle two."""
+    whole = sum(n for _, n in counts)
+    if not whole:
+        return None
+    wanted, found, seen = ((whole - 1) // 2, whole // 2), [], 0
+    for value, n in sorted(counts):
+        found += [value] * sum(1 for place in wanted if seen <= place < seen + n)
+        seen += n
+    return found[0] if whole % 2 else (found[0] + found[1]) / 2
 
 
 def outcome_figures(session: Session, actor: User, start: dt.date, end: dt.date,
                     team_id: int | None = None) -> Measures:
     """Every figure of the outcomes report for the families closed in [start, end] that
-    ``actor`` reports on, as totals: four queries, however many families."""
+    ``actor`` reports on, as totals: four queries, however many families (the medians read
+    from how many families have each value)."""
     kept = _kept(actor, start, end, team_id)
     figures = Measures()
     shares = _share_parts()
@@ -104,9 +114,15 @@ def outcome_figures(session: Session, actor: User, start: dt.date, end: dt.date,
     for index, key in enumerate(shares):
         figures[key] = Figure(key, int(totals[2 * index]), int(totals[2 * index + 1]))
     medians = _medians()
-    found = session.execute(select(*(_median(value, table, kept) for _, value, table in medians.values()))).one()
-    for key, median in zip(medians, found, strict=True):
-        figures[key] = Figure(key, median=None if median is None else round(float(median), 1))
+    counts: dict[int, list[tuple]] = {index: [] for index in range(len(medians))}
+    for index, value, n in session.execute(union_all(*(
+        _values(index, value, table, kept) for index, (_, value, table) in enumerate(medians.values())
+    ))):
+        counts[index].append((value, n))
+    for index, (key, (_, value, _)) in enumerate(medians.items()):
+        # Each as its column keeps it (the union may have made the children's scales decimal).
+        median = _median([(value.type.python_type(found), n) for found, n in counts[index]])
+        figures[key] = Figure(key, median=None if median is None else round(median, 1))
     _area_figures(session, kept, figures)
     _domain_figures(session, kept, figures)
     return figures

@@ -9,9 +9,8 @@ Revises: 2634446f8b1d
 Create Date: 2026-12-07 21:09:31.538388
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2d96cde8c06a'
