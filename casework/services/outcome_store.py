@@ -110,7 +110,8 @@ def forget_outcome(session: Session, family_ids: Iterable[int]) -> None:
 def _write(session: Session, rows: dict[str, list[dict]]) -> None:
     for table in reversed(TABLES):  # the family's row before the rows that hang from it
         if rows[table.__tablename__]:
-            session.execute(insert(table), rows[table.__tablename__])
+            # The table, not the model: a plain executemany, without the ORM's bulk bookkeeping.
+            session.execute(insert(table.__table__), rows[table.__tablename__])
 
 
 def record_outcome(session: Session, family: Family) -> None:
