@@ -75,7 +75,7 @@ def init_db():
     written = rebuild_missing_outcomes(db.session)
     db.session.commit()
     if written:
-        click.echo(f"Kept the outcome measures of {written:,} closed families.")
+        click.echo(f"Kept the outcome measures of {written:,} closed {'family' if written == 1 else 'families'}.")
     click.echo("The database is up to date.")
 
 
