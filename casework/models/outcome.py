@@ -6,7 +6,8 @@ tables are a copy, never the record.
 
 One row per closed family (``FamilyOutcome``), and beside it one per outcome area with goals
 (``AreaOutcome``), per assessment domain compared (``DomainOutcome``) and per child who gave
-the scale (``ChildScaleOutcome``, for the medians)."""
+the scale (``ChildScaleOutcome``, for the medians). Each of these repeats the family's team,
+closing date (and number of children) so that the report sums it without a join (``Kept``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -46,7 +47,15 @@ class FamilyOutcome(db.Model):
     scale_rose: Mapped[int]
 
 
-class AreaOutcome(db.Model):
+class Kept:
+    """What the rows beside a family's repeat of it: what the report selects and sums them by."""
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    closed_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    children: Mapped[int]
+
+
+class AreaOutcome(Kept, db.Model):
     """A closed family's goals (not withdrawn) in one outcome area, and how many improved."""
 
     __tablename__ = "family_outcome_areas"
@@ -58,7 +67,7 @@ class AreaOutcome(db.Model):
     improved: Mapped[int]
 
 
-class DomainOutcome(db.Model):
+class DomainOutcome(Kept, db.Model):
     """One assessment domain of a closed family: whether its latest family assessment was
     better than its first (None: not compared), and of its children assessed on their own,
     how many were compared and how many were better."""
@@ -74,7 +83,7 @@ class DomainOutcome(db.Model):
     children_better: Mapped[int]
 
 
-class ChildScaleOutcome(db.Model):
+class ChildScaleOutcome(Kept, db.Model):
     """The first and the latest scale of one child of a closed family (a child who gave it)."""
 
     __tablename__ = "family_outcome_scales"

@@ -20,8 +20,9 @@ F, A, D, S = FamilyOutcome, AreaOutcome, DomainOutcome, ChildScaleOutcome
 ONE, NONE = literal_column("1"), literal_column("0")
 
 
-def _kept(actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> tuple:
-    return report_scope(actor, team_id, team=F.team_id), F.closed_on >= start, F.closed_on <= end
+def _kept(actor: User, start: dt.date, end: dt.date, team_id: int | None = None, table=F) -> tuple:
+    """The kept rows (of ``table``) of the families closed in [start, end] ``actor`` reports on."""
+    return report_scope(actor, team_id, team=table.team_id), table.closed_on >= start, table.closed_on <= end
 
 
 def _counted(condition) -> ColumnElement:
@@ -50,7 +51,7 @@ def _area_parts() -> dict[str, tuple]:
     improved = A.improved > 0
     return {"goals": ("goals", A.goals, A.improved, None),
             "families": ("families", ONE, _counted(improved), None),
-            "children": ("children", F.children, case((improved, F.children), else_=0), None)}
+            "children": ("children", A.children, case((improved, A.children), else_=0), None)}
 
 
 def _domain_parts() -> dict[str, tuple]:
@@ -58,7 +59,7 @@ def _domain_parts() -> dict[str, tuple]:
     and ``child_domain:<framework>:<domain>`` (here "child")."""
     compared, better = D.family_better.is_not(None), D.family_better.is_(True)
     return {"families": ("families", ONE, _counted(better), compared),
-            "children": ("children", F.children, case((better, F.children), else_=0), compared),
+            "children": ("children", D.children, case((better, D.children), else_=0), compared),
             "child": ("children", D.children_compared, D.children_better, D.children_compared > 0)}
 
 
@@ -77,13 +78,11 @@ def _sums(whole, part, which) -> tuple[ColumnElement, ColumnElement]:
             func.coalesce(func.sum(case((which, part), else_=0)), 0))
 
 
-def _values(index: int, value, table, kept):
+def _values(index: int, value, kept):
     """How many of the kept families (or their children) have each value: the median is read
     from these counts, a few dozen rows, rather than from a row per family."""
-    source = select(literal_column(str(index)).label("figure"), value.label("value"), func.count().label("n"))
-    if table is not F:
-        source = source.join(F, F.family_id == table.family_id)
-    return source.where(*kept).group_by(value)
+    return (select(literal_column(str(index)).label("figure"), value.label("value"), func.count().label("n"))
+            .where(*kept).group_by(value))
 
 
 def _median(counts: list[tuple]):
@@ -104,7 +103,8 @@ def outcome_figures(session: Session, actor: User, start: dt.date, end: dt.date,
     """Every figure of the outcomes report for the families closed in [start, end] that
     ``actor`` reports on, as totals: four queries, however many families (the medians read
     from how many families have each value)."""
-    kept = _kept(actor, start, end, team_id)
+    period = (actor, start, end, team_id)
+    kept = _kept(*period)
     figures = Measures()
     shares = _share_parts()
     totals = session.execute(
@@ -116,15 +116,15 @@ def outcome_figures(session: Session, actor: User, start: dt.date, end: dt.date,
     medians = _medians()
     counts: dict[int, list[tuple]] = {index: [] for index in range(len(medians))}
     for index, value, n in session.execute(union_all(*(
-        _values(index, value, table, kept) for index, (_, value, table) in enumerate(medians.values())
+        _values(index, value, _kept(*period, table=table)) for index, (_, value, table) in enumerate(medians.values())
     ))):
         counts[index].append((value, n))
     for index, (key, (_, value, _)) in enumerate(medians.items()):
         # Each as its column keeps it (the union may have made the children's scales decimal).
         median = _median([(value.type.python_type(found), n) for found, n in counts[index]])
         figures[key] = Figure(key, median=None if median is None else round(median, 1))
-    _area_figures(session, kept, figures)
-    _domain_figures(session, kept, figures)
+    _area_figures(session, _kept(*period, table=A), figures)
+    _domain_figures(session, _kept(*period, table=D), figures)
     return figures
 
 
@@ -132,7 +132,7 @@ def _area_figures(session: Session, kept, figures: Measures) -> None:
     parts = _area_parts()
     rows = session.execute(
         select(A.area, *(column for _, whole, part, which in parts.values() for column in _sums(whole, part, which)))
-        .join(F, F.family_id == A.family_id).where(*kept).group_by(A.area)
+        .where(*kept).group_by(A.area)
     ).all()
     order = {code: index for index, code in enumerate(current_app.config["CASEWORK_GOAL_AREAS"])}
     for area, *totals in sorted(rows, key=lambda row: (order.get(row[0], len(order)), row[0])):
@@ -146,7 +146,7 @@ def _domain_figures(session: Session, kept, figures: Measures) -> None:
     rows = session.execute(
         select(D.framework, D.domain,
                *(column for _, whole, part, which in parts.values() for column in _sums(whole, part, which)))
-        .join(F, F.family_id == D.family_id).where(*kept).group_by(D.framework, D.domain)
+        .where(*kept).group_by(D.framework, D.domain)
     ).all()
     order = {(f.code, d.code): index
              for index, (f, d) in enumerate((f, d) for f in load_frameworks().values() for d in f.domains)}
@@ -165,15 +165,13 @@ def _domain_figures(session: Session, kept, figures: Measures) -> None:
 def figure_families(session: Session, actor: User, start: dt.date, end: dt.date, key: str) -> Measure | None:
     """One figure of the outcomes report with what each family adds to it (the families closed
     in [start, end] that ``actor`` reports on); None for a figure the report does not have."""
-    kept, about = _kept(actor, start, end), key.split(":")
+    about = key.split(":")
     medians = _medians()
     if key in medians:
         unit, value, table = medians[key]
         measure = Measure(key, unit, "median")
-        source = select(table.family_id, value)
-        if table is not F:
-            source = source.join(F, F.family_id == table.family_id).order_by(table.id)
-        for family_id, found in session.execute(source.where(*kept)):
+        source = select(table.family_id, value).where(*_kept(actor, start, end, table=table))
+        for family_id, found in session.execute(source if table is F else source.order_by(table.id)):
             if table is F:
                 measure.values[family_id] = found
             else:
@@ -182,18 +180,18 @@ def figure_families(session: Session, actor: User, start: dt.date, end: dt.date,
     shares = _share_parts()
     if key in shares:
         unit, kind, whole, part, which = shares[key]
-        return _measure(session, Measure(key, unit, kind), select(F.family_id, whole, part), kept, which)
+        return _measure(session, Measure(key, unit, kind), select(F.family_id, whole, part),
+                        _kept(actor, start, end), which)
     if about[0] == "area" and len(about) == 3 and about[2] in _area_parts():
         unit, whole, part, which = _area_parts()[about[2]]
-        query = select(A.family_id, whole, part).join(F, F.family_id == A.family_id).where(A.area == about[1])
-        return _measure(session, Measure(key, unit), query, kept, which, exists=True)
+        query = select(A.family_id, whole, part).where(A.area == about[1])
+        return _measure(session, Measure(key, unit), query, _kept(actor, start, end, table=A), which, exists=True)
     part_name = about[3] if about[0] == "domain" and len(about) == 4 else "child" if len(about) == 3 else None
     if about[0] in ("domain", "child_domain") and part_name in _domain_parts() and (part_name == "child") == (
             about[0] == "child_domain"):
         unit, whole, part, which = _domain_parts()[part_name]
-        query = (select(D.family_id, whole, part).join(F, F.family_id == D.family_id)
-                 .where(D.framework == about[1], D.domain == about[2]))
-        return _measure(session, Measure(key, unit), query, kept, which, exists=True)
+        query = select(D.family_id, whole, part).where(D.framework == about[1], D.domain == about[2])
+        return _measure(session, Measure(key, unit), query, _kept(actor, start, end, table=D), which, exists=True)
     return None
 
 

@@ -34,11 +34,13 @@ def computed_outcomes(session: Session, *closed) -> dict[str, list[dict]]:
         select(Family.id, Family.team_id, Family.closed_on, Family.closure_reason)
         .where(*closed, Family.phase == Phase.CLOSED).order_by(Family.id)
     ).all()
+    rows = [_family_row(measures, *family) for family in families]
+    kept = {row["family_id"]: {name: row[name] for name in ("team_id", "closed_on", "children")} for row in rows}
     return {
-        FamilyOutcome.__tablename__: [_family_row(measures, *family) for family in families],
-        AreaOutcome.__tablename__: _area_rows(measures),
-        DomainOutcome.__tablename__: _domain_rows(measures),
-        ChildScaleOutcome.__tablename__: _scale_rows(measures),
+        FamilyOutcome.__tablename__: rows,
+        **{table.__tablename__: [{**row, **kept[row["family_id"]]} for row in beside]
+           for table, beside in ((AreaOutcome, _area_rows(measures)), (DomainOutcome, _domain_rows(measures)),
+                                 (ChildScaleOutcome, _scale_rows(measures)))},
     }
 
 

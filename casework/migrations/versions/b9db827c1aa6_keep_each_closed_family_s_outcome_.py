@@ -4,16 +4,16 @@ The tables start empty: ``init-db`` (casework/cli.py) writes the measures of the
 already closed (services/outcome_store.py ``rebuild_missing_outcomes``), from their records,
 by the same code that writes them when a family closes.
 
-Revision ID: 2d96cde8c06a
+Revision ID: b9db827c1aa6
 Revises: 2634446f8b1d
-Create Date: 2026-12-07 21:09:31.538388
+Create Date: 2026-12-07 22:09:24.256307
 
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '2d96cde8c06a'
+revision = 'b9db827c1aa6'
 down_revision = '2634446f8b1d'
 branch_labels = None
 depends_on = None
@@ -51,9 +51,16 @@ def upgrade():
     sa.Column('area', sa.String(length=40), nullable=False),
     sa.Column('goals', sa.Integer(), nullable=False),
     sa.Column('improved', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('closed_on', sa.Date(), nullable=False),
+    sa.Column('children', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['family_id'], ['family_outcomes.family_id'], name=op.f('fk_family_outcome_areas_family_id_family_outcomes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_family_outcome_areas_team_id_teams')),
     sa.PrimaryKeyConstraint('family_id', 'area', name=op.f('pk_family_outcome_areas'))
     )
+    with op.batch_alter_table('family_outcome_areas', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_family_outcome_areas_closed_on'), ['closed_on'], unique=False)
+
     op.create_table('family_outcome_domains',
     sa.Column('family_id', sa.Integer(), nullable=False),
     sa.Column('framework', sa.String(length=60), nullable=False),
@@ -61,18 +68,30 @@ def upgrade():
     sa.Column('family_better', sa.Boolean(), nullable=True),
     sa.Column('children_compared', sa.Integer(), nullable=False),
     sa.Column('children_better', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('closed_on', sa.Date(), nullable=False),
+    sa.Column('children', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['family_id'], ['family_outcomes.family_id'], name=op.f('fk_family_outcome_domains_family_id_family_outcomes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_family_outcome_domains_team_id_teams')),
     sa.PrimaryKeyConstraint('family_id', 'framework', 'domain', name=op.f('pk_family_outcome_domains'))
     )
+    with op.batch_alter_table('family_outcome_domains', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_family_outcome_domains_closed_on'), ['closed_on'], unique=False)
+
     op.create_table('family_outcome_scales',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('family_id', sa.Integer(), nullable=False),
     sa.Column('first_scale', sa.Integer(), nullable=False),
     sa.Column('latest_scale', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('closed_on', sa.Date(), nullable=False),
+    sa.Column('children', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['family_id'], ['family_outcomes.family_id'], name=op.f('fk_family_outcome_scales_family_id_family_outcomes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_family_outcome_scales_team_id_teams')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_family_outcome_scales'))
     )
     with op.batch_alter_table('family_outcome_scales', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_family_outcome_scales_closed_on'), ['closed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_family_outcome_scales_family_id'), ['family_id'], unique=False)
 
 
@@ -80,9 +99,16 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('family_outcome_scales', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_family_outcome_scales_family_id'))
+        batch_op.drop_index(batch_op.f('ix_family_outcome_scales_closed_on'))
 
     op.drop_table('family_outcome_scales')
+    with op.batch_alter_table('family_outcome_domains', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_family_outcome_domains_closed_on'))
+
     op.drop_table('family_outcome_domains')
+    with op.batch_alter_table('family_outcome_areas', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_family_outcome_areas_closed_on'))
+
     op.drop_table('family_outcome_areas')
     with op.batch_alter_table('family_outcomes', schema=None) as batch_op:
         batch_op.drop_index('ix_family_outcomes_team_closed')
