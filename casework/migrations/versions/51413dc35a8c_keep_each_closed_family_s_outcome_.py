@@ -4,16 +4,16 @@ The tables start empty: ``init-db`` (casework/cli.py) writes the measures of the
 already closed (services/outcome_store.py ``rebuild_missing_outcomes``), from their records,
 by the same code that writes them when a family closes.
 
-Revision ID: b9db827c1aa6
+Revision ID: 51413dc35a8c
 Revises: 2634446f8b1d
-Create Date: 2026-12-07 22:09:24.256307
+Create Date: 2026-12-07 22:23:49.543284
 
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'b9db827c1aa6'
+revision = '51413dc35a8c'
 down_revision = '2634446f8b1d'
 branch_labels = None
 depends_on = None
@@ -60,6 +60,7 @@ def upgrade():
     )
     with op.batch_alter_table('family_outcome_areas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_family_outcome_areas_closed_on'), ['closed_on'], unique=False)
+        batch_op.create_index('ix_family_outcome_areas_team_closed', ['team_id', 'closed_on'], unique=False)
 
     op.create_table('family_outcome_domains',
     sa.Column('family_id', sa.Integer(), nullable=False),
@@ -77,6 +78,7 @@ def upgrade():
     )
     with op.batch_alter_table('family_outcome_domains', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_family_outcome_domains_closed_on'), ['closed_on'], unique=False)
+        batch_op.create_index('ix_family_outcome_domains_team_closed', ['team_id', 'closed_on'], unique=False)
 
     op.create_table('family_outcome_scales',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -93,20 +95,24 @@ def upgrade():
     with op.batch_alter_table('family_outcome_scales', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_family_outcome_scales_closed_on'), ['closed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_family_outcome_scales_family_id'), ['family_id'], unique=False)
+        batch_op.create_index('ix_family_outcome_scales_team_closed', ['team_id', 'closed_on'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('family_outcome_scales', schema=None) as batch_op:
+        batch_op.drop_index('ix_family_outcome_scales_team_closed')
         batch_op.drop_index(batch_op.f('ix_family_outcome_scales_family_id'))
         batch_op.drop_index(batch_op.f('ix_family_outcome_scales_closed_on'))
 
     op.drop_table('family_outcome_scales')
     with op.batch_alter_table('family_outcome_domains', schema=None) as batch_op:
+        batch_op.drop_index('ix_family_outcome_domains_team_closed')
         batch_op.drop_index(batch_op.f('ix_family_outcome_domains_closed_on'))
 
     op.drop_table('family_outcome_domains')
     with op.batch_alter_table('family_outcome_areas', schema=None) as batch_op:
+        batch_op.drop_index('ix_family_outcome_areas_team_closed')
         batch_op.drop_index(batch_op.f('ix_family_outcome_areas_closed_on'))
 
     op.drop_table('family_outcome_areas')
