@@ -21,6 +21,7 @@ from .extensions import db
 from .models import Role
 from .services import accounts, clock
 from .services.errors import ValidationFailed
+from .services.outcome_store import rebuild_missing_outcomes
 
 
 def init_app(app: Flask) -> None:
@@ -69,6 +70,12 @@ def needs_schema(command):
 def init_db():
     """Create or upgrade the schema (safe to run again)."""
     upgrade()
+    # Families closed before their outcome measures were kept (or by an older casework): the
+    # outcomes report reads only what is kept.
+    written = rebuild_missing_outcomes(db.session)
+    db.session.commit()
+    if written:
+        click.echo(f"Kept the outcome measures of {written:,} closed {'family' if written == 1 else 'families'}.")
     click.echo("The database is up to date.")
 
 

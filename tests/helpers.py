@@ -38,6 +38,7 @@ from casework.models import (
 )
 from casework.services import retention, setup_links
 from casework.services.clock import current_time
+from casework.services.outcome_store import rebuild_outcomes
 
 from .factories import (
     PASSWORD,
@@ -272,6 +273,12 @@ def raise_flag(family, rule="no_access", severity="medium", status="open", days_
 def closed_family(worker, opened, closed, reason="step_down"):
     return FamilyFactory(worker=worker, opened_on=opened, phase="closed", phase_since=closed, closed_on=closed,
                          closure_reason=reason)
+
+
+def keep_outcomes():
+    """For families a test built closed, with their records added afterwards: what closing a
+    family writes (services/outcome_store.py), so that the outcomes report counts them."""
+    rebuild_outcomes(_db.session)
 
 
 # --- reports: the quarter the report tests look at ---------------------------------------------

@@ -6,10 +6,11 @@ import pytest
 from casework.extensions import db
 from casework.services import reports
 
-from .helpers import PERIOD
+from .helpers import PERIOD, keep_outcomes
 
 
 def test_outcomes_is_the_service_report(api, manager, closed_in_period):
+    keep_outcomes()
     response = api(manager).get("/api/v1/reports/outcomes", query_string=PERIOD)
     assert response.status_code == 200
     body = response.get_json()
@@ -20,6 +21,7 @@ def test_outcomes_is_the_service_report(api, manager, closed_in_period):
 
 
 def test_admin_sees_the_whole_service(api, admin, closed_in_period):
+    keep_outcomes()
     body = api(admin).get("/api/v1/reports/outcomes", query_string=PERIOD).get_json()
     assert body["families_closed"] == 2
 

@@ -7,10 +7,11 @@ import pytest
 
 from casework.views.reports import local_area_table
 
-from .helpers import PERIOD, text_of
+from .helpers import PERIOD, keep_outcomes, text_of
 
 
 def test_outcomes_page_for_a_manager(login, manager, closed_in_period):
+    keep_outcomes()
     response = login(manager).get("/reports/outcomes", query_string=PERIOD)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -21,6 +22,7 @@ def test_outcomes_page_for_a_manager(login, manager, closed_in_period):
 
 
 def test_outcomes_for_an_admin_cover_the_service(login, admin, closed_in_period):
+    keep_outcomes()
     html = login(admin).get("/reports/outcomes", query_string=PERIOD).get_data(as_text=True)
     assert '<dd class="govuk-summary-list__value" id="families-closed">2</dd>' in html
     assert "Whole service" in html
@@ -53,6 +55,7 @@ def test_bad_dates_are_a_form_error(login, manager, args):
 
 
 def test_outcomes_csv(login, manager, closed_in_period):
+    keep_outcomes()
     response = login(manager).get("/reports/outcomes.csv", query_string=PERIOD)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "no-store"
@@ -134,6 +137,7 @@ def test_local_area_page_by_quarter(login, manager, quarterly):
 
 def test_admins_choose_a_team(login, admin, closed_in_period, other_team, team):
     client = login(admin)
+    keep_outcomes()
     html = client.get("/reports/outcomes", query_string=PERIOD).get_data(as_text=True)
     assert '<select class="govuk-select" id="team" name="team">' in html and ">South</option>" in html
     html = client.get("/reports/outcomes", query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True)
@@ -151,6 +155,7 @@ def test_admins_choose_a_team(login, admin, closed_in_period, other_team, team):
 
 def test_a_manager_passing_another_team_gets_their_own(login, manager, closed_in_period, other_team):
     client = login(manager)
+    keep_outcomes()
     html = client.get("/reports/outcomes", query_string={**PERIOD, "team": other_team.id}).get_data(as_text=True)
     assert text_of(html, "families-closed") == "1"  # still their own team
     assert 'name="team"' not in html and "North" in html

@@ -12,7 +12,7 @@ from casework.services import reports
 from casework.services.errors import Forbidden
 
 from .factories import GoalFactory, RatingFactory
-from .helpers import END, PERIOD, START, assert_refused, closed_family, text_of
+from .helpers import END, PERIOD, START, assert_refused, closed_family, keep_outcomes, text_of
 
 FW = "family-functioning"
 
@@ -67,7 +67,7 @@ def traced(worker, outsider):
     assess(c, outsider, dt.date(2026, 5, 20), "closing", home_conditions=1)
     d = closed_family(worker, dt.date(2025, 9, 1), dt.date(2026, 3, 31))
     d.reference = "FP-EARLIER"
-    db.session.flush()
+    keep_outcomes()
     return a, b
 
 
@@ -267,6 +267,7 @@ def test_a_median_of_the_childrens_scales_lists_each_familys_scales(login, manag
     for day, scale in ((family.opened_on, 3), (family.closed_on, 7)):
         db.session.add(Voice(child=child, family_id=family.id, date=day, how="visit", scale=scale,
                              recorded_by=worker))
+    keep_outcomes()
     db.session.commit()
     page = login(manager).get("/reports/outcomes/families",
                               query_string={**PERIOD, "measure": "child_voice:latest_scale"})

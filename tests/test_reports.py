@@ -7,7 +7,7 @@ from casework.services import reports
 from casework.services.errors import Forbidden
 
 from .factories import FamilyFactory, GoalFactory, RatingFactory, UserFactory
-from .helpers import END, START, assert_refused, closed_family
+from .helpers import END, START, assert_refused, closed_family, keep_outcomes
 
 
 def test_outcomes_for_families_closed_in_the_period(worker, manager, outsider):
@@ -25,6 +25,7 @@ def test_outcomes_for_families_closed_in_the_period(worker, manager, outsider):
     closed_family(outsider, dt.date(2026, 1, 5), dt.date(2026, 6, 1))  # another team
     FamilyFactory(worker=worker)  # still open
 
+    keep_outcomes()
     report = reports.outcomes(db.session, manager, START, END)
     assert report["families_closed"] == 2
     assert report["children"] == 4
@@ -82,6 +83,7 @@ def test_weeks_in_each_phase_add_up_moves_back_and_forth(worker, manager):
         (dt.date(2026, 6, 8), "moving_on", "closed"),  # 4 weeks moving on
     ]:
         db.session.add(PhaseMove(family=family, from_phase=old, to_phase=new, date=date, by=worker))
+    keep_outcomes()
     report = reports.outcomes(db.session, manager, START, END)
     assert report["median_weeks_in_phase"] == {"engagement": 6.0, "making_changes": 12.0, "moving_on": 4.0}
     assert report["expected_weeks"]["total"] == 22
@@ -103,6 +105,7 @@ def test_assessment_domains_first_against_closing(worker, manager):
     only_first = closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 9))
     assess(only_first, dt.date(2026, 1, 20), "initial", 5, 5)
     closed_family(worker, dt.date(2026, 1, 5), dt.date(2026, 6, 10))  # never assessed
+    keep_outcomes()
     report = reports.outcomes(db.session, manager, START, END)
     domains = {row["domain"]: row for row in report["assessment_domains"]}
     assert (domains["home_conditions"]["families"], domains["home_conditions"]["improved"]) == (1, 1)
@@ -172,6 +175,7 @@ def test_admins_may_narrow_reports_to_one_team_managers_may_not(worker, outsider
     closed_family(outsider, dt.date(2026, 1, 5), dt.date(2026, 6, 2))
     FamilyFactory(worker=outsider, postcode="LS9 1AA", referral_date=dt.date(2026, 5, 1), opened_on=dt.date(2026, 5, 1))
     admin = UserFactory(role="admin", team=None)
+    keep_outcomes()
     assert reports.outcomes(db.session, admin, START, END)["families_closed"] == 3  # default: the whole service
     assert reports.outcomes(db.session, admin, START, END, team_id=other_team.id)["families_closed"] == 2
     assert reports.outcomes(db.session, admin, START, END, team_id=team.id)["families_closed"] == 1

@@ -16,7 +16,7 @@ from casework.services.flag_rules import evaluate
 from casework.services.sweep import run_sweep
 
 from . import factories
-from .helpers import assert_error, assert_refused, closed_family
+from .helpers import assert_error, assert_refused, closed_family, keep_outcomes
 
 VOICE_FIELDS = {"id", "child_id", "date", "how", "words", "scale", "worries", "good_things", "wishes",
                 "shared_with_parents", "recorded_by", "version", "corrections"}
@@ -397,6 +397,7 @@ def test_the_outcomes_report_counts_the_children_heard(api, worker, manager):
         factories.VoiceFactory(family=family, child=child, date=day, scale=scale, words=words)
     other_team = closed_family(factories.UserFactory(), dt.date(2026, 1, 5), closed)
     factories.VoiceFactory(family=other_team, date=dt.date(2026, 2, 1))
+    keep_outcomes()
     report = api(manager).get("/api/v1/reports/outcomes?from=2026-06-01&to=2026-06-30").get_json()
     # Four children aged 4 or over: Amy, Ben, Dee, Eve. First scales 3 and 5, latest 7 and 4.
     assert report["child_voice"] == {"children": 4, "heard": 3, "heard_twice": 1, "with_two_scales": 2,

@@ -20,6 +20,7 @@ from .helpers import (
     assert_field_error,
     closed_family,
     fuzz_form,
+    keep_outcomes,
     page_text,
     rows_of,
     signed_in,
@@ -316,6 +317,7 @@ def test_the_outcomes_report_shows_the_childrens_scale_first_and_latest(login, m
     heard(family, amy, today - dt.timedelta(days=20), scale=7)
     client = login(manager)
     period = f"from={(today - dt.timedelta(days=60)).isoformat()}&to={today.isoformat()}"
+    keep_outcomes()
     response = client.get(f"/reports/outcomes?{period}")
     text = page_text(response)
     assert "What the children said" in text

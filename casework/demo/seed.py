@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Family, ReferenceCounter, Role, Team, User, VisitChild, VisitGoal
 from ..services.errors import ValidationFailed
+from ..services.outcome_store import rebuild_outcomes
 from .diary import add_planned_visits
 from .families import CLOSED_FRACTION, DAY, plan_families
 from .partners import add_teams_around
@@ -173,6 +174,7 @@ def seed_demo(
     _reset_sequences(session)
     partners = add_teams_around(session, rng, today, plans, password_hash)  # after: the ORM uses the sequences
     planned_visits = add_planned_visits(session, rng, today, plans)  # ids from the sequences too
+    rebuild_outcomes(session)  # the closed families' measures, for the outcomes report
     if session.get_bind().dialect.name == "postgresql":
         # What autovacuum would do a while after a bulk load: without these statistics the
         # planner guesses the tables are empty, and a report can take minutes instead of ms.

@@ -34,6 +34,7 @@ from .flag import (  # noqa: F401
     subject_key,
 )
 from .goal import GOAL_STATUSES, Goal, GoalRating, GoalStatus, GoalStatusChange  # noqa: F401
+from .outcome import AreaOutcome, ChildScaleOutcome, DomainOutcome, FamilyOutcome  # noqa: F401
 from .partners import (  # noqa: F401
     PARTNER_KINDS,
     SHARING_SCOPES,

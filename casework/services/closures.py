@@ -37,6 +37,7 @@ from .editing import ensure_open
 from .errors import Conflict, Forbidden, ValidationFailed
 from .families import record_move
 from .notifications import managers_of, notify
+from .outcome_store import forget_outcome, record_outcome
 
 
 def latest_record(session: Session, family_id: int) -> tuple[dt.date, str] | None:
@@ -92,6 +93,7 @@ def close_family(
                                       ClosureProposal.status == ProposalStatus.PENDING)
     ):
         waiting.decide(ProposalStatus.WITHDRAWN, actor, now)
+    record_outcome(session, family)
     return move
 
 
@@ -111,6 +113,7 @@ def reopen_family(session: Session, actor: User, family: Family, note: str, now:
     family.closed_on = None
     family.closure_recorded_on = None
     family.closure_reason = None
+    forget_outcome(session, [family.id])
     return move
 
 

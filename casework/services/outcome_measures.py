@@ -1,7 +1,9 @@
-"""The figures of the outcomes report, family by family: for families closed in a period,
-each figure (goals achieved, improved by outcome area, change by assessment domain, weeks in
-service and in each phase, closure reasons, data completeness) keeps what each family adds to
-it, so that every number the report shows (services/reports.py) can be traced to its families."""
+"""The figures of the outcomes report, family by family, worked out from the records: for the
+closed families asked for, each figure (goals achieved, improved by outcome area, change by
+assessment domain, weeks in service and in each phase, closure reasons, data completeness)
+keeps what each family adds to it. This is the one place each measure is defined: the copy
+kept for the report (services/outcome_store.py) is written from it when a family closes, and
+the report (services/reports.py) and the families behind each figure are read from that copy."""
 from __future__ import annotations
 
 import datetime as dt
@@ -98,17 +100,34 @@ class Measures(dict):
         return self[key]
 
 
-def _in_period(actor: User, start: dt.date, end: dt.date, team_id: int | None):
+@dataclass
+class Figure:
+    """One figure of the outcomes report as a total (from the kept measures,
+    services/outcome_figures.py): what the report shows of a ``Measure``, without its families."""
+    key: str
+    n: int = 0
+    count: int = 0
+    median: float | None = None
+
+    @property
+    def about(self) -> list[str]:
+        return self.key.split(":")
+
+    @property
+    def pct(self) -> float | None:
+        return percentage(self.count, self.n)
+
+
+def closed_in_period(actor: User, start: dt.date, end: dt.date, team_id: int | None = None) -> tuple:
+    """The families closed in [start, end] that ``actor`` reports on: conditions on ``Family``."""
     return (report_scope(actor, team_id), Family.closed_on >= start, Family.closed_on <= end,
             Family.phase == Phase.CLOSED)
 
 
-def outcome_measures(session: Session, actor: User, start: dt.date, end: dt.date,
-                     team_id: int | None = None) -> Measures:
-    """Every figure of the outcomes report for families closed in [start, end], family by
-    family. The report (``outcomes``) and the lists of families behind each figure
-    (``outcome_families``) are both read from this, so they cannot disagree."""
-    in_period = _in_period(actor, start, end, team_id)
+def outcome_measures(session: Session, *closed) -> Measures:
+    """Every figure of the outcomes report for the closed families ``closed`` (conditions on
+    ``Family``) says, family by family, from their records: a few queries for all of them."""
+    in_period = (*closed, Family.phase == Phase.CLOSED)
     families = session.execute(
         select(Family.id, Family.opened_on, Family.closed_on, Family.closure_reason).where(*in_period)
     ).all()

@@ -1,5 +1,6 @@
 """Outcome reports, the way these services report them: percentages with the number behind
-them (the figures and their families: services/outcome_measures.py), families referred again
+them (the figures and their families, read from each closed family's kept measures:
+services/outcome_figures.py, defined in services/outcome_measures.py), families referred again
 after closing, and counts of neglect by area with small numbers suppressed and, where published
 or seen beyond one's own team, rounded (services/disclosure.py). Who may report on what:
 ``scope.report_scope``."""
@@ -18,7 +19,8 @@ from .assessments import load_frameworks
 from .disclosure import cell_rows, rounded_for, shown
 from .errors import Forbidden
 from .families import postcode_district
-from .outcome_measures import Measure, outcome_measures, percentage
+from .outcome_figures import figure_families, outcome_figures
+from .outcome_measures import Figure, Measure, Measures, percentage
 from .scope import report_scope
 from .voice_measures import child_voice_block
 
@@ -28,12 +30,16 @@ def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_i
     assessment domain (of families, of their children, of children assessed on their own),
     weeks in service and in each phase, closure reasons, data completeness, and how often the
     children were heard (``child_voice``)."""
-    measures = outcome_measures(session, actor, start, end, team_id)
+    return outcomes_of(outcome_figures(session, actor, start, end, team_id), start, end)
+
+
+def outcomes_of(measures: Measures, start: dt.date, end: dt.date) -> dict:
+    """The outcomes report from its figures (``Figure`` totals, or ``Measure`` family by family)."""
     by_group = defaultdict(list)
     for measure in measures.values():
         by_group[measure.about[0]].append(measure)
     labels = {(f.code, d.code): d.label for f in load_frameworks().values() for d in f.domains}
-    goals = measures("goals_achieved", "goals")
+    goals = measures["goals_achieved"]
     completeness = measures["data_completeness"]
     return {
         "from": start.isoformat(),
@@ -75,7 +81,7 @@ def outcomes(session: Session, actor: User, start: dt.date, end: dt.date, team_i
     }
 
 
-def _share(measure: Measure, whole: str, part: str, pct: str | None = None) -> dict:
+def _share(measure: Figure | Measure, whole: str, part: str, pct: str | None = None) -> dict:
     return {whole: measure.n, part: measure.count, pct or f"pct_{part}": measure.pct}
 
 
@@ -87,7 +93,7 @@ def outcome_families(
     have. Managers only, their own team: administrators see aggregate figures, never families."""
     if not actor.is_manager:
         raise Forbidden("Only a manager sees the families behind a figure: administrators see the figures only.")
-    measure = outcome_measures(session, actor, start, end).get(key)
+    measure = figure_families(session, actor, start, end, key)
     if measure is None:
         return None
     ids = measure.families

@@ -78,6 +78,7 @@ from .clock import day_text, local_date
 from .editing import check_version
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .families import postcode_district
+from .outcome_store import record_outcome
 
 ANONYMISED_HOUSEHOLD = "Anonymised family"
 HOLD_REASON_MAX = 2000
@@ -288,7 +289,8 @@ def anonymise(session: Session, family: Family, by: User, now: dt.datetime, vers
         flag.resolution = None
     session.execute(delete(Draft).where(Draft.family_id == fid))
     family.anonymised_at = now
-    session.flush()
+    # The children's dates of birth moved: whether each was old enough to be asked may too.
+    record_outcome(session, family)
     audit.record(session, "anonymise", user_id=by.id, record_type="family", record_id=fid, family_id=fid,
                  detail={"closed_on": family.closed_on.isoformat(),
                          "closure_recorded_on": family.closure_recorded_on.isoformat()})

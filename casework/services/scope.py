@@ -13,12 +13,13 @@ def require_case_role(user: User) -> None:
         raise Forbidden("Administrators do not have access to case records.")
 
 
-def family_scope(user: User):
-    """A WHERE clause limiting families to those ``user`` may see."""
+def family_scope(user: User, team=Family.team_id):
+    """A WHERE clause limiting families to those ``user`` may see (``team``: the column naming
+    a family's team, for a table kept beside ``Family``)."""
     if user.is_worker:
         return Family.worker_id == user.id
     if user.is_manager and user.team_id is not None:
-        return Family.team_id == user.team_id
+        return team == user.team_id
     return false()
 
 
@@ -66,11 +67,12 @@ def get_carer(session: Session, user: User, carer_id: int) -> Carer:
     return record_in_scope(session, user, Carer, carer_id, "Carer")
 
 
-def report_scope(actor: User, team_id: int | None = None):
+def report_scope(actor: User, team_id: int | None = None, team=Family.team_id):
     """Managers report on their own team (``team_id`` is ignored: never another team's),
-    admins on the whole service, or on one team when ``team_id`` is given; workers not at all."""
+    admins on the whole service, or on one team when ``team_id`` is given; workers not at all.
+    (``team``: as for ``family_scope``.)"""
     if actor.is_manager:
-        return family_scope(actor)
+        return family_scope(actor, team)
     if actor.is_admin:
-        return Family.id.is_not(None) if team_id is None else Family.team_id == team_id
+        return team.is_not(None) if team_id is None else team == team_id
     raise Forbidden("Reports are for managers and administrators.")

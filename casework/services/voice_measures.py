@@ -25,6 +25,7 @@ def child_voice_measures(session: Session, in_period, measures) -> None:
         child_id: family_id
         for child_id, family_id, born, closed_on in session.execute(
             select(Child.id, Child.family_id, Child.date_of_birth, Family.closed_on).join(Family).where(*in_period)
+            .order_by(Child.id)
         )
         if born <= born_by(closed_on, min_age)
     }
