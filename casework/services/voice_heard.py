@@ -81,10 +81,11 @@ def not_heard_lately(today: dt.date, settings: VoiceSettings, *where):
     heard_in_window = (
         select(Voice.child_id)
         .join(family, family.id == Voice.family_id)
-        .where(family.phase.in_(OPEN_PHASES), Voice.date > today - dt.timedelta(days=settings.days),
-               Voice.date <= today, *where)
+        .where(Voice.child_id == Child.id, family.phase.in_(OPEN_PHASES),
+               Voice.date > today - dt.timedelta(days=settings.days), Voice.date <= today, *where)
     )
-    return _old_enough_and_open_long_enough(today, settings) & Child.id.not_in(heard_in_window)
+    # NOT EXISTS, not NOT IN: see child_seen.not_seen_lately.
+    return _old_enough_and_open_long_enough(today, settings) & ~heard_in_window.exists()
 
 
 def not_heard(today: dt.date, last_heard_on, settings: VoiceSettings | None = None):
