@@ -1,14 +1,16 @@
 """The database layer: migrations match the models, SQLite is set up for several writers."""
+import datetime as dt
 import sqlite3
 import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, Table, insert, select, text
 
 from casework import create_app
-from casework.config import Config
+from casework.config import Config, TestingConfig
 from casework.database import WriteAfterRead, begin_write
 from casework.extensions import db
 from casework.models import Team
@@ -152,53 +154,43 @@ def test_the_api_signs_in_parses_and_validates_without_the_write_lock(app, api, 
     assert refused.status_code == 422 and "date" in refused.get_json()["fields"]
 
 
-def test_the_upgrade_records_when_each_closed_family_was_closed(tmp_path):
-    """The migration adding ``closure_recorded_on`` fills it in for families closed before it:
-    the service's local day of the move that closed them (never before ``closed_on``); the day
-    of the upgrade when no such move is known; nothing for an open family."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
+# --- upgrades of a database holding rows written before a migration ---------------------------
 
-    from flask_migrate import upgrade
-    from sqlalchemy import MetaData, Table, insert
+UPGRADED_AT = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
-    from casework import create_app
-    from casework.config import TestingConfig
 
-    class Config(TestingConfig):
+def _upgraded(tmp_path, revision: str, fill, *queries: str) -> list[list[tuple]]:
+    """A new SQLite database upgraded to ``revision``; ``fill(add)`` adds rows as that
+    revision's tables held them (``add("children", id=1, ...)``; team 1, North, and its manager,
+    user 1, are there already); then upgraded to the head. The rows each of ``queries`` answers."""
+    class Before(TestingConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'before.sqlite3'}"
 
-    app = create_app(Config)
-    with app.app_context():
-        upgrade(revision=_parent_of("df5b0684e920"))
+    with create_app(Before).app_context():
+        upgrade(revision=revision)
         with db.engine.begin() as connection:
             tables = MetaData()
-            table = {name: Table(name, tables, autoload_with=connection)
-                     for name in ("teams", "users", "families", "phase_moves")}
-            now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-            connection.execute(insert(table["teams"]).values(id=1, name="North", version=1, created_at=now))
-            connection.execute(insert(table["users"]).values(
-                id=1, email="m@example.org", name="M", role="manager", team_id=1, password_hash="x", active=True,
-                version=1, created_at=now))
-            for family_id, phase, closed_on in ((1, "closed", dt.date(2026, 6, 1)), (2, "closed", dt.date(2020, 3, 1)),
-                                                (3, "engagement", None)):
-                connection.execute(insert(table["families"]).values(
-                    id=family_id, reference=f"FP-2026-000{family_id}", team_id=1, household_name="H",
-                    postcode="LS6 2AB", referral_date=dt.date(2019, 1, 1), opened_on=dt.date(2019, 1, 1),
-                    phase=phase, phase_since=closed_on or dt.date(2019, 1, 1), closed_on=closed_on,
-                    closure_reason="step_down" if closed_on else None, version=1, created_at=now))
-            # Family 1 was closed (dated 1 June) at 23:30 UTC on 9 June: 10 June in London (BST).
-            connection.execute(insert(table["phase_moves"]).values(
-                family_id=1, from_phase="moving_on", to_phase="closed", date=dt.date(2026, 6, 1), by_id=1,
-                made_at=dt.datetime(2026, 6, 9, 23, 30)))
+
+            def add(name: str, /, **values) -> None:
+                table = tables.tables[name] if name in tables.tables else Table(name, tables, autoload_with=connection)
+                kept = {key: value for key, value in (("version", 1), ("created_at", UPGRADED_AT)) if key in table.c}
+                connection.execute(insert(table).values(**kept, **values))
+
+            add("teams", id=1, name="North")
+            add("users", id=1, email="m@example.org", name="M", role="manager", team_id=1, password_hash="x",
+                active=True)
+            fill(add)
         upgrade()
-        recorded = dict(db.session.execute(text("SELECT id, closure_recorded_on FROM families")).all())
+        found = [[tuple(row) for row in db.session.execute(text(query)).all()] for query in queries]
         db.session.remove()
-    today = dt.datetime.now(ZoneInfo("Europe/London")).date()
-    assert recorded[1] == "2026-06-10"
-    # No move: the day of the upgrade (or the day before, should midnight have passed since).
-    assert recorded[2] in {today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}
-    assert recorded[3] is None
+    return found
+
+
+def _family(**values) -> dict:
+    """A family's row in team 1, opened on 5 January 2026 and in engagement, unless ``values`` say otherwise."""
+    opened = dt.date(2026, 1, 5)
+    return {"id": 1, "reference": "FP-2026-0001", "team_id": 1, "household_name": "H", "postcode": "LS6 2AB",
+            "referral_date": opened, "opened_on": opened, "phase": "engagement", "phase_since": opened, **values}
 
 
 def _parent_of(revision: str) -> str:
@@ -210,98 +202,68 @@ def _parent_of(revision: str) -> str:
     return ScriptDirectory.from_config(migrate.get_config()).get_revision(revision).down_revision
 
 
+def test_the_upgrade_records_when_each_closed_family_was_closed(tmp_path):
+    """The migration adding ``closure_recorded_on`` fills it in for families closed before it:
+    the service's local day of the move that closed them (never before ``closed_on``); the day
+    of the upgrade when no such move is known; nothing for an open family."""
+    from zoneinfo import ZoneInfo
+
+    def fill(add):
+        for family_id, phase, closed_on in ((1, "closed", dt.date(2026, 6, 1)), (2, "closed", dt.date(2020, 3, 1)),
+                                            (3, "engagement", None)):
+            add("families", **_family(id=family_id, reference=f"FP-2026-000{family_id}",
+                                      referral_date=dt.date(2019, 1, 1), opened_on=dt.date(2019, 1, 1), phase=phase,
+                                      phase_since=closed_on or dt.date(2019, 1, 1), closed_on=closed_on,
+                                      closure_reason="step_down" if closed_on else None))
+        # Family 1 was closed (dated 1 June) at 23:30 UTC on 9 June: 10 June in London (BST).
+        add("phase_moves", family_id=1, from_phase="moving_on", to_phase="closed", date=dt.date(2026, 6, 1), by_id=1,
+            made_at=dt.datetime(2026, 6, 9, 23, 30))
+
+    [rows] = _upgraded(tmp_path, _parent_of("df5b0684e920"), fill, "SELECT id, closure_recorded_on FROM families")
+    recorded = dict(rows)
+    today = dt.datetime.now(ZoneInfo("Europe/London")).date()
+    assert recorded[1] == "2026-06-10"
+    # No move: the day of the upgrade (or the day before, should midnight have passed since).
+    assert recorded[2] in {today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}
+    assert recorded[3] is None
+
+
 def test_an_upgrade_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(tmp_path):
     """On SQLite a migration that adds a foreign key to ``families`` rebuilds the table (copy,
     drop, rename). With foreign keys enforced, dropping the old table deleted every row that
     refers to a family ON DELETE CASCADE: its children, visits and phase moves."""
-    import datetime as dt
 
-    from flask_migrate import upgrade
-    from sqlalchemy import MetaData, Table, insert
+    def fill(add):
+        add("families", **_family(phase="making_changes", phase_since=dt.date(2026, 3, 1)))
+        add("children", id=1, family_id=1, first_name="Amy", date_of_birth=dt.date(2019, 4, 1))
+        add("phase_moves", family_id=1, from_phase="engagement", to_phase="making_changes", date=dt.date(2026, 3, 1),
+            by_id=1, made_at=UPGRADED_AT)
 
-    from casework import create_app
-    from casework.config import TestingConfig
-
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'before.sqlite3'}"
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade(revision="b12a9db5a48d")  # before every migration that rebuilds ``families``
-        with db.engine.begin() as connection:
-            tables = MetaData()
-            table = {name: Table(name, tables, autoload_with=connection)
-                     for name in ("teams", "users", "families", "children", "phase_moves")}
-            now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-            connection.execute(insert(table["teams"]).values(id=1, name="North", version=1, created_at=now))
-            connection.execute(insert(table["users"]).values(
-                id=1, email="m@example.org", name="M", role="manager", team_id=1, password_hash="x", active=True,
-                version=1, created_at=now))
-            connection.execute(insert(table["families"]).values(
-                id=1, reference="FP-2026-0001", team_id=1, household_name="H", postcode="LS6 2AB",
-                referral_date=dt.date(2026, 1, 5), opened_on=dt.date(2026, 1, 5), phase="making_changes",
-                phase_since=dt.date(2026, 3, 1), version=1, created_at=now))
-            connection.execute(insert(table["children"]).values(
-                id=1, family_id=1, first_name="Amy", date_of_birth=dt.date(2019, 4, 1), version=1, created_at=now))
-            connection.execute(insert(table["phase_moves"]).values(
-                family_id=1, from_phase="engagement", to_phase="making_changes", date=dt.date(2026, 3, 1), by_id=1,
-                made_at=now))
-        upgrade()
-        counts = {name: db.session.execute(text(f"SELECT count(*) FROM {name}")).scalar()
-                  for name in ("families", "children", "phase_moves")}
-        enforced = db.session.execute(text("PRAGMA foreign_keys")).scalar()
-        db.session.remove()
-    assert counts == {"families": 1, "children": 1, "phase_moves": 1}
-    assert enforced == 1  # and the app's connections enforce foreign keys again afterwards
+    # b12a9db5a48d: before every migration that rebuilds ``families``.
+    *counts, enforced = _upgraded(tmp_path, "b12a9db5a48d", fill, *(
+        f"SELECT count(*) FROM {name}" for name in ("families", "children", "phase_moves")), "PRAGMA foreign_keys")
+    assert counts == [[(1,)], [(1,)], [(1,)]]
+    assert enforced == [(1,)]  # and the app's connections enforce foreign keys again afterwards
 
 
 def test_the_upgrade_moves_why_views_were_not_gathered_out_of_the_review_notes(tmp_path):
     """Before e0873dc56d78 the review page appended "Ben's view was not gathered: ..." to the
     review's notes; the upgrade moves each such closing paragraph into the child's own row and
     leaves any paragraph it cannot put to one child of the family in the notes."""
-    import datetime as dt
 
-    from flask_migrate import upgrade
-    from sqlalchemy import MetaData, Table, insert
+    def fill(add):
+        add("families", **_family())
+        for child_id, name in ((1, "Amy"), (2, "Ben")):
+            add("children", id=child_id, family_id=1, first_name=name, date_of_birth=dt.date(2019, 4, 1))
+        for review_id, notes in (
+                (1, "Going well.\n\nAmy's view was not gathered: at school.\n\nBen's view was not gathered: asleep."),
+                (2, "Calmer.\n\nZoe's view was not gathered: not a child of the family."),
+                (3, "Ben's view was not gathered: a baby.")):
+            add("reviews", id=review_id, family_id=1, held_on=dt.date(2026, 3, 1), decision="continue", attendees="",
+                notes=notes, recorded_by_id=1)
 
-    from casework import create_app
-    from casework.config import TestingConfig
-
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'before.sqlite3'}"
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade(revision=_parent_of("e0873dc56d78"))
-        with db.engine.begin() as connection:
-            tables = MetaData()
-            table = {name: Table(name, tables, autoload_with=connection)
-                     for name in ("teams", "users", "families", "children", "reviews")}
-            now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-            connection.execute(insert(table["teams"]).values(id=1, name="North", version=1, created_at=now))
-            connection.execute(insert(table["users"]).values(
-                id=1, email="m@example.org", name="M", role="manager", team_id=1, password_hash="x", active=True,
-                version=1, created_at=now))
-            connection.execute(insert(table["families"]).values(
-                id=1, reference="FP-2026-0001", team_id=1, household_name="H", postcode="LS6 2AB",
-                referral_date=dt.date(2026, 1, 5), opened_on=dt.date(2026, 1, 5), phase="engagement",
-                phase_since=dt.date(2026, 1, 5), version=1, created_at=now))
-            for child_id, name in ((1, "Amy"), (2, "Ben")):
-                connection.execute(insert(table["children"]).values(
-                    id=child_id, family_id=1, first_name=name, date_of_birth=dt.date(2019, 4, 1), version=1,
-                    created_at=now))
-            for review_id, notes in (
-                    (1, "Going well.\n\nAmy's view was not gathered: at school."
-                        "\n\nBen's view was not gathered: asleep."),
-                    (2, "Calmer.\n\nZoe's view was not gathered: not a child of the family."),
-                    (3, "Ben's view was not gathered: a baby.")):
-                connection.execute(insert(table["reviews"]).values(
-                    id=review_id, family_id=1, held_on=dt.date(2026, 3, 1), decision="continue", attendees="",
-                    notes=notes, recorded_by_id=1, version=1, created_at=now))
-        upgrade()
-        notes = dict(db.session.execute(text("SELECT id, notes FROM reviews")).all())
-        views = db.session.execute(text(
-            "SELECT review_id, child_id, reason FROM review_views_not_gathered ORDER BY id")).all()
-        db.session.remove()
-    assert notes == {1: "Going well.", 2: "Calmer.\n\nZoe's view was not gathered: not a child of the family.", 3: ""}
-    assert [tuple(row) for row in views] == [(1, 1, "at school."), (1, 2, "asleep."), (3, 2, "a baby.")]
+    notes, views = _upgraded(tmp_path, _parent_of("e0873dc56d78"), fill, "SELECT id, notes FROM reviews",
+                             "SELECT review_id, child_id, reason FROM review_views_not_gathered ORDER BY id")
+    assert dict(notes) == {1: "Going well.", 2: "Calmer.\n\nZoe's view was not gathered: not a child of the family.",
+                           3: ""}
+    assert views == [(1, 1, "at school."), (1, 2, "asleep."), (3, 2, "a baby.")]

@@ -281,6 +281,34 @@ class ReviewForm(CreatesRecord, BaseForm):
         return self
 
 
+class ViewNotGatheredEntry(EntryForm):
+    """Why one child's view was not gathered at a review, as the review's answer says it."""
+
+    child_id = WholeNumberField("Child", [EntryRequired("Name the child of {entry}.", "Name the child.",
+                                                        "view not gathered")])
+    reason = TextAreaField("Why the child's view was not gathered", [
+        EntryRequired("Say why the view of {entry} was not gathered.", "Say why the view was not gathered.",
+                      "view not gathered"), TextLimit(NOTE_LIMIT)])
+
+
+class ReviewInputForm(ReviewForm):
+    """A review sent to the API: the page asks why each child's view was not gathered beside
+    the child (forms/voice_pages.py); a client sends a list, each child at most once."""
+
+    views_not_gathered = BoundedFieldList(
+        FormField(ViewNotGatheredEntry), "Views not gathered", min_entries=0, max_items=limits.MAX_CHILDREN,
+        too_many=limits.too_many("children", limits.MAX_CHILDREN, "name"))
+
+    def validate_views_not_gathered(self, field):
+        ids = [entry.form.child_id.data for entry in field.entries if entry.form.child_id.data is not None]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Say why a child's view was not gathered at most once for each child.")
+
+    def not_gathered(self) -> dict[int, str]:
+        """What the service takes: ``{child id: why}``."""
+        return {entry.form.child_id.data: entry.form.reason.data for entry in self.views_not_gathered.entries}
+
+
 # --- Keeping the record true (HTML pages) ---------------------------------------------------
 
 

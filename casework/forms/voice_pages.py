@@ -12,7 +12,7 @@ from .fields import NOTE_LIMIT, EntryForm, TextLimit
 
 SCALE_QUESTION = "How are things at home?"
 SCALE_HINT = f"{SCALE_MIN} is very bad, {SCALE_MAX} is really good. Leave it empty if you did not ask."
-SCALE_CHOICES = [(number, str(number)) for number in range(SCALE_MIN, SCALE_MAX + 1)]
+SCALE_CHOICES = {number: str(number) for number in range(SCALE_MIN, SCALE_MAX + 1)}
 WORDS_HINT = "In the child's own words, not a summary."
 
 

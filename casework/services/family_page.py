@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Date, Integer, Select, bindparam, select
+from sqlalchemy import Date, Integer, Select, bindparam, select, union
 from sqlalchemy.orm import Session, aliased
 
 from ..models import (
@@ -94,6 +94,12 @@ def _record_parts() -> dict[str, Part]:
             PlannedVisit.date >= TODAY, PlannedVisit.status == PlannedStatus.PLANNED),
             diary.PLANNED_ORDER, limit=1),
         "partners": Part(_of_family(Partner), (Partner.id,)),
+        # Another family's partners that this family's consents, meetings or actions name: the
+        # forms refuse them, the database does not (tests/test_family_page.py).
+        "partners_elsewhere": Part(model_columns(Partner).where(Partner.family_id != FAMILY_ID, Partner.id.in_(union(
+            select(consent_partners.c.partner_id).where(consent_partners.c.consent_id.in_(consent_ids)),
+            select(meeting_attendees.c.partner_id).where(meeting_attendees.c.meeting_id.in_(meeting_ids)),
+            select(MeetingAction.owner_partner_id).where(MeetingAction.meeting_id.in_(meeting_ids))))), (Partner.id,)),
         "consents": Part(_of_family(Consent), (Consent.given_on.desc(), Consent.id.desc())),
         "consent_partners": Part(select(consent_partners.c.consent_id, consent_partners.c.partner_id)
                                  .where(consent_partners.c.consent_id.in_(consent_ids))),
@@ -232,7 +238,9 @@ def _visits(history: dict, users: dict, goals_by_id: dict) -> list[Visit]:
     return [
         detached(Visit, row, recorded_by=users.get(row["recorded_by_id"]),
                  children_seen=_each(VisitChild, seen[row["id"]]),
-                 goals_discussed=[goals_by_id[link["goal_id"]] for link in discussed[row["id"]]])
+                 # Not another family's goal (the form refuses one): its title is theirs.
+                 goals_discussed=[goals_by_id[link["goal_id"]] for link in discussed[row["id"]]
+                                  if link["goal_id"] in goals_by_id])
         for row in history["visits"]
     ]
 
@@ -261,7 +269,7 @@ def _assessments(history: dict) -> list[Assessment]:
 
 def _team_around(record: dict, users: dict, now: dt.datetime) -> dict:
     partners = _each(Partner, record["partners"])
-    partner_by_id = {partner.id: partner for partner in partners}
+    partner_by_id = {partner.id: partner for partner in partners + _each(Partner, record["partners_elsewhere"])}
     named = _grouped(record["consent_partners"], "consent_id")
     attending = _grouped(record["attendees"], "meeting_id")
     actions = _grouped(record["actions"], "meeting_id")

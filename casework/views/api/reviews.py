@@ -7,7 +7,7 @@ from flask import jsonify
 from ...database import begin_write
 from ...extensions import db
 from ...forms import from_json
-from ...forms.case import ReviewForm
+from ...forms.case import ReviewInputForm
 from ...services.editing import ensure_open
 from ...services.review_schedule import next_review_due
 from ...services.reviews import hold_review, reviews_in_full
@@ -28,11 +28,12 @@ def list_reviews(family_id: int):
 @bp.post("/families/<int:family_id>/reviews")
 def create_review(family_id: int):
     user = case_user()
-    body = read_body(ReviewForm)
+    body = read_body(ReviewInputForm)
     family = family_in_scope(family_id)
     ensure_open(family)
-    form = check_form(from_json(ReviewForm, body))
+    form = check_form(from_json(ReviewInputForm, body))
     data = {name: getattr(form, name).data for name in REVIEW_FIELDS}
+    data["views_not_gathered"] = form.not_gathered()
     begin_write()
     review = hold_review(db.session, user, family, data, api_now())
     db.session.commit()

@@ -14,7 +14,7 @@ from ....forms.case import (
     RatingForm,
     ReferralForm,
     ReopenForm,
-    ReviewForm,
+    ReviewInputForm,
     VisitCorrectionForm,
     VisitForm,
 )
@@ -286,11 +286,12 @@ OPERATIONS: dict[str, Op] = {
         "holdReview", "Record a review of the family plan", "reviews",
         {201: ("The review. A closing decision closes the family on the day held; a worker's waits for "
                "approval when closure approval is on (pending_approval true).", rec.Review)},
-        WRITE, body=Body(ReviewForm, "ReviewInput"),
+        WRITE, body=Body(ReviewInputForm, "ReviewInput"),
         description="Not in the future, not before opened_on; a closing decision not before phase_since. "
                     "step_up, step_down and close close the family; close needs a reason (disengaged, moved_away "
                     "or other); step_up and step_down are their own, and any other decision may send any closing "
-                    "reason, which it does not keep."),
+                    "reason, which it does not keep. views_not_gathered (optional) says why a child's view was "
+                    "not gathered: each a child of the family, at most once, with a reason."),
     "api.list_flags": Op(
         "listFlags", "Flags on the caller's families", "flags",
         {200: ("Flags, open before resolved, most severe and oldest first.", rec.FlagList)}, LIST,
