@@ -15,6 +15,7 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
+from .database import refresh_statistics
 from .demo import seed as demo_seed
 from .demo import staff as demo_staff
 from .extensions import db
@@ -73,6 +74,7 @@ def init_db():
     # Families closed before their outcome measures were kept (or by an older casework): the
     # outcomes report reads only what is kept.
     written = rebuild_missing_outcomes(db.session)
+    refresh_statistics(db.session)
     db.session.commit()
     if written:
         click.echo(f"Kept the outcome measures of {written:,} closed {'family' if written == 1 else 'families'}.")

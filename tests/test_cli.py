@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from werkzeug.security import check_password_hash
 
 from casework.demo.staff import DEMO_DOMAIN, DEMO_PASSWORD
@@ -36,6 +36,40 @@ def test_init_db_is_safe_to_run_again(cli, db):
         assert "up to date" in result.output
     tables = set(inspect(db.engine).get_table_names())
     assert {"families", "users", "teams", "visits", "goals", "reviews", "alembic_version"} <= tables
+
+
+def _forget_statistics(db) -> None:
+    """Statistics left by earlier tests (the database is shared) could hide a command that
+    does not refresh them: SQLite's are dropped; PostgreSQL's are judged by their time."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DROP TABLE IF EXISTS sqlite_stat1"))
+    db.session.commit()
+
+
+def _tables_with_statistics(db, since) -> set[str]:
+    if db.engine.dialect.name == "sqlite":
+        found = db.session.execute(text(
+            "SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
+        return set(db.session.scalars(text("SELECT DISTINCT tbl FROM sqlite_stat1"))) if found else set()
+    return set(db.session.scalars(text(
+        "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND last_analyze >= :since"
+    ), {"since": since}))
+
+
+@pytest.mark.parametrize("command", [("init-db",), ("seed-demo", "--families", "40")])
+def test_loading_commands_leave_the_planner_statistics(cli, db, command):
+    """After init-db (an upgrade) and a bulk load the query planner knows how the rows lie
+    over each index: without that, SQLite walks an index over a whole table where it could
+    read a report's groups from an index alone, and PostgreSQL takes the tables for empty."""
+    factories.FamilyFactory()  # rows to count for init-db: a family, its worker and team
+    _forget_statistics(db)
+    since = db.session.scalar(select(func.now())) if db.engine.dialect.name != "sqlite" else None
+    result = cli(*command)
+    assert result.exit_code == 0, result.output
+    expected = {"families", "users", "teams"}
+    if command[0] == "seed-demo":
+        expected |= {"visits", "family_outcomes", "family_outcome_domains", "family_outcome_areas"}
+    assert expected <= _tables_with_statistics(db, since)
 
 
 def test_create_user_creates_the_user_and_a_new_team(cli, db):

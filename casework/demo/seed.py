@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from ..database import refresh_statistics
 from ..models import Family, ReferenceCounter, Role, Team, User, VisitChild, VisitGoal
 from ..services.errors import ValidationFailed
 from ..services.outcome_store import rebuild_outcomes
@@ -175,11 +176,9 @@ def seed_demo(
     partners = add_teams_around(session, rng, today, plans, password_hash)  # after: the ORM uses the sequences
     planned_visits = add_planned_visits(session, rng, today, plans)  # ids from the sequences too
     rebuild_outcomes(session)  # the closed families' measures, for the outcomes report
-    if session.get_bind().dialect.name == "postgresql":
-        # What autovacuum would do a while after a bulk load: without these statistics the
-        # planner guesses the tables are empty, and a report can take minutes instead of ms.
-        session.execute(text("ANALYZE " + ", ".join(t.name for t in (Team.__table__, User.__table__, *TABLES))
-                             + ", planned_visits"))
+    # Without statistics after a bulk load the planner guesses (on PostgreSQL, that the tables
+    # are empty): a report could take minutes instead of milliseconds.
+    refresh_statistics(session)
     counts = dict(rows.counts)
     counts["families"] = len(plans)
     counts["teams"] = len(teams)
