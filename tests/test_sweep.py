@@ -185,8 +185,9 @@ def test_a_sweep_run_by_hand_today_is_not_run_again_by_the_scheduler(app, monkey
     store = SQLAlchemyJobStore(url=f"sqlite:///{tmp_path}/jobs.sqlite3")
     assert scheduler_module.missed_sweep(store)  # nothing has run today
 
-    yesterday = local_date(current_time()) - dt.timedelta(days=1)
-    assert app.test_cli_runner().invoke(args=["run-jobs", "--now", yesterday.isoformat()]).exit_code == 0
+    # The day before the sweep last due (before 06:00 that is the day before yesterday).
+    earlier = local_date(scheduler_module.last_due(current_time())) - dt.timedelta(days=1)
+    assert app.test_cli_runner().invoke(args=["run-jobs", "--now", earlier.isoformat()]).exit_code == 0
     assert scheduler_module.missed_sweep(store)
     assert app.test_cli_runner().invoke(args=["run-jobs"]).exit_code == 0
     assert not scheduler_module.missed_sweep(store)
