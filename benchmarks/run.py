@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 import time
@@ -84,6 +85,10 @@ def bench_size(kind: str, families: int, options) -> SizeResult:
                             first, second, raised)
         say(f"  sweep: {open_families:,} open families, first run {first:.2f} s ({result.sweep_rate:,.0f}/s, "
             f"{raised:,} flags), again {second:.2f} s")
+        # Seeding 100,000 families can leave a gigabyte written but not yet on disk: written
+        # back while the pages load, it would slow their commits (and the machine) at that size
+        # only. Every size's pages start with nothing waiting to be written.
+        os.sync()
         people, managers, admin, partners = pick_people(database.app, options.clients)
         today = _today(database.app)
         with tempfile.TemporaryDirectory(prefix="casework-bench-capture-") as capture_dir:

@@ -43,11 +43,15 @@ class WriteAfterRead(RuntimeError):
     """A deferred (read) transaction went on to write: call ``begin_write()`` first."""
 
 
-def begin_write() -> None:
+def begin_write(keep_loaded: bool = False) -> None:
     """End the request's read transaction; the next transaction takes the write lock as it
     begins. Call it once what was sent has been parsed and validated, before the service
-    that writes."""
-    _commit_read(db.session())  # nothing is pending in a read; loaded rows are read again when used
+    that writes. ``keep_loaded``: what was loaded stays as it was read (as ``end_read``), for
+    a page already rendered from it that has only to log the read."""
+    if keep_loaded:
+        end_read()
+    else:
+        _commit_read(db.session())  # nothing is pending in a read; loaded rows are read again when used
     g.casework_write_next = True
 
 

@@ -121,7 +121,8 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
         load.longest_days_since_visit = max(load.longest_days_since_visit or 0, since)
 
     # By the team's family ids (known from the query above): PostgreSQL then reads the flags
-    # through their index, where a join on the team would scan every open flag of the service.
+    # and visits through their indexes, where a join on the team would scan every open flag
+    # (or every visit of the last 28 days) of the service.
     team_family_ids = list(worker_of)
     for family_id, severity, count in session.execute(
         select(Flag.family_id, Flag.severity, func.count(Flag.id))
@@ -135,10 +136,9 @@ def team_caseload(session: Session, manager: User, now: dt.datetime) -> list[Wor
 
     for family_id, visits in session.execute(
         select(Visit.family_id, func.count(Visit.id))
-        .join(Family)
-        .where(*team_open, Visit.date > seen_window_start, Visit.date <= today)
+        .where(Visit.family_id.in_(team_family_ids), Visit.date > seen_window_start, Visit.date <= today)
         .group_by(Visit.family_id)
-    ):
+    ) if team_family_ids else ():
         worker_of[family_id].visits_last_28_days += visits
 
     # Families with a child not seen at a home, office or school visit in the window (the

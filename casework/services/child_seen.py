@@ -79,6 +79,22 @@ def not_seen_lately(today: dt.date, *where):
     return (Family.opened_on <= start) & ~seen_in_window.exists()
 
 
+def not_seen_in_window(today: dt.date):
+    """``not_seen`` for a child (correlated to ``Child`` and ``Family``), asked as "no visit in
+    the window saw them": read through the family's index on visits by date, as a visit
+    records only its own family's children (services/visits.py), rather than through every
+    visit of the child's history (twice, for ``last_seen``)."""
+    start = window_start(today)
+    seen_in_window = (
+        select(VisitChild.child_id)
+        .join(Visit)
+        .where(VisitChild.child_id == Child.id, Visit.family_id == Child.family_id, Visit.date > start,
+               *seen_at_visit(today))
+        .correlate(Child)
+    )
+    return (Family.opened_on <= start) & ~seen_in_window.exists()
+
+
 def not_seen(today: dt.date, last_seen_on):
     """A condition on ``Family`` and the child's last day seen (``last_seen_on``): the family
     has been open for longer than the window and the child was not seen in it."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from ..models import OPEN_PHASES, Child, Family, Flag, FlagStatus
-from .child_seen import last_seen, not_seen
+from .child_seen import not_seen_in_window
 from .review_schedule import review_overdue
 
 FLAG_FILTERS = ("any", "none", "high", "medium", "low")
@@ -46,9 +46,8 @@ def _open_flag(severity: str | None = None):
 
 
 def child_not_seen(today: dt.date):
-    """A family with at least one child not seen (``child_seen.not_seen``)."""
-    unseen = not_seen(today, last_seen(today))
-    return select(Child.id).where(Child.family_id == Family.id, unseen).correlate(Family).exists()
+    """A family with at least one child not seen (``child_seen.not_seen_in_window``)."""
+    return select(Child.id).where(Child.family_id == Family.id, not_seen_in_window(today)).correlate(Family).exists()
 
 
 def conditions(filters: FamilyFilters, today: dt.date) -> list:

@@ -123,16 +123,23 @@ def record_meeting(family_id):
 # --- a partner's pages ------------------------------------------------------------------------
 
 
+def _log_read(log) -> None:
+    """Log a partner's read of a page already rendered (it is shown only once logged), in a
+    write of its own: read and rendered under the write lock, the page made the other
+    requests that log wait for all of it (the busy wait sleeps in steps of up to 100 ms)."""
+    begin_write(keep_loaded=True)
+    log()
+    db.session.commit()
+
+
 @bp.get("/partners/families")
 @partner_required
 def shared():
     user = current_actor()
     now = clock.current_time()
-    begin_write()  # the list is read in the transaction that logs the read
     found = partner_service.shared_families(db.session, user, now)
-    partner_service.log_list_read(db.session, user, found, now)
-    page = render_template("partners/shared.html", found=found, scopes=SHARING_SCOPES)  # before the commit expires
-    db.session.commit()
+    page = render_template("partners/shared.html", found=found, scopes=SHARING_SCOPES)
+    _log_read(lambda: partner_service.log_list_read(db.session, user, found, now))
     return page
 
 
@@ -145,14 +152,13 @@ def shared_family(family_id):
         access = partner_service.family_access(db.session, user, family_id, now)
     except ServiceError as error:
         refuse(error)
-    begin_write()  # the family is read in the transaction that logs the read
     family = partner_service.shared_family(db.session, family_id)
     shared = partner_service.shared_record(db.session, family, access)
-    partner_service.log_sharing(db.session, user, access, "family (page): " + ", ".join(sorted(access.scope)), now)
     page = render_template("partners/shared_family.html", family=family, access=access, goals=shared.goals,
                            meetings=shared.meetings, reviews=shared.reviews, scopes=SHARING_SCOPES,
                            decisions=REVIEW_DECISIONS, form=ActionUpdateForm(formdata=None))
-    db.session.commit()
+    _log_read(lambda: partner_service.log_sharing(
+        db.session, user, access, "family (page): " + ", ".join(sorted(access.scope)), now))
     return page
 
 

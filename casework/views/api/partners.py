@@ -172,10 +172,10 @@ def record_handoff_reference(family_id: int):
 def shared_families():
     """``GET /families`` for a partner: the families shared with them, each read logged."""
     user = api_user()
-    begin_write()
     found = partner_service.shared_families(db.session, user, api_now())
+    payload = shapes.shared_family_list(found)
+    begin_write(keep_loaded=True)  # the read logged in a short write, as the pages (views/partners.py)
     partner_service.log_list_read(db.session, user, found, api_now())
-    payload = shapes.shared_family_list(found)  # before the commit expires what was read
     db.session.commit()
     return jsonify(payload)
 
@@ -187,8 +187,8 @@ def shared_family(family_id: int):
     family = db.session.get(Family, family_id)
     if family is None:
         raise NotFound("Family not found.")
-    begin_write()
     payload = shapes.shared_family(family, access, partner_service.shared_record(db.session, family, access))
+    begin_write(keep_loaded=True)
     partner_service.log_sharing(db.session, user, access, "family: " + ", ".join(sorted(access.scope)), api_now())
     db.session.commit()
     return jsonify(payload)
