@@ -2,8 +2,8 @@
 log of everything a partner read or received.
 
 ``partner_access`` is the one rule for what a partner may see: the families where a consent
-that is active (services/consent.py) names a partner record with the partner's e-mail, and of
-each only what those consents cover."""
+that is active (services/consent.py) names a partner record of that family with the partner's
+e-mail, and of each only what those consents cover."""
 from __future__ import annotations
 
 import datetime as dt
@@ -59,11 +59,13 @@ def partner_access(session: Session, user: User, now: dt.datetime) -> dict[int, 
     if not user.is_partner:
         return {}
     # Each consent naming one of the partner records with the user's e-mail, with that
-    # record's id: one statement.
+    # record's id: one statement. Only a record of the consent's own family counts: the forms
+    # name no other, but the database would hold a consent naming another family's partner,
+    # and that must share nothing (nor let the partner act on that family's actions).
     rows = session.execute(
         select(Consent, consent_partners.c.partner_id)
         .join(consent_partners, consent_partners.c.consent_id == Consent.id)
-        .join(Partner, Partner.id == consent_partners.c.partner_id)
+        .join(Partner, (Partner.id == consent_partners.c.partner_id) & (Partner.family_id == Consent.family_id))
         .where(func.lower(Partner.email) == user.email.strip().lower())
         .order_by(Consent.id)
     ).all()
