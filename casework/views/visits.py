@@ -72,14 +72,14 @@ def new(family_id):
         return page
     if not form.validate():
         return _render(form, family, 422)
-    begin_write()
+    begin_write(family)  # read again under the lock: still open? The rest is kept as read.
     try:
         visit = visits_service.log_visit(db.session, actor, family, form.visit_data(), now)
         record_heard_at(db.session, actor, voice_pages.heard(voice_entries(form, family.children)), now,
                         link={"date": visit.date, "how": "visit", "visit_id": visit.id},
                         seen=set(visit.children_seen_ids))
         save_once(form, "visit", visit, url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
-        drafts.discard(db.session, actor, drafts.form_key("visit", family.id))
+        drafts.drop(db.session, actor, drafts.form_key("visit", family.id))
     except ValidationFailed as error:
         db.session.rollback()
         if not voice_pages.entries_failed(voice_entries(form, family.children), error):
