@@ -276,3 +276,13 @@ def restart_days(session: Session, family_ids=None) -> dict:
         .group_by(Flag.family_id, Flag.rule, Flag.subject_key)
     )
     return {(f, r, s): day for f, r, s, day in rows}
+
+
+def restarts_of(flags) -> dict:
+    """``restart_days`` from flags in hand (those a person resolved among them count)."""
+    days: dict = {}
+    for flag in flags:
+        if flag.status == FlagStatus.RESOLVED and flag.resolved_by_id is not None and flag.resolved_on:
+            key = (flag.family_id, flag.rule, flag.subject_key)
+            days[key] = max(days.get(key, flag.resolved_on), flag.resolved_on)
+    return days
