@@ -9,10 +9,11 @@ way. In WAL such a transaction takes no lock: it runs beside other readers and b
 ``begin_write()``: the read transaction ends (what was loaded is read again, fresh, when next
 used) and the next transaction takes the write lock as it begins (SQLite: ``BEGIN IMMEDIATE``,
 waiting up to busy_timeout for it). After that transaction ends, the request reads deferred
-again. ``begin_write(*fresh)`` keeps what was loaded as it was read, but for the rows named,
-read again under the lock: those whose state the write depends on (a family still open),
-where the rest (the caller, a family's children, what the service queries again) is not read
-twice for nothing.
+again. ``begin_write(*fresh)`` instead keeps what was loaded as it was read, except the rows
+named, read again under the lock when next used (or returned by a query): those whose state
+the write depends on (a family still open, the goals a visit may discuss). The rest (the
+caller, a family's children) is not read twice; it stays as read even when a query returns
+it again, so a row that must be current is named.
 
 **Why not simply write in the read transaction.** In WAL a deferred transaction that has read
 and then writes fails at once, without waiting, when another request wrote in between

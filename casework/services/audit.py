@@ -126,6 +126,10 @@ def _changes(obj) -> dict:
     return detail
 
 
+# session.info: the audit rows of this transaction's flushes still to write; whether it is committing.
+_PENDING, _COMMITTING = "casework_audit_rows", "casework_audit_committing"
+
+
 def _after_flush(session: Session, _context) -> None:
     actor_id, ip = _actor()
     rows = []
@@ -151,9 +155,6 @@ def _after_flush(session: Session, _context) -> None:
         session.connection().execute(insert(AuditEvent), rows)
     else:
         session.info.setdefault(_PENDING, []).extend(rows)
-
-
-_PENDING, _COMMITTING = "casework_audit_rows", "casework_audit_committing"
 
 
 def _before_commit(session: Session) -> None:

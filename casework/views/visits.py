@@ -61,7 +61,8 @@ def new(family_id):
     now = clock.current_time()
     # What each child said is asked beside the visit (forms/voice_pages.py) and saved with it.
     form = with_voices(VisitForm, family.children)()
-    _describe(form.set_family(family, visits_service.goals_to_discuss(db.session, family)))
+    goals = visits_service.goals_to_discuss(db.session, family)
+    _describe(form.set_family(family, goals))
     voice_entries(form, family.children)  # each child's entry names them, in its messages too
     if request.method == "GET":
         form.date.data = clock.local_date(now)
@@ -72,7 +73,7 @@ def new(family_id):
         return page
     if not form.validate():
         return _render(form, family, 422)
-    begin_write(family)  # read again under the lock: still open? The rest is kept as read.
+    begin_write(family, *goals)  # read again under the lock: still open, still worked on? The rest is kept.
     try:
         visit = visits_service.log_visit(db.session, actor, family, form.visit_data(), now)
         record_heard_at(db.session, actor, voice_pages.heard(voice_entries(form, family.children)), now,
