@@ -257,10 +257,11 @@ RULES = {
 }
 
 
-def evaluate(session: Session, today: dt.date, restarts=None, family_ids=None, rules=None) -> list[Finding]:
+def evaluate(session: Session, today: dt.date, restarts=None, family_ids=None, rules=None,
+             families=None) -> list[Finding]:
     """Every finding of every rule (or of ``rules``) for ``today``: over the whole service, or
-    only for ``family_ids``."""
-    ctx = load_context(session, today, restarts, family_ids)
+    only for ``family_ids`` (whose rows, ``families``, may be in hand)."""
+    ctx = load_context(session, today, restarts, family_ids, families)
     if not ctx.families:
         return []
     return [finding for name, rule in RULES.items() if rules is None or name in rules for finding in rule(session, ctx)]

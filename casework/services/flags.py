@@ -149,7 +149,7 @@ def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_recor
     today = local_date(now)
     held = {
         (finding.rule, finding.subject_key)
-        for finding in evaluate(session, today, restarts_of(flags), family_ids=[family.id],
+        for finding in evaluate(session, today, restarts_of(flags), family_ids=[family.id], families=[family],
                                 rules={flag.rule for flag in candidates})  # only the rules with a flag to clear
     }
     cleared = [flag for flag in candidates if (flag.rule, flag.subject_key) not in held]
