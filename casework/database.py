@@ -9,7 +9,11 @@ way. In WAL such a transaction takes no lock: it runs beside other readers and b
 ``begin_write()``: the read transaction ends (what was loaded is read again, fresh, when next
 used) and the next transaction takes the write lock as it begins (SQLite: ``BEGIN IMMEDIATE``,
 waiting up to busy_timeout for it). After that transaction ends, the request reads deferred
-again.
+again. ``begin_write(*fresh)`` instead keeps what was loaded as it was read, except the rows
+named, read again under the lock when next used (or returned by a query): those whose state
+the write depends on (a family still open, the goals a visit may discuss). The rest (the
+caller, a family's children) is not read twice; it stays as read even when a query returns
+it again, so a row that must be current is named.
 
 **Why not simply write in the read transaction.** In WAL a deferred transaction that has read
 and then writes fails at once, without waiting, when another request wrote in between
@@ -27,7 +31,7 @@ import logging
 import re
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -43,22 +47,30 @@ class WriteAfterRead(RuntimeError):
     """A deferred (read) transaction went on to write: call ``begin_write()`` first."""
 
 
-def begin_write(keep_loaded: bool = False) -> None:
+def begin_write(*fresh, keep_loaded: bool = False) -> None:
     """End the request's read transaction; the next transaction takes the write lock as it
     begins. Call it once what was sent has been parsed and validated, before the service
-    that writes. ``keep_loaded``: what was loaded stays as it was read (as ``end_read``), for
-    a page already rendered from it that has only to log the read."""
-    if keep_loaded:
-        end_read()
+    that writes. Without arguments everything loaded is read again (under the lock) when next
+    used. With ``fresh`` rows, what was loaded is kept as read except their columns: name
+    every row the write decides on. ``keep_loaded``: everything stays as read, for a page
+    already rendered from it that has only to log the read."""
+    session = db.session()
+    if fresh or keep_loaded:
+        _end_keeping(session)
+        for row in fresh:
+            session.expire(row, [attr.key for attr in inspect(row).mapper.column_attrs])
     else:
-        _commit_read(db.session())  # nothing is pending in a read; loaded rows are read again when used
+        _commit_read(session)  # nothing is pending in a read; loaded rows are read again when used
     g.casework_write_next = True
 
 
 def end_read() -> None:
     """End the read transaction, keeping what was loaded as it was read: who is asking is
     known before the body is parsed, and no transaction stays open meanwhile."""
-    session = db.session()
+    _end_keeping(db.session())
+
+
+def _end_keeping(session) -> None:
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
         _commit_read(session)

@@ -48,6 +48,8 @@ def test_a_worker_logs_a_visit(api, worker, family, today):
     assert visit["recorded_by"] == {"id": worker.id, "name": "Wendy Worker"}
     assert visit["corrections"] == []
     assert response.headers["Location"].endswith(f"/api/v1/visits/{visit['id']}")
+    # The answer is the visit as kept: what reading it back answers.
+    assert api(worker).get(f"/api/v1/visits/{visit['id']}").get_json() == visit
 
 
 def test_a_child_seen_alone_was_seen(api, worker, family, today):

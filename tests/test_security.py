@@ -13,7 +13,7 @@ from casework.services.errors import ValidationFailed
 
 from .conftest import PASSWORD
 from .factories import FamilyFactory
-from .helpers import assert_refused, sign_in
+from .helpers import assert_refused, count_queries, sign_in
 
 
 def attempt(client, email, password="wrong password here", ip="10.0.0.1"):
@@ -113,6 +113,36 @@ def test_viewing_a_family_is_audited_and_changes_keep_no_personal_values(client,
     assert any("household_name" in c.detail.get("personal_fields_changed", []) for c in changes)
     assert all(c.user_id == worker.id for c in changes)
     assert "Smith" not in str([c.detail for c in changes]) and "Jones" not in str([c.detail for c in changes])
+
+
+def test_the_changes_of_a_transaction_are_audited_when_it_commits_and_only_if_they_are_kept(app, worker):
+    """Every flush's changes are audited, in one INSERT as the transaction commits; a change
+    rolled back (with a savepoint, or with the whole transaction) leaves no audit row."""
+    family = FamilyFactory(worker=worker, postcode="LS1 1AA", referral_date=dt.date(2026, 3, 2))
+    db.session.commit()
+
+    def updates():
+        return [event.detail for event in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.family_id == family.id))]
+
+    family.referral_date = dt.date(2026, 3, 3)
+    db.session.flush()
+    family.postcode = "LS2 2BB"
+    db.session.flush()
+    with db.session.begin_nested() as savepoint:
+        family.legal_hold = True
+        db.session.flush()
+        savepoint.rollback()
+    with count_queries() as statements:
+        db.session.commit()
+    assert sum(s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS") for s in statements) == 1
+    assert sorted(name for detail in updates() for name in [*detail.get("changed", {}),
+                                                            *detail.get("personal_fields_changed", [])]) \
+        == ["postcode", "referral_date"]
+    family.referral_date = dt.date(2026, 3, 4)
+    db.session.flush()
+    db.session.rollback()
+    assert len(updates()) == 2
 
 
 def test_audit_rows_cannot_be_changed_or_removed(app):

@@ -147,6 +147,43 @@ def test_a_closed_family_refuses_a_visit(login, worker, family, today, db):
     assert db.session.scalar(select(Visit)) is None
 
 
+@pytest.mark.parametrize("meanwhile, message", [
+    ("closed", "The family is closed"),
+    ("goal achieved", "Choose goals still being worked on: The children have a regular bedtime is achieved."),
+])
+def test_what_changed_while_the_visit_was_checked_is_read_again_before_it_is_saved(
+        login, worker, family, today, db, monkeypatch, meanwhile, message):
+    """The family (still open?) and its goals (still worked on?) are read again under the
+    write lock: closed, or a goal achieved, by someone else after the form was checked and
+    before the visit is saved, the visit is refused."""
+    from sqlalchemy import update
+
+    from casework import database
+    from casework.models import Goal
+    from casework.views import visits as visit_views
+
+    goal = factories.GoalFactory(family=family)
+    client = login(worker)
+    data = visit_form(today, family, goals_discussed=[str(goal.id)])
+    family_id, goal_id = family.id, goal.id
+    fresh_session()
+
+    def begin_write_after_a_colleague(*fresh):
+        database.begin_write(*fresh)
+        with db.engine.begin() as other:  # another request, committed meanwhile
+            if meanwhile == "closed":
+                other.execute(update(Family).where(Family.id == family_id).values(
+                    phase="closed", closed_on=today, closure_reason="moved_away", version=Family.version + 1))
+            else:
+                other.execute(update(Goal).where(Goal.id == goal_id).values(
+                    status="achieved", version=Goal.version + 1))
+
+    monkeypatch.setattr(visit_views, "begin_write", begin_write_after_a_colleague)
+    response = client.post(f"/families/{family_id}/visits/new", data=data)
+    assert response.status_code == 422 and message in page_text(response)
+    assert db.session.scalar(select(Visit)) is None
+
+
 def test_visit_history_is_newest_first(family, today, db):
     dates = [today - dt.timedelta(days=d) for d in (9, 2, 5)]
     for day in dates:
@@ -283,10 +320,10 @@ def test_the_visit_forms_radios_and_checkboxes_are_one_size(login, worker, famil
 
 
 # The statements of logging a visit (BEGIN and COMMIT not counted). Issue 18 asks for
-# PAGE_STATEMENTS_MAX (12); the POST is not there yet (the read before the write is read again
-# under the write lock, the flag rules that clear flags read on their own, the audit rows and the
-# answer are written one by one): these bounds keep it from growing meanwhile.
-VISIT_POST_STATEMENTS_MAX = {"form": 27, "API": 32}
+# PAGE_STATEMENTS_MAX (12); the POST is not there yet (the flag rules that clear flags read on
+# their own; the API's Idempotency-Key is looked up, claimed and answered apart): these bounds
+# keep it from growing meanwhile.
+VISIT_POST_STATEMENTS_MAX = {"form": 19, "API": 19}
 
 
 def test_logging_a_visit_sends_a_fixed_number_of_statements(app, login, api, worker, today, db):

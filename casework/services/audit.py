@@ -1,8 +1,11 @@
 """The audit trail: every view of a family record, every change, sign-ins, refusals, exports.
 
 Changes are captured for every model in one place (a session ``after_flush`` hook), so no view
-can forget. For personal fields (names, notes, dates of birth, addresses) only the fact that
-they changed is kept, never their values: anonymising a family never touches the audit."""
+can forget. The rows of a transaction's flushes are written together as it commits, in one
+INSERT (those of a savepoint's flushes at once: they go if it is rolled back); they are not
+in the table before that. For personal fields (names, notes, dates of birth, addresses) only
+the fact that they changed is kept, never their values: anonymising a family never touches
+the audit."""
 from __future__ import annotations
 
 import datetime as dt
@@ -123,6 +126,10 @@ def _changes(obj) -> dict:
     return detail
 
 
+# session.info: the audit rows of this transaction's flushes still to write; whether it is committing.
+_PENDING, _COMMITTING = "casework_audit_rows", "casework_audit_committing"
+
+
 def _after_flush(session: Session, _context) -> None:
     actor_id, ip = _actor()
     rows = []
@@ -142,14 +149,39 @@ def _after_flush(session: Session, _context) -> None:
                 "record_id": key[0] if len(key) == 1 and isinstance(key[0], int) else None,
                 "family_id": _family_of(obj), "detail": detail,
             })
+    if not rows:
+        return
+    if session.in_nested_transaction() or session.info.get(_COMMITTING):
+        session.connection().execute(insert(AuditEvent), rows)
+    else:
+        session.info.setdefault(_PENDING, []).extend(rows)
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint's release: the transaction goes on
+        return
+    session.flush()
+    session.info[_COMMITTING] = True  # a later flush of this commit writes its rows at once
+    rows = session.info.pop(_PENDING, None)
     if rows:
         session.connection().execute(insert(AuditEvent), rows)
 
 
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # committed or rolled back: nothing is carried to the next
+        session.info.pop(_PENDING, None)
+        session.info.pop(_COMMITTING, None)
+
+
+_HOOKS = {"after_flush": _after_flush, "before_commit": _before_commit,
+          "after_transaction_end": _after_transaction_end}
+
+
 def install(session_factory) -> None:
     """Capture changes on every session the application makes."""
-    if not event.contains(session_factory, "after_flush", _after_flush):
-        event.listen(session_factory, "after_flush", _after_flush)
+    for name, hook in _HOOKS.items():
+        if not event.contains(session_factory, name, hook):
+            event.listen(session_factory, name, hook)
 
 
 def who_opened(session: Session, family_id: int, limit: int = 50) -> list[tuple[dt.datetime, User | None, str]]:

@@ -130,6 +130,11 @@ def discard(session: Session, user: User, key: str) -> bool:
     """Delete ``user``'s draft of the form ``key`` (once saved for real, or on request).
     True when there was one. NotFound outside the user's scope."""
     _family(session, user, key)
+    return drop(session, user, key)
+
+
+def drop(session: Session, user: User, key: str) -> bool:
+    """``discard`` for a caller that has checked the family is in ``user``'s scope."""
     return bool(session.execute(
         delete(Draft).where(Draft.user_id == user.id, Draft.form_key == key)
     ).rowcount)

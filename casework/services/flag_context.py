@@ -76,15 +76,19 @@ class Context:
         return max(natural, restarted) if restarted else natural
 
 
-def load_context(session: Session, today: dt.date, restarts=None, family_ids=None) -> Context:
+def load_context(session: Session, today: dt.date, restarts=None, family_ids=None, families=None) -> Context:
+    """``families``: the rows of ``family_ids``, when they are in hand (not read again)."""
     scope = None if family_ids is None else frozenset(family_ids)
     ctx = Context(today, Settings.from_config(), {}, restarts or {}, scope)
-    rows = session.execute(
-        select(Family.id, Family.opened_on, Family.phase, Family.phase_since).where(
-            Family.phase.in_(OPEN_PHASES), Family.opened_on <= today, ctx.within(Family.id)
+    if families is None:
+        families = session.execute(
+            select(Family.id, Family.opened_on, Family.phase, Family.phase_since).where(
+                Family.phase.in_(OPEN_PHASES), Family.opened_on <= today, ctx.within(Family.id)
+            )
         )
-    )
-    ctx.families = {row.id: OpenFamily(*row) for row in rows}
+    else:
+        families = [family for family in families if family.phase in OPEN_PHASES and family.opened_on <= today]
+    ctx.families = {row.id: OpenFamily(row.id, row.opened_on, row.phase, row.phase_since) for row in families}
     return ctx
 
 

@@ -257,10 +257,11 @@ RULES = {
 }
 
 
-def evaluate(session: Session, today: dt.date, restarts=None, family_ids=None, rules=None) -> list[Finding]:
+def evaluate(session: Session, today: dt.date, restarts=None, family_ids=None, rules=None,
+             families=None) -> list[Finding]:
     """Every finding of every rule (or of ``rules``) for ``today``: over the whole service, or
-    only for ``family_ids``."""
-    ctx = load_context(session, today, restarts, family_ids)
+    only for ``family_ids`` (whose rows, ``families``, may be in hand)."""
+    ctx = load_context(session, today, restarts, family_ids, families)
     if not ctx.families:
         return []
     return [finding for name, rule in RULES.items() if rules is None or name in rules for finding in rule(session, ctx)]
@@ -276,3 +277,13 @@ def restart_days(session: Session, family_ids=None) -> dict:
         .group_by(Flag.family_id, Flag.rule, Flag.subject_key)
     )
     return {(f, r, s): day for f, r, s, day in rows}
+
+
+def restarts_of(flags) -> dict:
+    """``restart_days`` from flags in hand (those a person resolved among them count)."""
+    days: dict = {}
+    for flag in flags:
+        if flag.status == FlagStatus.RESOLVED and flag.resolved_by_id is not None and flag.resolved_on:
+            key = (flag.family_id, flag.rule, flag.subject_key)
+            days[key] = max(days.get(key, flag.resolved_on), flag.resolved_on)
+    return days

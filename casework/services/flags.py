@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,7 +31,7 @@ from ..models import (
 )
 from .clock import day_text, local_date
 from .errors import Forbidden, ValidationFailed
-from .flag_rules import evaluate, restart_days
+from .flag_rules import evaluate, restarts_of
 from .scope import family_scope, record_in_scope, require_case_role
 
 
@@ -138,19 +138,19 @@ def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_recor
     rules, subjects, words = _cleared_by(by_record)
     if not rules:
         return []
-    candidates = [
-        flag for flag in session.scalars(
-            select(Flag).where(Flag.family_id == family.id, Flag.status != FlagStatus.RESOLVED, Flag.rule.in_(rules))
-        )
-        if flag.subject_key in subjects
-    ]
+    # The flags still open, and those a person resolved (their day restarts a rule's clock): one query.
+    flags = session.scalars(
+        select(Flag).where(Flag.family_id == family.id, Flag.rule.in_(rules),
+                           or_(Flag.status != FlagStatus.RESOLVED, Flag.resolved_by_id.is_not(None)))
+    ).all()
+    candidates = [flag for flag in flags if flag.status != FlagStatus.RESOLVED and flag.subject_key in subjects]
     if not candidates:
         return []
     today = local_date(now)
     held = {
         (finding.rule, finding.subject_key)
-        for finding in evaluate(session, today, restart_days(session, [family.id]), family_ids=[family.id],
-                                rules=rules)
+        for finding in evaluate(session, today, restarts_of(flags), family_ids=[family.id], families=[family],
+                                rules={flag.rule for flag in candidates})  # only the rules with a flag to clear
     }
     cleared = [flag for flag in candidates if (flag.rule, flag.subject_key) not in held]
     for flag in cleared:

@@ -80,11 +80,11 @@ def new(family_id):
         return page
     if not form.validate():
         return _render_new(form, family, 422)
-    begin_write()
+    begin_write(family)  # read again under the lock: still open? The rest is kept as read.
     try:
         goal = goals_service.agree_goal(db.session, family, _goal_fields(form), now, current_actor())
         save_once(form, "goal", goal, url_for("goals.show", goal_id=goal.id))
-        drafts.discard(db.session, current_actor(), drafts.form_key("goal", family.id))
+        drafts.drop(db.session, current_actor(), drafts.form_key("goal", family.id))
     except ValidationFailed as error:
         db.session.rollback()
         form_failed(form, error)

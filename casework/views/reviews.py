@@ -98,7 +98,7 @@ def new(family_id):
         review = reviews_service.hold_review(db.session, actor, family, data, now)
         link_to_review(db.session, voices, review)
         save_once(form, "review", review, url_for("families.show", family_id=family.id, _anchor="reviews"))
-        drafts.discard(db.session, actor, drafts.form_key("review", family.id))
+        drafts.drop(db.session, actor, drafts.form_key("review", family.id))
         db.session.commit()
     except (ValidationFailed, Conflict) as error:
         db.session.rollback()

@@ -61,7 +61,8 @@ def new(family_id):
     now = clock.current_time()
     # What each child said is asked beside the visit (forms/voice_pages.py) and saved with it.
     form = with_voices(VisitForm, family.children)()
-    _describe(form.set_family(family, visits_service.goals_to_discuss(db.session, family)))
+    goals = visits_service.goals_to_discuss(db.session, family)
+    _describe(form.set_family(family, goals))
     voice_entries(form, family.children)  # each child's entry names them, in its messages too
     if request.method == "GET":
         form.date.data = clock.local_date(now)
@@ -72,14 +73,14 @@ def new(family_id):
         return page
     if not form.validate():
         return _render(form, family, 422)
-    begin_write()
+    begin_write(family, *goals)  # read again under the lock: still open, still worked on? The rest is kept.
     try:
         visit = visits_service.log_visit(db.session, actor, family, form.visit_data(), now)
         record_heard_at(db.session, actor, voice_pages.heard(voice_entries(form, family.children)), now,
                         link={"date": visit.date, "how": "visit", "visit_id": visit.id},
                         seen=set(visit.children_seen_ids))
         save_once(form, "visit", visit, url_for("families.show", family_id=family.id, _anchor=f"visit-{visit.id}"))
-        drafts.discard(db.session, actor, drafts.form_key("visit", family.id))
+        drafts.drop(db.session, actor, drafts.form_key("visit", family.id))
     except ValidationFailed as error:
         db.session.rollback()
         if not voice_pages.entries_failed(voice_entries(form, family.children), error):

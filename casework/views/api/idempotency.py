@@ -79,7 +79,8 @@ def _claim(session):
     if not pending or pending["claim"] is not None:
         return
     submissions.purge_stale(session, api_now())
-    pending["claim"] = Submission(user_id=api_user().id, key=pending["key"], created_at=api_now(),
+    pending["user_id"] = api_user().id
+    pending["claim"] = Submission(user_id=pending["user_id"], key=pending["key"], created_at=api_now(),
                                   **{HASH_FIELD: pending["digest"]})
     session.add(pending["claim"])
 
@@ -95,13 +96,15 @@ def _keep_answer(response):
     g.idempotency = None  # no later commit of this request (the audit's, say) claims the key
     claim = pending["claim"] if pending else None
     if claim is not None and inspect(claim).persistent and response.status_code < 500:
+        # The claim's row, expired by the commit, is not read again: its id and what sealed it are known.
+        (claim_id,) = inspect(claim).identity
+        sealed = submissions.seal_answer(current_app.config["SECRET_KEY"], pending["user_id"], pending["key"],
+                                         response.get_data(as_text=True))
         db.session.rollback()
         begin_write()
         db.session.execute(
-            update(Submission).where(Submission.id == pending["claim"].id)
-            .values(response_status=response.status_code,
-                    response_body=submissions.seal_answer(current_app.config["SECRET_KEY"], claim.user_id, claim.key,
-                                                          response.get_data(as_text=True)))
+            update(Submission).where(Submission.id == claim_id)
+            .values(response_status=response.status_code, response_body=sealed)
         )
         db.session.commit()
     return response

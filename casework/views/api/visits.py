@@ -39,11 +39,12 @@ def create_visit(family_id: int):
     device_time = form.device_recorded_at.data
     # Sent from a device's outbox (static/js/offline.js) with the time it was saved there.
     offline = form.recorded_offline.data if "recorded_offline" in body else device_time is not None
-    begin_write()
+    begin_write(family)  # read again under the lock: still open? The rest is kept as read.
     visit = visits_service.log_visit(db.session, user, family, form.visit_data(), api_now(),
                                      device_recorded_at=device_time, recorded_offline=bool(offline))
+    payload = schemas.visit(visit)  # as saved, from what is in hand: a new visit has no corrections
     db.session.commit()
-    return created(visit_payload(visit), url_for("api.get_visit", visit_id=visit.id))
+    return created(payload, url_for("api.get_visit", visit_id=payload["id"]))
 
 
 @bp.get("/visits/<int:visit_id>")
