@@ -118,10 +118,16 @@ def _sqlite_processor(column: Column, dialect: Dialect):
     isoformat: several times faster than their templates, and the demo writes millions."""
     processor = column.type._cached_bind_processor(dialect)
     if isinstance(column.type, UTCDateTime):
+        # The same instant again (the sweep's ``now`` on every row) is not worked out again.
+        last = [None, None]
+
         def utc_text(value):
+            if value is last[0]:
+                return last[1]
             if value is None or value.tzinfo is None:
                 return processor(value)  # None, or the type's own refusal of a naive datetime
-            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last[:] = value, value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            return last[1]
         return utc_text
     if type(column.type) is Date:
         def date_text(value):

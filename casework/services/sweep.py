@@ -60,6 +60,7 @@ class Notifier:
 
     def __init__(self, session: Session, now: dt.datetime, today: dt.date):
         self.session, self.now, self.today = session, now, today
+        self.created_at = now.astimezone(dt.UTC)
         self.pending: dict[str, dict] = {}
 
     def add(self, user_id: int | None, kind: str, family_id: int | None, message: str, key: str,
@@ -67,7 +68,7 @@ class Notifier:
         if user_id is not None and key not in self.pending:
             self.pending[key] = {
                 "user_id": user_id, "kind": kind, "family_id": family_id, "message": message, "detail": detail,
-                "key": key, "created_at": self.now.astimezone(dt.UTC), "created_on": self.today,
+                "key": key, "created_at": self.created_at, "created_on": self.today,
             }
 
     def save(self) -> int:
