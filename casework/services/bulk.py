@@ -118,19 +118,27 @@ def _sqlite_processor(column: Column, dialect: Dialect):
     isoformat: several times faster than their templates, and the demo writes millions."""
     processor = column.type._cached_bind_processor(dialect)
     if isinstance(column.type, UTCDateTime):
-        # The same instant again (the sweep's ``now`` on every row) is not worked out again.
-        last = [None, None]
-
         def utc_text(value):
-            if value is last[0]:
-                return last[1]
             if value is None or value.tzinfo is None:
                 return processor(value)  # None, or the type's own refusal of a naive datetime
-            last[:] = value, value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-            return last[1]
-        return utc_text
+            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return _remembered(utc_text)
     if type(column.type) is Date:
         def date_text(value):
             return dt.date.isoformat(value) if isinstance(value, dt.date) else processor(value)
-        return date_text
+        return _remembered(date_text)
     return processor
+
+
+def _remembered(convert):
+    """``convert``, answering a value seen before in this write from memory: the demo's
+    millions of dates and instants are a few thousand days, and the sweep's are one ``now``."""
+    known = {}
+
+    def remembered(value):
+        try:
+            return known[value]
+        except KeyError:
+            known[value] = text = convert(value)
+            return text
+    return remembered
