@@ -80,6 +80,7 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
 
 def sweep_rows(database, profile: str | None) -> list[dict]:
     from casework.extensions import db
+    from casework.scheduler import cycle_collector_paused
     from casework.services import clock
     from casework.services.sweep import run_sweep
 
@@ -94,8 +95,9 @@ def sweep_rows(database, profile: str | None) -> list[dict]:
             profiler = Profiler(interval=0.001)
             profiler.start()
         started = time.perf_counter()
-        summary = run_sweep(db.session, now)
-        db.session.commit()
+        with cycle_collector_paused():  # as the daily job runs it
+            summary = run_sweep(db.session, now)
+            db.session.commit()
         seconds = time.perf_counter() - started
         if profiler:
             profiler.stop()

@@ -83,10 +83,16 @@ def inserted(session: Session, record_type: str, rows: dict[int, dict]) -> None:
     actor_id, ip = _actor()
     at = utcnow()
     audit_rows = []
+    # The columns set -> (those shown, the personal ones only named): sorted out once for
+    # rows alike (the sweep inserts tens of thousands of flags, all with the same columns).
+    named: dict[tuple, tuple[list[str], list[str]]] = {}
     for record_id, values in rows.items():
-        detail = {"changed": {name: [None, _plain(value)] for name, value in values.items()
-                              if name not in PERSONAL_FIELDS and name != "version"}}
-        personal = sorted(name for name in values if name in PERSONAL_FIELDS)
+        columns = tuple(values)
+        if columns not in named:
+            named[columns] = ([name for name in columns if name not in PERSONAL_FIELDS and name != "version"],
+                              sorted(name for name in columns if name in PERSONAL_FIELDS))
+        shown, personal = named[columns]
+        detail = {"changed": {name: [None, _plain(values[name])] for name in shown}}
         if personal:
             detail["personal_fields_changed"] = personal
         audit_rows.append({"at": at, "user_id": actor_id, "ip": ip, "action": "create", "record_type": record_type,

@@ -122,9 +122,23 @@ def _sqlite_processor(column: Column, dialect: Dialect):
             if value is None or value.tzinfo is None:
                 return processor(value)  # None, or the type's own refusal of a naive datetime
             return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        return utc_text
+        return _remembered(utc_text)
     if type(column.type) is Date:
         def date_text(value):
             return dt.date.isoformat(value) if isinstance(value, dt.date) else processor(value)
-        return date_text
+        return _remembered(date_text)
     return processor
+
+
+def _remembered(convert):
+    """``convert``, answering a value seen before in this write from memory: the demo's
+    millions of dates and instants are a few thousand days, and the sweep's are one ``now``."""
+    known = {}
+
+    def remembered(value):
+        try:
+            return known[value]
+        except KeyError:
+            known[value] = text = convert(value)
+            return text
+    return remembered

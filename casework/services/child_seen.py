@@ -73,7 +73,8 @@ def not_seen_lately(today: dt.date, *where):
         select(VisitChild.child_id)
         .join(Visit)
         .join(family, family.id == Visit.family_id)
-        .where(VisitChild.child_id == Child.id, family.phase.in_(OPEN_PHASES), Visit.date > start,
+        .where(VisitChild.child_id == Child.id, Visit.family_id == Child.family_id, family.phase.in_(OPEN_PHASES),
+               Visit.date > start,
                *seen_at_visit(today), *where)
     )
     return (Family.opened_on <= start) & ~seen_in_window.exists()

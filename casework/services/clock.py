@@ -1,6 +1,7 @@
 """Time at the edges, and how casework writes a day. Rules take ``now`` as an argument; only
 views, the CLI and the scheduler ask the clock, and they pass what it says down."""
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -37,7 +38,13 @@ def day_text(value: date | datetime | str | None, year: bool = True) -> str:
         value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = local_date(value)
-    return f"{value.day} {value:%b %Y}" if year else f"{value.day} {value:%b}"
+    return _day_text(value, year)
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, year: bool) -> str:
+    # Remembered: the sweep writes tens of thousands of messages about a few hundred days.
+    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
 
 
 def long_day_text(day: date) -> str:

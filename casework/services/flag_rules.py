@@ -145,10 +145,12 @@ def goal_stalled(session: Session, ctx: Context) -> list[Finding]:
     return findings
 
 
-def overran(phase: str, since: dt.date, today: dt.date) -> bool:
+def overran(phase: str, since: dt.date, today: dt.date, phase_weeks: dict[str, int] | None = None) -> bool:
     """Whether a family in ``phase`` since ``since`` has been in it longer than the practice
-    expects (``CASEWORK_PHASE_WEEKS``: 4, 14 and 4 weeks)."""
-    return today - since > dt.timedelta(weeks=current_app.config["CASEWORK_PHASE_WEEKS"][phase])
+    expects (``CASEWORK_PHASE_WEEKS``: 4, 14 and 4 weeks; ``phase_weeks`` when the caller
+    has read it already, as the sweep has for every open family)."""
+    weeks = (phase_weeks or current_app.config["CASEWORK_PHASE_WEEKS"])[phase]
+    return today - since > dt.timedelta(weeks=weeks)
 
 
 def phase_overrun(session: Session, ctx: Context) -> list[Finding]:
@@ -156,7 +158,7 @@ def phase_overrun(session: Session, ctx: Context) -> list[Finding]:
     s = ctx.settings
     for family in ctx.families.values():
         counted_from = ctx.since(family.id, "phase_overrun", "family", family.phase_since)
-        if not overran(family.phase, counted_from, ctx.today):
+        if not overran(family.phase, counted_from, ctx.today, s.phase_weeks):
             continue
         weeks = (ctx.today - family.phase_since).days // 7
         expected = dt.timedelta(weeks=s.phase_weeks[family.phase])

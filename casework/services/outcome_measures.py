@@ -128,11 +128,14 @@ def outcome_measures(session: Session, *closed) -> Measures:
     """Every figure of the outcomes report for the closed families ``closed`` (conditions on
     ``Family``) says, family by family, from their records: a few queries for all of them."""
     in_period = (*closed, Family.phase == Phase.CLOSED)
-    families = session.execute(
+    # Read below through the connection: plain rows, without the ORM's handling of each one
+    # (the demo works out tens of thousands of families); what the session holds goes first.
+    session.flush()
+    families = session.connection().execute(
         select(Family.id, Family.opened_on, Family.closed_on, Family.closure_reason).where(*in_period)
     ).all()
     child_counts = dict(
-        session.execute(
+        session.connection().execute(
             select(Child.family_id, func.count(Child.id)).join(Family).where(*in_period).group_by(Child.family_id)
         ).all()
     )
@@ -172,7 +175,7 @@ def _goal_measures(session: Session, in_period, measures: Measures, child_counts
         .where(*in_period)
         .subquery()
     )
-    goals = session.execute(
+    goals = session.connection().execute(
         select(Goal.family_id, Goal.area, Goal.status, Goal.baseline, latest.c.rating)
         .join(Family)
         .outerjoin(latest, (latest.c.goal_id == Goal.id) & (latest.c.n == 1))
@@ -249,7 +252,7 @@ def _assessment_measures(session: Session, in_period, measures: Measures, child_
             .where(*in_period, which)
             .subquery()
         )
-        return session.execute(
+        return session.connection().execute(
             select(ranked.c.subject, ranked.c.family_id, ranked.c.framework, ranked.c.id, ranked.c.closing,
                    AssessmentScore.domain, AssessmentScore.score)
             .join(AssessmentScore, AssessmentScore.assessment_id == ranked.c.id)
@@ -283,7 +286,7 @@ def _weeks_in_phase(session: Session, families, in_period) -> dict[str, dict[int
     moves = defaultdict(list)
     # The period's families by a join, not a list of ids: tens of thousands of bound
     # parameters cost more than the query.
-    for family_id, date, to_phase in session.execute(
+    for family_id, date, to_phase in session.connection().execute(
         select(PhaseMove.family_id, PhaseMove.date, PhaseMove.to_phase)
         .join(Family, Family.id == PhaseMove.family_id)
         .where(*in_period)

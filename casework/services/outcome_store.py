@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from ..models import OPEN_PHASES, AreaOutcome, ChildScaleOutcome, DomainOutcome, Family, FamilyOutcome, Phase
+from .bulk import write_rows
 from .outcome_measures import Measures, outcome_measures
 
 # Families worked out together: the records of this many families are read at once.
@@ -112,8 +113,9 @@ def forget_outcome(session: Session, family_ids: Iterable[int]) -> None:
 def _write(session: Session, rows: dict[str, list[dict]]) -> None:
     for table in reversed(TABLES):  # the family's row before the rows that hang from it
         if rows[table.__tablename__]:
-            # The table, not the model: a plain executemany, without the ORM's bulk bookkeeping.
-            session.execute(insert(table.__table__), rows[table.__tablename__])
+            # In bulk (services/bulk.py): the demo writes tens of thousands of families' rows at
+            # once, and SQLAlchemy's parameters, row by row, cost more than the database's work.
+            write_rows(session.connection(), table.__table__, rows[table.__tablename__])
 
 
 def record_outcome(session: Session, family: Family) -> None:

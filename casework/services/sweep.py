@@ -3,9 +3,7 @@ notifications they send. Idempotent: run twice at the same ``now`` it adds nothi
 time. (The daily job around it, with the e-mail digests, is ``scheduler.run_daily``.)"""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 from dataclasses import asdict, dataclass
 
 from flask import current_app
@@ -62,6 +60,7 @@ class Notifier:
 
     def __init__(self, session: Session, now: dt.datetime, today: dt.date):
         self.session, self.now, self.today = session, now, today
+        self.created_at = now.astimezone(dt.UTC)
         self.pending: dict[str, dict] = {}
 
     def add(self, user_id: int | None, kind: str, family_id: int | None, message: str, key: str,
@@ -69,7 +68,7 @@ class Notifier:
         if user_id is not None and key not in self.pending:
             self.pending[key] = {
                 "user_id": user_id, "kind": kind, "family_id": family_id, "message": message, "detail": detail,
-                "key": key, "created_at": self.now.astimezone(dt.UTC), "created_on": self.today,
+                "key": key, "created_at": self.created_at, "created_on": self.today,
             }
 
     def save(self) -> int:
@@ -125,28 +124,7 @@ def _cleared_note(session: Session, flag: Flag, today: dt.date) -> str:
     return "Condition cleared."
 
 
-@contextlib.contextmanager
-def _cycle_collector_paused():
-    """The sweep makes hundreds of thousands of short-lived rows, tuples and dicts: Python's
-    cycle collector, run every few hundred of them, walked everything the process holds again
-    and again and took a third of the first sweep's time. They hold no reference cycles, so
-    reference counting frees them all the same; the collector runs again afterwards."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def run_sweep(session: Session, now: dt.datetime) -> SweepSummary:
-    with _cycle_collector_paused():
-        return _sweep(session, now)
-
-
-def _sweep(session: Session, now: dt.datetime) -> SweepSummary:
     if session.get_bind().dialect.name == "postgresql":
         # Its queries each read the whole service once: PostgreSQL's JIT judged them costly
         # enough to compile, and compiling took longer than running them (1.5 s of a 1.8 s one).

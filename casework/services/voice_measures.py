@@ -23,14 +23,14 @@ def child_voice_measures(session: Session, in_period, measures) -> None:
     min_age = VoiceSettings.from_config().min_age
     children = {
         child_id: family_id
-        for child_id, family_id, born, closed_on in session.execute(
+        for child_id, family_id, born, closed_on in session.connection().execute(
             select(Child.id, Child.family_id, Child.date_of_birth, Family.closed_on).join(Family).where(*in_period)
             .order_by(Child.id)
         )
         if born <= born_by(closed_on, min_age)
     }
     voices = defaultdict(list)  # child id -> [(date, scale)], oldest first
-    for child_id, date, scale in session.execute(
+    for child_id, date, scale in session.connection().execute(
         select(Voice.child_id, Voice.date, Voice.scale)
         .join(Family, Family.id == Voice.family_id)
         .where(*in_period)
