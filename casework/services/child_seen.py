@@ -11,9 +11,8 @@ import datetime as dt
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
-from ..models import OPEN_PHASES, Child, Family, Visit, VisitChild, VisitOutcome
+from ..models import Child, Family, Visit, VisitChild, VisitOutcome
 
 # Visits at which a child counts as seen: a phone call does not.
 SEEING_KINDS = ("home_visit", "office", "school")
@@ -59,33 +58,15 @@ def last_seen(today: dt.date):
     )
 
 
-def not_seen_lately(today: dt.date, *where):
-    """``not_seen`` asked the other way round, for the whole service at once: a condition on
-    ``Family`` and ``Child`` that holds when the family has been open for longer than the window
-    and no visit of an open family (among those ``where`` says) saw the child in it. Only the
-    window's visits are read (through each open family's index on visits by date), not every
-    child's whole history."""
-    start = window_start(today)
-    family = aliased(Family)
-    # NOT EXISTS, not NOT IN: PostgreSQL can make only the first an anti-join; a NOT IN over a
-    # subquery too big to hash is asked again for every child (minutes at 100,000 families).
-    seen_in_window = (
-        select(VisitChild.child_id)
-        .join(Visit)
-        .join(family, family.id == Visit.family_id)
-        .where(VisitChild.child_id == Child.id, Visit.family_id == Child.family_id, family.phase.in_(OPEN_PHASES),
-               Visit.date > start,
-               *seen_at_visit(today), *where)
-    )
-    return (Family.opened_on <= start) & ~seen_in_window.exists()
-
-
 def not_seen_in_window(today: dt.date):
     """``not_seen`` for a child (correlated to ``Child`` and ``Family``), asked as "no visit in
     the window saw them": read through the family's index on visits by date, as a visit
     records only its own family's children (services/visits.py), rather than through every
-    visit of the child's history (twice, for ``last_seen``)."""
+    visit of the child's history (twice, for ``last_seen``). The daily sweep asks it of every
+    open family's children at once."""
     start = window_start(today)
+    # NOT EXISTS, not NOT IN: PostgreSQL can make only the first an anti-join; a NOT IN over a
+    # subquery too big to hash is asked again for every child (minutes at 100,000 families).
     seen_in_window = (
         select(VisitChild.child_id)
         .join(Visit)

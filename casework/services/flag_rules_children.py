@@ -8,8 +8,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_PHASES, Child, Family, Severity, Visit, Voice, subject_key
-from .child_seen import last_seen, not_seen_lately
+from ..models import OPEN_PHASES, Child, Family, Severity, Voice, subject_key
+from .child_seen import last_seen, not_seen_in_window
 from .clock import day_text
 from .flag_context import Context, Finding
 from .voice_heard import VoiceSettings, last_heard, not_heard_lately
@@ -24,7 +24,7 @@ def child_not_seen(session: Session, ctx: Context) -> list[Finding]:
         select(Child.id, Child.family_id, Child.first_name, last_seen(ctx.today))
         .join(Family)
         .where(Family.phase.in_(OPEN_PHASES), ctx.within(Child.family_id),
-               not_seen_lately(ctx.today, ctx.within(Visit.family_id)))
+               not_seen_in_window(ctx.today))
     ).all()
     findings = []
     for child_id, family_id, first_name, seen in children:

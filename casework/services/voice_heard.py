@@ -84,7 +84,7 @@ def not_heard_lately(today: dt.date, settings: VoiceSettings, *where):
         .where(Voice.child_id == Child.id, family.phase.in_(OPEN_PHASES),
                Voice.date > today - dt.timedelta(days=settings.days), Voice.date <= today, *where)
     )
-    # NOT EXISTS, not NOT IN: see child_seen.not_seen_lately.
+    # NOT EXISTS, not NOT IN: see child_seen.not_seen_in_window.
     return _old_enough_and_open_long_enough(today, settings) & ~heard_in_window.exists()
 
 
