@@ -33,6 +33,7 @@ from flask import Flask
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.pool import NullPool
 
+from .database import refresh_statistics
 from .extensions import db
 from .models import AuditEvent
 from .services import audit, clock, mail, sweep
@@ -74,6 +75,7 @@ def run_daily(now: datetime) -> SweepSummary:
         db.session.commit()
     summary.emails = mail.send_digests(db.session, now)
     audit.record(db.session, SWEEP_DONE, record_type="sweep", detail=summary.as_dict())
+    refresh_statistics(db.session)  # the planner's picture of the rows keeps up as they grow
     db.session.commit()
     return summary
 

@@ -56,10 +56,10 @@ def _tables_with_statistics(db, since) -> set[str]:
     ), {"since": since}))
 
 
-@pytest.mark.parametrize("command", [("init-db",), ("seed-demo", "--families", "40")])
+@pytest.mark.parametrize("command", [("init-db",), ("seed-demo", "--families", "40"), ("run-jobs",)])
 def test_loading_commands_leave_the_planner_statistics(cli, db, command):
-    """After init-db (an upgrade) and a bulk load the query planner knows how the rows lie
-    over each index: without that, SQLite walks an index over a whole table where it could
+    """After init-db (an upgrade), a bulk load and the daily job the query planner knows how
+    the rows lie over each index: without that, SQLite walks an index over a whole table where it could
     read a report's groups from an index alone, and PostgreSQL takes the tables for empty."""
     factories.FamilyFactory()  # rows to count for init-db: a family, its worker and team
     _forget_statistics(db)
