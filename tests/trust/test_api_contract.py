@@ -84,6 +84,9 @@ PRACTICE = [
     ("visit_id|review_id", "Choose a (visit|review) of this family", RECORDS),
     ("words|scale", "Write down what the child said", DATES),
     ("device_recorded_at", "more than 31 days ago", TODAY),  # a visit kept on a device, saved there long ago
+    # Why a child's view was not gathered at a review: a child of this family, each at most once.
+    ("views_not_gathered(-\\d+-child_id)?", "only of the family's children", RECORDS),
+    ("views_not_gathered", "at most once for each child", DATES),  # two members: not stated
 ]
 
 
