@@ -75,7 +75,10 @@ def run_daily(now: datetime) -> SweepSummary:
         db.session.commit()
     summary.emails = mail.send_digests(db.session, now)
     audit.record(db.session, SWEEP_DONE, record_type="sweep", detail=summary.as_dict())
-    refresh_statistics(db.session)  # the planner's picture of the rows keeps up as they grow
+    db.session.commit()
+    # After the day's record, in a transaction of its own: it only helps the planner keep up
+    # with the rows as they grow, and must not take the record with it if it fails.
+    refresh_statistics(db.session)
     db.session.commit()
     return summary
 

@@ -93,6 +93,17 @@ class Flag(Versioned, db.Model):
     def is_open(self) -> bool:
         return self.status != FlagStatus.RESOLVED
 
+    @hybrid_property
+    def restarts_clock(self) -> bool:
+        """Resolved by a person, not by the system as the condition cleared: the rule's clock
+        for this subject starts again from the day it was resolved."""
+        return self.status == FlagStatus.RESOLVED and self.resolved_by_id is not None
+
+    @restarts_clock.inplace.expression
+    @classmethod
+    def _restarts_clock(cls):
+        return (cls.status == FlagStatus.RESOLVED) & cls.resolved_by_id.is_not(None)
+
     @property
     def subject_id(self) -> int | None:
         """The id of the goal or child the flag is about (None when it is about the family)."""

@@ -26,7 +26,6 @@ from ..models import (
     PHASE_LABELS,
     Family,
     Flag,
-    FlagStatus,
     Goal,
     GoalRating,
     GoalStatus,
@@ -274,18 +273,17 @@ def restart_days(session: Session, family_ids=None) -> dict:
     over the whole service, or only for ``family_ids``."""
     rows = session.execute(
         select(Flag.family_id, Flag.rule, Flag.subject_key, func.max(Flag.resolved_on))
-        .where(Flag.status == FlagStatus.RESOLVED, Flag.resolved_by_id.is_not(None),
-               true() if family_ids is None else Flag.family_id.in_(family_ids))
+        .where(Flag.restarts_clock, true() if family_ids is None else Flag.family_id.in_(family_ids))
         .group_by(Flag.family_id, Flag.rule, Flag.subject_key)
     )
     return {(f, r, s): day for f, r, s, day in rows}
 
 
 def restarts_of(flags) -> dict:
-    """``restart_days`` from flags in hand (those a person resolved among them count)."""
+    """``restart_days`` from flags in hand."""
     days: dict = {}
     for flag in flags:
-        if flag.status == FlagStatus.RESOLVED and flag.resolved_by_id is not None and flag.resolved_on:
+        if flag.restarts_clock and flag.resolved_on:
             key = (flag.family_id, flag.rule, flag.subject_key)
             days[key] = max(days.get(key, flag.resolved_on), flag.resolved_on)
     return days

@@ -138,10 +138,10 @@ def resolve_cleared(session: Session, family: Family, now: dt.datetime, by_recor
     rules, subjects, words = _cleared_by(by_record)
     if not rules:
         return []
-    # The flags still open, and those a person resolved (their day restarts a rule's clock): one query.
+    # The flags still open, and those whose day restarts a rule's clock: one query.
     flags = session.scalars(
         select(Flag).where(Flag.family_id == family.id, Flag.rule.in_(rules),
-                           or_(Flag.status != FlagStatus.RESOLVED, Flag.resolved_by_id.is_not(None)))
+                           or_(Flag.status != FlagStatus.RESOLVED, Flag.restarts_clock))
     ).all()
     candidates = [flag for flag in flags if flag.status != FlagStatus.RESOLVED and flag.subject_key in subjects]
     if not candidates:

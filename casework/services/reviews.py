@@ -68,18 +68,12 @@ def hold_review(session: Session, actor: User, family: Family, data: dict, now: 
     return review
 
 
-def _held(family: Family):
-    return (select(Review).where(Review.family_id == family.id)
-            .options(joinedload(Review.recorded_by), joinedload(Review.closure_proposal))
-            .order_by(Review.held_on.desc(), Review.id.desc()))
-
-
-def reviews_held(session: Session, family: Family) -> list[Review]:
-    """The family's reviews, newest first, with who recorded each and any closure proposal
-    they made: one query."""
-    return list(session.scalars(_held(family)))
-
-
 def reviews_in_full(session: Session, family: Family) -> list[Review]:
-    """``reviews_held`` with why each child's view was not gathered: two queries."""
-    return list(session.scalars(_held(family).options(selectinload(Review.views_not_gathered))))
+    """The family's reviews, newest first, with who recorded each, any closure proposal they
+    made and why each child's view was not gathered: two queries."""
+    return list(session.scalars(
+        select(Review).where(Review.family_id == family.id)
+        .options(joinedload(Review.recorded_by), joinedload(Review.closure_proposal),
+                 selectinload(Review.views_not_gathered))
+        .order_by(Review.held_on.desc(), Review.id.desc())
+    ))
